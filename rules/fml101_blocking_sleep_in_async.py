@@ -1,0 +1,121 @@
+"""FML101 blocking-sleep-in-async."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from fastmcp_lint.api import FileContext, Fix, Invalid, Rule, Valid
+
+
+class BlockingSleepInAsync(Rule):
+    """`time.sleep()` called in the body of an `async def`."""
+
+    code = "FML101"
+    name = "blocking-sleep-in-async"
+    severity = "error"
+    checklist = "no blocking operations in async"
+    summary = "`time.sleep()` in an async function blocks the event loop"
+    what = (
+        "Finds `time.sleep(...)` calls in the body of an `async def` (through any import "
+        "form: `import time as t; t.sleep()`, `from time import sleep as nap; nap()`). "
+        "The bodies of a nested `def`, `lambda` or `class` are not part of the async "
+        "function and are not checked; `time.sleep` passed as a callable (to "
+        "`asyncio.to_thread`, `run_in_executor`) is not a call and is not reported."
+    )
+    why = (
+        "A FastMCP server runs every tool call on one event loop. `time.sleep` stops that "
+        "loop: while one tool sleeps, every other client's request, the keep-alive pings and "
+        "the HTTP health checks all wait."
+    )
+    instead = "Use `await asyncio.sleep(...)`, which yields to the event loop while it waits."
+    hint = "use `await asyncio.sleep(...)`"
+    fix_safety = (
+        "Safe: `time.sleep(x)` becomes `await asyncio.sleep(x)` (using the module's own "
+        "alias for asyncio if it has one, else adding `import asyncio`). The call is "
+        "wrapped in parentheses where it is the value of an attribute, subscript or call."
+    )
+    fixable = "safe"
+    needles = ("sleep",)
+
+    VALID = (
+        Valid("import asyncio\n\nasync def tool():\n    await asyncio.sleep(1)\n"),
+        Valid("import time\n\ndef tool():\n    time.sleep(1)\n"),
+        Valid("import time\n\nasync def tool():\n    def helper():\n        time.sleep(1)\n"
+              "    return helper\n"),
+        Valid("import time\n\nasync def tool():\n    return lambda: time.sleep(1)\n"),
+        Valid("import asyncio\nimport time\n\nasync def tool():\n"
+              "    await asyncio.to_thread(time.sleep, 1)\n"),
+        Valid("import time\n\nasync def tool():\n    class Waiter:\n"
+              "        def wait(self):\n            time.sleep(1)\n"),
+        Valid("async def tool():\n    def sleep(seconds):\n        return seconds\n"
+              "    sleep(1)\n"),
+        Valid("import time\n\nif __name__ == '__main__':\n    time.sleep(1)\n"),
+    )
+    INVALID = (
+        Invalid("import time\n\nasync def tool():\n    time.sleep(1)\n",
+                at=((4, 5),),
+                fixed="import asyncio\nimport time\n\nasync def tool():\n"
+                      "    await asyncio.sleep(1)\n"),
+        Invalid("import time as t\nimport asyncio as aio\n\n"
+                "async def tool():\n    t.sleep(0.5)\n",
+                at=((5, 5),),
+                fixed="import time as t\nimport asyncio as aio\n\n"
+                      "async def tool():\n    await aio.sleep(0.5)\n"),
+        Invalid('"""Server."""\nfrom time import sleep as nap\n\n'
+                "async def tool():\n    if True:\n        nap(2)\n",
+                at=((6, 9),),
+                fixed='"""Server."""\nimport asyncio\nfrom time import sleep as nap\n\n'
+                      "async def tool():\n    if True:\n        await asyncio.sleep(2)\n"),
+        Invalid("import time\n\nasync def tool():\n    def helper(x=time.sleep(1)):\n"
+                "        return x\n",
+                at=((4, 18),)),
+        Invalid("import time\nimport asyncio\n\nclass Server:\n    async def tool(self):\n"
+                "        return time.sleep(1).real\n",
+                at=((6, 16),),
+                fixed="import time\nimport asyncio\n\nclass Server:\n    async def tool(self):\n"
+                      "        return (await asyncio.sleep(1)).real\n"),
+    )
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self._awaited: set[cst.CSTNode] = set()
+        self._wrapped: set[cst.CSTNode] = set()
+
+    def visit_Await(self, node: cst.Await) -> None:
+        self._awaited.add(node.expression)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._wrapped.add(node.value)
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        self._wrapped.add(node.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._wrapped.add(node.func)
+        where = self.context.where
+        if not where.in_async or self.context.resolve(node.func) != "time.sleep":
+            return
+        function = where.function
+        label = function.name.value if isinstance(function, cst.FunctionDef) else "?"
+        self.report(
+            node,
+            f"`time.sleep()` blocks the event loop in async function `{label}`: "
+            "every other request waits",
+            fix=None if node in self._awaited else self._fix(node),
+        )
+
+    def _fix(self, node: cst.Call) -> Fix:
+        alias, imports = "asyncio", ("asyncio",)
+        for name, bindings in self.context.model.module_scope.bindings.items():
+            if any(b.kind == "module" and b.qualified == "asyncio" for b in bindings):
+                alias, imports = name, ()
+                break
+        call = cst.Call(func=cst.Attribute(cst.Name(alias), cst.Name("sleep")), args=node.args)
+        parens = node in self._wrapped
+        replacement = cst.Await(
+            expression=call,
+            lpar=[cst.LeftParen()] if parens else [],
+            rpar=[cst.RightParen()] if parens else [],
+        )
+        return Fix("safe", ((node, replacement),), imports,
+                   "replace `time.sleep(...)` with `await asyncio.sleep(...)`")

@@ -1,0 +1,196 @@
+"""The plugin API: what a rule module imports to define a rule.
+
+A rule is a class with metadata (code, name, severity, checklist item, docs, examples) and
+visitor methods named after LibCST node types (`visit_Call`, `leave_FunctionDef`), like
+Fixit's `LintRule`. The engine calls the visitors of every enabled rule in one traversal;
+a rule reports with `self.report(node, message, fix=...)`. A `ProjectRule` instead sees the
+plain facts of every file of the project (see `facts.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+import libcst as cst
+
+from fastmcp_lint.context import Tracker
+from fastmcp_lint.facts import FileFacts, Location
+from fastmcp_lint.model import FileModel
+from fastmcp_lint.scopes import Scope
+
+__all__ = [
+    "Applicability", "BaseRule", "Diagnostic", "DiagnosticFix", "Edit", "FileContext",
+    "FileFacts", "Finding", "Fix", "Invalid", "Location", "ProjectFinding", "ProjectRule",
+    "Rule", "Severity", "Valid",
+]
+
+Severity = Literal["error", "warning"]
+Applicability = Literal["safe", "unsafe"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning")
+
+
+@dataclass(frozen=True)
+class Valid:
+    """Code that the rule must not report. `path` names the file when it matters."""
+
+    code: str
+    path: str = "server.py"
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Code the rule must report exactly at `at` ((line, column) pairs, 1-based).
+
+    `fixed` is the source after the rule's fixes (safe and unsafe) are applied, when it has one.
+    """
+
+    code: str
+    at: tuple[tuple[int, int], ...] = ((1, 1),)
+    fixed: str | None = None
+    path: str = "server.py"
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A rewrite: replace each old node by its new node, and add `import X` lines if missing."""
+
+    applicability: Applicability
+    replacements: tuple[tuple[cst.CSTNode, cst.CSTNode], ...]
+    imports: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A text edit of a fix: replace [start, end) with `content` (1-based lines and columns)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+
+@dataclass(frozen=True)
+class DiagnosticFix:
+    applicability: Applicability
+    edits: tuple[Edit, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding, ready to report: plain data, picklable, cacheable."""
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    checklist: str = ""
+    hint: str = ""
+    fix: DiagnosticFix | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.column, self.code, self.message)
+
+
+@dataclass
+class Finding:
+    """What `Rule.report` records; the engine turns it into a Diagnostic with a position."""
+
+    rule: type[BaseRule]
+    node: cst.CSTNode
+    message: str
+    fix: Fix | None = None
+
+
+@dataclass
+class FileContext:
+    """What a rule sees of the file it checks: the tree, the model and where the walk is."""
+
+    path: str
+    source: str
+    module: cst.Module
+    model: FileModel
+    where: Tracker
+    module_name: str | None = None
+    options: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def scope(self) -> Scope:
+        return self.where.scope
+
+    def resolve(self, expr: cst.BaseExpression) -> str | None:
+        """The dotted name of `expr` at the current point (`t.sleep` -> `time.sleep`)."""
+        return self.where.scope.resolve(expr)
+
+    @property
+    def is_package_init(self) -> bool:
+        return self.path.replace("\\", "/").rsplit("/", 1)[-1] == "__init__.py"
+
+
+class BaseRule:
+    """Metadata every rule carries; the registry checks it when the rule is loaded."""
+
+    code: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    severity: ClassVar[Severity] = "warning"
+    checklist: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    what: ClassVar[str] = ""
+    why: ClassVar[str] = ""
+    instead: ClassVar[str] = ""
+    hint: ClassVar[str] = ""
+    fix_safety: ClassVar[str] = ""
+    tags: ClassVar[tuple[str, ...]] = ()
+    default_enabled: ClassVar[bool] = True
+    fixable: ClassVar[Applicability | None] = None
+    VALID: ClassVar[Sequence[Valid | str]] = ()
+    INVALID: ClassVar[Sequence[Invalid]] = ()
+
+    #: Where the rule was loaded from (the registry sets it), for error messages.
+    origin: ClassVar[str] = ""
+
+    REQUIRED: ClassVar[tuple[str, ...]] = (
+        "code", "name", "severity", "checklist", "summary", "what", "why", "instead",
+    )
+
+
+class Rule(BaseRule):
+    """A rule over one file. Subclasses define `visit_<Node>`/`leave_<Node>` methods."""
+
+    #: Cheap pre-check: if set, a file whose text contains none of these strings cannot be
+    #: reported by this rule, and the engine may skip its traversal (and even its parse).
+    needles: ClassVar[tuple[str, ...] | None] = None
+
+    def __init__(self, context: FileContext) -> None:
+        self.context = context
+        self.findings: list[Finding] = []
+
+    def report(self, node: cst.CSTNode, message: str | None = None, *,
+               fix: Fix | None = None) -> None:
+        """Record a finding at `node` (its start is the reported position)."""
+        self.findings.append(Finding(type(self), node, message or self.summary, fix))
+
+
+@dataclass(frozen=True)
+class ProjectFinding:
+    """A project rule's finding: a file and a location from that file's facts."""
+
+    path: str
+    location: Location
+    message: str
+
+
+class ProjectRule(BaseRule):
+    """A rule over the whole project's facts (health check, import cycles, server object)."""
+
+    def check(self, files: Sequence[FileFacts]) -> Iterable[ProjectFinding]:
+        raise NotImplementedError

@@ -1,0 +1,153 @@
+"""The `fastmcp-lint` command (click).
+
+Meta actions (`--list-rules`, `--explain`, `--version`) are options, not subcommands:
+`rules` is a folder name in real projects. Every user error is one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from fastmcp_lint import __version__
+from fastmcp_lint.docs import explain, rules_json, rules_lines
+from fastmcp_lint.errors import UserError
+from fastmcp_lint.pipeline import (
+    EXIT_CLEAN,
+    EXIT_ERROR,
+    RunOptions,
+    exit_status,
+    lint,
+    load,
+    summary_of,
+)
+from fastmcp_lint.reports.concise import render_concise
+from fastmcp_lint.reports.json_report import render_json
+from fastmcp_lint.reports.summary import RunSummary
+from fastmcp_lint.reports.text import render_text
+
+FORMATS = ("text", "concise", "json")
+
+
+def _selectors(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def _console() -> Console:
+    return Console(no_color=bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=True)
+
+
+def _render(summary: RunSummary, fmt: str, console: Console) -> str | None:
+    """The report as text for machine formats; the text format prints itself."""
+    if fmt == "json":
+        return render_json(summary)
+    if fmt == "concise":
+        return render_concise(summary)
+    render_text(summary, console, fix_hint=None)
+    return None
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--select", multiple=True, metavar="CODES",
+              help="Rules to enable (codes, names, prefixes like FML1, tags, ALL); "
+                   "replaces the configured selection.")
+@click.option("--extend-select", multiple=True, metavar="CODES",
+              help="Rules to enable on top of the selection.")
+@click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="Report format (also for --list-rules: text or json).")
+@click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to FILE; a one-line summary still goes to the terminal.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--fail-on", type=click.Choice(["error", "warning"]),
+              help="Lowest severity that fails the run (default: warning, from config).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the diagnostics, no summary.")
+@click.option("--verbose", "-v", is_flag=True, help="Show tracebacks of internal errors.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read settings from FILE instead of the nearest pyproject.toml.")
+@click.option("--list-rules", is_flag=True, help="List every available rule and exit.")
+@click.option("--explain", "explain_rule", metavar="CODE|NAME",
+              help="Show a rule's documentation and exit.")
+@click.version_option(__version__, "--version", prog_name="fastmcp-lint",
+                      message="%(prog)s %(version)s")
+def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tuple[str, ...],
+            ignore: tuple[str, ...], fmt: str, output_file: Path | None, exit_zero: bool,
+            fail_on: str | None, quiet: bool, verbose: bool, config_file: Path | None,
+            list_rules: bool, explain_rule: str | None) -> int:
+    """Check FastMCP servers for production problems (default path: the current folder).
+
+    Exit status: 0 clean, 1 findings, 2 usage or configuration error.
+    """
+    options = RunOptions(
+        paths=paths or (Path("."),),
+        select=_selectors(select) if select else None,
+        extend_select=_selectors(extend_select),
+        ignore=_selectors(ignore),
+        config_file=config_file,
+        fail_on=fail_on,
+        exit_zero=exit_zero,
+        verbose=verbose,
+    )
+    if list_rules or explain_rule:
+        _, registry = load(options)
+        if explain_rule:
+            rule = registry.find(explain_rule)
+            if rule is None:
+                raise UserError(f"--explain: unknown rule '{explain_rule}' (see --list-rules)")
+            click.echo(explain(rule), nl=False)
+        elif fmt == "json":
+            click.echo(rules_json(registry.rules.values()), nl=False)
+        else:
+            click.echo(rules_lines(registry.rules.values()), nl=False)
+        return EXIT_CLEAN
+    result, config = lint(options)
+    summary = summary_of(result)
+    if quiet and fmt == "text":
+        fmt = "concise"
+    if output_file is not None:
+        sink = io.StringIO()
+        text = _render(summary, fmt, Console(file=sink, no_color=True, width=100))
+        text = sink.getvalue() if text is None else text
+        try:
+            output_file.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise UserError(f"--output-file: cannot write {output_file}: "
+                            f"{error.strerror or error}") from None
+        if not quiet:
+            count = len(summary.diagnostics)
+            click.echo(f"fastmcp-lint: {count} problem{'s' if count != 1 else ''} in "
+                       f"{summary.files} files; report written to {output_file}", err=True)
+    else:
+        text = _render(summary, fmt, _console())
+        if text is not None:
+            sys.stdout.write(text)
+    return exit_status(result.diagnostics, options, config)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: run the command, turning every user error into one line and exit 2."""
+    try:
+        status = command.main(args=list(argv) if argv is not None else None,
+                              prog_name="fastmcp-lint", standalone_mode=False)
+    except UserError as error:
+        click.echo(f"fastmcp-lint: error: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.exceptions.Abort:
+        click.echo("fastmcp-lint: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        click.echo(f"fastmcp-lint: error: {error.format_message()}", err=True)
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        click.echo("fastmcp-lint: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(EXIT_ERROR)
+    sys.exit(status if isinstance(status, int) else EXIT_CLEAN)

@@ -1,0 +1,313 @@
+"""Turn the paths a user gives into the Python files to lint.
+
+Excludes and .gitignore are decided per directory entry while walking, so an excluded folder
+(a virtualenv, node_modules) is pruned before a single entry inside it is read. Symlinked
+folders are never followed during the walk, which makes symlink loops harmless.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pathspec
+
+from fastmcp_lint.errors import UserError
+
+if TYPE_CHECKING:
+    from fastmcp_lint.config import Config
+
+# ruff's default excludes, plus what a Python build or this tool leaves behind (build,
+# __pycache__, *.egg-info, .fastmcp-lint-cache). They are matched by folder/file name only.
+DEFAULT_EXCLUDES: tuple[str, ...] = (
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".fastmcp-lint-cache",
+    ".git",
+    ".git-rewrite",
+    ".hg",
+    ".ipynb_checkpoints",
+    ".mypy_cache",
+    ".nox",
+    ".pants.d",
+    ".pyenv",
+    ".pytest_cache",
+    ".pytype",
+    ".ruff_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    ".vscode",
+    "__pycache__",
+    "__pypackages__",
+    "_build",
+    "buck-out",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
+    "*.egg-info",
+)
+
+PYTHON_SUFFIX = ".py"
+
+# A .gitignore (or .git/info/exclude) and the folder its patterns are relative to.
+_IgnoreFile = tuple[str, pathspec.GitIgnoreSpec]
+# The pattern that ignores an explicitly named folder: (its spec, pattern index).
+_Inherited = tuple[pathspec.GitIgnoreSpec, int] | None
+
+
+def display_path(path: Path) -> str:
+    """How a path is shown: relative to cwd with "/" when under it, else absolute posix."""
+    cwd = os.getcwd()
+    absolute = os.path.abspath(path)
+    relative = _relative_under(absolute, cwd)
+    if relative is None:
+        # cwd is usually a resolved path; a path given through a symlinked prefix of it
+        # (macOS /var -> /private/var) is still "under cwd".
+        relative = _relative_under(os.path.realpath(absolute), os.path.realpath(cwd))
+    if relative is None:
+        return Path(absolute).as_posix()
+    return relative or "."
+
+
+def discover(paths: Sequence[Path], config: Config) -> list[Path]:
+    """The .py files to lint under ``paths``, deduplicated and sorted by ``display_path``.
+
+    Paths come back as the user spelled them joined with the names found (never resolved
+    through symlinks), so reports show what the user typed. Files named explicitly are linted
+    whatever their suffix, even when gitignored or inside a default-excluded folder, but the
+    config's own ``exclude``/``extend-exclude`` still skip them, so pre-commit honours them.
+    """
+    for given in paths:
+        if not given.exists():
+            raise UserError(f"path '{given}' does not exist")
+
+    excludes = _Excludes(config)
+    gitignores = _GitIgnores() if config.respect_gitignore else None
+    by_real_path: dict[str, tuple[str, Path]] = {}
+
+    def add(path: Path) -> None:
+        real = os.path.realpath(path)
+        shown = display_path(path)
+        kept = by_real_path.get(real)
+        if kept is None or shown < kept[0]:
+            by_real_path[real] = (shown, path)
+
+    for given in paths:
+        absolute = os.path.abspath(given)
+        if given.is_dir():
+            if not excludes.by_user(absolute, is_dir=True):
+                for found in _walk(os.fspath(given), absolute, excludes, gitignores):
+                    add(found)
+        elif given.is_file() and not excludes.by_user(absolute, is_dir=False):
+            add(given)
+        # anything else (a FIFO, a socket, a device) is not source code: skip it
+
+    return [path for _, path in sorted(by_real_path.values(), key=lambda kept: kept[0])]
+
+
+def _relative_under(path: str, folder: str) -> str | None:
+    """``path`` relative to ``folder`` with "/" separators ("" for the folder itself), or None."""
+    if path == folder:
+        return ""
+    prefix = folder if folder.endswith(os.sep) else folder + os.sep
+    if not path.startswith(prefix):
+        return None
+    return path[len(prefix) :].replace(os.sep, "/")
+
+
+def _compile(patterns: Iterable[str], origin: str) -> pathspec.GitIgnoreSpec:
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(list(patterns))
+    except ValueError as exc:
+        raise UserError(f"{origin}: invalid pattern: {exc}") from None
+
+
+class _Excludes:
+    """The config's exclude patterns, split by whether they apply to explicitly named paths."""
+
+    def __init__(self, config: Config) -> None:
+        self.root = os.path.abspath(config.root)
+        where = f"{display_path(config.path)}: " if config.path is not None else ""
+        user: list[pathspec.GitIgnoreSpec] = []
+        if config.exclude is None:
+            self.defaults = _compile(DEFAULT_EXCLUDES, "default excludes")
+        else:
+            self.defaults = _compile((), "default excludes")
+            user.append(_compile(config.exclude, f"{where}[tool.fastmcp-lint] exclude"))
+        user.append(_compile(config.extend_exclude, f"{where}[tool.fastmcp-lint] extend-exclude"))
+        self.user = [spec for spec in user if len(spec)]
+
+    def by_user(self, absolute: str, *, is_dir: bool) -> bool:
+        """Whether the config's exclude/extend-exclude skip this path.
+
+        Under the root the pattern sees the root-relative path (so "gen" matches at any depth
+        and "/gen" or "src/gen" only there); outside it, only the entry's name can be matched.
+        """
+        if not self.user:
+            return False
+        subject = _relative_under(absolute, self.root)
+        if subject is None:
+            subject = os.path.basename(absolute)
+        if not subject:
+            return False  # the root itself (or the filesystem root) is never excluded
+        if is_dir:
+            subject += "/"
+        return any(spec.match_file(subject) for spec in self.user)
+
+    def by_default(self, name: str, *, is_dir: bool) -> bool:
+        return self.defaults.match_file(name + "/" if is_dir else name)
+
+
+class _GitIgnores:
+    """Reads each .gitignore once per run and answers "does git ignore this entry?"."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, pathspec.GitIgnoreSpec | None] = {}
+
+    def _load(self, file: str) -> pathspec.GitIgnoreSpec | None:
+        if file not in self._specs:
+            self._specs[file] = _read_ignore_file(file)
+        return self._specs[file]
+
+    def repository_files(self, work_tree: str) -> tuple[_IgnoreFile, ...]:
+        """A work tree's own ignore files: .git/info/exclude below its root .gitignore."""
+        files: list[_IgnoreFile] = []
+        for file in (
+            os.path.join(work_tree, ".git", "info", "exclude"),
+            os.path.join(work_tree, ".gitignore"),
+        ):
+            spec = self._load(file)
+            if spec is not None:
+                files.append((work_tree, spec))
+        return tuple(files)
+
+    def with_folder(self, chain: tuple[_IgnoreFile, ...], folder: str) -> tuple[_IgnoreFile, ...]:
+        spec = self._load(os.path.join(folder, ".gitignore"))
+        return chain if spec is None else (*chain, (folder, spec))
+
+    def chain_for(self, folder: str) -> tuple[_IgnoreFile, ...]:
+        """Every ignore file that applies inside ``folder``: from its work tree's root down."""
+        work_tree = _work_tree_root(folder)
+        if work_tree is None:
+            return ()  # like ruff and git: .gitignore means nothing outside a repository
+        chain = self.repository_files(work_tree)
+        relative = _relative_under(folder, work_tree) or ""
+        current = work_tree
+        for part in relative.split("/") if relative else ():
+            current = os.path.join(current, part)
+            chain = self.with_folder(chain, current)
+        return chain
+
+
+def _read_ignore_file(file: str) -> pathspec.GitIgnoreSpec | None:
+    """A compiled ignore file, or None when absent; bad lines are skipped, as git does."""
+    try:
+        with open(file, encoding="utf-8", errors="surrogateescape") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return None
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+    except ValueError:
+        valid: list[str] = []
+        for line in lines:
+            try:
+                pathspec.GitIgnoreSpec.from_lines([line])
+            except ValueError:
+                continue
+            valid.append(line)
+        return pathspec.GitIgnoreSpec.from_lines(valid)
+
+
+def _work_tree_root(folder: str) -> str | None:
+    """The nearest folder at or above ``folder`` holding .git (a folder, or a worktree's file)."""
+    current = folder
+    while True:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _git_decision(
+    absolute: str, is_dir: bool, chain: tuple[_IgnoreFile, ...]
+) -> tuple[bool, _Inherited]:
+    """Whether git ignores ``absolute``, and which pattern decided it.
+
+    Deeper ignore files override shallower ones; within a file the last matching pattern wins.
+    """
+    for base, spec in reversed(chain):
+        relative = _relative_under(absolute, base)
+        if not relative:
+            continue
+        result = spec.check_file(relative + "/" if is_dir else relative)
+        if result.include is not None and result.index is not None:
+            return result.include, (spec, result.index)
+    return False, None
+
+
+def _same_pattern(one: _Inherited, other: _Inherited) -> bool:
+    """Identity, not equality: two .gitignore files with the same text are different files."""
+    return one is not None and other is not None and one[0] is other[0] and one[1] == other[1]
+
+
+def _walk(
+    given: str,
+    absolute: str,
+    excludes: _Excludes,
+    gitignores: _GitIgnores | None,
+) -> Iterable[Path]:
+    """The .py files below one explicitly named folder."""
+    chain: tuple[_IgnoreFile, ...] = ()
+    inherited: _Inherited = None
+    if gitignores is not None:
+        chain = gitignores.chain_for(absolute)
+        ignored, pattern = _git_decision(absolute, True, chain)
+        # The user named this folder, so it is linted even if git ignores it; but the pattern
+        # that ignores it also matches everything below it, and must not hide those entries.
+        inherited = pattern if ignored else None
+
+    stack: list[tuple[str, str, tuple[_IgnoreFile, ...]]] = [(given, absolute, chain)]
+    while stack:
+        folder, folder_abs, folder_chain = stack.pop()
+        try:
+            with os.scandir(folder) as scan:
+                entries = list(scan)
+        except OSError:
+            continue  # an unreadable folder is skipped, not fatal
+        if gitignores is not None and folder_abs != absolute:
+            names = {entry.name for entry in entries}
+            if ".git" in names:
+                # A nested repository (a submodule) has its own ignore rules, not ours.
+                folder_chain = gitignores.repository_files(folder_abs)
+            elif ".gitignore" in names:
+                folder_chain = gitignores.with_folder(folder_chain, folder_abs)
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = not is_dir and entry.name.endswith(PYTHON_SUFFIX) and entry.is_file()
+            except OSError:
+                continue
+            if not (is_dir or is_file):
+                continue
+            if excludes.by_default(entry.name, is_dir=is_dir):
+                continue
+            entry_abs = os.path.join(folder_abs, entry.name)
+            if excludes.by_user(entry_abs, is_dir=is_dir):
+                continue
+            if gitignores is not None:
+                ignored, pattern = _git_decision(entry_abs, is_dir, folder_chain)
+                if ignored and not _same_pattern(pattern, inherited):
+                    continue
+            if is_dir:
+                stack.append((entry.path, entry_abs, folder_chain))
+            else:
+                yield Path(entry.path)

@@ -1,0 +1,348 @@
+"""The engine: read, parse, build the model, run every enabled rule in one traversal, collect.
+
+Per file: bytes -> text -> one LibCST parse -> the FastMCP model (one light pass) -> one
+traversal that calls every enabled rule's visitors -> positions of the reported nodes ->
+`# noqa` filter -> diagnostics and the file's facts. Then project rules run over all facts.
+A file that can't be read or parsed, or a rule that raises, becomes an FML000 diagnostic;
+the other files and rules go on.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+
+from fastmcp_lint.api import (
+    Applicability,
+    BaseRule,
+    Diagnostic,
+    FileContext,
+    Finding,
+    ProjectRule,
+    Rule,
+    Severity,
+)
+from fastmcp_lint.context import Tracker
+from fastmcp_lint.facts import FileFacts, Location, ServerFact, StartFact
+from fastmcp_lint.fixes import fix_text, to_edits
+from fastmcp_lint.model import FileModel, ModelBuilder
+from fastmcp_lint.positions import Positions
+from fastmcp_lint.reading import SourceError, SourceText, decode, read_source
+from fastmcp_lint.suppression import Suppressions, find_suppressions
+from fastmcp_lint.walker import Walker
+
+FML000 = "FML000"
+FML000_NAME = "syntax-error"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the engine needs from the configuration, already resolved to codes."""
+
+    severity: dict[str, Severity] = field(default_factory=dict)
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
+    options: dict[str, object] = field(default_factory=dict)
+    verbose: bool = False
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: list[Diagnostic]
+    facts: FileFacts | None
+
+
+@dataclass
+class RunResult:
+    files: int
+    diagnostics: list[Diagnostic]
+
+
+def module_name_for(path: Path) -> tuple[str | None, str | None]:
+    """The dotted module name of a file and its package, from the `__init__.py` files above."""
+    parts: list[str] = [] if path.name == "__init__.py" else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").is_file() and folder.name:
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    module = ".".join(parts) or None
+    if path.name == "__init__.py":
+        return module, module
+    return module, ".".join(parts[:-1]) or None
+
+
+def virtual_module_name(path: str) -> tuple[str | None, str | None]:
+    """Module name of a path that is not on disk: every folder is taken to be a package."""
+    parts = [p for p in path.replace("\\", "/").split("/") if p and p != "."]
+    if parts and parts[0] == "src":
+        parts.pop(0)
+    if not parts or not parts[-1].endswith(".py"):
+        return None, None
+    last = parts.pop()
+    if last != "__init__.py":
+        parts.append(last[:-3])
+        return ".".join(parts), ".".join(parts[:-1]) or None
+    module = ".".join(parts) or None
+    return module, module
+
+
+def syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> Diagnostic:
+    return Diagnostic(FML000, FML000_NAME, "error", message, path, line, column, line, column)
+
+
+class _Dispatch:
+    """The rules' pass: calls each enabled rule's visitors as the walk meets node types."""
+
+    def __init__(self, tracker: Tracker, rules: list[Rule]) -> None:
+        self.tracker = tracker
+        self.rules = rules
+        self.failures: list[tuple[type[BaseRule], BaseException, str]] = []
+        self._build()
+
+    def _build(self) -> None:
+        self.visits: dict[str, list[tuple[Rule, Callable[[cst.CSTNode], object]]]] = {}
+        self.leaves: dict[str, list[tuple[Rule, Callable[[cst.CSTNode], object]]]] = {}
+        for rule in self.rules:
+            for attribute in dir(type(rule)):
+                if attribute.startswith("visit_"):
+                    table, kind = self.visits, attribute[6:]
+                elif attribute.startswith("leave_"):
+                    table, kind = self.leaves, attribute[6:]
+                else:
+                    continue
+                table.setdefault(kind, []).append((rule, getattr(rule, attribute)))
+
+    def _call(self, table: dict[str, list[tuple[Rule, Callable[[cst.CSTNode], object]]]],
+              node: cst.CSTNode) -> None:
+        callbacks = table.get(type(node).__name__)
+        if not callbacks:
+            return
+        for rule, callback in callbacks:  # a rule has one callback per node type and table
+            try:
+                callback(node)
+            except Exception as error:  # a broken rule must not stop the others
+                self.failures.append((type(rule), error, traceback.format_exc()))
+                self.rules.remove(rule)
+                self._build()
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self._call(self.visits, node)
+        return True
+
+    def on_leave(self, node: cst.CSTNode) -> None:
+        self._call(self.leaves, node)
+
+    def on_field(self, node: cst.CSTNode, field_name: str, entering: bool) -> None:
+        self.tracker.on_field(node, field_name, entering)
+
+
+class Engine:
+    """Lints files with a fixed set of rules; one per process."""
+
+    def __init__(self, rules: Sequence[type[BaseRule]], settings: Settings | None = None) -> None:
+        self.file_rules = [r for r in rules if issubclass(r, Rule)]
+        self.project_rules = [r for r in rules if issubclass(r, ProjectRule)]
+        self.settings = settings or Settings()
+        self.walker = Walker()
+
+    # -- one file ---------------------------------------------------------------------------
+
+    def lint_path(self, path: Path, display: str) -> FileResult:
+        try:
+            source = read_source(path)
+        except SourceError as error:
+            return FileResult(display, [syntax_error(display, str(error), error.line)], None)
+        module, package = module_name_for(path.absolute())
+        return self.lint_text(source, display, module, package)
+
+    def lint_text(self, source: SourceText, display: str, module_name: str | None,
+                  package: str | None) -> FileResult:
+        try:
+            module = cst.parse_module(source.text)
+        except cst.ParserSyntaxError as error:
+            return FileResult(display, [_syntax_error_of(display, source.text, error)], None)
+        except RecursionError:
+            return FileResult(display, [syntax_error(
+                display, "file is too deeply nested to parse")], None)
+        except Exception as error:  # the parser's own failures on hostile input
+            return FileResult(display, [syntax_error(
+                display, f"cannot parse: {type(error).__name__}: {error}")], None)
+        try:
+            return self._check(module, source.text, display, module_name, package)
+        except RecursionError:
+            return FileResult(display, [syntax_error(
+                display, "file is too deeply nested to analyse")], None)
+
+    def _check(self, module: cst.Module, text: str, display: str, module_name: str | None,
+               package: str | None) -> FileResult:
+        builder = ModelBuilder(module, package)
+        self.walker.walk(module, builder)
+        model = builder.finish()
+        tracker = Tracker(model.module_scope, model.scopes)
+        context = FileContext(display, text, module, model, tracker, module_name,
+                              self.settings.options)
+        rules = [rule(context) for rule in self.file_rules if _may_match(rule, text)]
+        dispatch = _Dispatch(tracker, list(rules))
+        if dispatch.visits or dispatch.leaves:
+            self.walker.walk(module, dispatch)
+        positions = Positions(module)
+        suppressions = find_suppressions(text)
+        diagnostics = [
+            d for rule in rules for finding in rule.findings
+            if (d := self._diagnostic(finding, display, module, positions)) is not None
+            and not suppressions.suppresses(d.line, d.code, d.name)
+        ]
+        for rule_class, error, trace in dispatch.failures:
+            message = (f"internal error in rule {rule_class.code} ({rule_class.name}): "
+                       f"{type(error).__name__}: {error}")
+            if self.settings.verbose:
+                message += "\n" + trace
+            diagnostics.append(syntax_error(display, message))
+        facts = _facts(model, display, module_name, positions, suppressions)
+        return FileResult(display, diagnostics, facts)
+
+    def _diagnostic(self, finding: Finding, path: str, module: cst.Module,
+                    positions: Positions) -> Diagnostic | None:
+        rule = finding.rule
+        if self._ignored(rule.code, rule.name, path):
+            return None
+        at = positions.of(finding.node)
+        fix = to_edits(finding.fix, module, positions) if finding.fix is not None else None
+        return Diagnostic(
+            rule.code, rule.name, self.settings.severity.get(rule.code, rule.severity),
+            finding.message, path, at.line, at.column, at.end_line, at.end_column,
+            rule.checklist, rule.hint, fix)
+
+    def _ignored(self, code: str, name: str, path: str) -> bool:
+        for pattern, codes in self.settings.per_file_ignores:
+            if code in codes and _glob_matches(pattern, path):
+                return True
+        return False
+
+    # -- the project ------------------------------------------------------------------------
+
+    def check_project(self, facts: Sequence[FileFacts], reported: set[str]) -> list[Diagnostic]:
+        """Run project rules over every file's facts; keep findings in `reported` files."""
+        by_path = {f.path: f for f in facts}
+        diagnostics: list[Diagnostic] = []
+        for rule in self.project_rules:
+            try:
+                findings = list(rule().check(facts))
+            except Exception as error:
+                diagnostics.append(syntax_error(
+                    sorted(reported)[0] if reported else ".",
+                    f"internal error in rule {rule.code} ({rule.name}): "
+                    f"{type(error).__name__}: {error}"))
+                continue
+            for finding in findings:
+                if finding.path not in reported or self._ignored(rule.code, rule.name,
+                                                                  finding.path):
+                    continue
+                file_facts = by_path.get(finding.path)
+                if file_facts is not None and Suppressions(
+                        file_facts.noqa, file_facts.file_noqa).suppresses(
+                        finding.location.line, rule.code, rule.name):
+                    continue
+                at = finding.location
+                diagnostics.append(Diagnostic(
+                    rule.code, rule.name, self.settings.severity.get(rule.code, rule.severity),
+                    finding.message, finding.path, at.line, at.column, at.end_line,
+                    at.end_column, rule.checklist, rule.hint, None))
+        return diagnostics
+
+    def run(self, files: Sequence[tuple[Path, str]]) -> RunResult:
+        """Lint files (path, display path) and run the project rules over them."""
+        diagnostics: list[Diagnostic] = []
+        facts: list[FileFacts] = []
+        for path, display in files:
+            result = self.lint_path(path, display)
+            diagnostics.extend(result.diagnostics)
+            if result.facts is not None:
+                facts.append(result.facts)
+        diagnostics.extend(self.check_project(facts, {display for _, display in files}))
+        diagnostics.sort(key=Diagnostic.sort_key)
+        return RunResult(len(files), diagnostics)
+
+
+def _syntax_error_of(path: str, text: str, error: cst.ParserSyntaxError) -> Diagnostic:
+    """Report a parse failure with CPython's message and position when it has one (they
+    are clearer than the parser's token lists), else with LibCST's."""
+    try:
+        compile(text, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as python:
+        if python.lineno is not None:
+            return syntax_error(path, f"syntax error: {python.msg}", python.lineno,
+                                max(python.offset or 1, 1))
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return syntax_error(path, f"syntax error: {error.message}", error.raw_line,
+                        error.raw_column + 1)
+
+
+def _may_match(rule: type[Rule], text: str) -> bool:
+    return rule.needles is None or any(needle in text for needle in rule.needles)
+
+
+def _glob_matches(pattern: str, path: str) -> bool:
+    if fnmatch.fnmatchcase(path, pattern):
+        return True
+    return "/" not in pattern and fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern)
+
+
+def _facts(model: FileModel, path: str, module: str | None, positions: Positions,
+           suppressions: Suppressions) -> FileFacts:
+    return FileFacts(
+        path=path,
+        module=module,
+        imports_fastmcp=model.imports_fastmcp,
+        servers=[ServerFact(positions.of(s.call), s.at_import_time, s.bound_at_module_level)
+                 for s in model.server_sites],
+        module_servers=list(model.module_server_names),
+        health=[positions.of(node) for node in model.health_sites],
+        starts=[StartFact(positions.of(s.call), s.method, s.transport) for s in model.starts],
+        mounted=list(model.mounted),
+        noqa=suppressions.lines,
+        file_noqa=suppressions.file,
+    )
+
+
+# -- the API used by tests and by `--fix` ----------------------------------------------------
+
+
+def lint_source(code: str, rules: Sequence[type[BaseRule]], path: str = "server.py",
+                settings: Settings | None = None) -> list[Diagnostic]:
+    """Lint one in-memory file as a whole project (examples, fixtures, plugins' own tests)."""
+    engine = Engine(rules, settings)
+    module, package = virtual_module_name(path)
+    try:
+        source = decode(code.encode("utf-8"))
+    except SourceError as error:
+        return [syntax_error(path, str(error), error.line)]
+    result = engine.lint_text(source, path, module, package)
+    diagnostics = list(result.diagnostics)
+    if result.facts is not None:
+        diagnostics.extend(engine.check_project([result.facts], {path}))
+    return sorted(diagnostics, key=Diagnostic.sort_key)
+
+
+def fix_source(code: str, rules: Sequence[type[BaseRule]], path: str = "server.py",
+               allow: Iterable[Applicability] = ("safe",), max_passes: int = 10) -> str:
+    """Apply fixes until nothing changes (bounded); never returns source that doesn't parse."""
+    allowed = tuple(allow)
+    for _ in range(max_passes):
+        diagnostics = lint_source(code, rules, path)
+        fixed = fix_text(code, diagnostics, allowed)
+        if fixed is None or fixed == code:
+            return code
+        code = fixed
+    return code
+
+
+__all__ = ["Engine", "FileResult", "Location", "RunResult", "Settings", "fix_source",
+           "lint_source", "module_name_for"]

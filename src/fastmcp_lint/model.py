@@ -1,0 +1,536 @@
+"""The FastMCP model of one file: built in one pass before the rules run, shared by all.
+
+It answers what LibCST's generic metadata cannot: which names are FastMCP servers (from
+`fastmcp`, `mcp.server.fastmcp`, `mcp.server.mcpserver`, subclasses, factories), which
+functions are registered as tools, resources or prompts (every decorator and call form),
+which routes the server serves, and which transports its `run(...)` calls name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import libcst as cst
+
+from fastmcp_lint.context import Tracker
+from fastmcp_lint.scopes import Binding, Scope, bind_import, bind_target, dotted
+
+#: Classes whose instances are MCP servers, by the dotted names they are imported as.
+SERVER_CLASSES = frozenset(
+    {
+        "fastmcp.FastMCP",
+        "fastmcp.server.FastMCP",
+        "fastmcp.server.server.FastMCP",
+        "mcp.server.FastMCP",
+        "mcp.server.fastmcp.FastMCP",
+        "mcp.server.fastmcp.server.FastMCP",
+        "mcp.server.mcpserver.MCPServer",
+        "mcp.server.mcpserver.server.MCPServer",
+        "mcp.server.MCPServer",
+    }
+)
+
+#: Server methods that register a function, and what they register.
+REGISTRARS: dict[str, Literal["tool", "resource", "prompt", "route"]] = {
+    "tool": "tool",
+    "resource": "resource",
+    "prompt": "prompt",
+    "custom_route": "route",
+    "add_tool": "tool",
+    "add_resource": "resource",
+    "add_resource_fn": "resource",
+    "add_template": "resource",
+    "add_prompt": "prompt",
+}
+_DECORATOR_REGISTRARS = frozenset({"tool", "resource", "prompt", "custom_route"})
+
+#: Server methods that start it, with the transport they imply (None: read the arguments).
+STARTERS: dict[str, str | None] = {
+    "run": None,
+    "run_async": None,
+    "run_stdio_async": "stdio",
+    "run_http_async": "http",
+    "run_sse_async": "sse",
+    "run_streamable_http_async": "streamable-http",
+    "http_app": "http",
+    "streamable_http_app": "streamable-http",
+    "sse_app": "sse",
+}
+
+#: Web framework route registrations that can carry a health check.
+_ROUTE_METHODS = frozenset({"get", "route", "api_route", "head", "add_route", "add_api_route"})
+HEALTH_WORDS = ("health", "livez", "readyz")
+
+
+@dataclass
+class Registration:
+    """A function registered on a server as a tool, resource, prompt or custom route."""
+
+    kind: Literal["tool", "resource", "prompt", "route"]
+    function: cst.FunctionDef
+    site: cst.CSTNode
+    server: cst.BaseExpression
+    name: cst.BaseExpression | None = None
+    uri: cst.BaseExpression | None = None
+    description: cst.BaseExpression | None = None
+    is_method: bool = False
+
+    @property
+    def name_text(self) -> str:
+        """The registered name: the `name=` string, else the function's name."""
+        text = string_value(self.name) if self.name is not None else None
+        return text if text is not None else self.function.name.value
+
+
+@dataclass
+class Start:
+    """A call that starts a server or builds its app, with the transport it names.
+
+    `transport` is the literal transport, None when none is given (FastMCP's default, stdio),
+    or "unknown" when it is computed (read from the environment or the command line).
+    """
+
+    call: cst.Call
+    method: str
+    transport: str | None
+
+
+@dataclass
+class ServerSite:
+    """A call that constructs a server (`FastMCP(...)`, a subclass)."""
+
+    call: cst.Call
+    at_import_time: bool
+    bound_at_module_level: bool
+
+
+@dataclass
+class _CallSite:
+    call: cst.Call
+    scope: Scope
+    at_import_time: bool
+    function: cst.FunctionDef | cst.Lambda | None
+
+
+@dataclass
+class _Assignment:
+    target: cst.BaseExpression
+    value: cst.BaseExpression | None
+    annotation: cst.BaseExpression | None
+    scope: Scope
+    at_module_level: bool
+
+
+@dataclass
+class FileModel:
+    """What the model knows about one file; rules read it, nothing writes it after the build."""
+
+    module_scope: Scope
+    scopes: dict[cst.CSTNode, Scope]
+    package: str | None
+    imports_fastmcp: bool = False
+    server_sites: list[ServerSite] = field(default_factory=list)
+    module_server_names: list[str] = field(default_factory=list)
+    registrations: list[Registration] = field(default_factory=list)
+    tools: dict[cst.FunctionDef, Registration] = field(default_factory=dict)
+    starts: list[Start] = field(default_factory=list)
+    health_sites: list[cst.CSTNode] = field(default_factory=list)
+    mounted: list[str] = field(default_factory=list)
+
+    def resolve(self, expr: cst.BaseExpression, scope: Scope | None = None) -> str | None:
+        """The dotted name `expr` refers to, through imports and aliases (see Scope.resolve)."""
+        return (scope or self.module_scope).resolve(expr)
+
+    def tool_of(self, function: cst.CSTNode | None) -> Registration | None:
+        """The tool/resource/prompt registration of a function, if it is one."""
+        if isinstance(function, cst.FunctionDef):
+            registration = self.tools.get(function)
+            if registration is not None and registration.kind != "route":
+                return registration
+        return None
+
+
+def string_value(expr: cst.BaseExpression | None) -> str | None:
+    """The value of a plain string literal (also implicitly concatenated), else None."""
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def keyword(call: cst.Call, name: str) -> cst.Arg | None:
+    """The `name=` argument of a call, if given."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def positional(call: cst.Call, index: int) -> cst.Arg | None:
+    """The index-th positional argument of a call, if given (no star arguments)."""
+    plain = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    return plain[index] if index < len(plain) else None
+
+
+def is_async_function(node: cst.CSTNode | None) -> bool:
+    return isinstance(node, cst.FunctionDef) and node.asynchronous is not None
+
+
+class ModelBuilder:
+    """One pass over a module that fills a FileModel; see `build_model`."""
+
+    def __init__(self, module: cst.Module, package: str | None) -> None:
+        module_scope = Scope("module", module, None)
+        self.model = FileModel(module_scope, {module: module_scope}, package)
+        self.tracker = Tracker(module_scope, self.model.scopes, create_scopes=True)
+        self.package = package
+        self._calls: list[_CallSite] = []
+        self._assignments: list[_Assignment] = []
+        self._functions: list[tuple[cst.FunctionDef, Scope]] = []
+        self._classes: list[tuple[cst.ClassDef, Scope]] = []
+        self._returns: list[tuple[cst.FunctionDef, cst.BaseExpression]] = []
+
+    # -- the walk ---------------------------------------------------------------------------
+
+    def on_field(self, node: cst.CSTNode, field_name: str, entering: bool) -> None:
+        self.tracker.on_field(node, field_name, entering)
+
+    def on_leave(self, node: cst.CSTNode) -> None:
+        return None
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        tracker = self.tracker
+        scope = tracker.scope
+        if isinstance(node, cst.Call):
+            if isinstance(node.func, (cst.Name, cst.Attribute, cst.Call)):
+                self._calls.append(
+                    _CallSite(node, scope, tracker.at_import_time, tracker.function))
+        elif isinstance(node, cst.Assign):
+            for target in node.targets:
+                bind_target(scope, target.target, node, node.value)
+                self._assignments.append(_Assignment(
+                    target.target, node.value, None, scope, self._module_level()))
+        elif isinstance(node, cst.AnnAssign):
+            bind_target(scope, node.target, node, node.value)
+            self._assignments.append(_Assignment(
+                node.target, node.value, node.annotation.annotation, scope,
+                self._module_level()))
+        elif isinstance(node, cst.AugAssign):
+            bind_target(scope, node.target, node, None)
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            bind_import(scope, node, self.package)
+            self._note_fastmcp_import(node)
+        elif isinstance(node, cst.FunctionDef):
+            scope.bind(Binding(node.name.value, "def", node))
+            self._functions.append((node, scope))
+        elif isinstance(node, cst.ClassDef):
+            scope.bind(Binding(node.name.value, "class", node))
+            self._classes.append((node, scope))
+        elif isinstance(node, cst.Return):
+            function = tracker.function
+            if isinstance(function, cst.FunctionDef) and node.value is not None:
+                self._returns.append((function, node.value))
+        elif isinstance(node, (cst.For, cst.CompFor)):
+            if isinstance(node, cst.For):
+                bind_target(scope, node.target, node, None, "other")
+        elif isinstance(node, cst.WithItem):
+            if node.asname is not None:
+                bind_target(scope, node.asname.name, node, node.item, "other")
+        elif isinstance(node, cst.ExceptHandler):
+            if node.name is not None:
+                bind_target(scope, node.name.name, node, None, "other")
+        elif isinstance(node, cst.Global):
+            for item in node.names:
+                scope.globals.add(item.name.value)
+        elif isinstance(node, cst.NamedExpr):
+            bind_target(scope, node.target, node, node.value)
+        return True
+
+    def _module_level(self) -> bool:
+        return not self.tracker.frames and self.tracker.main_guard == 0
+
+    def _note_fastmcp_import(self, node: cst.Import | cst.ImportFrom) -> None:
+        if isinstance(node, cst.Import):
+            names = [dotted(alias.name) or "" for alias in node.names]
+        else:
+            absolute = node.module is not None and not node.relative
+            names = [dotted(node.module) or ""] if absolute and node.module else []
+        for name in names:
+            if name == "fastmcp" or name.startswith(("fastmcp.", "mcp.server")):
+                self.model.imports_fastmcp = True
+
+    # -- after the walk ---------------------------------------------------------------------
+
+    def finish(self) -> FileModel:
+        server_classes = self._server_classes()
+        factories = self._factories(server_classes)
+        self._bind_servers(server_classes, factories)
+        self._find_registrations()
+        self._find_starts_and_routes()
+        return self.model
+
+    def _is_server_class(self, expr: cst.BaseExpression, scope: Scope,
+                         local: set[cst.ClassDef]) -> bool:
+        if isinstance(expr, cst.Subscript):
+            expr = expr.value
+        if scope.resolve(expr) in SERVER_CLASSES:
+            return True
+        if isinstance(expr, cst.Name):
+            found = scope.lookup(expr.value)
+            if found is not None:
+                return any(b.kind == "class" and b.node in local for b in found[1])
+        return False
+
+    def _server_classes(self) -> set[cst.ClassDef]:
+        local: set[cst.ClassDef] = set()
+        changed = True
+        while changed:
+            changed = False
+            for node, scope in self._classes:
+                if node not in local and any(
+                    self._is_server_class(base.value, scope, local) for base in node.bases
+                ):
+                    local.add(node)
+                    changed = True
+        return local
+
+    def _factories(self, classes: set[cst.ClassDef]) -> set[cst.FunctionDef]:
+        """Functions that return a new server (directly or through a local name)."""
+        factories: set[cst.FunctionDef] = set()
+        changed = True
+        while changed:
+            changed = False
+            for function, value in self._returns:
+                if function in factories:
+                    continue
+                scope = self.model.scopes.get(function)
+                if scope is None:
+                    continue
+                if self._constructs_server(value, scope, classes, factories) or (
+                    isinstance(value, cst.Name) and self._name_bound_to_server(
+                        value.value, scope, classes, factories)
+                ):
+                    factories.add(function)
+                    changed = True
+        return factories
+
+    def _name_bound_to_server(self, name: str, scope: Scope, classes: set[cst.ClassDef],
+                              factories: set[cst.FunctionDef]) -> bool:
+        return any(
+            a.scope is scope and isinstance(a.target, cst.Name) and a.target.value == name
+            and a.value is not None and self._constructs_server(a.value, scope, classes, factories)
+            for a in self._assignments
+        )
+
+    def _constructs_server(self, expr: cst.BaseExpression, scope: Scope,
+                           classes: set[cst.ClassDef], factories: set[cst.FunctionDef]) -> bool:
+        if not isinstance(expr, cst.Call):
+            return False
+        if self._is_server_class(expr.func, scope, classes):
+            return True
+        if isinstance(expr.func, cst.Name):
+            found = scope.lookup(expr.func.value)
+            if found is not None:
+                return any(b.kind == "def" and b.node in factories for b in found[1])
+        return False
+
+    def _bind_servers(self, classes: set[cst.ClassDef], factories: set[cst.FunctionDef]) -> None:
+        self._server_names: dict[Scope, set[str]] = {}
+        self._server_attrs: set[str] = set()
+        module_bound: set[cst.Call] = set()
+        for a in self._assignments:
+            is_server = a.value is not None and self._constructs_server(
+                a.value, a.scope, classes, factories)
+            if not is_server and a.annotation is not None:
+                is_server = self._is_server_class(a.annotation, a.scope, classes)
+            if not is_server:
+                continue
+            if isinstance(a.target, cst.Name):
+                self._server_names.setdefault(a.scope, set()).add(a.target.value)
+                if a.at_module_level:
+                    self.model.module_server_names.append(a.target.value)
+                    if isinstance(a.value, cst.Call):
+                        module_bound.add(a.value)
+            elif isinstance(a.target, cst.Attribute):
+                self._server_attrs.add(a.target.attr.value)
+        for scope in self.model.scopes.values():
+            if isinstance(scope.node, (cst.FunctionDef, cst.Lambda)):
+                params = scope.node.params
+                for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
+                    if param.annotation is not None and self._is_server_class(
+                            param.annotation.annotation, scope, classes):
+                        self._server_names.setdefault(scope, set()).add(param.name.value)
+        for site in self._calls:
+            if self._is_server_class(site.call.func, site.scope, classes):
+                self.model.server_sites.append(
+                    ServerSite(site.call, site.at_import_time, site.call in module_bound))
+
+    def is_server(self, expr: cst.BaseExpression, scope: Scope) -> bool:
+        """A name or attribute this file binds to a server."""
+        if isinstance(expr, cst.Name):
+            found = scope.lookup(expr.value)
+            return found is not None and expr.value in self._server_names.get(found[0], ())
+        if isinstance(expr, cst.Attribute):
+            return expr.attr.value in self._server_attrs
+        return False
+
+    def may_be_server(self, expr: cst.BaseExpression, scope: Scope) -> bool:
+        """A known server, or a name that could hold one bound elsewhere (imported, a parameter).
+
+        Module objects (`import uvicorn`) and names this file binds to other values are not.
+        """
+        if self.is_server(expr, scope):
+            return True
+        if isinstance(expr, cst.Name):
+            found = scope.lookup(expr.value)
+            if found is None:
+                return self.model.imports_fastmcp
+            return all(b.kind in ("import", "param") for b in found[1])
+        if isinstance(expr, cst.Attribute):
+            return isinstance(expr.value, cst.Name) and expr.value.value in ("self", "cls")
+        return False
+
+    def _function_ref(self, expr: cst.BaseExpression, scope: Scope
+                      ) -> tuple[cst.FunctionDef, bool] | None:
+        """The function a registration names: `fn`, `self.method`, `Tool.from_function(fn)`."""
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and (
+            expr.func.attr.value == "from_function" and expr.args
+        ):
+            return self._function_ref(expr.args[0].value, scope)
+        if isinstance(expr, cst.Name):
+            found = scope.lookup(expr.value)
+            if found is not None:
+                for binding in reversed(found[1]):
+                    if binding.kind == "def" and isinstance(binding.node, cst.FunctionDef):
+                        return binding.node, False
+            return None
+        if isinstance(expr, cst.Attribute):
+            wanted = expr.attr.value
+            for function, function_scope in self._functions:
+                if function.name.value == wanted and function_scope.kind == "class":
+                    return function, True
+        return None
+
+    def _registration_options(self, call: cst.Call | None, kind: str,
+                              first_is_target: bool) -> dict[str, cst.BaseExpression | None]:
+        options: dict[str, cst.BaseExpression | None] = {"name": None, "uri": None,
+                                                         "description": None}
+        if call is None:
+            return options
+        for key in options:
+            arg = keyword(call, key)
+            if arg is not None:
+                options[key] = arg.value
+        first = positional(call, 1 if first_is_target else 0)
+        if first is not None:
+            if kind in ("resource", "route") and options["uri"] is None:
+                options["uri"] = first.value
+            elif kind in ("tool", "prompt") and options["name"] is None and isinstance(
+                    first.value, (cst.SimpleString, cst.ConcatenatedString)):
+                options["name"] = first.value
+        return options
+
+    def _register(self, kind: str, function: cst.FunctionDef, is_method: bool,
+                  site: cst.CSTNode, server: cst.BaseExpression, call: cst.Call | None,
+                  first_is_target: bool) -> None:
+        options = self._registration_options(call, kind, first_is_target)
+        if call is not None and first_is_target and isinstance(call.args[0].value, cst.Call):
+            inner = call.args[0].value
+            for key, value in self._registration_options(inner, kind, True).items():
+                options[key] = options[key] or value
+        registration = Registration(
+            kind, function, site, server, options["name"], options["uri"],  # type: ignore[arg-type]
+            options["description"], is_method)
+        self.model.registrations.append(registration)
+        self.model.tools.setdefault(function, registration)
+
+    def _find_registrations(self) -> None:
+        for function, scope in self._functions:
+            for decorator in function.decorators:
+                expr = decorator.decorator
+                call = expr if isinstance(expr, cst.Call) else None
+                target = call.func if call is not None else expr
+                if (isinstance(target, cst.Attribute)
+                        and target.attr.value in _DECORATOR_REGISTRARS
+                        and self.may_be_server(target.value, scope)):
+                    kind = REGISTRARS[target.attr.value]
+                    self._register(kind, function, scope.kind == "class", decorator,
+                                   target.value, call, False)
+        for site in self._calls:
+            call = site.call
+            func = call.func
+            options_call: cst.Call | None = call
+            first_is_target = True
+            if isinstance(func, cst.Call):  # mcp.tool(name="x")(fn)
+                options_call, first_is_target = func, False
+                func = func.func
+            if not (isinstance(func, cst.Attribute) and func.attr.value in REGISTRARS):
+                continue
+            if not call.args or call.args[0].keyword is not None:
+                continue
+            if not self.may_be_server(func.value, site.scope):
+                continue
+            ref = self._function_ref(call.args[0].value, site.scope)
+            if ref is None:
+                continue
+            kind = REGISTRARS[func.attr.value]
+            self._register(kind, ref[0], ref[1], call, func.value, options_call, first_is_target)
+
+    def _find_starts_and_routes(self) -> None:
+        for registration in self.model.registrations:
+            text = string_value(registration.uri)
+            if text is None:
+                continue
+            health_resource = registration.kind == "resource" and text.startswith("health://")
+            if health_resource or (registration.kind == "route" and _is_health_path(text)):
+                self.model.health_sites.append(registration.site)
+        for site in self._calls:
+            call, func = site.call, site.call.func
+            if _is_route_call(func):
+                first = positional(call, 0) or keyword(call, "path")
+                if first is not None and _is_health_path(string_value(first.value)):
+                    self.model.health_sites.append(call)
+                continue
+            if not isinstance(func, cst.Attribute):
+                continue
+            method = func.attr.value
+            if method == "mount" and call.args and self.may_be_server(func.value, site.scope):
+                child = dotted(call.args[0].value)
+                if child is not None:
+                    self.model.mounted.append(child)
+            if method not in STARTERS:
+                continue
+            if not self._may_start(func.value, site.scope):
+                continue
+            implied = STARTERS[method]
+            transport = implied if implied is not None else _transport_argument(call)
+            self.model.starts.append(Start(call, method, transport))
+
+    def _may_start(self, receiver: cst.BaseExpression, scope: Scope) -> bool:
+        if isinstance(receiver, cst.Call):
+            return self._constructs_server(receiver, scope, set(), set()) or (
+                scope.resolve(receiver.func) in SERVER_CLASSES)
+        return self.may_be_server(receiver, scope)
+
+
+def _is_route_call(func: cst.BaseExpression) -> bool:
+    """Starlette's `Route(...)`, or a web app's `.get(...)`, `.route(...)`, `.add_route(...)`."""
+    if isinstance(func, cst.Name):
+        return func.value == "Route"
+    return isinstance(func, cst.Attribute) and (
+        func.attr.value in _ROUTE_METHODS or func.attr.value == "Route")
+
+
+def _is_health_path(text: str | None) -> bool:
+    """A URL path (it starts with `/`) that names a health, liveness or readiness probe."""
+    return text is not None and text.startswith("/") and any(
+        word in text.lower() for word in HEALTH_WORDS)
+
+
+def _transport_argument(call: cst.Call) -> str | None:
+    arg = keyword(call, "transport") or positional(call, 0)
+    if arg is None:
+        return None
+    text = string_value(arg.value)
+    return text if text is not None else "unknown"

@@ -1,0 +1,158 @@
+"""The registry: finds rule plugins and checks their metadata.
+
+Built-in rules, third-party packages (entry-point group `fastmcp_lint.rules`) and local rule
+modules named in the config all load the same way: a plugin is a module (or a package of
+modules) whose `Rule`/`ProjectRule` subclasses are its rules. A plugin that fails to import,
+reuses a code or lacks metadata is a UserError naming the plugin.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import pkgutil
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+from types import ModuleType
+
+from fastmcp_lint.api import SEVERITIES, BaseRule, ProjectRule, Rule
+from fastmcp_lint.errors import UserError
+
+ENTRY_POINT_GROUP = "fastmcp_lint.rules"
+BUILTIN_PLUGIN = "fastmcp_lint.rules"
+_CODE = re.compile(r"^[A-Z]+[1-9][0-9]*$")
+_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """Where rules come from: an import name or a file path, and how the user refers to it."""
+
+    label: str
+    target: str
+    is_path: bool = False
+
+
+def _rules_of(module: ModuleType) -> list[type[BaseRule]]:
+    found: list[type[BaseRule]] = []
+    for _, value in inspect.getmembers(module, inspect.isclass):
+        if (issubclass(value, (Rule, ProjectRule)) and value not in (Rule, ProjectRule)
+                and value.__module__ == module.__name__ and not inspect.isabstract(value)):
+            found.append(value)
+    return found
+
+
+def _import_path(path: Path) -> ModuleType:
+    name = "fastmcp_lint_local." + re.sub(r"\W", "_", str(path.with_suffix("")))
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _load(plugin: Plugin) -> list[type[BaseRule]]:
+    if plugin.is_path:
+        path = Path(plugin.target)
+        files = sorted(path.glob("*.py")) if path.is_dir() else [path]
+        if not path.exists():
+            raise UserError(f"plugin '{plugin.label}': path {plugin.target} does not exist")
+        return [rule for file in files if not file.name.startswith("_")
+                for rule in _rules_of(_import_path(file))]
+    target = plugin.target.split(":")[0]
+    module = importlib.import_module(target)
+    rules = _rules_of(module)
+    if hasattr(module, "__path__"):
+        for info in sorted(pkgutil.iter_modules(module.__path__), key=lambda i: i.name):
+            if not info.name.startswith("_"):
+                rules.extend(_rules_of(importlib.import_module(f"{target}.{info.name}")))
+    return rules
+
+
+def _check_metadata(rule: type[BaseRule], label: str) -> None:
+    missing = [key for key in BaseRule.REQUIRED if not getattr(rule, key, "")]
+    if missing:
+        raise UserError(f"plugin '{label}': rule {rule.__name__} lacks {', '.join(missing)}")
+    if not _CODE.match(rule.code):
+        raise UserError(f"plugin '{label}': rule {rule.__name__} has code '{rule.code}' "
+                        "(expected letters then digits, like FML101)")
+    if not _NAME.match(rule.name):
+        raise UserError(f"plugin '{label}': rule {rule.code} has name '{rule.name}' "
+                        "(expected kebab-case, like blocking-sleep-in-async)")
+    if rule.severity not in SEVERITIES:
+        raise UserError(f"plugin '{label}': rule {rule.code} has severity '{rule.severity}' "
+                        "(expected error or warning)")
+
+
+def default_plugins(local: Iterable[str] = (), root: Path | None = None) -> list[Plugin]:
+    """The built-in rules, every installed entry point, then the config's local paths."""
+    plugins = [Plugin("fastmcp-lint (built-in rules)", BUILTIN_PLUGIN)]
+    for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        if entry.value.split(":")[0] != BUILTIN_PLUGIN:
+            plugins.append(Plugin(f"{entry.name} ({entry.value})", entry.value))
+    base = (root or Path.cwd()).resolve()
+    for item in local:
+        path = (base / item).resolve()
+        if not path.is_relative_to(base):
+            raise UserError(f"plugin '{item}': local plugins must be inside the project "
+                            f"root {base}")
+        plugins.append(Plugin(item, str(path), is_path=True))
+    return plugins
+
+
+class Registry:
+    """Every loaded rule by code, with lookups by name, prefix and tag."""
+
+    def __init__(self, rules: Sequence[type[BaseRule]]) -> None:
+        self.rules = {rule.code: rule for rule in sorted(rules, key=lambda r: r.code)}
+        self.by_name = {rule.name: rule for rule in self.rules.values()}
+
+    @classmethod
+    def load(cls, plugins: Sequence[Plugin]) -> Registry:
+        seen: dict[str, str] = {}
+        names: dict[str, str] = {}
+        rules: list[type[BaseRule]] = []
+        for plugin in plugins:
+            try:
+                loaded = _load(plugin)
+            except UserError:
+                raise
+            except BaseException as error:  # a plugin's import may raise anything
+                if isinstance(error, KeyboardInterrupt):
+                    raise
+                raise UserError(f"plugin '{plugin.label}' could not be loaded: "
+                                f"{type(error).__name__}: {error}") from None
+            for rule in loaded:
+                _check_metadata(rule, plugin.label)
+                if rule.code in seen:
+                    raise UserError(f"plugin '{plugin.label}': rule code {rule.code} is "
+                                    f"already defined by '{seen[rule.code]}'")
+                if rule.name in names:
+                    raise UserError(f"plugin '{plugin.label}': rule name {rule.name} is "
+                                    f"already defined by '{names[rule.name]}'")
+                seen[rule.code] = names[rule.name] = plugin.label
+                rule.origin = plugin.label
+                rules.append(rule)
+        return cls(rules)
+
+    def find(self, code_or_name: str) -> type[BaseRule] | None:
+        return self.rules.get(code_or_name.upper()) or self.by_name.get(code_or_name.lower())
+
+    def select(self, selector: str) -> set[str]:
+        """Codes a selector means: a code, a name, a code prefix, a tag, or ALL. Empty if none."""
+        if selector.upper() == "ALL":
+            return set(self.rules)
+        rule = self.find(selector)
+        if rule is not None:
+            return {rule.code}
+        prefixed = {code for code in self.rules if code.startswith(selector.upper())}
+        if prefixed:
+            return prefixed
+        return {code for code, rule in self.rules.items() if selector.lower() in rule.tags}

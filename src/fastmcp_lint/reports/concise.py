@@ -1,0 +1,21 @@
+"""One line per diagnostic, `path:line:col: CODE message`: for editors, grep and pre-commit."""
+
+from __future__ import annotations
+
+import re
+
+from fastmcp_lint.reports.summary import RunSummary
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def render_concise(summary: RunSummary) -> str:
+    """Render the diagnostics, each line "\\n"-terminated; empty when there are none.
+
+    A line break inside a message or path becomes a space, so one diagnostic stays one line.
+    """
+    return "".join(
+        f"{_LINE_BREAK.sub(' ', d.path)}:{d.line}:{d.column}: {d.code} "
+        f"{_LINE_BREAK.sub(' ', d.message)}\n"
+        for d in summary.diagnostics
+    )

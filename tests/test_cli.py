@@ -1,0 +1,211 @@
+"""The command line as a user meets it: exit codes, formats, selection, errors, meta actions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fastmcp_lint.cli import main
+from fastmcp_lint.registry import Registry
+
+BAD_SERVER = """\
+import time
+from fastmcp import FastMCP
+
+mcp = FastMCP("demo")
+
+ITEMS = []
+
+
+@mcp.tool
+async def slow(x: int) -> int:
+    \"\"\"Sleep then add.\"\"\"
+    time.sleep(1)
+    ITEMS.append(x)
+    return x
+
+
+@mcp.custom_route("/health", methods=["GET"])
+async def health(request):
+    return None
+"""
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    out, err = capsys.readouterr()
+    code = exited.value.code
+    return (code if isinstance(code, int) else 0), out, err
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "server.py").write_text(BAD_SERVER, encoding="utf-8")
+    (tmp_path / "clean.py").write_text("x = 1\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_findings_exit_1_with_concise_lines(project: Path, capsys) -> None:
+    code, out, _ = run(["--format", "concise"], capsys)
+    assert code == 1
+    assert out.splitlines() == [
+        "server.py:12:5: FML101 `time.sleep()` blocks the event loop in async function `slow`: "
+        "every other request waits",
+        "server.py:13:5: FML301 `slow()` mutates module-level `ITEMS`: concurrent tool calls "
+        "race on it, and each worker has its own copy",
+    ]
+
+
+def test_clean_file_exits_0(project: Path, capsys) -> None:
+    code, out, _ = run(["clean.py"], capsys)
+    assert code == 0
+    assert "All checks passed" in out
+
+
+def test_select_ignore_by_code_name_and_prefix(project: Path, capsys) -> None:
+    assert run(["--select", "FML1", "--format", "concise"], capsys)[1].count("FML") == 1
+    _, out, _ = run(["--select", "global-mutable-state", "--format", "concise"], capsys)
+    assert "FML301" in out and "FML101" not in out
+    _, out, _ = run(["--ignore", "FML101,FML301", "--format", "concise"], capsys)
+    assert out == ""
+    _, out, _ = run(
+        ["--select", "FML101", "--extend-select", "FML3", "--format", "concise"], capsys
+    )
+    assert "FML101" in out and "FML301" in out
+
+
+def test_exit_zero_and_fail_on(project: Path, capsys) -> None:
+    assert run(["--exit-zero"], capsys)[0] == 0
+    assert run(["--select", "FML301", "--fail-on", "error"], capsys)[0] == 0
+    assert run(["--select", "FML101", "--fail-on", "error"], capsys)[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--select", "FML999"], "unknown rule selector 'FML999'"),
+        (["missing.py"], "missing.py"),
+        (["--format", "xml"], "xml"),
+        (["--no-such-flag"], "no-such-flag"),
+        (["--explain", "nope"], "unknown rule 'nope'"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_2(
+    project: Path, capsys, args: list[str], fragment: str
+) -> None:
+    code, out, err = run(args, capsys)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert fragment in err
+    assert "Traceback" not in err
+
+
+def test_bad_config_is_exit_2_naming_file_and_key(project: Path, capsys) -> None:
+    (project / "pyproject.toml").write_text("[tool.fastmcp-lint]\nselec = ['FML101']\n")
+    code, _, err = run([], capsys)
+    assert code == 2 and "pyproject.toml" in err and "selec" in err
+    (project / "pyproject.toml").write_text("[tool.fastmcp-lint]\nselect = ['FML777']\n")
+    code, _, err = run([], capsys)
+    assert code == 2 and "pyproject.toml" in err and "FML777" in err
+    (project / "pyproject.toml").write_text("[tool.fastmcp-lint\n")
+    code, _, err = run([], capsys)
+    assert code == 2 and "pyproject.toml" in err
+
+
+def test_config_selection_and_severity_apply(project: Path, capsys) -> None:
+    (project / "pyproject.toml").write_text(
+        "[tool.fastmcp-lint]\nignore = ['FML101']\nseverity = { FML301 = 'error' }\n"
+    )
+    code, out, _ = run(["--format", "json"], capsys)
+    report = json.loads(out)
+    assert code == 1
+    assert [(d["code"], d["severity"]) for d in report["diagnostics"]] == [("FML301", "error")]
+
+
+def test_per_file_ignores(project: Path, capsys) -> None:
+    (project / "pyproject.toml").write_text(
+        "[tool.fastmcp-lint]\nper-file-ignores = { 'serv*.py' = ['FML3'] }\n"
+    )
+    _, out, _ = run(["--format", "concise"], capsys)
+    assert "FML101" in out and "FML301" not in out
+
+
+def test_json_report_is_stable_and_complete(project: Path, capsys) -> None:
+    first = run(["--format", "json"], capsys)[1]
+    second = run(["--format", "json"], capsys)[1]
+    assert first == second
+    report = json.loads(first)
+    assert report["summary"]["files"] == 2
+    assert report["summary"]["by_code"] == {"FML101": 1, "FML301": 1}
+    assert report["summary"]["fixable"] == 1
+    sleep = report["diagnostics"][0]
+    assert sleep["fix"]["applicability"] == "safe"
+    assert sleep["path"] == "server.py"
+
+
+def test_output_file_gets_report_and_terminal_a_summary(project: Path, capsys) -> None:
+    code, out, err = run(["--format", "json", "--output-file", "out.json"], capsys)
+    assert code == 1 and out == ""
+    assert "2 problems" in err and "out.json" in err
+    assert json.loads((project / "out.json").read_text())["summary"]["diagnostics"] == 2
+
+
+def test_text_report_shows_source_marker_hint_and_summary(project: Path, capsys) -> None:
+    _, out, _ = run([], capsys)
+    assert "time.sleep(1)" in out
+    assert "^^^^^^^^^^^^^" in out
+    assert "hint: use `await asyncio.sleep(...)`" in out
+    assert "Found 2 problems" in out
+    assert "\x1b[" not in out  # not a terminal: plain text
+
+
+def test_list_rules_and_explain(project: Path, capsys, registry: Registry) -> None:
+    code, out, _ = run(["--list-rules"], capsys)
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == sorted(registry.rules)
+    rules = json.loads(run(["--list-rules", "--format", "json"], capsys)[1])
+    assert {r["code"] for r in rules} == set(registry.rules)
+    code, out, _ = run(["--explain", "blocking-sleep-in-async"], capsys)
+    assert code == 0
+    for section in (
+        "FML101",
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "## Use instead",
+        "## Fix safety",
+    ):
+        assert section in out
+
+
+def test_version(capsys) -> None:
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and out.startswith("fastmcp-lint ")
+
+
+def test_unparsable_file_is_fml000_and_others_still_checked(project: Path, capsys) -> None:
+    (project / "broken.py").write_text("def f(:\n    pass\n")
+    (project / "latin.py").write_bytes(b"# -*- coding: utf-8 -*-\nx = '\xff'\n")
+    code, out, _ = run(["--format", "concise"], capsys)
+    assert code == 1
+    assert "broken.py:1:" in out and "FML000" in out
+    assert "latin.py:" in out
+    assert "server.py:12:5: FML101" in out
+
+
+def test_python_dash_m_runs_the_same_command(project: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "fastmcp_lint", "--format", "concise", "--select", "FML101"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout.startswith("server.py:12:5: FML101")

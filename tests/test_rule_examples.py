@@ -1,0 +1,63 @@
+"""Every rule's VALID and INVALID examples, as test cases: a rule is tested by being written."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from fastmcp_lint.api import BaseRule, Invalid, Valid
+from fastmcp_lint.engine import fix_source, lint_source
+from fastmcp_lint.registry import Registry, default_plugins
+
+RULES = sorted(Registry.load(default_plugins()).rules.values(), key=lambda r: r.code)
+
+
+def _cases(kind: str) -> list[tuple[type[BaseRule], int, Valid | Invalid]]:
+    cases = []
+    for rule in RULES:
+        for index, example in enumerate(getattr(rule, kind)):
+            cases.append((rule, index, Valid(example) if isinstance(example, str) else example))
+    return cases
+
+
+def _ids(cases: list[tuple[type[BaseRule], int, object]]) -> list[str]:
+    return [f"{rule.code}-{index}" for rule, index, _ in cases]
+
+
+VALID_CASES = _cases("VALID")
+INVALID_CASES = _cases("INVALID")
+
+
+@pytest.mark.parametrize(("rule", "index", "example"), VALID_CASES, ids=_ids(VALID_CASES))
+def test_valid_example_gives_no_diagnostic(
+    rule: type[BaseRule], index: int, example: Valid
+) -> None:
+    diagnostics = lint_source(example.code, [rule], example.path)
+    assert [(d.code, d.line, d.column, d.message) for d in diagnostics] == []
+
+
+@pytest.mark.parametrize(("rule", "index", "example"), INVALID_CASES, ids=_ids(INVALID_CASES))
+def test_invalid_example_gives_exactly_its_diagnostics(
+    rule: type[BaseRule], index: int, example: Invalid
+) -> None:
+    diagnostics = lint_source(example.code, [rule], example.path)
+    assert [(d.code, d.line, d.column) for d in diagnostics] == [
+        (rule.code, line, column) for line, column in example.at
+    ]
+    if example.fixed is not None:
+        fixed = fix_source(example.code, [rule], example.path, allow=("safe", "unsafe"))
+        assert fixed == example.fixed
+        cst.parse_module(fixed)
+        assert fix_source(fixed, [rule], example.path, allow=("safe", "unsafe")) == fixed
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_every_rule_has_examples_and_docs(rule: type[BaseRule]) -> None:
+    assert rule.VALID, f"{rule.code} has no VALID examples"
+    assert rule.INVALID, f"{rule.code} has no INVALID examples"
+    for key in ("summary", "what", "why", "instead", "hint", "checklist"):
+        assert getattr(rule, key).strip(), f"{rule.code} lacks {key}"
+    if rule.fixable is not None:
+        assert rule.fix_safety and any(e.fixed for e in rule.INVALID), (
+            f"{rule.code} is fixable but shows no fix"
+        )
