@@ -1,0 +1,137 @@
+"""Rule plugins: third-party entry points and local paths load like the built-ins; broken
+plugins stop the run with one line naming them."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from fastmcp_lint.cli import main
+
+RULE = '''
+import libcst as cst
+
+from fastmcp_lint.api import Invalid, Rule, Valid
+
+
+class {cls}(Rule):
+    code = "{code}"
+    name = "{name}"
+    severity = "error"
+    checklist = "(security)"
+    summary = "eval() call"
+    what = "Finds eval()."
+    why = "It runs text as code."
+    instead = "Use ast.literal_eval."
+    hint = "use ast.literal_eval"
+    VALID = (Valid("x = 1\\n"),)
+    INVALID = (Invalid("eval('1')\\n", at=((1, 1),)),)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.context.resolve(node.func) == "builtins.eval":
+            self.report(node, "eval() of a string")
+'''
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    out, err = capsys.readouterr()
+    code = exited.value.code
+    return (code if isinstance(code, int) else 0), out, err
+
+
+def install_fake_distribution(site: Path, module: str, source: str,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module plus a .dist-info with an entry point, as `pip install` would leave them."""
+    (site / f"{module}.py").write_text(source, encoding="utf-8")
+    info = site / f"{module}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[fastmcp_lint.rules]\n{module} = {module}\n")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delitem(sys.modules, module, raising=False)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "app.py").write_text("x = eval('1 + 1')\n", encoding="utf-8")
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_entry_point_plugin_rule_runs(project: Path, tmp_path: Path, capsys,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    install_fake_distribution(tmp_path, "acme_rules_ok", RULE.format(
+        cls="NoEval", code="ACME101", name="no-eval"), monkeypatch)
+    code, out, _ = run(["--format", "concise"], capsys)
+    assert code == 1
+    assert out == "app.py:1:5: ACME101 eval() of a string\n"
+    _, listed, _ = run(["--list-rules"], capsys)
+    assert "ACME101  no-eval" in listed and "FML101" in listed
+
+
+def test_local_plugin_path_from_config(project: Path, capsys) -> None:
+    (project / "lint_rules").mkdir()
+    (project / "lint_rules" / "no_eval.py").write_text(RULE.format(
+        cls="LocalNoEval", code="LOC100", name="local-no-eval"), encoding="utf-8")
+    (project / "pyproject.toml").write_text(
+        "[tool.fastmcp-lint]\nplugins = ['lint_rules/']\nextend-exclude = ['lint_rules']\n")
+    code, out, _ = run(["--format", "concise", "--select", "LOC"], capsys)
+    assert code == 1
+    assert out == "app.py:1:5: LOC100 eval() of a string\n"
+
+
+def test_local_plugin_outside_project_is_refused(project: Path, tmp_path: Path, capsys) -> None:
+    (tmp_path / "elsewhere.py").write_text(RULE.format(
+        cls="Far", code="FAR100", name="far-rule"), encoding="utf-8")
+    (project / "pyproject.toml").write_text("[tool.fastmcp-lint]\nplugins = ['../elsewhere.py']\n")
+    code, _, err = run([], capsys)
+    assert code == 2 and "inside the project root" in err
+
+
+@pytest.mark.parametrize(("module", "source", "fragment"), [
+    ("acme_broken_import", "import does_not_exist_anywhere\n",
+     "could not be loaded: ModuleNotFoundError"),
+    ("acme_duplicate", RULE.format(cls="Dup", code="FML101", name="dup-rule"),
+     "rule code FML101 is already defined"),
+    ("acme_no_docs", RULE.format(cls="NoDocs", code="ACME900", name="no-docs").replace(
+        '    why = "It runs text as code."\n', ""), "lacks why"),
+    ("acme_bad_code", RULE.format(cls="BadCode", code="acme1", name="bad-code"),
+     "has code 'acme1'"),
+    ("acme_raises", "raise RuntimeError('boom at import')\n", "RuntimeError: boom at import"),
+])
+def test_broken_plugin_is_one_line_exit_2(project: Path, tmp_path: Path, capsys,
+                                          monkeypatch: pytest.MonkeyPatch, module: str,
+                                          source: str, fragment: str) -> None:
+    install_fake_distribution(tmp_path, module, source, monkeypatch)
+    code, out, err = run([], capsys)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert module in err and fragment in err
+
+
+def test_rule_that_raises_is_reported_and_other_rules_still_run(
+        project: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    crashing = RULE.format(cls="Crash", code="ACME500", name="crash-rule").replace(
+        '        if self.context.resolve(node.func) == "builtins.eval":',
+        '        raise ValueError("rule bug")\n        if False:')
+    install_fake_distribution(tmp_path, "acme_crash", crashing, monkeypatch)
+    (project / "app.py").write_text(textwrap.dedent("""\
+        import time
+        x = eval('1')
+
+        async def tool():
+            time.sleep(1)
+        """))
+    code, out, _ = run(["--format", "concise", "--select", "ACME500,FML101"], capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith("app.py:1:1: FML000 internal error in rule ACME500 (crash-rule): "
+                               "ValueError: rule bug")
+    assert lines[1].startswith("app.py:5:5: FML101")
