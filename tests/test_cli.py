@@ -209,3 +209,23 @@ def test_python_dash_m_runs_the_same_command(project: Path) -> None:
     )
     assert done.returncode == 1
     assert done.stdout.startswith("server.py:12:5: FML101")
+
+
+def test_project_rules_see_files_that_were_not_passed(tmp_path: Path, monkeypatch, capsys) -> None:
+    """pre-commit passes only changed files: the health route in another file still counts."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    package = tmp_path / "demo"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "server.py").write_text("from fastmcp import FastMCP\n\nmcp = FastMCP('demo')\n")
+    (package / "routes.py").write_text(
+        "from starlette.responses import PlainTextResponse\n\nfrom .server import mcp\n\n\n"
+        "@mcp.custom_route('/health', methods=['GET'])\nasync def health(request):\n"
+        "    return PlainTextResponse('OK')\n")
+    monkeypatch.chdir(tmp_path)
+    assert run(["demo/server.py", "--format", "concise"], capsys)[:2] == (0, "")
+    (package / "routes.py").unlink()
+    code, out, _ = run(["demo/server.py", "--format", "concise"], capsys)
+    assert code == 1 and out.startswith("demo/server.py:3:7: FML401")
+    # a finding in a file that was not passed is not shown
+    assert run(["demo/__init__.py", "--format", "concise"], capsys)[:2] == (0, "")

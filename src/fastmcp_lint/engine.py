@@ -38,6 +38,8 @@ from fastmcp_lint.suppression import Suppressions, find_suppressions
 from fastmcp_lint.walker import Walker
 
 FML000 = "FML000"
+#: A file that contains none of these cannot hold a server, a route or a start.
+_PROJECT_WORDS = ("MCP", "mcp", "health", "livez", "readyz", "Route")
 FML000_NAME = "syntax-error"
 
 
@@ -256,8 +258,34 @@ class Engine:
                     at.end_column, rule.checklist, rule.hint, None))
         return diagnostics
 
-    def run(self, files: Sequence[tuple[Path, str]]) -> RunResult:
-        """Lint files (path, display path) and run the project rules over them."""
+    def project_facts(self, path: Path, display: str) -> FileFacts | None:
+        """Facts of a project file that is not being linted (so project rules still see it).
+
+        Only files that mention what project rules look at are parsed; no rule runs.
+        """
+        try:
+            source = read_source(path)
+        except SourceError:
+            return None
+        if not any(word in source.text for word in _PROJECT_WORDS):
+            return None
+        try:
+            module = cst.parse_module(source.text)
+            module_name, package = module_name_for(path.absolute())
+            builder = ModelBuilder(module, package)
+            self.walker.walk(module, builder)
+            return _facts(builder.finish(), display, module_name, Positions(module),
+                          find_suppressions(source.text))
+        except (cst.ParserSyntaxError, RecursionError):
+            return None
+
+    def run(self, files: Sequence[tuple[Path, str]],
+            context: Sequence[tuple[Path, str]] = ()) -> RunResult:
+        """Lint files (path, display path) and run the project rules over them.
+
+        `context` is the rest of the project: files whose facts project rules need (a
+        pre-commit run passes only the changed files) but whose problems are not reported.
+        """
         diagnostics: list[Diagnostic] = []
         facts: list[FileFacts] = []
         for path, display in files:
@@ -265,6 +293,11 @@ class Engine:
             diagnostics.extend(result.diagnostics)
             if result.facts is not None:
                 facts.append(result.facts)
+        if self.project_rules:
+            for path, display in context:
+                extra = self.project_facts(path, display)
+                if extra is not None:
+                    facts.append(extra)
         diagnostics.extend(self.check_project(facts, {display for _, display in files}))
         diagnostics.sort(key=Diagnostic.sort_key)
         return RunResult(len(files), diagnostics)

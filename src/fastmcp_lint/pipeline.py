@@ -79,7 +79,23 @@ def lint(options: RunOptions) -> tuple[RunResult, Config]:
     rules = enabled_rules(options, config, registry)
     engine = Engine(rules, settings_for(options, config, registry))
     files = discover(list(options.paths), config)
-    return engine.run([(path, display_path(path)) for path in files]), config
+    return engine.run([(path, display_path(path)) for path in files],
+                      project_context(files, config)), config
+
+
+def project_context(files: Sequence[Path], config: Config) -> list[tuple[Path, str]]:
+    """The project's other files, when only part of it is linted (pre-commit, one file).
+
+    The project is the folder of the config file, else the nearest folder with a
+    `pyproject.toml` or `.git`; outside such a folder there is no project to complete.
+    """
+    root = config.root
+    if config.path is None and not ((root / "pyproject.toml").is_file()
+                                    or (root / ".git").exists()):
+        return []
+    linted = {path.resolve() for path in files}
+    return [(path, display_path(path)) for path in discover([root], config)
+            if path.resolve() not in linted]
 
 
 def summary_of(result: RunResult) -> RunSummary:

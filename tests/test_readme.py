@@ -1,0 +1,39 @@
+"""The README is generated where it can be, and true where it can't."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastmcp_lint.docs import TABLE_END, TABLE_START, rules_table
+from fastmcp_lint.registry import Registry
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _setup_commands() -> list[str]:
+    section = README.split("## Set-up", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sh\n(.+?)\n```", section)
+
+
+def test_rule_table_matches_the_registry(registry: Registry) -> None:
+    start = README.index(TABLE_START) + len(TABLE_START) + 1
+    end = README.index(TABLE_END)
+    assert README[start:end] == rules_table(registry.rules.values()), (
+        "README rule table is stale: regenerate it with fastmcp_lint.docs.rules_table")
+
+
+def test_two_setup_commands_and_ci_runs_the_test_one() -> None:
+    install_and_run, install_and_test = _setup_commands()
+    assert "fastmcp-lint fixtures/" in install_and_run
+    sample = install_and_run.rsplit(" ", 1)[1]
+    assert (ROOT / sample).is_dir()
+    assert "[test]" in install_and_test and "pytest" in install_and_test
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert install_and_test in ci.splitlines()
+
+
+def test_every_rule_has_an_explain_section_in_sync(registry: Registry) -> None:
+    for code in registry.rules:
+        assert f"| {code} |" in README
