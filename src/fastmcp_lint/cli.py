@@ -21,6 +21,7 @@ from fastmcp_lint.errors import UserError
 from fastmcp_lint.pipeline import (
     EXIT_CLEAN,
     EXIT_ERROR,
+    EXIT_FINDINGS,
     RunOptions,
     exit_status,
     lint,
@@ -43,13 +44,14 @@ def _console() -> Console:
     return Console(no_color=bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=True)
 
 
-def _render(summary: RunSummary, fmt: str, console: Console) -> str | None:
+def _render(summary: RunSummary, fmt: str, console: Console,
+            fix_note: str | None = None) -> str | None:
     """The report as text for machine formats; the text format prints itself."""
     if fmt == "json":
         return render_json(summary)
     if fmt == "concise":
         return render_concise(summary)
-    render_text(summary, console, fix_hint=None)
+    render_text(summary, console, fix_hint=fix_note)
     return None
 
 
@@ -65,6 +67,11 @@ def _render(summary: RunSummary, fmt: str, console: Console) -> str | None:
               show_default=True, help="Report format (also for --list-rules: text or json).")
 @click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report to FILE; a one-line summary still goes to the terminal.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes to the files.")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="Apply unsafe fixes too (they may change behaviour or a tool's schema).")
+@click.option("--diff", is_flag=True,
+              help="Print a unified diff of what --fix would change; write nothing.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--fail-on", type=click.Choice(["error", "warning"]),
               help="Lowest severity that fails the run (default: warning, from config).")
@@ -78,7 +85,8 @@ def _render(summary: RunSummary, fmt: str, console: Console) -> str | None:
 @click.version_option(__version__, "--version", prog_name="fastmcp-lint",
                       message="%(prog)s %(version)s")
 def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tuple[str, ...],
-            ignore: tuple[str, ...], fmt: str, output_file: Path | None, exit_zero: bool,
+            ignore: tuple[str, ...], fmt: str, output_file: Path | None, fix: bool,
+            unsafe_fixes: bool, diff: bool, exit_zero: bool,
             fail_on: str | None, quiet: bool, verbose: bool, config_file: Path | None,
             list_rules: bool, explain_rule: str | None) -> int:
     """Check FastMCP servers for production problems (default path: the current folder).
@@ -94,6 +102,9 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         fail_on=fail_on,
         exit_zero=exit_zero,
         verbose=verbose,
+        fix=fix,
+        unsafe_fixes=unsafe_fixes,
+        diff=diff,
     )
     if list_rules or explain_rule:
         _, registry = load(options)
@@ -107,13 +118,22 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         else:
             click.echo(rules_lines(registry.rules.values()), nl=False)
         return EXIT_CLEAN
-    result, config = lint(options)
+    result, config, outcomes = lint(options)
+    if diff:
+        changed = [outcome for outcome in outcomes if outcome.changed]
+        sys.stdout.write("".join(outcome.diff() for outcome in changed))
+        count = sum(outcome.fixed for outcome in changed)
+        click.echo(f"fastmcp-lint: {count} fix{'es' if count != 1 else ''} would be applied "
+                   f"to {len(changed)} file{'s' if len(changed) != 1 else ''}", err=True)
+        return EXIT_FINDINGS if changed and not exit_zero else EXIT_CLEAN
+    fixed = sum(outcome.fixed for outcome in outcomes if outcome.changed)
+    fix_note = f"Fixed {fixed} problem{'s' if fixed != 1 else ''}." if options.fixing else None
     summary = summary_of(result)
     if quiet and fmt == "text":
         fmt = "concise"
     if output_file is not None:
         sink = io.StringIO()
-        text = _render(summary, fmt, Console(file=sink, no_color=True, width=100))
+        text = _render(summary, fmt, Console(file=sink, no_color=True, width=100), fix_note)
         text = sink.getvalue() if text is None else text
         try:
             output_file.write_text(text, encoding="utf-8")
@@ -125,7 +145,9 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
             click.echo(f"fastmcp-lint: {count} problem{'s' if count != 1 else ''} in "
                        f"{summary.files} files; report written to {output_file}", err=True)
     else:
-        text = _render(summary, fmt, _console())
+        text = _render(summary, fmt, _console(), fix_note)
+        if fix_note is not None and fmt != "text" and not quiet:
+            click.echo(f"fastmcp-lint: {fix_note}", err=True)
         if text is not None:
             sys.stdout.write(text)
     return exit_status(result.diagnostics, options, config)

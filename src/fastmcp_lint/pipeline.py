@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastmcp_lint import __version__
-from fastmcp_lint.api import BaseRule, Diagnostic
+from fastmcp_lint.api import Applicability, BaseRule, Diagnostic
 from fastmcp_lint.config import Config, load_config
 from fastmcp_lint.discovery import discover, display_path
 from fastmcp_lint.engine import Engine, RunResult, Settings
 from fastmcp_lint.errors import UserError
+from fastmcp_lint.fixing import FixOutcome, fix_file
 from fastmcp_lint.registry import Registry, default_plugins
 from fastmcp_lint.reports.summary import RunSummary
 from fastmcp_lint.selection import per_file_ignores, selected_rules, severity_overrides
@@ -34,6 +35,17 @@ class RunOptions:
     fail_on: str | None = None
     exit_zero: bool = False
     verbose: bool = False
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
+
+    @property
+    def fixing(self) -> bool:
+        return self.fix or self.unsafe_fixes or self.diff
+
+    @property
+    def allowed_fixes(self) -> tuple[Applicability, ...]:
+        return ("safe", "unsafe") if self.unsafe_fixes else ("safe",)
 
 
 def load(options: RunOptions) -> tuple[Config, Registry]:
@@ -73,14 +85,39 @@ def settings_for(options: RunOptions, config: Config, registry: Registry) -> Set
     )
 
 
-def lint(options: RunOptions) -> tuple[RunResult, Config]:
-    """Lint the paths of `options`; raises UserError for anything the user must fix first."""
+def lint(options: RunOptions) -> tuple[RunResult, Config, list[FixOutcome]]:
+    """Lint (and with --fix/--diff, fix) the paths of `options`.
+
+    Raises UserError for anything the user must fix first.
+    """
     config, registry = load(options)
     rules = enabled_rules(options, config, registry)
     engine = Engine(rules, settings_for(options, config, registry))
     files = discover(list(options.paths), config)
-    return engine.run([(path, display_path(path)) for path in files],
-                      project_context(files, config)), config
+    pairs = [(path, display_path(path)) for path in files]
+    result = engine.run(pairs, project_context(files, config))
+    outcomes: list[FixOutcome] = []
+    if options.fixing:
+        result, outcomes = _fix(engine, result, pairs, options)
+    return result, config, outcomes
+
+
+def _fix(engine: Engine, result: RunResult, pairs: Sequence[tuple[Path, str]],
+         options: RunOptions) -> tuple[RunResult, list[FixOutcome]]:
+    """Fix the files that have fixable diagnostics; their diagnostics become what remains."""
+    allow = options.allowed_fixes
+    fixable = {d.path for d in result.diagnostics
+               if d.fix is not None and d.fix.applicability in allow}
+    project_codes = {rule.code for rule in engine.project_rules}
+    outcomes = [fix_file(engine, path, display, allow, write=not options.diff)
+                for path, display in pairs if display in fixable]
+    fixed_paths = {outcome.path for outcome in outcomes}
+    diagnostics = [d for d in result.diagnostics
+                   if d.path not in fixed_paths or d.code in project_codes]
+    for outcome in outcomes:
+        diagnostics.extend(outcome.remaining + outcome.errors)
+    diagnostics.sort(key=Diagnostic.sort_key)
+    return RunResult(result.files, diagnostics), outcomes
 
 
 def project_context(files: Sequence[Path], config: Config) -> list[tuple[Path, str]]:

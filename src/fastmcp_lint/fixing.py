@@ -1,0 +1,102 @@
+"""`--fix` and `--diff`: apply fixes to files, safely.
+
+A file is fixed in memory, pass after pass (fixes that overlap wait for the next pass), until
+nothing changes; every pass must still parse. It is written only if it changed, atomically
+(a temporary file in the same folder, then a rename), in its own encoding, BOM, line endings
+and permissions. A file that does not parse, or is read-only, is never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import stat
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastmcp_lint.api import Applicability, Diagnostic
+from fastmcp_lint.engine import Engine, module_name_for, syntax_error
+from fastmcp_lint.fixes import fix_text
+from fastmcp_lint.reading import SourceError, read_source
+
+MAX_PASSES = 10
+
+
+@dataclass
+class FixOutcome:
+    """What fixing one file did: its remaining diagnostics, and the text before and after."""
+
+    path: str
+    remaining: list[Diagnostic]
+    before: str = ""
+    after: str = ""
+    fixed: int = 0
+    errors: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    def diff(self) -> str:
+        return "".join(difflib.unified_diff(
+            self.before.splitlines(keepends=True), self.after.splitlines(keepends=True),
+            fromfile=f"a/{self.path}", tofile=f"b/{self.path}"))
+
+
+def fix_file(engine: Engine, path: Path, display: str, allow: Sequence[Applicability],
+             *, write: bool) -> FixOutcome:
+    """Fix one file (in memory; on disk too when `write`)."""
+    try:
+        source = read_source(path)
+    except SourceError as error:
+        return FixOutcome(display, [syntax_error(display, str(error), error.line)])
+    module_name, package = module_name_for(path.absolute())
+    text = source.text
+    result = engine.lint_text(source, display, module_name, package)
+    before_count = len(result.diagnostics)
+    for _ in range(MAX_PASSES):
+        if any(d.code == "FML000" for d in result.diagnostics):
+            break
+        fixed = fix_text(text, result.diagnostics, allow)
+        if fixed is None or fixed == text:
+            break
+        text = fixed
+        result = engine.lint_text(type(source)(text, source.encoding, source.bom), display,
+                                  module_name, package)
+    outcome = FixOutcome(display, result.diagnostics, source.text, text,
+                         max(before_count - len(result.diagnostics), 0))
+    if write and outcome.changed:
+        problem = write_atomically(path, source.encode(text))
+        if problem is not None:
+            outcome.errors.append(syntax_error(display, f"fixes not written: {problem}"))
+            outcome.after, outcome.fixed = outcome.before, 0
+    return outcome
+
+
+def write_atomically(path: Path, data: bytes) -> str | None:
+    """Replace the file's bytes all at once, keeping its mode; return a problem or None."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if not mode & stat.S_IWUSR:
+            return "the file is read-only"
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                             suffix=".fastmcp-lint")
+    except OSError as error:
+        return error.strerror or str(error)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException as error:  # never leave the temporary file behind, even on Ctrl-C
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        if not isinstance(error, OSError):
+            raise
+        return error.strerror or str(error)
+    return None
