@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run
 
-from fastmcp_lint.cli import main
 from fastmcp_lint.registry import Registry
 
 BAD_SERVER = """\
@@ -34,13 +34,6 @@ async def health(request):
     return None
 """
 
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    out, err = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 0), out, err
 
 
 @pytest.fixture
@@ -229,3 +222,19 @@ def test_project_rules_see_files_that_were_not_passed(tmp_path: Path, monkeypatc
     assert code == 1 and out.startswith("demo/server.py:3:7: FML401")
     # a finding in a file that was not passed is not shown
     assert run(["demo/__init__.py", "--format", "concise"], capsys)[:2] == (0, "")
+
+
+@pytest.mark.parametrize(("env", "coloured"), [
+    ({"FORCE_COLOR": "1", "TERM": "xterm-256color"}, True),
+    ({"FORCE_COLOR": "1", "TERM": "xterm-256color", "NO_COLOR": "1"}, False),
+    ({}, False),
+])
+def test_colour_only_on_a_terminal_and_never_with_no_color(project: Path, env: dict[str, str],
+                                                          coloured: bool) -> None:
+    import os
+    base = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}
+    done = subprocess.run([sys.executable, "-m", "fastmcp_lint", "--select", "FML101"],
+                          capture_output=True, text=True, check=False, env={**base, **env})
+    assert done.returncode == 1
+    assert ("\x1b[" in done.stdout) is coloured
+    assert "time.sleep(1)" in done.stdout

@@ -8,8 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
-
-from fastmcp_lint.cli import main
+from cli_runner import run
 
 BEFORE = """\
 import time
@@ -29,13 +28,6 @@ async def tool():
     return 1
 """
 
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    out, err = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 0), out, err
 
 
 @pytest.fixture

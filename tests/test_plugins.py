@@ -8,8 +8,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from fastmcp_lint.cli import main
+from cli_runner import run
 
 RULE = '''
 import libcst as cst
@@ -35,13 +34,6 @@ class {cls}(Rule):
             self.report(node, "eval() of a string")
 '''
 
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    out, err = capsys.readouterr()
-    code = exited.value.code
-    return (code if isinstance(code, int) else 0), out, err
 
 
 def install_fake_distribution(site: Path, module: str, source: str,

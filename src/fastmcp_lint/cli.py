@@ -41,7 +41,9 @@ def _selectors(values: Sequence[str]) -> tuple[str, ...]:
 
 
 def _console() -> Console:
-    return Console(no_color=bool(os.environ.get("NO_COLOR")), highlight=False, soft_wrap=True)
+    plain = bool(os.environ.get("NO_COLOR"))
+    return Console(color_system=None if plain else "auto", no_color=plain, highlight=False,
+                   soft_wrap=True)
 
 
 def _render(summary: RunSummary, fmt: str, console: Console,
