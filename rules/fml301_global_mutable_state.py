@@ -111,6 +111,14 @@ class GlobalMutableState(Rule):
         function = where.function
         if function is None or where.in_lock or where.in_main_guard:
             return
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._note(element.value, node if not binds_name else element.value,
+                           binds_name=binds_name)
+            return
+        if isinstance(target, cst.StarredElement):
+            self._note(target.value, node, binds_name=binds_name)
+            return
         if binds_name and isinstance(target, cst.Name):
             if target.value in where.scope.globals:
                 self._mutations.append(_Mutation(function, target.value, node, True))

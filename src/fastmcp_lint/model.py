@@ -60,6 +60,8 @@ STARTERS: dict[str, str | None] = {
 
 #: Web framework route registrations that can carry a health check.
 _ROUTE_METHODS = frozenset({"get", "route", "api_route", "head", "add_route", "add_api_route"})
+#: Route methods that register a route only as decorators (`client.get("/health")` is a request).
+_DECORATOR_ROUTES = frozenset({"get", "route", "api_route", "head"})
 HEALTH_WORDS = ("health", "livez", "readyz")
 
 
@@ -375,21 +377,41 @@ class ModelBuilder:
             return expr.attr.value in self._server_attrs
         return False
 
-    def may_be_server(self, expr: cst.BaseExpression, scope: Scope) -> bool:
-        """A known server, or a name that could hold one bound elsewhere (imported, a parameter).
+    def may_be_server(self, expr: cst.BaseExpression, scope: Scope, *,
+                      strict: bool = False) -> bool:
+        """A known server, or a name that could hold one made elsewhere.
 
-        Module objects (`import uvicorn`) and names this file binds to other values are not.
+        Lax (for `.tool`/`.resource`/`.prompt`, which only servers have): imported names,
+        parameters, `self.X`, names bound to what an imported factory returns. Strict (for
+        `.run()`, which many objects have): only those whose name says server (`mcp`,
+        `server`, `main_mcp`). Module objects (`import uvicorn`) and names this file binds
+        to other values never are.
         """
         if self.is_server(expr, scope):
             return True
         if isinstance(expr, cst.Name):
             found = scope.lookup(expr.value)
             if found is None:
-                return self.model.imports_fastmcp
-            return all(b.kind in ("import", "param") for b in found[1])
+                return self.model.imports_fastmcp and not strict
+            if not all(b.kind in ("import", "param") or self._from_imported_call(b, scope)
+                       for b in found[1]):
+                return False
+            return not strict or _server_like(expr.value)
         if isinstance(expr, cst.Attribute):
-            return isinstance(expr.value, cst.Name) and expr.value.value in ("self", "cls")
+            if not (isinstance(expr.value, cst.Name) and expr.value.value in ("self", "cls")):
+                return False
+            return not strict or _server_like(expr.attr.value)
         return False
+
+    def _from_imported_call(self, binding: Binding, scope: Scope) -> bool:
+        """`server = create_server()` where `create_server` comes from another module."""
+        value = binding.value
+        if binding.kind != "assign" or not isinstance(value, cst.Call):
+            return False
+        if not isinstance(value.func, cst.Name) or not _server_like(binding.name):
+            return False
+        found = scope.lookup(value.func.value)
+        return found is not None and all(b.kind == "import" for b in found[1])
 
     def _function_ref(self, expr: cst.BaseExpression, scope: Scope
                       ) -> tuple[cst.FunctionDef, bool] | None:
@@ -422,6 +444,9 @@ class ModelBuilder:
             arg = keyword(call, key)
             if arg is not None:
                 options[key] = arg.value
+        path = keyword(call, "path")
+        if path is not None and options["uri"] is None:
+            options["uri"] = path.value
         first = positional(call, 1 if first_is_target else 0)
         if first is not None:
             if kind in ("resource", "route") and options["uri"] is None:
@@ -478,8 +503,9 @@ class ModelBuilder:
             self._register(kind, ref[0], ref[1], call, func.value, options_call, first_is_target)
 
     def _find_starts_and_routes(self) -> None:
+        decorators = {d.decorator for function, _ in self._functions for d in function.decorators}
         for registration in self.model.registrations:
-            text = string_value(registration.uri)
+            text = self._string(registration.uri)
             if text is None:
                 continue
             health_resource = registration.kind == "resource" and text.startswith("health://")
@@ -487,9 +513,10 @@ class ModelBuilder:
                 self.model.health_sites.append(registration.site)
         for site in self._calls:
             call, func = site.call, site.call.func
-            if _is_route_call(func):
+            if _is_route_call(func) and (call in decorators or not (
+                    isinstance(func, cst.Attribute) and func.attr.value in _DECORATOR_ROUTES)):
                 first = positional(call, 0) or keyword(call, "path")
-                if first is not None and _is_health_path(string_value(first.value)):
+                if first is not None and _is_health_path(self._string(first.value)):
                     self.model.health_sites.append(call)
                 continue
             if not isinstance(func, cst.Attribute):
@@ -507,11 +534,25 @@ class ModelBuilder:
             transport = implied if implied is not None else _transport_argument(call)
             self.model.starts.append(Start(call, method, transport))
 
+    def _string(self, expr: cst.BaseExpression | None) -> str | None:
+        """A string literal, or a module-level constant bound to one (`HEALTH_PATH`)."""
+        text = string_value(expr)
+        if text is None and isinstance(expr, cst.Name):
+            for binding in self.model.module_scope.bindings.get(expr.value, []):
+                text = text or string_value(binding.value)
+        return text
+
     def _may_start(self, receiver: cst.BaseExpression, scope: Scope) -> bool:
         if isinstance(receiver, cst.Call):
             return self._constructs_server(receiver, scope, set(), set()) or (
                 scope.resolve(receiver.func) in SERVER_CLASSES)
-        return self.may_be_server(receiver, scope)
+        return self.may_be_server(receiver, scope, strict=True)
+
+
+def _server_like(name: str) -> bool:
+    """A name that by convention holds an MCP server: `mcp`, `server`, `main_mcp`, ..."""
+    lowered = name.lower()
+    return "mcp" in lowered or "server" in lowered
 
 
 def _is_route_call(func: cst.BaseExpression) -> bool:
