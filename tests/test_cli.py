@@ -238,3 +238,29 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(project: Path, env: d
     assert done.returncode == 1
     assert ("\x1b[" in done.stdout) is coloured
     assert "time.sleep(1)" in done.stdout
+
+
+def test_extend_blocking_calls_from_config(tmp_path: Path, monkeypatch, capsys) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.fastmcp-lint]\nextend-blocking-calls = ['mylib.fetch_sync']\n"
+        "select = ['FML102']\n")
+    (tmp_path / "server.py").write_text(
+        "from mylib import fetch_sync as fs\nimport mylib\n\n\nasync def tool():\n"
+        "    fs()\n    mylib.fetch_sync()\n    mylib.fetch_async()\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(["--format", "concise"], capsys)
+    assert code == 1
+    assert [line.split(" ")[0] for line in out.splitlines()] == [
+        "server.py:6:5:", "server.py:7:5:"]
+    (tmp_path / "pyproject.toml").write_text("[tool.fastmcp-lint]\nselect = ['FML102']\n")
+    assert run(["--format", "concise"], capsys)[:2] == (0, "")
+
+
+def test_src_layout_with_stray_init_names_the_real_package(tmp_path: Path) -> None:
+    from fastmcp_lint.engine import module_name_for
+    package = tmp_path / "src" / "mcp_server"
+    package.mkdir(parents=True)
+    (tmp_path / "src" / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    assert module_name_for(package / "__init__.py") == ("mcp_server", "mcp_server")
+    assert module_name_for(package / "server.py") == ("mcp_server.server", "mcp_server")

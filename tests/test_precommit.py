@@ -38,6 +38,7 @@ async def health(request: Request) -> PlainTextResponse:
 
 @mcp.tool
 async def slow() -> str:
+    """Wait one second, then report that the work is done."""
     time.sleep(1)
     return "done"
 

@@ -67,10 +67,13 @@ class RunResult:
 
 
 def module_name_for(path: Path) -> tuple[str | None, str | None]:
-    """The dotted module name of a file and its package, from the `__init__.py` files above."""
+    """The dotted module name of a file and its package, from the `__init__.py` files above.
+
+    A folder named `src` ends the package even if it has a stray `__init__.py` (src layout).
+    """
     parts: list[str] = [] if path.name == "__init__.py" else [path.stem]
     folder = path.parent
-    while (folder / "__init__.py").is_file() and folder.name:
+    while (folder / "__init__.py").is_file() and folder.name and folder.name != "src":
         parts.insert(0, folder.name)
         folder = folder.parent
     module = ".".join(parts) or None
@@ -180,6 +183,11 @@ class Engine:
         except RecursionError:
             return FileResult(display, [syntax_error(
                 display, "file is too deeply nested to analyse")], None)
+        except Exception as error:  # a model bug must cost one file, not the run
+            message = f"internal error while analysing: {type(error).__name__}: {error}"
+            if self.settings.verbose:
+                message += "\n" + traceback.format_exc()
+            return FileResult(display, [syntax_error(display, message)], None)
 
     def _check(self, module: cst.Module, text: str, display: str, module_name: str | None,
                package: str | None) -> FileResult:

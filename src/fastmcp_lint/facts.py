@@ -51,7 +51,7 @@ class FileFacts:
     health: list[Location] = field(default_factory=list)
     starts: list[StartFact] = field(default_factory=list)
     mounted: list[str] = field(default_factory=list)
-    #: `# noqa` comments by line ("*" for a bare noqa), so project diagnostics honour them too.
+    #: Suppression comments by line ("*" suppresses every rule), for project diagnostics too.
     noqa: dict[int, list[str]] = field(default_factory=dict)
     file_noqa: list[str] | None = None
 

@@ -14,7 +14,8 @@ from typing import Literal
 import libcst as cst
 
 from fastmcp_lint.context import Tracker
-from fastmcp_lint.scopes import Binding, Scope, bind_import, bind_target, dotted
+from fastmcp_lint.scopes import Binding, Scope, bind_import, bind_target
+from fastmcp_lint.scopes import dotted as dotted
 
 #: Classes whose instances are MCP servers, by the dotted names they are imported as.
 SERVER_CLASSES = frozenset(

@@ -1,0 +1,132 @@
+"""FML402 client-per-call."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from fastmcp_lint.api import Invalid, Rule, Valid
+
+#: HTTP client and session constructors, by the dotted names they resolve to.
+CLIENTS = {
+    "httpx.AsyncClient": "httpx.AsyncClient",
+    "httpx.Client": "httpx.Client",
+    "aiohttp.ClientSession": "aiohttp.ClientSession",
+    "aiohttp.client.ClientSession": "aiohttp.ClientSession",
+    "requests.Session": "requests.Session",
+    "requests.sessions.Session": "requests.Session",
+    "requests.session": "requests.Session",
+}
+
+
+class ClientPerCall(Rule):
+    """A tool that builds a new HTTP client or session every time it is called."""
+
+    code = "FML402"
+    name = "client-per-call"
+    severity = "warning"
+    checklist = "connection pooling"
+    summary = "new HTTP client created on every tool call"
+    what = (
+        "Finds `httpx.AsyncClient(...)`, `httpx.Client(...)`, `aiohttp.ClientSession(...)` "
+        "and `requests.Session()` (also `requests.session()` and the classes' defining "
+        "modules, `aiohttp.client.ClientSession`, `requests.sessions.Session`) called in the "
+        "body of a tool, resource or prompt function, or in the body of an `async def` "
+        "nested in one (directly or through further `async def`s): also as `async with` / "
+        "`with` items. A constructor in a nested sync `def`, a `lambda` or a class body "
+        "inside the tool is not reported (it runs elsewhere, maybe once); the decorators "
+        "and default values of such a nested function run on every tool call and are "
+        "reported. A client created at module level or in a lifespan is not reported."
+    )
+    why = (
+        "A client owns a connection pool. A new client per call opens a new TCP connection "
+        "and TLS handshake for every request (often 50-300 ms), cannot reuse HTTP/2 or "
+        "keep-alive connections, and under load exhausts sockets and file descriptors; "
+        "clients that are not closed also leak them."
+    )
+    instead = (
+        "Create one client for the server's lifetime in its lifespan "
+        "(`FastMCP(lifespan=...)`), close it there on shutdown, and reach it from tools "
+        "through the context (`ctx.request_context.lifespan_context`) or a module-level "
+        "holder set up by the lifespan."
+    )
+    hint = "create the client once in the server's lifespan and reuse it"
+    needles = ("Client", "Session", "session")
+
+    VALID = (
+        Valid("import httpx\nfrom fastmcp import FastMCP, Context\n\nmcp = FastMCP('x')\n\n"
+              "@mcp.tool\nasync def fetch(url: str, ctx: Context) -> str:\n"
+              "    client = ctx.request_context.lifespan_context.client\n"
+              "    return (await client.get(url)).text\n"),
+        Valid("import httpx\n\nasync def fetch(url: str) -> str:\n"
+              "    async with httpx.AsyncClient() as client:\n"
+              "        return (await client.get(url)).text\n"),
+        Valid("import httpx\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n"
+              "client = httpx.AsyncClient()\n\n@mcp.tool\nasync def fetch(url: str) -> str:\n"
+              "    return (await client.get(url)).text\n"),
+        Valid("import httpx\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "async def fetch(url: str) -> str:\n    def make():\n        return httpx.Client()\n"
+              "    return make\n"),
+        Valid("import httpx\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "async def fetch(url: str) -> object:\n    return lambda: httpx.Client()\n"),
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\nclass Client:\n"
+              "    pass\n\n@mcp.tool\nasync def fetch(url: str) -> object:\n"
+              "    return Client()\n"),
+        Valid("import httpx\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "if __name__ == '__main__':\n    client = httpx.Client()\n    mcp.run()\n"),
+        Valid("import asyncio\nimport requests\nfrom fastmcp import FastMCP\n\n"
+              "mcp = FastMCP('x')\n\n@mcp.tool\nasync def fetch(url: str) -> object:\n"
+              "    return await asyncio.to_thread(requests.Session)\n"),
+    )
+    INVALID = (
+        Invalid("import httpx\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "async def fetch(url: str) -> str:\n"
+                "    async with httpx.AsyncClient(timeout=10) as client:\n"
+                "        return (await client.get(url)).text\n",
+                at=((8, 16),)),
+        Invalid("from aiohttp import ClientSession as CS\nfrom fastmcp import FastMCP\n\n"
+                "mcp = FastMCP('x')\n\n@mcp.resource('page://{name}')\n"
+                "async def page(name: str) -> str:\n    session = CS()\n"
+                "    try:\n        return await get(session, name)\n    finally:\n"
+                "        await session.close()\n",
+                at=((8, 15),)),
+        Invalid("import requests as r\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "def fetch(url: str) -> str:\n    with r.Session() as s:\n"
+                "        return s.get(url, timeout=5).text\n\nmcp.tool(fetch)\n",
+                at=((7, 10),)),
+        Invalid("import asyncio\nimport httpx\nfrom fastmcp import FastMCP\n\n"
+                "mcp = FastMCP('x')\n\n@mcp.tool\nasync def fetch_all(urls: list[str]) -> list:\n"
+                "    async def one(url):\n        async with httpx.AsyncClient() as c:\n"
+                "            return await c.get(url)\n"
+                "    return await asyncio.gather(*(one(u) for u in urls))\n",
+                at=((10, 20),)),
+        Invalid("import httpx\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "async def fetch(url: str) -> str:\n"
+                "    def make(client=httpx.Client()):\n        return client\n"
+                "    return make().get(url).text\n",
+                at=((8, 21),)),
+    )
+
+    def _in_tool(self) -> bool:
+        """In a tool's body, or an `async def` nested in one (through `async def`s only)."""
+        model = self.context.model
+        where = self.context.where
+        if where.frames and not isinstance(where.frames[-1].node, cst.FunctionDef):
+            return False
+        for function in reversed(where.functions):
+            if model.tool_of(function) is not None:
+                return True
+            if not (isinstance(function, cst.FunctionDef) and function.asynchronous):
+                return False
+        return False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        client = CLIENTS.get(self.context.resolve(node.func) or "")
+        if client is None or not self._in_tool():
+            return
+        function = self.context.where.function
+        label = function.name.value if isinstance(function, cst.FunctionDef) else "?"
+        self.report(
+            node,
+            f"`{client}(...)` in `{label}` creates a new client (and connection pool) on "
+            "every tool call: create it once in the server's lifespan and reuse it",
+        )

@@ -1,0 +1,231 @@
+"""FML403 missing-timeout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from fastmcp_lint.api import FileContext, Invalid, Rule, Valid
+from fastmcp_lint.model import keyword
+from fastmcp_lint.scopes import Scope
+
+_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
+_REQUESTS_FUNCTIONS = frozenset(
+    {f"requests.{m}" for m in _METHODS} | {f"requests.api.{m}" for m in _METHODS})
+#: Client and session classes (and factories), by dotted name, with their library.
+_CLIENTS = {
+    "requests.Session": "requests",
+    "requests.sessions.Session": "requests",
+    "requests.session": "requests",
+    "httpx.Client": "httpx",
+    "httpx.AsyncClient": "httpx",
+    "aiohttp.ClientSession": "aiohttp",
+    "aiohttp.client.ClientSession": "aiohttp",
+}
+_TIMEOUT_LIBRARIES = ("httpx.", "aiohttp.")
+
+
+@dataclass
+class _MethodCall:
+    """`x.method(...)` whose receiver may be a client; decided when the file is read."""
+
+    call: cst.Call
+    receiver: cst.BaseExpression
+    method: str
+    scope: Scope
+
+
+def _timeout_is_none(call: cst.Call) -> bool:
+    arg = keyword(call, "timeout")
+    return arg is not None and isinstance(arg.value, cst.Name) and arg.value.value == "None"
+
+
+def _lacks_timeout(call: cst.Call) -> bool:
+    """No `timeout=` (a `**kwargs` argument may carry one, so it counts as given)."""
+    return keyword(call, "timeout") is None and not any(arg.star == "**" for arg in call.args)
+
+
+class MissingTimeout(Rule):
+    """An HTTP request that can wait forever."""
+
+    code = "FML403"
+    name = "missing-timeout"
+    severity = "warning"
+    checklist = "retry logic for transient failures"
+    summary = "HTTP request without a timeout"
+    what = (
+        "Finds `requests` calls without a `timeout=` argument: the module functions "
+        "`requests.get/post/put/patch/delete/head/options/request` (any import form), and "
+        "those methods on a `requests.Session`: a receiver that is a `requests.Session()` "
+        "call, a name bound to one (assignment, `with ... as s`, a parameter annotated "
+        "`requests.Session`), or an attribute (`self.session`) that the file assigns one. "
+        "A call with `**kwargs` is taken to pass a timeout. It also finds `timeout=None` "
+        "given to any `httpx.*` or `aiohttp.*` call (`httpx.AsyncClient(timeout=None)`, "
+        "`httpx.get(url, timeout=None)`, `httpx.Timeout(timeout=None)`, "
+        "`aiohttp.ClientSession(timeout=None)`), to any method of an httpx or aiohttp client "
+        "known as above (`client.get(url, timeout=None)`), and, since it means the same "
+        "as no timeout, to a `requests` call. A timeout disabled another way "
+        "(`httpx.Timeout(None)`, `aiohttp.ClientTimeout(total=None)`, a variable holding "
+        "None) is not reported."
+    )
+    why = (
+        "`requests` waits forever by default, and `timeout=None` disables the default "
+        "timeouts of httpx (5 s) and aiohttp (5 min). One unresponsive upstream then hangs "
+        "the tool call indefinitely: the MCP client times out and may retry, piling up "
+        "stuck requests that hold connections, threads and memory, and retry logic never "
+        "gets a failure to retry on."
+    )
+    instead = (
+        "Pass an explicit timeout (`requests.get(url, timeout=10)`, "
+        "`httpx.AsyncClient(timeout=httpx.Timeout(10, connect=5))`), and retry transient "
+        "failures with backoff (`tenacity`, `httpx.AsyncHTTPTransport(retries=...)`)."
+    )
+    hint = "pass an explicit `timeout=`"
+    needles = ("requests", "httpx", "aiohttp")
+
+    VALID = (
+        Valid("import requests\n\ndef fetch(url):\n    return requests.get(url, timeout=10)\n"),
+        Valid("import requests\n\ndef fetch(url, **options):\n"
+              "    return requests.post(url, **options)\n"),
+        Valid("import httpx\n\nclient = httpx.AsyncClient(timeout=30)\n\nasync def fetch(url):\n"
+              "    return await client.get(url)\n"),
+        Valid("import httpx\n\nasync def fetch(url):\n    async with httpx.AsyncClient() as c:\n"
+              "        return await c.get(url)\n"),
+        Valid("import requests\n\ndef fetch(url):\n    with requests.Session() as s:\n"
+              "        return s.get(url, timeout=(3, 10))\n"),
+        Valid("import mylib as requests\n\ndef fetch(url):\n    return requests.get(url)\n"),
+        Valid("import requests\n\ndef fetch(cache, url):\n    return cache.get(url)\n"),
+        Valid("import requests\n\ndef get(url):\n    return url\n\ndef fetch(url):\n"
+              "    return get(url)\n"),
+        Valid("import requests\n\nsession = requests.Session()\n\ndef fetch(data):\n"
+              "    session = {}\n    return session.get('key')\n"),
+    )
+    INVALID = (
+        Invalid("import requests\n\ndef fetch(url):\n    return requests.get(url)\n",
+                at=((4, 12),)),
+        Invalid("from requests import post as send\n\nasync def push(url, body):\n"
+                "    return send(url, json=body)\n", at=((4, 12),)),
+        Invalid("import requests\n\nclass Api:\n    def __init__(self):\n"
+                "        self.session = requests.Session()\n\n    def fetch(self, url):\n"
+                "        return self.session.get(url)\n", at=((8, 16),)),
+        Invalid("import requests\n\ndef fetch(url):\n    with requests.Session() as s:\n"
+                "        s.headers['x'] = '1'\n        return s.request('GET', url)\n",
+                at=((6, 16),)),
+        Invalid("import httpx\n\nclient = httpx.AsyncClient(timeout=None)\n", at=((3, 10),)),
+        Invalid("import aiohttp\n\nasync def fetch(url):\n"
+                "    async with aiohttp.ClientSession() as session:\n"
+                "        async with session.get(url, timeout=None) as response:\n"
+                "            return await response.text()\n", at=((5, 20),)),
+        Invalid("import requests\n\ndef fetch(session: requests.Session, url):\n"
+                "    return session.get(url, timeout=None)\n", at=((4, 12),)),
+        Invalid("import httpx as h\n\nasync def fetch(url):\n"
+                "    return await h.AsyncClient().get(url, timeout=None)\n",
+                at=((4, 18),)),
+    )
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self._methods: list[_MethodCall] = []
+        #: Attribute names the file assigns a client to (`self.session = requests.Session()`).
+        self._attributes: dict[str, set[str]] = {}
+
+    # -- what a receiver holds --------------------------------------------------------------
+
+    def _library_of_class(self, expr: cst.BaseExpression | None, scope: Scope) -> set[str]:
+        """The libraries of the client classes an annotation names (`X | None` too)."""
+        if expr is None:
+            return set()
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+            return self._library_of_class(expr.left, scope) | self._library_of_class(
+                expr.right, scope)
+        library = _CLIENTS.get(scope.resolve(expr) or "")
+        return {library} if library else set()
+
+    def _library_of_value(self, expr: cst.BaseExpression | None, scope: Scope) -> set[str]:
+        """The library of the client a value constructs (`requests.Session()`), if any."""
+        if isinstance(expr, cst.Await):
+            expr = expr.expression
+        if isinstance(expr, cst.Call):
+            library = _CLIENTS.get(scope.resolve(expr.func) or "")
+            return {library} if library else set()
+        return set()
+
+    def _libraries(self, receiver: cst.BaseExpression, scope: Scope) -> set[str]:
+        """Which client libraries a receiver may hold (empty: not known to be a client)."""
+        if isinstance(receiver, cst.Call):
+            return self._library_of_value(receiver, scope)
+        if isinstance(receiver, cst.Attribute):
+            return self._attributes.get(receiver.attr.value, set())
+        if not isinstance(receiver, cst.Name):
+            return set()
+        found = scope.lookup(receiver.value)
+        if found is None:
+            return set()
+        libraries: set[str] = set()
+        for binding in found[1]:
+            node = binding.node
+            if isinstance(node, cst.Param):
+                annotation = node.annotation.annotation if node.annotation else None
+                libraries |= self._library_of_class(annotation, found[0])
+            elif isinstance(node, cst.AnnAssign):
+                libraries |= self._library_of_class(node.annotation.annotation, found[0])
+            libraries |= self._library_of_value(binding.value, found[0])
+        return libraries
+
+    def _note_attribute(self, target: cst.BaseExpression, value: cst.BaseExpression | None,
+                        annotation: cst.BaseExpression | None = None) -> None:
+        scope = self.context.scope
+        libraries = self._library_of_value(value, scope) | self._library_of_class(
+            annotation, scope)
+        if not libraries:
+            return
+        if isinstance(target, cst.Attribute):
+            self._attributes.setdefault(target.attr.value, set()).update(libraries)
+        elif isinstance(target, cst.Name) and scope.kind == "class":
+            self._attributes.setdefault(target.value, set()).update(libraries)
+
+    # -- the walk ---------------------------------------------------------------------------
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._note_attribute(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._note_attribute(node.target, node.value, node.annotation.annotation)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        resolved = self.context.resolve(node.func) or ""
+        if resolved in _REQUESTS_FUNCTIONS:
+            self._check_requests(node, f"`{resolved}()`")
+        elif resolved.startswith(_TIMEOUT_LIBRARIES):
+            if _timeout_is_none(node):
+                self._report_none(node, f"`{resolved}()`")
+        elif isinstance(node.func, cst.Attribute):
+            self._methods.append(_MethodCall(
+                node, node.func.value, node.func.attr.value, self.context.scope))
+
+    def leave_Module(self, node: cst.Module) -> None:
+        for method in self._methods:
+            libraries = self._libraries(method.receiver, method.scope)
+            if not libraries:
+                continue
+            receiver = self.context.module.code_for_node(method.receiver)
+            if len(receiver) > 40:
+                receiver = "client"
+            label = f"`{receiver}.{method.method}()`"
+            if libraries == {"requests"} and method.method in _METHODS:
+                self._check_requests(method.call, f"{label} (a `requests.Session`)")
+            elif "requests" not in libraries and _timeout_is_none(method.call):
+                self._report_none(method.call, label)
+
+    def _check_requests(self, call: cst.Call, label: str) -> None:
+        if _lacks_timeout(call):
+            self.report(call, f"{label} without `timeout=`: requests waits forever by "
+                              "default, so one stuck server hangs the tool call")
+        elif _timeout_is_none(call):
+            self._report_none(call, label)
+
+    def _report_none(self, call: cst.Call, label: str) -> None:
+        self.report(call, f"{label} with `timeout=None` can wait forever: one stuck server "
+                          "hangs the tool call; pass a finite timeout")
