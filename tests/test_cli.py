@@ -264,3 +264,13 @@ def test_src_layout_with_stray_init_names_the_real_package(tmp_path: Path) -> No
     (package / "__init__.py").write_text("")
     assert module_name_for(package / "__init__.py") == ("mcp_server", "mcp_server")
     assert module_name_for(package / "server.py") == ("mcp_server.server", "mcp_server")
+
+
+def test_real_json_output_validates_against_the_shipped_schema(project: Path, capsys) -> None:
+    import jsonschema
+
+    from fastmcp_lint.reports.json_report import load_schema
+    (project / "broken.py").write_text("def f(:\n")
+    report = json.loads(run(["--format", "json", "--select", "ALL"], capsys)[1])
+    assert {d["code"] for d in report["diagnostics"]} >= {"FML000", "FML101", "FML301"}
+    jsonschema.Draft202012Validator(load_schema()).validate(report)
