@@ -96,6 +96,9 @@ class Diagnostic:
     checklist: str = ""
     hint: str = ""
     fix: DiagnosticFix | None = None
+    #: A project condition the finding holds under (see `facts.CONDITIONS`); the engine
+    #: drops the diagnostic once the project shows the condition is false.
+    condition: str = ""
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.column, self.code, self.message)
@@ -109,6 +112,7 @@ class Finding:
     node: cst.CSTNode
     message: str
     fix: Fix | None = None
+    condition: str = ""
 
 
 @dataclass
@@ -175,9 +179,13 @@ class Rule(BaseRule):
         self.findings: list[Finding] = []
 
     def report(self, node: cst.CSTNode, message: str | None = None, *,
-               fix: Fix | None = None) -> None:
-        """Record a finding at `node` (its start is the reported position)."""
-        self.findings.append(Finding(type(self), node, message or self.summary, fix))
+               fix: Fix | None = None, condition: str = "") -> None:
+        """Record a finding at `node` (its start is the reported position).
+
+        `condition` names a project condition (`"may-run-over-stdio"`) the finding depends
+        on: it is reported only if the whole project satisfies it.
+        """
+        self.findings.append(Finding(type(self), node, message or self.summary, fix, condition))
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,15 @@ from fastmcp_lint.api import (
     Severity,
 )
 from fastmcp_lint.context import Tracker
-from fastmcp_lint.facts import FileFacts, Location, ServerFact, StartFact
+from fastmcp_lint.facts import (
+    CONDITIONS,
+    FeatureFact,
+    FileFacts,
+    ImportFact,
+    Location,
+    ServerFact,
+    StartFact,
+)
 from fastmcp_lint.fixes import fix_text, to_edits
 from fastmcp_lint.model import FileModel, ModelBuilder
 from fastmcp_lint.positions import Positions
@@ -38,8 +46,8 @@ from fastmcp_lint.suppression import Suppressions, find_suppressions
 from fastmcp_lint.walker import Walker
 
 FML000 = "FML000"
-#: A file that contains none of these cannot hold a server, a route or a start.
-_PROJECT_WORDS = ("MCP", "mcp", "health", "livez", "readyz", "Route")
+#: A file that contains none of these yields no fact a project rule uses.
+_PROJECT_WORDS = ("import", "MCP", "mcp", "health", "livez", "readyz", "Route")
 FML000_NAME = "syntax-error"
 
 
@@ -64,6 +72,7 @@ class FileResult:
 class RunResult:
     files: int
     diagnostics: list[Diagnostic]
+    facts: list[FileFacts] = field(default_factory=list)
 
 
 def module_name_for(path: Path) -> tuple[str | None, str | None]:
@@ -155,6 +164,8 @@ class Engine:
         self.project_rules = [r for r in rules if issubclass(r, ProjectRule)]
         self.settings = settings or Settings()
         self.walker = Walker()
+        #: Project conditions, known once `run` has seen every file's facts.
+        self.conditions: dict[str, bool] = {}
 
     # -- one file ---------------------------------------------------------------------------
 
@@ -201,7 +212,7 @@ class Engine:
         dispatch = _Dispatch(tracker, list(rules))
         if dispatch.visits or dispatch.leaves:
             self.walker.walk(module, dispatch)
-        positions = Positions(module)
+        positions = Positions(module, text)
         suppressions = find_suppressions(text)
         diagnostics = [
             d for rule in rules for finding in rule.findings
@@ -227,7 +238,7 @@ class Engine:
         return Diagnostic(
             rule.code, rule.name, self.settings.severity.get(rule.code, rule.severity),
             finding.message, path, at.line, at.column, at.end_line, at.end_column,
-            rule.checklist, rule.hint, fix)
+            rule.checklist, rule.hint, fix, finding.condition)
 
     def _ignored(self, code: str, name: str, path: str) -> bool:
         for pattern, codes in self.settings.per_file_ignores:
@@ -282,7 +293,7 @@ class Engine:
             module_name, package = module_name_for(path.absolute())
             builder = ModelBuilder(module, package)
             self.walker.walk(module, builder)
-            return _facts(builder.finish(), display, module_name, Positions(module),
+            return _facts(builder.finish(), display, module_name, Positions(module, source.text),
                           find_suppressions(source.text))
         except (cst.ParserSyntaxError, RecursionError):
             return None
@@ -307,8 +318,15 @@ class Engine:
                 if extra is not None:
                     facts.append(extra)
         diagnostics.extend(self.check_project(facts, {display for _, display in files}))
+        self.conditions = {name: test(facts) for name, test in CONDITIONS.items()}
+        diagnostics = self.resolve_conditions(diagnostics)
         diagnostics.sort(key=Diagnostic.sort_key)
-        return RunResult(len(files), diagnostics)
+        return RunResult(len(files), diagnostics, facts)
+
+    def resolve_conditions(self, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+        """Drop findings whose project condition the project does not meet."""
+        return [d for d in diagnostics if not d.condition or self.conditions.get(d.condition,
+                                                                                 True)]
 
 
 def _syntax_error_of(path: str, text: str, error: cst.ParserSyntaxError) -> Diagnostic:
@@ -348,6 +366,10 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
         health=[positions.of(node) for node in model.health_sites],
         starts=[StartFact(positions.of(s.call), s.method, s.transport) for s in model.starts],
         mounted=list(model.mounted),
+        imports=[ImportFact(at, i.targets) for i, at in zip(
+            model.imports, positions.of_statements([i.node for i in model.imports]),
+            strict=True)],
+        features=[FeatureFact(f.kind, positions.near(f.node), f.what) for f in model.features],
         noqa=suppressions.lines,
         file_noqa=suppressions.file,
     )
@@ -367,9 +389,10 @@ def lint_source(code: str, rules: Sequence[type[BaseRule]], path: str = "server.
         return [syntax_error(path, str(error), error.line)]
     result = engine.lint_text(source, path, module, package)
     diagnostics = list(result.diagnostics)
-    if result.facts is not None:
-        diagnostics.extend(engine.check_project([result.facts], {path}))
-    return sorted(diagnostics, key=Diagnostic.sort_key)
+    facts = [result.facts] if result.facts is not None else []
+    diagnostics.extend(engine.check_project(facts, {path}))
+    engine.conditions = {name: test(facts) for name, test in CONDITIONS.items()}
+    return sorted(engine.resolve_conditions(diagnostics), key=Diagnostic.sort_key)
 
 
 def fix_source(code: str, rules: Sequence[type[BaseRule]], path: str = "server.py",

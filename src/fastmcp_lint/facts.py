@@ -39,6 +39,27 @@ class StartFact:
     transport: str | None
 
 
+@dataclass(frozen=True)
+class ImportFact:
+    """An import-time import: for each imported name, the modules it may be (most specific
+    first), so the project rule can pick the one that is a module of the project."""
+
+    location: Location
+    targets: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class FeatureFact:
+    """Evidence of a production practice (retry, cache, rate-limit, logging, shutdown)."""
+
+    kind: str
+    location: Location
+    what: str
+
+
+HTTP_TRANSPORTS = frozenset({"http", "streamable-http", "sse"})
+
+
 @dataclass
 class FileFacts:
     """Everything project rules know about one file."""
@@ -51,6 +72,8 @@ class FileFacts:
     health: list[Location] = field(default_factory=list)
     starts: list[StartFact] = field(default_factory=list)
     mounted: list[str] = field(default_factory=list)
+    imports: list[ImportFact] = field(default_factory=list)
+    features: list[FeatureFact] = field(default_factory=list)
     #: Suppression comments by line ("*" suppresses every rule), for project diagnostics too.
     noqa: dict[int, list[str]] = field(default_factory=dict)
     file_noqa: list[str] | None = None
@@ -71,6 +94,24 @@ class FileFacts:
             starts=[StartFact(Location(**s["location"]), s["method"], s["transport"])
                     for s in data["starts"]],
             mounted=list(data["mounted"]),
+            imports=[ImportFact(Location(**i["location"]),
+                                tuple(tuple(t) for t in i["targets"])) for i in data["imports"]],
+            features=[FeatureFact(f["kind"], Location(**f["location"]), f["what"])
+                      for f in data["features"]],
             noqa={int(k): list(v) for k, v in data["noqa"].items()},
             file_noqa=data["file_noqa"],
         )
+
+
+def may_run_over_stdio(files: list[FileFacts]) -> bool:
+    """Unless every start names an HTTP transport, the project may run over stdio.
+
+    No start at all means `fastmcp run`, which defaults to stdio; a transport read from the
+    environment or the command line may be stdio too.
+    """
+    starts = [start for f in files for start in f.starts]
+    return not starts or any(start.transport not in HTTP_TRANSPORTS for start in starts)
+
+
+#: Conditions a file rule's finding may depend on, decided once the project is known.
+CONDITIONS = {"may-run-over-stdio": may_run_over_stdio}

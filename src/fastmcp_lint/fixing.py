@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastmcp_lint.api import Applicability, Diagnostic
-from fastmcp_lint.engine import Engine, module_name_for, syntax_error
+from fastmcp_lint.engine import Engine, FileResult, module_name_for, syntax_error
 from fastmcp_lint.fixes import fix_text
-from fastmcp_lint.reading import SourceError, read_source
+from fastmcp_lint.reading import SourceError, SourceText, read_source
 
 MAX_PASSES = 10
 
@@ -55,7 +55,7 @@ def fix_file(engine: Engine, path: Path, display: str, allow: Sequence[Applicabi
         return FixOutcome(display, [syntax_error(display, str(error), error.line)])
     module_name, package = module_name_for(path.absolute())
     text = source.text
-    result = engine.lint_text(source, display, module_name, package)
+    result = _lint(engine, source, display, module_name, package)
     before_count = len(result.diagnostics)
     for _ in range(MAX_PASSES):
         if any(d.code == "FML000" for d in result.diagnostics):
@@ -64,8 +64,8 @@ def fix_file(engine: Engine, path: Path, display: str, allow: Sequence[Applicabi
         if fixed is None or fixed == text:
             break
         text = fixed
-        result = engine.lint_text(type(source)(text, source.encoding, source.bom), display,
-                                  module_name, package)
+        result = _lint(engine, type(source)(text, source.encoding, source.bom), display,
+                       module_name, package)
     outcome = FixOutcome(display, result.diagnostics, source.text, text,
                          max(before_count - len(result.diagnostics), 0))
     if write and outcome.changed:
@@ -74,6 +74,14 @@ def fix_file(engine: Engine, path: Path, display: str, allow: Sequence[Applicabi
             outcome.errors.append(syntax_error(display, f"fixes not written: {problem}"))
             outcome.after, outcome.fixed = outcome.before, 0
     return outcome
+
+
+def _lint(engine: Engine, source: SourceText, display: str, module_name: str | None,
+          package: str | None) -> FileResult:
+    """Lint in memory, keeping only findings the project's conditions allow."""
+    result = engine.lint_text(source, display, module_name, package)
+    result.diagnostics = engine.resolve_conditions(result.diagnostics)
+    return result
 
 
 def write_atomically(path: Path, data: bytes) -> str | None:

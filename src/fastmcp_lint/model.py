@@ -14,7 +14,7 @@ from typing import Literal
 import libcst as cst
 
 from fastmcp_lint.context import Tracker
-from fastmcp_lint.scopes import Binding, Scope, bind_import, bind_target
+from fastmcp_lint.scopes import Binding, Scope, absolute_module, bind_import, bind_target
 from fastmcp_lint.scopes import dotted as dotted
 
 #: Classes whose instances are MCP servers, by the dotted names they are imported as.
@@ -31,6 +31,9 @@ SERVER_CLASSES = frozenset(
         "mcp.server.MCPServer",
     }
 )
+
+#: Class methods of a server class that build a server.
+_SERVER_CONSTRUCTORS = frozenset({"from_fastapi", "from_openapi", "as_proxy"})
 
 #: Server methods that register a function, and what they register.
 REGISTRARS: dict[str, Literal["tool", "resource", "prompt", "route"]] = {
@@ -109,6 +112,24 @@ class ServerSite:
 
 
 @dataclass
+class ImportRecord:
+    """An import that runs at import time (not in a function, not under TYPE_CHECKING)."""
+
+    node: cst.Import | cst.ImportFrom
+    targets: tuple[tuple[str, ...], ...]
+
+
+@dataclass
+class Feature:
+    """Evidence that a production practice is in place (retries, caching, rate limiting,
+    logging configuration, graceful shutdown), for the checklist scorecard."""
+
+    kind: Literal["retry", "cache", "rate-limit", "logging", "shutdown"]
+    node: cst.CSTNode
+    what: str
+
+
+@dataclass
 class _CallSite:
     call: cst.Call
     scope: Scope
@@ -140,6 +161,8 @@ class FileModel:
     starts: list[Start] = field(default_factory=list)
     health_sites: list[cst.CSTNode] = field(default_factory=list)
     mounted: list[str] = field(default_factory=list)
+    imports: list[ImportRecord] = field(default_factory=list)
+    features: list[Feature] = field(default_factory=list)
 
     def resolve(self, expr: cst.BaseExpression, scope: Scope | None = None) -> str | None:
         """The dotted name `expr` refers to, through imports and aliases (see Scope.resolve)."""
@@ -224,6 +247,8 @@ class ModelBuilder:
         elif isinstance(node, (cst.Import, cst.ImportFrom)):
             bind_import(scope, node, self.package)
             self._note_fastmcp_import(node)
+            if tracker.at_import_time and not tracker.in_type_checking:
+                self.model.imports.append(ImportRecord(node, self._import_targets(node)))
         elif isinstance(node, cst.FunctionDef):
             scope.bind(Binding(node.name.value, "def", node))
             self._functions.append((node, scope))
@@ -250,6 +275,21 @@ class ModelBuilder:
             bind_target(scope, node.target, node, node.value)
         return True
 
+    def _import_targets(self, node: cst.Import | cst.ImportFrom) -> tuple[tuple[str, ...], ...]:
+        """For each imported name, the modules it may be, most specific first.
+
+        `import a.b` is `a.b`; `from a import b` is `a.b` if that is a module, else `a`;
+        relative imports are made absolute with the file's package.
+        """
+        if isinstance(node, cst.Import):
+            return tuple((dotted(alias.name) or "",) for alias in node.names)
+        base = absolute_module(len(node.relative), node.module, self.package)
+        if base.startswith(".") or not base:
+            return ()
+        if isinstance(node.names, cst.ImportStar):
+            return ((base,),)
+        return tuple((f"{base}.{dotted(alias.name)}", base) for alias in node.names)
+
     def _module_level(self) -> bool:
         return not self.tracker.frames and self.tracker.main_guard == 0
 
@@ -271,10 +311,14 @@ class ModelBuilder:
         self._bind_servers(server_classes, factories)
         self._find_registrations()
         self._find_starts_and_routes()
+        self._find_features()
         return self.model
 
     def _is_server_class(self, expr: cst.BaseExpression, scope: Scope,
                          local: set[cst.ClassDef]) -> bool:
+        """A server class, or one of its constructors (`FastMCP.from_fastapi`, `.as_proxy`)."""
+        if isinstance(expr, cst.Attribute) and expr.attr.value in _SERVER_CONSTRUCTORS:
+            expr = expr.value
         if isinstance(expr, cst.Subscript):
             expr = expr.value
         if scope.resolve(expr) in SERVER_CLASSES:
@@ -455,6 +499,9 @@ class ModelBuilder:
             elif kind in ("tool", "prompt") and options["name"] is None and isinstance(
                     first.value, (cst.SimpleString, cst.ConcatenatedString)):
                 options["name"] = first.value
+                second = positional(call, 2 if first_is_target else 1)
+                if second is not None and options["description"] is None:
+                    options["description"] = second.value  # the SDK's tool(name, description)
         return options
 
     def _register(self, kind: str, function: cst.FunctionDef, is_method: bool,
@@ -535,6 +582,35 @@ class ModelBuilder:
             transport = implied if implied is not None else _transport_argument(call)
             self.model.starts.append(Start(call, method, transport))
 
+    def _find_features(self) -> None:
+        """Evidence of retries, caching, rate limiting, logging set-up and graceful shutdown."""
+        add = self.model.features.append
+        for scope in self.model.scopes.values():
+            for bindings in scope.bindings.values():
+                for binding in bindings:
+                    kind = _feature_of(binding.qualified) if binding.qualified else None
+                    if kind is not None:
+                        add(Feature(kind, binding.node, f"`{binding.qualified}`"))
+        for function, scope in self._functions:
+            for decorator in function.decorators:
+                expr = decorator.decorator
+                name = scope.resolve(expr.func if isinstance(expr, cst.Call) else expr)
+                kind = _feature_of(name) if name else None
+                if kind is not None:
+                    add(Feature(kind, decorator, f"`@{name}`"))
+        for site in self._calls:
+            call, func = site.call, site.call.func
+            name = site.scope.resolve(func)
+            if name in _LOGGING_SETUP and not _writes_to_stdout(call):
+                add(Feature("logging", call, f"`{name}(...)`"))
+            elif isinstance(func, cst.Attribute) and func.attr.value in ("aclose", "close"):
+                add(Feature("shutdown", call, f"`.{func.attr.value}()`"))
+            elif keyword(call, "lifespan") is not None and self._is_server_class(
+                    func, site.scope, set()):
+                add(Feature("shutdown", call, "a server lifespan"))
+            elif keyword(call, "retries") is not None:
+                add(Feature("retry", call, "`retries=`"))
+
     def _string(self, expr: cst.BaseExpression | None) -> str | None:
         """A string literal, or a module-level constant bound to one (`HEALTH_PATH`)."""
         text = string_value(expr)
@@ -548,6 +624,43 @@ class ModelBuilder:
             return self._constructs_server(receiver, scope, set(), set()) or (
                 scope.resolve(receiver.func) in SERVER_CLASSES)
         return self.may_be_server(receiver, scope, strict=True)
+
+
+#: Dotted-name prefixes that show a production practice, checked against FastMCP's own
+#: source for its middleware (`fastmcp.server.middleware.*`) and lifespan decorator.
+_FEATURES: tuple[tuple[str, Literal["retry", "cache", "rate-limit", "logging", "shutdown"]],
+                 ...] = (
+    ("tenacity", "retry"), ("stamina", "retry"), ("backoff", "retry"),
+    ("fastmcp.server.middleware.error_handling.RetryMiddleware", "retry"),
+    ("functools.lru_cache", "cache"), ("functools.cache", "cache"),
+    ("functools.cached_property", "cache"), ("cachetools", "cache"), ("aiocache", "cache"),
+    ("async_lru", "cache"), ("fastmcp.server.middleware.caching", "cache"),
+    ("fastmcp.server.middleware.rate_limiting", "rate-limit"), ("limits", "rate-limit"),
+    ("slowapi", "rate-limit"), ("aiolimiter", "rate-limit"),
+    ("fastmcp.utilities.logging.configure_logging", "logging"),
+    ("fastmcp.server.middleware.logging", "logging"),
+    ("logging.config.dictConfig", "logging"), ("logging.config.fileConfig", "logging"),
+    ("fastmcp.server.lifespan.lifespan", "shutdown"),
+)
+_LOGGING_SETUP = frozenset({"logging.basicConfig", "logging.StreamHandler"})
+
+
+def _feature_of(name: str | None) -> Literal["retry", "cache", "rate-limit", "logging",
+                                             "shutdown"] | None:
+    if not name:
+        return None
+    for prefix, kind in _FEATURES:
+        if name == prefix or name.startswith(prefix + "."):
+            return kind
+    if name.rsplit(".", 1)[-1].lower().startswith("ttlcache"):
+        return "cache"
+    return None
+
+
+def _writes_to_stdout(call: cst.Call) -> bool:
+    """`basicConfig(stream=sys.stdout)` or `StreamHandler(sys.stdout)`."""
+    arg = keyword(call, "stream") or positional(call, 0)
+    return arg is not None and dotted(arg.value) in ("sys.stdout", "stdout")
 
 
 def _server_like(name: str) -> bool:

@@ -1,0 +1,126 @@
+"""FML601 stdout-in-stdio-server."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from fastmcp_lint.api import FileContext, Fix, Invalid, Rule, Valid
+from fastmcp_lint.model import dotted, keyword
+
+STDIO = "may-run-over-stdio"
+
+
+class StdoutInStdioServer(Rule):
+    """`print()` or `sys.stdout.write()` in a server that may speak JSON-RPC over stdout."""
+
+    code = "FML601"
+    name = "stdout-in-stdio-server"
+    severity = "error"
+    checklist = "logging configured"
+    summary = "write to stdout in a server that may run over stdio"
+    what = (
+        "In a project that may run over stdio (some way it starts a server does not name an "
+        "HTTP transport: `run()` without one, `run(transport=\"stdio\")`, a transport read "
+        "from the environment or the command line, `run_stdio_async()`, or no start at all, "
+        "since `fastmcp run` defaults to stdio), finds `print(...)` without `file=` or with "
+        "`file=sys.stdout`, and `sys.stdout.write(...)`, anywhere in a module that imports "
+        "`fastmcp` or `mcp.server` or registers tools. Whether the project may run over stdio "
+        "is decided from every file of the project, also those not passed on the command "
+        "line."
+    )
+    why = (
+        "Over the stdio transport, stdout IS the JSON-RPC channel to the client. One stray "
+        "line of text there is a malformed message: the client drops the session or hangs, "
+        "and nothing in the server's logs says why."
+    )
+    instead = (
+        "Write diagnostics to stderr (`print(..., file=sys.stderr)`), or better, use "
+        "`logging` (which writes to stderr by default) or FastMCP's `ctx.info(...)` to send "
+        "log messages to the client properly."
+    )
+    hint = "print to `sys.stderr`, or use logging / `ctx.info()`"
+    fix_safety = (
+        "Safe: `print(...)` gets `file=sys.stderr` (replacing `file=sys.stdout`), "
+        "`sys.stdout.write(...)` becomes `sys.stderr.write(...)`; `import sys` is added "
+        "when the module does not import it (an alias of `sys` is respected)."
+    )
+    fixable = "safe"
+    needles = ("print", "stdout")
+
+    VALID = (
+        Valid("import sys\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "print('starting', file=sys.stderr)\n"),
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nprint('hello')\n\n"
+              "if __name__ == '__main__':\n    mcp.run(transport='http')\n"),
+        Valid("print('a script that is no server')\n"),
+        Valid("import logging\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n"
+              "logging.getLogger(__name__).info('started')\n"),
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\ndef print(*args):\n"
+              "    return args\n\nprint('not the builtin')\n"),
+    )
+    INVALID = (
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "def add(a: int, b: int) -> int:\n    print('adding', a, b)\n    return a + b\n",
+                at=((7, 5),),
+                fixed="import sys\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                      "@mcp.tool\ndef add(a: int, b: int) -> int:\n"
+                      "    print('adding', a, b, file=sys.stderr)\n    return a + b\n"),
+        Invalid("import sys as system\nfrom mcp.server.fastmcp import FastMCP\n\n"
+                "mcp = FastMCP('x')\nsystem.stdout.write('ready\\n')\n"
+                "print('x', file=system.stdout)\n\nif __name__ == '__main__':\n"
+                "    mcp.run(transport='stdio')\n",
+                at=((5, 1), (6, 1)),
+                fixed="import sys as system\nfrom mcp.server.fastmcp import FastMCP\n\n"
+                      "mcp = FastMCP('x')\nsystem.stderr.write('ready\\n')\n"
+                      "print('x', file=system.stderr)\n\nif __name__ == '__main__':\n"
+                      "    mcp.run(transport='stdio')\n"),
+        Invalid("import os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\nprint()\n"
+                "mcp.run(transport=os.environ.get('TRANSPORT', 'http'))\n", at=((5, 1),),
+                fixed="import sys\nimport os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n"
+                      "print(file=sys.stderr)\n"
+                      "mcp.run(transport=os.environ.get('TRANSPORT', 'http'))\n"),
+    )
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        model = context.model
+        self._server_module = model.imports_fastmcp or bool(model.registrations)
+
+    def _sys(self) -> tuple[str, tuple[str, ...]]:
+        for name, bindings in self.context.model.module_scope.bindings.items():
+            if any(b.kind == "module" and b.qualified == "sys" for b in bindings):
+                return name, ()
+        return "sys", ("sys",)
+
+    def _stderr(self, alias: str) -> cst.Attribute:
+        return cst.Attribute(cst.Name(alias), cst.Name("stderr"))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self._server_module:
+            return
+        name = self.context.resolve(node.func)
+        alias, imports = self._sys()
+        if name == "builtins.print":
+            target = keyword(node, "file")
+            if target is None:
+                new = node.with_changes(args=[*node.args, cst.Arg(
+                    self._stderr(alias), keyword=cst.Name("file"),
+                    equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))])
+            elif self.context.resolve(target.value) == "sys.stdout":
+                new = node.deep_replace(target.value, self._stderr(alias))
+            else:
+                return
+            self.report(node, "`print()` writes to stdout, the JSON-RPC channel of a stdio "
+                              "server: one stray line corrupts the session",
+                        fix=Fix("safe", ((node, new),), imports, "print to sys.stderr"),
+                        condition=STDIO)
+        elif name == "sys.stdout.write" and isinstance(node.func, cst.Attribute):
+            func = node.func
+            stdout = func.value
+            if dotted(stdout) is None:
+                return
+            new = node.with_changes(func=func.with_changes(value=self._stderr(alias)))
+            self.report(node, "`sys.stdout.write()` writes to the JSON-RPC channel of a stdio "
+                              "server: one stray line corrupts the session",
+                        fix=Fix("safe", ((node, new),), imports, "write to sys.stderr"),
+                        condition=STDIO)

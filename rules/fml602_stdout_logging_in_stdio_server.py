@@ -1,0 +1,90 @@
+"""FML602 stdout-logging-in-stdio-server."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from fastmcp_lint.api import FileContext, Invalid, Rule, Valid
+from fastmcp_lint.model import keyword, positional
+
+STDIO = "may-run-over-stdio"
+_CONSOLES = frozenset({"rich.console.Console", "rich.Console"})
+
+
+class StdoutLoggingInStdioServer(Rule):
+    """Logging or a rich console set up to write to stdout in a server that may use stdio."""
+
+    code = "FML602"
+    name = "stdout-logging-in-stdio-server"
+    severity = "error"
+    checklist = "logging configured"
+    summary = "logging to stdout in a server that may run over stdio"
+    what = (
+        "In a project that may run over stdio (see FML601), and in a module that imports "
+        "`fastmcp` or `mcp.server` or registers tools, finds logging set up to write to "
+        "stdout: `logging.basicConfig(stream=sys.stdout)`, `logging.StreamHandler(sys.stdout)` "
+        "(positional or `stream=`), and a `rich.console.Console(...)` that writes to stdout "
+        "(no `file=` and no `stderr=True`)."
+    )
+    why = (
+        "Over the stdio transport, stdout is the JSON-RPC channel. A log handler on stdout "
+        "writes every log record into the protocol stream, so the first log line corrupts "
+        "the session."
+    )
+    instead = (
+        "Log to stderr: `logging.basicConfig()` and `logging.StreamHandler()` use stderr by "
+        "default; give `Console(stderr=True)` to rich."
+    )
+    hint = "log to stderr (the default of `logging`), or `Console(stderr=True)`"
+    needles = ("stdout", "Console")
+
+    VALID = (
+        Valid("import logging\nfrom fastmcp import FastMCP\n\nlogging.basicConfig()\n"
+              "mcp = FastMCP('x')\n"),
+        Valid("import sys\nimport logging\nfrom fastmcp import FastMCP\n\n"
+              "logging.basicConfig(stream=sys.stderr)\nmcp = FastMCP('x')\n"),
+        Valid("from rich.console import Console\nfrom fastmcp import FastMCP\n\n"
+              "console = Console(stderr=True)\nmcp = FastMCP('x')\n"),
+        Valid("import sys\nimport logging\n\nlogging.basicConfig(stream=sys.stdout)\n"),
+        Valid("import sys\nimport logging\nfrom fastmcp import FastMCP\n\n"
+              "logging.basicConfig(stream=sys.stdout)\nmcp = FastMCP('x')\n"
+              "mcp.run(transport='streamable-http')\n"),
+    )
+    INVALID = (
+        Invalid("import sys\nimport logging\nfrom fastmcp import FastMCP\n\n"
+                "logging.basicConfig(level=logging.INFO, stream=sys.stdout)\n"
+                "mcp = FastMCP('x')\n", at=((5, 1),)),
+        Invalid("import sys\nfrom logging import StreamHandler\nfrom fastmcp import FastMCP\n\n"
+                "handler = StreamHandler(sys.stdout)\nmcp = FastMCP('x')\n", at=((5, 11),)),
+        Invalid("from rich.console import Console\nfrom mcp.server.fastmcp import FastMCP\n\n"
+                "console = Console()\nmcp = FastMCP('x')\n", at=((4, 11),)),
+    )
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        model = context.model
+        self._server_module = model.imports_fastmcp or bool(model.registrations)
+
+    def _is_stdout(self, arg: cst.Arg | None) -> bool:
+        return arg is not None and self.context.resolve(arg.value) == "sys.stdout"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self._server_module:
+            return
+        name = self.context.resolve(node.func)
+        if name == "logging.basicConfig":
+            found = self._is_stdout(keyword(node, "stream"))
+        elif name == "logging.StreamHandler":
+            found = self._is_stdout(keyword(node, "stream") or positional(node, 0))
+        elif name in _CONSOLES:
+            stderr = keyword(node, "stderr")
+            to_stderr = stderr is not None and not (
+                isinstance(stderr.value, cst.Name) and stderr.value.value == "False")
+            file = keyword(node, "file")
+            found = not to_stderr and (file is None or self._is_stdout(file))
+        else:
+            return
+        if found:
+            self.report(node, f"`{name.rsplit('.', 1)[-1]}(...)` sends log output to stdout, "
+                              "the JSON-RPC channel of a stdio server",
+                        condition=STDIO)
