@@ -1,0 +1,297 @@
+"""Benchmark fastmcp-lint against the LibCST parse floor on real MCP/FastMCP source.
+
+Downloads the sdists of `mcp` and `fastmcp` from PyPI (cached), then times, in one process:
+the bare `libcst.parse_module` over every file, fastmcp-lint cold with every built-in rule,
+and, for reference, Fixit (subprocess, default rules, mcp's `src/`) and ruff if available.
+
+    python bench/benchmark.py [--corpus DIR] [--limit N] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import zipfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import libcst
+
+PACKAGES = (("mcp", "2.3.0"), ("fastmcp", "4.1.6"))
+DEFAULT_CORPUS = Path(tempfile.gettempdir()) / "fastmcp-lint-bench-corpus"
+FIXIT_TIMEOUT = 300.0
+RUFF_TIMEOUT = 300.0
+
+
+@dataclass
+class Row:
+    """One measured tool: the table row and the JSON object are the same data."""
+
+    name: str
+    files: int
+    lines: int
+    seconds: float | None
+    note: str = ""
+
+    @property
+    def files_per_second(self) -> float | None:
+        """Throughput, None when the tool did not run."""
+        if not self.seconds:
+            return None
+        return self.files / self.seconds
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line; the corpus lives outside the repo unless told otherwise."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
+                        help=f"download/extract cache (default {DEFAULT_CORPUS})")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="use only the first N files (sorted) for a quick run")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    return parser.parse_args(argv)
+
+
+def pip_download(spec: str, dest: Path) -> bool:
+    """Fetch one sdist; try without build isolation first because it is much faster."""
+    base = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+            "-q", "-d", str(dest)]
+    for extra in (["--no-build-isolation"], []):
+        done = subprocess.run([*base, *extra, spec], capture_output=True, text=True)
+        if done.returncode == 0:
+            return True
+    return False
+
+
+def find_sdist(dest: Path, name: str, version: str | None) -> Path | None:
+    """The newest cached sdist of a package (of one version if given), so reruns are offline."""
+    pattern = re.compile(rf"^{re.escape(name)}-(\d[^-]*?)\.(tar\.gz|zip)$", re.IGNORECASE)
+    found = []
+    for path in dest.iterdir() if dest.is_dir() else ():
+        match = pattern.match(path.name)
+        if match and (version is None or match.group(1) == version):
+            found.append((path.stat().st_mtime, path))
+    return max(found)[1] if found else None
+
+
+def fetch(name: str, version: str, dest: Path, log: list[str]) -> Path:
+    """The pinned sdist, or the newest one when that version is missing (and say so)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    sdist = find_sdist(dest, name, version)
+    if sdist is None and pip_download(f"{name}=={version}", dest):
+        sdist = find_sdist(dest, name, version)
+    if sdist is None:
+        if not pip_download(name, dest):
+            raise SystemExit(f"could not download an sdist of {name}")
+        sdist = find_sdist(dest, name, None)
+        if sdist is None:
+            raise SystemExit(f"pip reported success but no sdist of {name} in {dest}")
+        log.append(f"{name}=={version} not available; using {sdist.name}")
+    return sdist
+
+
+def extract(archive: Path, dest: Path) -> Path:
+    """Unpack once, refusing paths that escape the target (hostile archives)."""
+    target = dest / re.sub(r"\.(tar\.gz|zip)$", "", archive.name)
+    if target.is_dir():
+        return target
+    dest.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(dir=dest))
+    if archive.name.endswith(".zip"):
+        with zipfile.ZipFile(archive) as zf:
+            root = scratch.resolve()
+            for member in zf.namelist():
+                if not (scratch / member).resolve().is_relative_to(root):
+                    raise SystemExit(f"unsafe path in {archive.name}: {member}")
+            zf.extractall(scratch)
+    else:
+        with tarfile.open(archive) as tf:
+            tf.extractall(scratch, filter="data")
+    inner = list(scratch.iterdir())
+    (inner[0] if len(inner) == 1 else scratch).rename(target)
+    shutil.rmtree(scratch, ignore_errors=True)
+    return target
+
+
+def python_files(roots: list[Path], limit: int | None) -> list[Path]:
+    """Every .py file under the roots, sorted so --limit picks a stable subset."""
+    files = sorted(path for root in roots for path in root.rglob("*.py") if path.is_file())
+    return files[:limit] if limit is not None else files
+
+
+def read_all(files: list[Path]) -> dict[Path, str]:
+    """Texts read up front so the parse floor measures parsing, not disk."""
+    return {path: path.read_text(encoding="utf-8", errors="replace") for path in files}
+
+
+def count_lines(texts: dict[Path, str], files: list[Path]) -> int:
+    """Physical lines, the usual unit for linter throughput."""
+    return sum(texts[path].count("\n") for path in files)
+
+
+def bench_parse(texts: dict[Path, str]) -> tuple[float, int]:
+    """The floor: nothing that parses with LibCST can be faster than this."""
+    failures = 0
+    start = time.perf_counter()
+    for text in texts.values():
+        try:
+            libcst.parse_module(text)
+        except libcst.ParserSyntaxError:
+            failures += 1
+    return time.perf_counter() - start, failures
+
+
+def bench_lint(files: list[Path]) -> tuple[float, int]:
+    """fastmcp-lint cold: load every built-in rule, one worker, no cache, read+parse+lint."""
+    start = time.perf_counter()
+    from fastmcp_lint.engine import Engine
+    from fastmcp_lint.registry import Registry, default_plugins
+
+    rules = list(Registry.load(default_plugins()).rules.values())
+    result = Engine(rules).run([(path, str(path)) for path in files])
+    return time.perf_counter() - start, len(result.diagnostics)
+
+
+def run_timed(command: list[str], timeout: float) -> tuple[float | None, str]:
+    """Wall time of an external tool; its findings don't matter, only that it ran."""
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, f"timed out after {timeout:.0f}s"
+    elapsed = time.perf_counter() - start
+    if done.returncode not in (0, 1) or "Traceback" in done.stderr:
+        return elapsed, f"exit {done.returncode}: {done.stderr.strip()[-200:]}"
+    return elapsed, f"exit {done.returncode}"
+
+
+def fixit_available() -> bool:
+    """Fixit is optional; only compare when it imports in this interpreter."""
+    try:
+        import fixit  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def ruff_executable() -> str | None:
+    """Ruff on PATH, else next to this interpreter (a venv that isn't activated)."""
+    found = shutil.which("ruff")
+    if found:
+        return found
+    sibling = Path(sys.executable).parent / "ruff"
+    return str(sibling) if os.access(sibling, os.X_OK) else None
+
+
+def targets(dirs: list[Path], files: list[Path], limited: bool) -> list[str]:
+    """Directories for a full run (as a user would type), the exact files under --limit."""
+    chosen = files if limited else dirs
+    return [str(path) for path in chosen]
+
+
+def measure(args: argparse.Namespace, log: list[str]) -> list[Row]:
+    """Download, extract, and time every tool over the same corpus."""
+    corpus: Path = args.corpus.resolve()
+    roots = [extract(fetch(name, version, corpus / "sdist", log), corpus / "src")
+             for name, version in PACKAGES]
+    log.extend(f"corpus: {root}" for root in roots)
+    files = python_files(roots, args.limit)
+    texts = read_all(files)
+    lines = count_lines(texts, files)
+    limited = args.limit is not None
+
+    parse_s, bad = bench_parse(texts)
+    rows = [Row("libcst parse", len(files), lines, parse_s,
+                f"{bad} syntax errors" if bad else "")]
+    lint_s, found = bench_lint(files)
+    rows.append(Row("fastmcp-lint", len(files), lines, lint_s, f"{found} diagnostics"))
+
+    mcp_src = roots[0] / "src"
+    fixit_files = [path for path in files if path.is_relative_to(mcp_src)]
+    if fixit_available():
+        command = [sys.executable, "-m", "fixit", "lint",
+                   *targets([mcp_src], fixit_files, limited)]
+        log.append("fixit: " + " ".join(command[:4]) + (" <files>" if limited else f" {mcp_src}"))
+        seconds, note = (run_timed(command, FIXIT_TIMEOUT) if fixit_files
+                         else (None, "no files"))
+        rows.append(Row("fixit (mcp src/)", len(fixit_files),
+                        count_lines(texts, fixit_files), seconds, note))
+    else:
+        log.append("fixit not installed: pip install fixit==2.2.1 to compare")
+
+    ruff = ruff_executable()
+    if ruff:
+        command = [ruff, "check", "--no-cache", "--select", "ALL", "--exit-zero", "-q",
+                   *targets(roots, files, limited)]
+        log.append("ruff: " + " ".join(command[:7]) + (" <files>" if limited else " " +
+                   " ".join(str(root) for root in roots)))
+        seconds, note = run_timed(command, RUFF_TIMEOUT)
+        rows.append(Row("ruff ALL", len(files), lines, seconds, note))
+    else:
+        log.append("ruff not on PATH: skipped")
+    return rows
+
+
+def fmt(value: float | None, spec: str) -> str:
+    """A number or a dash, so skipped tools still line up."""
+    return "-" if value is None else format(value, spec)
+
+
+def render_table(rows: list[Row], ratio: float | None) -> str:
+    """A plain-text table that pastes cleanly into an issue or PR."""
+    header = f"{'tool':<18} {'files':>6} {'lines':>8} {'seconds':>8} {'files/s':>8}  note"
+    body = [f"{r.name:<18} {r.files:>6} {r.lines:>8} {fmt(r.seconds, '.2f'):>8} "
+            f"{fmt(r.files_per_second, '.1f'):>8}  {r.note}" for r in rows]
+    return "\n".join([header, "-" * len(header), *body,
+                      f"ratio lint/parse: {fmt(ratio, '.2f')}x"])
+
+
+def lint_parse_ratio(rows: list[Row]) -> float | None:
+    """How much fastmcp-lint costs on top of the parse it can't avoid."""
+    by_name = {row.name: row.seconds for row in rows}
+    parse, lint = by_name.get("libcst parse"), by_name.get("fastmcp-lint")
+    return lint / parse if parse and lint else None
+
+
+def _version(dist: str) -> str | None:
+    """Installed version of a distribution, for the JSON record."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point; always exits 0 because this is a measurement, not a check."""
+    args = parse_args(argv)
+    log: list[str] = []
+    rows = measure(args, log)
+    ratio = lint_parse_ratio(rows)
+    if args.json:
+        payload = {
+            "python": sys.version.split()[0],
+            "libcst": _version("libcst"),
+            "notes": log,
+            "rows": [{**asdict(r), "files_per_second": r.files_per_second} for r in rows],
+            "ratio_lint_parse": ratio,
+        }
+        print(json.dumps(payload, indent=2))
+    else:
+        for line in log:
+            print(line)
+        print(render_table(rows, ratio))
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""FML701 tool-without-description."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from fastmcp_lint.api import Invalid, Rule, Valid
+from fastmcp_lint.model import Registration, string_value
+
+_KIND_LABEL = {"tool": "tool", "resource": "resource", "prompt": "prompt"}
+
+
+def _has_description(registration: Registration) -> bool:
+    """A `description=` was given: any expression but an empty or blank string literal."""
+    description = registration.description
+    if description is None or (isinstance(description, cst.Name)
+                               and description.value == "None"):
+        return False
+    text = string_value(description)
+    return text is None or bool(text.strip())
+
+
+def _has_docstring(function: cst.FunctionDef) -> bool:
+    docstring = function.get_docstring(clean=True)
+    return docstring is not None and bool(docstring.strip())
+
+
+class ToolWithoutDescription(Rule):
+    """A tool, resource or prompt that the model sees with no description at all."""
+
+    code = "FML701"
+    name = "tool-without-description"
+    severity = "warning"
+    checklist = "(tool quality)"
+    summary = "tool has no description"
+    what = (
+        "Finds functions registered as a tool, resource (or resource template) or prompt, "
+        "in any registration form (`@mcp.tool`, `@mcp.tool(...)`, `mcp.tool(fn)`, "
+        "`mcp.add_tool(Tool.from_function(fn))`, `server.add_tool(obj.method)`, ...), that have "
+        "neither a docstring nor a `description=` argument in the registering decorator or "
+        "call. A docstring or `description=` that is empty or only whitespace counts as "
+        "missing (the model is shown nothing either way), and so does `description=None`; "
+        "a `description=` that is any other expression (a constant, a call) is taken as "
+        "given. When one function is registered several times, it is reported once if any "
+        "registration lacks a description. Reported at the function name."
+    )
+    why = (
+        "The description is the only thing that tells the model what a tool does and when to "
+        "call it. Without one the model guesses from the name: it calls the tool at the wrong "
+        "time, with the wrong arguments, or never."
+    )
+    instead = (
+        "Write a docstring saying what the tool does, when to use it and what it returns, or "
+        "pass `description=\"...\"` to the decorator."
+    )
+    hint = "add a docstring or `description=` to the registration"
+    needles = ("tool", "resource", "prompt", "template")
+
+    VALID = (
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def add(a: int, b: int) -> int:\n    \"\"\"Add two integers.\"\"\"\n"
+              "    return a + b\n"),
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "@mcp.tool(description='Add two integers and return the sum.')\n"
+              "def add(a: int, b: int) -> int:\n    return a + b\n"),
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "def add(a: int, b: int) -> int:\n    return a + b\n\n"
+              "mcp.tool(add, description='Add two integers.')\n"),
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nDESCRIPTION = 'Add numbers.'\n\n"
+              "@mcp.tool(description=DESCRIPTION)\ndef add(a: int, b: int) -> int:\n"
+              "    return a + b\n"),
+        # Not registered: a helper, a nested def inside a tool, a custom route.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "def helper(a):\n    return a\n\n@mcp.tool\nasync def add(a: int) -> int:\n"
+              "    \"\"\"Add one.\"\"\"\n    def inner(x):\n        return x + 1\n"
+              "    return inner(a)\n"),
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "@mcp.custom_route('/health', methods=['GET'])\nasync def health(request):\n"
+              "    return None\n"),
+        # `tool` is a local decorator here, not a server's.
+        Valid("def tool(fn):\n    return fn\n\n@tool\ndef add(a, b):\n    return a + b\n"),
+        Valid("from mcp.server.fastmcp import FastMCP as Server\n\nserver = Server('x')\n\n"
+              "@server.prompt()\ndef review(code: str) -> str:\n"
+              "    '''Ask for a code review.'''\n    return code\n"),
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "if __name__ == '__main__':\n    def debug(a):\n        return a\n"
+              "    mcp.run()\n"),
+    )
+    INVALID = (
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "def add(a: int, b: int) -> int:\n    return a + b\n", at=((6, 5),)),
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "@mcp.resource('data://{key}')\nasync def load(key: str) -> str:\n"
+                "    return key\n", at=((6, 11),)),
+        Invalid("from mcp.server.fastmcp import FastMCP\n\napp = FastMCP('x')\n\n"
+                "@app.prompt(name='review')\ndef review(code: str) -> str:\n"
+                "    \"\"\"   \"\"\"\n    return code\n", at=((6, 5),)),
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "def add(a: int, b: int) -> int:\n    return a + b\n\nmcp.tool(add)\n",
+                at=((5, 5),)),
+        Invalid("from fastmcp import FastMCP\n\n\nclass Tools:\n"
+                "    def search(self, query: str) -> str:\n        return query\n\n\n"
+                "def build() -> FastMCP:\n    server = FastMCP('x')\n    tools = Tools()\n"
+                "    server.add_tool(tools.search)\n    return server\n", at=((5, 9),)),
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "@mcp.tool(name='add', description='')\ndef add(a: int) -> int:\n"
+                "    return a\n\n@mcp.tool(description=None)\ndef sub(a: int) -> int:\n"
+                "    return -a\n", at=((6, 5), (10, 5))),
+        Invalid("from fastmcp import FastMCP\n\n\ndef register(mcp: FastMCP) -> None:\n"
+                "    @mcp.tool\n    async def ping() -> str:\n        return 'pong'\n",
+                at=((6, 15),)),
+    )
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        model = self.context.model
+        registration = model.tool_of(node)
+        if registration is None or _has_docstring(node):
+            return
+        registrations = [r for r in model.registrations
+                         if r.function is node and r.kind != "route"]
+        missing = next((r for r in registrations if not _has_description(r)), None)
+        if missing is None:
+            return
+        kind = _KIND_LABEL.get(missing.kind, "tool")
+        self.report(
+            node.name,
+            f"{kind} `{node.name.value}` has no docstring and no `description=`: the model "
+            "is shown no description of it",
+        )
