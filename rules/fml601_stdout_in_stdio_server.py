@@ -95,6 +95,21 @@ class StdoutInStdioServer(Rule):
     def _stderr(self, alias: str) -> cst.Attribute:
         return cst.Attribute(cst.Name(alias), cst.Name("stderr"))
 
+    def _with_file_arg(self, args: tuple[cst.Arg, ...] | list[cst.Arg],
+                       alias: str) -> list[cst.Arg]:
+        """The arguments plus `file=sys.stderr`, laid out like the call's own arguments:
+        with a trailing comma (one argument a line), the new argument takes that comma and
+        the previous last argument takes the comma of the argument before it."""
+        new = cst.Arg(self._stderr(alias), keyword=cst.Name("file"),
+                      equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+        result = list(args)
+        if result and isinstance(result[-1].comma, cst.Comma):
+            last = result[-1]
+            before = result[-2].comma if len(result) > 1 else last.comma
+            result[-1] = last.with_changes(comma=before)
+            new = new.with_changes(comma=last.comma)
+        return [*result, new]
+
     def visit_Call(self, node: cst.Call) -> None:
         if not self._server_module:
             return
@@ -103,9 +118,7 @@ class StdoutInStdioServer(Rule):
         if name == "builtins.print":
             target = keyword(node, "file")
             if target is None:
-                new = node.with_changes(args=[*node.args, cst.Arg(
-                    self._stderr(alias), keyword=cst.Name("file"),
-                    equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))])
+                new = node.with_changes(args=self._with_file_arg(node.args, alias))
             elif self.context.resolve(target.value) == "sys.stdout":
                 new = node.deep_replace(target.value, self._stderr(alias))
             else:

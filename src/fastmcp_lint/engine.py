@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import fnmatch
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +42,7 @@ from fastmcp_lint.fixes import fix_text, to_edits
 from fastmcp_lint.model import FileModel, ModelBuilder
 from fastmcp_lint.positions import Positions
 from fastmcp_lint.reading import SourceError, SourceText, decode, read_source
-from fastmcp_lint.suppression import Suppressions, find_suppressions
+from fastmcp_lint.suppression import NoqaCodes, Suppressions, find_suppressions, unused_noqa
 from fastmcp_lint.walker import Walker
 
 FML000 = "FML000"
@@ -59,6 +59,8 @@ class Settings:
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
     options: dict[str, object] = field(default_factory=dict)
     verbose: bool = False
+    #: Set to report unused `# noqa` directives (FML001) of the linted files.
+    unused_noqa: NoqaCodes | None = None
 
 
 @dataclass
@@ -66,6 +68,7 @@ class FileResult:
     path: str
     diagnostics: list[Diagnostic]
     facts: FileFacts | None
+    suppressions: Suppressions | None = None
 
 
 @dataclass
@@ -216,7 +219,7 @@ class Engine:
         suppressions = find_suppressions(text)
         diagnostics = [
             d for rule in rules for finding in rule.findings
-            if (d := self._diagnostic(finding, display, module, positions)) is not None
+            if (d := self._diagnostic(finding, display, module, positions, text)) is not None
             and not suppressions.suppresses(d.line, d.code, d.name)
         ]
         for rule_class, error, trace in dispatch.failures:
@@ -226,15 +229,16 @@ class Engine:
                 message += "\n" + trace
             diagnostics.append(syntax_error(display, message))
         facts = _facts(model, display, module_name, positions, suppressions)
-        return FileResult(display, diagnostics, facts)
+        return FileResult(display, diagnostics, facts, suppressions)
 
     def _diagnostic(self, finding: Finding, path: str, module: cst.Module,
-                    positions: Positions) -> Diagnostic | None:
+                    positions: Positions, text: str) -> Diagnostic | None:
         rule = finding.rule
         if self._ignored(rule.code, rule.name, path):
             return None
         at = positions.of(finding.node)
-        fix = to_edits(finding.fix, module, positions) if finding.fix is not None else None
+        fix = (to_edits(finding.fix, module, positions, text) if finding.fix is not None
+               else None)
         return Diagnostic(
             rule.code, rule.name, self.settings.severity.get(rule.code, rule.severity),
             finding.message, path, at.line, at.column, at.end_line, at.end_column,
@@ -248,8 +252,13 @@ class Engine:
 
     # -- the project ------------------------------------------------------------------------
 
-    def check_project(self, facts: Sequence[FileFacts], reported: set[str]) -> list[Diagnostic]:
-        """Run project rules over every file's facts; keep findings in `reported` files."""
+    def check_project(self, facts: Sequence[FileFacts], reported: set[str],
+                      suppressions: Mapping[str, Suppressions] | None = None,
+                      ) -> list[Diagnostic]:
+        """Run project rules over every file's facts; keep findings in `reported` files.
+
+        `suppressions` are the linted files' own, so their directives count as used.
+        """
         by_path = {f.path: f for f in facts}
         diagnostics: list[Diagnostic] = []
         for rule in self.project_rules:
@@ -266,9 +275,11 @@ class Engine:
                                                                   finding.path):
                     continue
                 file_facts = by_path.get(finding.path)
-                if file_facts is not None and Suppressions(
-                        file_facts.noqa, file_facts.file_noqa).suppresses(
-                        finding.location.line, rule.code, rule.name):
+                noqa = (suppressions or {}).get(finding.path) or (
+                    Suppressions(file_facts.noqa, file_facts.file_noqa)
+                    if file_facts is not None else None)
+                if noqa is not None and noqa.suppresses(finding.location.line, rule.code,
+                                                        rule.name):
                     continue
                 at = finding.location
                 diagnostics.append(Diagnostic(
@@ -307,17 +318,24 @@ class Engine:
         """
         diagnostics: list[Diagnostic] = []
         facts: list[FileFacts] = []
+        suppressions: dict[str, Suppressions] = {}
         for path, display in files:
             result = self.lint_path(path, display)
             diagnostics.extend(result.diagnostics)
             if result.facts is not None:
                 facts.append(result.facts)
+            if result.suppressions is not None:
+                suppressions[display] = result.suppressions
         if self.project_rules:
             for path, display in context:
                 extra = self.project_facts(path, display)
                 if extra is not None:
                     facts.append(extra)
-        diagnostics.extend(self.check_project(facts, {display for _, display in files}))
+        diagnostics.extend(self.check_project(facts, {display for _, display in files},
+                                              suppressions))
+        if self.settings.unused_noqa is not None:
+            for display, noqa in suppressions.items():
+                diagnostics.extend(unused_noqa(noqa, display, self.settings.unused_noqa))
         self.conditions = {name: test(facts) for name, test in CONDITIONS.items()}
         diagnostics = self.resolve_conditions(diagnostics)
         diagnostics.sort(key=Diagnostic.sort_key)

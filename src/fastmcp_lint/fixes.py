@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 
 from fastmcp_lint.api import Applicability, Diagnostic, DiagnosticFix, Edit, Fix
 from fastmcp_lint.positions import Positions
@@ -53,13 +54,37 @@ def _import_edit(module: cst.Module, positions: Positions, name: str) -> Edit:
                 f"{newline}import {name}")
 
 
-def to_edits(fix: Fix, module: cst.Module, positions: Positions) -> DiagnosticFix:
+def _line_indent(text: str, line: int) -> str:
+    """The leading whitespace of a 1-based line of `text`."""
+    lines = text.split("\n", line)
+    current = lines[line - 1] if line - 1 < len(lines) else ""
+    return current[: len(current) - len(current.lstrip(" \t"))]
+
+
+def _code_at_indent(module: cst.Module, node: cst.CSTNode, indent: str) -> str:
+    """A node's code as it reads at `indent`.
+
+    An expression's continuation lines inside brackets are indented relative to the
+    statement they belong to, which `code_for_node` (rendering at column 0) loses. Other
+    nodes (blocks, whitespace) carry their own indentation and are rendered as they are.
+    """
+    if not isinstance(node, cst.BaseExpression):
+        return module.code_for_node(node)
+    state = CodegenState(default_indent=module.default_indent,
+                         default_newline=module.default_newline)
+    if indent:
+        state.increase_indent(indent)
+    node._codegen(state)
+    return "".join(state.tokens)
+
+
+def to_edits(fix: Fix, module: cst.Module, positions: Positions, text: str) -> DiagnosticFix:
     """Turn a rule's node replacements (and wanted imports) into text edits."""
     edits: list[Edit] = []
     for old, new in fix.replacements:
         at = positions.of(old)
-        edits.append(Edit(at.line, at.column, at.end_line, at.end_column,
-                          module.code_for_node(new)))
+        code = _code_at_indent(module, new, _line_indent(text, at.line))
+        edits.append(Edit(at.line, at.column, at.end_line, at.end_column, code))
     present = _imported_modules(module)
     for name in fix.imports:
         if name not in present:
@@ -76,11 +101,30 @@ def _offsets(text: str) -> list[int]:
     return starts
 
 
-def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, int]:
-    """Apply non-overlapping edits; return the new text and how many edits were skipped.
+Span = tuple[int, int, str]
 
-    Identical edits (two fixes adding the same import) count once; an edit that overlaps
-    one already taken is skipped, for a later pass.
+
+def _conflict(a: Span, b: Span) -> bool:
+    """Two edits that can't both apply: overlapping replacements, or an insertion inside a
+    replaced range. Identical edits and insertions at one point go together."""
+    if a == b:
+        return False
+    if a[0] == a[1] and b[0] == b[1]:
+        return False
+    if a[0] == a[1]:
+        return b[0] < a[0] < b[1]
+    if b[0] == b[1]:
+        return a[0] < b[0] < a[1]
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def apply_edits(text: str, fixes: Iterable[Sequence[Edit]]) -> tuple[str, int]:
+    """Apply whole fixes whose edits don't conflict with those already taken; return the new
+    text and how many fixes were left for a later pass.
+
+    A fix is all or nothing (its replacement and its import go together); identical edits
+    (two fixes adding the same import) are made once; insertions at one point keep the
+    order in which they were taken.
     """
     starts = _offsets(text)
 
@@ -89,21 +133,24 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> tuple[str, int]:
             return len(text)
         return min(starts[line] + column - 1, len(text))
 
-    spans = sorted({(offset(e.line, e.column), offset(e.end_line, e.end_column), e.content)
-                    for e in edits})
-    taken: list[tuple[int, int, str]] = []
+    def first(edits: Sequence[Edit]) -> tuple[int, int]:
+        return min((offset(e.line, e.column), offset(e.end_line, e.end_column)) for e in edits)
+
+    taken: list[Span] = []
     skipped = 0
-    for start, end, content in spans:
-        if taken and (start < taken[-1][1] or (start == taken[-1][0] == taken[-1][1] == end)):
+    for edits in sorted((list(f) for f in fixes if f), key=first):
+        spans = [(offset(e.line, e.column), offset(e.end_line, e.end_column), e.content)
+                 for e in edits]
+        if any(_conflict(span, other) for span in spans for other in taken):
             skipped += 1
             continue
-        taken.append((start, end, content))
+        taken.extend(span for span in spans if span not in taken)
     pieces: list[str] = []
     cursor = 0
-    for start, end, content in taken:
+    for start, end, content in sorted(taken, key=lambda span: (span[0], span[1])):
         pieces.append(text[cursor:start])
         pieces.append(content)
-        cursor = end
+        cursor = max(cursor, end)
     pieces.append(text[cursor:])
     return "".join(pieces), skipped
 
@@ -115,13 +162,10 @@ def wanted(diagnostic: Diagnostic, allow: Sequence[Applicability]) -> bool:
 def fix_text(text: str, diagnostics: Iterable[Diagnostic],
              allow: Sequence[Applicability] = ("safe",)) -> str | None:
     """One pass of the wanted fixes over `text`, or None if the result would not parse."""
-    edits: list[Edit] = []
-    for diagnostic in diagnostics:
-        if diagnostic.fix is not None and wanted(diagnostic, allow):
-            edits.extend(diagnostic.fix.edits)
-    if not edits:
+    fixes = [d.fix.edits for d in diagnostics if d.fix is not None and wanted(d, allow)]
+    if not fixes:
         return text
-    fixed, _ = apply_edits(text, edits)
+    fixed, _ = apply_edits(text, fixes)
     try:
         cst.parse_module(fixed)
     except (cst.ParserSyntaxError, RecursionError):
