@@ -40,7 +40,7 @@ def test_every_fixable_rule_has_a_pair(registry: Registry) -> None:
 
 
 def test_safe_fix_leaves_unsafe_ones(tmp_path: Path, monkeypatch, capsys) -> None:
-    both = [c for c in CASES if c.name.startswith("fml703")][0]
+    both = next(c for c in CASES if c.name.startswith("fml703"))
     target = tmp_path / "server.py"
     shutil.copy(both / "before.py", target)
     monkeypatch.chdir(tmp_path)
