@@ -19,7 +19,6 @@ from libcst._nodes.internal import CodegenState
 
 from fastmcp_lint.facts import Location
 
-
 _NEWLINE = re.compile(r"\r\n?|\n")
 
 
