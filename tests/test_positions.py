@@ -11,7 +11,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from fastmcp_lint.positions import Positions
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = sorted((ROOT / "fixtures").rglob("*.py"))[:40] + [ROOT / "src/fastmcp_lint/model.py"]
+SOURCES = [*sorted((ROOT / "fixtures").rglob("*.py"))[:40], ROOT / "src/fastmcp_lint/model.py"]
 
 
 def _variants(text: str) -> list[str]:
@@ -34,10 +34,11 @@ def test_every_node_matches_position_provider(path: Path) -> None:
 
 
 def test_statement_search_matches_full_positions() -> None:
-    text = "'''doc with import os'''\nimport os\nif True:\n    from a import b  # x\nx = 1; import c\n"
+    text = ("'''doc with import os'''\nimport os\nif True:\n    from a import b  # x\n"
+            "x = 1; import c\n")
     module = cst.parse_module(text)
-    statements = [m for m in [module.body[1].body[0], module.body[2].body.body[0].body[0],
-                              module.body[3].body[1]]]
+    statements = [module.body[1].body[0], module.body[2].body.body[0].body[0],
+                  module.body[3].body[1]]
     cheap = Positions(module, text).of_statements(statements)
     full = Positions(module, text)
     assert cheap == [full.of(node) for node in statements]
