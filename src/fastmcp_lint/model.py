@@ -206,6 +206,12 @@ def is_async_function(node: cst.CSTNode | None) -> bool:
 class ModelBuilder:
     """One pass over a module that fills a FileModel; see `build_model`."""
 
+    #: The node types `on_visit` handles (the walk skips calls for the others).
+    wants = frozenset({
+        "Call", "Assign", "AnnAssign", "AugAssign", "Import", "ImportFrom", "FunctionDef",
+        "ClassDef", "Return", "For", "WithItem", "ExceptHandler", "Global", "NamedExpr",
+    })
+
     def __init__(self, module: cst.Module, package: str | None) -> None:
         module_scope = Scope("module", module, None)
         self.model = FileModel(module_scope, {module: module_scope}, package)

@@ -38,7 +38,12 @@ SCOPE_FIELDS = frozenset(
 
 
 class WalkVisitor(Protocol):
-    """What the walk calls: the engine's rule dispatcher and the model builder both are one."""
+    """What the walk calls: the engine's rule dispatcher and the model builder both are one.
+
+    A visitor may have a `wants` attribute, the names of the node types it handles; the
+    walk then calls `on_visit`/`on_leave` only for those (it still walks every node, and
+    always calls `on_field`). Without it, every node is visited.
+    """
 
     def on_visit(self, node: cst.CSTNode) -> bool: ...
 
@@ -61,46 +66,58 @@ class _FieldRecorder(cst.CSTVisitor):
             self.fields.append(attribute)
 
 
+_Info = tuple[str, tuple[tuple[str, bool], ...], bool]
+
+
 class Walker:
-    """Walks trees; holds the per-type field order it has learned (one per process is enough)."""
+    """Walks trees; holds what it has learned of each node type (one per process is enough):
+    its name, its fields in source order, and whether it is skipped."""
 
     def __init__(self) -> None:
-        self._fields: dict[type, tuple[tuple[str, bool], ...]] = {}
+        self._types: dict[type, _Info] = {}
 
-    def _fields_of(self, node: cst.CSTNode) -> tuple[tuple[str, bool], ...]:
+    def _learn(self, node: cst.CSTNode) -> _Info:
         kind = type(node)
-        fields = self._fields.get(kind)
-        if fields is None:
-            recorder = _FieldRecorder()
-            node._visit_and_replace_children(recorder)
-            name = kind.__name__
-            fields = tuple(
-                (field, (name, field) in SCOPE_FIELDS)
-                for field in recorder.fields
-                if not _is_trivia_field(field)
-            )
-            self._fields[kind] = fields
-        return fields
+        recorder = _FieldRecorder()
+        node._visit_and_replace_children(recorder)
+        name = kind.__name__
+        fields = tuple(
+            (field, (name, field) in SCOPE_FIELDS)
+            for field in recorder.fields
+            if not _is_trivia_field(field)
+        )
+        info = (name, fields, isinstance(node, _SKIPPED))
+        self._types[kind] = info
+        return info
 
     def walk(self, node: cst.CSTNode, visitor: WalkVisitor) -> None:
         """Visit `node` and its descendants depth-first, in source order."""
-        if not visitor.on_visit(node):
+        self._walk(node, visitor, getattr(visitor, "wants", None))
+
+    def _walk(self, node: cst.CSTNode, visitor: WalkVisitor,
+              wants: frozenset[str] | None) -> None:
+        types = self._types
+        name, fields, _ = types.get(type(node)) or self._learn(node)
+        called = wants is None or name in wants
+        if called and not visitor.on_visit(node):
             visitor.on_leave(node)
             return
-        for field, announced in self._fields_of(node):
+        for field, announced in fields:
             value = getattr(node, field)
             if announced:
                 visitor.on_field(node, field, True)
             if isinstance(value, cst.CSTNode):
-                if not isinstance(value, _SKIPPED):
-                    self.walk(value, visitor)
+                if not (types.get(type(value)) or self._learn(value))[2]:
+                    self._walk(value, visitor, wants)
             elif isinstance(value, (tuple, list)):
                 for child in value:
-                    if isinstance(child, cst.CSTNode) and not isinstance(child, _SKIPPED):
-                        self.walk(child, visitor)
+                    if isinstance(child, cst.CSTNode) and not (
+                            types.get(type(child)) or self._learn(child))[2]:
+                        self._walk(child, visitor, wants)
             if announced:
                 visitor.on_field(node, field, False)
-        visitor.on_leave(node)
+        if called:
+            visitor.on_leave(node)
 
 
 def _is_trivia_field(field: str) -> bool:
