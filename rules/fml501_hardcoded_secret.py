@@ -54,14 +54,14 @@ def is_secret_name(name: str) -> bool:
 
 
 def literal_text(node: cst.CSTNode) -> str | None:
-    """The text of a plain string literal (also bytes, implicit concatenation, or an f-string
+    """The text of a plain string literal (also implicit concatenation, or an f-string
     without placeholders); None for anything else."""
     if isinstance(node, cst.SimpleString):
         try:
             value = node.evaluated_value
         except Exception:  # an escape that Python itself would reject
             return None
-        return value.decode("latin-1") if isinstance(value, bytes) else value
+        return value if isinstance(value, str) else None  # bytes are not string literals
     if isinstance(node, cst.FormattedString):
         if not all(isinstance(part, cst.FormattedStringText) for part in node.parts):
             return None
@@ -137,7 +137,7 @@ class HardcodedSecret(Rule):
     checklist = "environment variables for all config"
     summary = "hardcoded secret in source"
     what = (
-        "Finds secrets written as string literals. (1) A plain string literal (also bytes, "
+        "Finds secrets written as string literals. (1) A plain string literal (not bytes; "
         "implicit concatenation, or an f-string without placeholders) of 8 or more "
         "characters assigned to a name, attribute, subscript key (`d[\"api_key\"] = ...`, "
         "also `os.environ[...] = ...`), dict key or keyword argument, or given as a "
@@ -199,7 +199,8 @@ class HardcodedSecret(Rule):
         Invalid("import os\n\nos.environ['OPENAI_API_KEY'] = 'ok-4f9a2c7e1b3d5f60'\n"
                 "client = make(api_key='3c2e9d1f-aa41-4e0b')\n", at=((3, 32), (4, 23))),
         Invalid("class Settings:\n    db_password: str = 'hunter2hunter2'\n\n"
-                "    def __init__(self):\n        self.auth_secret = b'0123456789abcdef'\n",
+                "    def __init__(self):\n        self.auth_secret = '0123456789abcdef'\n"
+                "        self.auth_bytes = b'0123456789abcdef'\n",
                 at=((2, 24), (5, 28))),
         Invalid("config = {\n    'name': 'svc',\n    'apiKey': 'Zm9vYmFyYmF6cXV4',\n}\n"
                 "user, password = 'admin', 'p@55w0rd!!'\n", at=((3, 15), (5, 27))),

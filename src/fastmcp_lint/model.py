@@ -306,7 +306,7 @@ class ModelBuilder:
             absolute = node.module is not None and not node.relative
             names = [dotted(node.module) or ""] if absolute and node.module else []
         for name in names:
-            if name == "fastmcp" or name.startswith(("fastmcp.", "mcp.server")):
+            if name in ("fastmcp", "mcp.server") or name.startswith(("fastmcp.", "mcp.server.")):
                 self.model.imports_fastmcp = True
 
     # -- after the walk ---------------------------------------------------------------------
@@ -398,6 +398,10 @@ class ModelBuilder:
             if not is_server and a.annotation is not None:
                 is_server = self._is_server_class(a.annotation, a.scope, classes)
             if not is_server:
+                if a.at_module_level and isinstance(a.target, cst.Name) and any(
+                        self._from_imported_call(b, a.scope)
+                        for b in a.scope.bindings.get(a.target.value, []) if b.value is a.value):
+                    self.model.module_server_names.append(a.target.value)
                 continue
             if isinstance(a.target, cst.Name):
                 self._server_names.setdefault(a.scope, set()).add(a.target.value)
