@@ -10,11 +10,17 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from fastmcp_lint.reports.concise import render_concise
+from fastmcp_lint.reports.github import render_github
+from fastmcp_lint.reports.gitlab import render_gitlab
 from fastmcp_lint.reports.json_report import render_json
+from fastmcp_lint.reports.sarif import render_sarif
+from fastmcp_lint.reports.statistics import render_statistics
 from fastmcp_lint.reports.summary import RunSummary
 
 STRING_FORMATS: Mapping[str, Callable[[RunSummary], str]] = MappingProxyType(
-    {"concise": render_concise, "json": render_json}
+    {"concise": render_concise, "json": render_json, "sarif": render_sarif,
+     "github": render_github, "gitlab": render_gitlab}
 )
 
-__all__ = ["STRING_FORMATS", "RunSummary", "render_concise", "render_json"]
+__all__ = ["STRING_FORMATS", "RunSummary", "render_concise", "render_github", "render_gitlab",
+           "render_json", "render_sarif", "render_statistics"]

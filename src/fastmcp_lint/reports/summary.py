@@ -6,6 +6,8 @@ every number, and a report is reproducible from the diagnostics alone.
 
 from __future__ import annotations
 
+import posixpath
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,18 +19,96 @@ if TYPE_CHECKING:
 
 #: Report order of severities; mirrors `fastmcp_lint.api.SEVERITIES` (a test keeps them equal).
 SEVERITY_ORDER: tuple[str, ...] = ("error", "warning")
+_DRIVE = re.compile(r"^[A-Za-z]:/")
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """A rule's metadata as reports show it (SARIF's rule list), resolved for this run:
+    `severity` is the configured one. Plain data, so reports need not import the rule API."""
+
+    code: str
+    name: str
+    severity: str
+    summary: str
+    what: str
+    why: str
+    checklist: str = ""
+    tags: tuple[str, ...] = ()
+    fixable: str | None = None
+    #: `--explain` as plain text and as Markdown.
+    help_text: str = ""
+    help_markdown: str = ""
+    #: Where the rule is documented on the web; None for rules without a page.
+    help_uri: str | None = None
+
+
+@dataclass(frozen=True)
+class BaselineInfo:
+    """What `--baseline FILE` did: findings it hid, and its entries that matched nothing."""
+
+    file: str
+    baselined: int
+    stale: int
+
+    def note(self) -> str:
+        """One line for people: the text report's summary, the CLI's note on stderr."""
+        hidden = f"{self.baselined} problem{'s' if self.baselined != 1 else ''}"
+        stale = ("1 baseline entry no longer matches" if self.stale == 1
+                 else f"{self.stale} baseline entries no longer match")
+        return f"{hidden} hidden by the baseline {self.file}; {stale}."
+
+
+@dataclass(frozen=True)
+class SourceRoot:
+    """The repository root (`%SRCROOT%` in SARIF) and the current folder, absolute posix
+    paths, so reports that need repository-relative paths can turn display paths into them."""
+
+    root: str
+    cwd: str
+
+    def relative(self, path: str) -> str | None:
+        """`path` (a display path) relative to the root, or None when it is outside."""
+        absolute = path if _is_absolute(path) else posixpath.join(self.cwd, path)
+        absolute = posixpath.normpath(absolute)
+        base = self.root.rstrip("/")
+        if absolute == base:
+            return "."
+        if absolute.startswith(base + "/"):
+            return absolute[len(base) + 1:]
+        return None
+
+    def absolute(self, path: str) -> str:
+        return posixpath.normpath(path if _is_absolute(path) else posixpath.join(self.cwd, path))
+
+    def repository_path(self, path: str) -> str:
+        """Relative to the root when under it, else absolute."""
+        relative = self.relative(path)
+        return relative if relative is not None else self.absolute(path)
+
+
+def _is_absolute(path: str) -> bool:
+    return path.startswith("/") or _DRIVE.match(path) is not None
 
 
 @dataclass(frozen=True)
 class RunSummary:
-    """What a report needs: the checked file count, the sorted diagnostics, the tool version."""
+    """What a report needs: the checked file count, the sorted diagnostics, the tool version;
+    and, when the caller has them, the enabled rules, the baseline's effect and the root."""
 
     files: int
     diagnostics: tuple[Diagnostic, ...]
     tool_version: str
+    rules: tuple[RuleInfo, ...] = ()
+    baseline: BaselineInfo | None = None
+    root: SourceRoot | None = None
 
     def counts(self) -> Counts:
         return count_by(self.diagnostics)
+
+    def repository_path(self, path: str) -> str:
+        """A diagnostic's path relative to the repository root (as is without a root)."""
+        return self.root.repository_path(path) if self.root is not None else path
 
 
 @dataclass(frozen=True)
