@@ -16,8 +16,10 @@ import click
 from rich.console import Console
 
 from fastmcp_lint import __version__
+from fastmcp_lint.baseline import write_baseline
 from fastmcp_lint.docs import explain, rules_json, rules_lines
 from fastmcp_lint.errors import UserError
+from fastmcp_lint.meta_codes import find_meta_code
 from fastmcp_lint.pipeline import (
     EXIT_CLEAN,
     EXIT_ERROR,
@@ -28,12 +30,12 @@ from fastmcp_lint.pipeline import (
     load,
     summary_of,
 )
-from fastmcp_lint.reports.concise import render_concise
-from fastmcp_lint.reports.json_report import render_json
+from fastmcp_lint.reports import STRING_FORMATS
+from fastmcp_lint.reports.statistics import render_statistics
 from fastmcp_lint.reports.summary import RunSummary
 from fastmcp_lint.reports.text import render_text
 
-FORMATS = ("text", "concise", "json")
+FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab")
 
 
 def _selectors(values: Sequence[str]) -> tuple[str, ...]:
@@ -47,12 +49,12 @@ def _console() -> Console:
 
 
 def _render(summary: RunSummary, fmt: str, console: Console,
-            fix_note: str | None = None) -> str | None:
+            fix_note: str | None = None, statistics: bool = False) -> str | None:
     """The report as text for machine formats; the text format prints itself."""
-    if fmt == "json":
-        return render_json(summary)
-    if fmt == "concise":
-        return render_concise(summary)
+    if statistics:
+        return render_statistics(summary)
+    if fmt in STRING_FORMATS:
+        return STRING_FORMATS[fmt](summary)
     render_text(summary, console, fix_hint=fix_note)
     return None
 
@@ -77,6 +79,15 @@ def _render(summary: RunSummary, fmt: str, console: Console,
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--fail-on", type=click.Choice(["error", "warning"]),
               help="Lowest severity that fails the run (default: warning, from config).")
+@click.option("--statistics", is_flag=True,
+              help="Print how many problems of each code were found, instead of the report.")
+@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Report only problems that are not recorded in FILE (see --write-baseline).")
+@click.option("--write-baseline", "baseline_out",
+              type=click.Path(path_type=Path, dir_okay=False),
+              metavar="FILE", help="Record every current problem in FILE and exit 0.")
+@click.option("--report-unused-noqa", is_flag=True,
+              help="Report `# noqa` directives that suppress nothing (FML001).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the diagnostics, no summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Show tracebacks of internal errors.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
@@ -89,8 +100,10 @@ def _render(summary: RunSummary, fmt: str, console: Console,
 def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tuple[str, ...],
             ignore: tuple[str, ...], fmt: str, output_file: Path | None, fix: bool,
             unsafe_fixes: bool, diff: bool, exit_zero: bool,
-            fail_on: str | None, quiet: bool, verbose: bool, config_file: Path | None,
-            list_rules: bool, explain_rule: str | None) -> int:
+            fail_on: str | None, statistics: bool, baseline: Path | None,
+            baseline_out: Path | None, report_unused_noqa: bool, quiet: bool,
+            verbose: bool, config_file: Path | None, list_rules: bool,
+            explain_rule: str | None) -> int:
     """Check FastMCP servers for production problems (default path: the current folder).
 
     Exit status: 0 clean, 1 findings, 2 usage or configuration error.
@@ -107,11 +120,13 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         fix=fix,
         unsafe_fixes=unsafe_fixes,
         diff=diff,
+        report_unused_noqa=report_unused_noqa,
+        baseline=baseline if baseline_out is None else None,
     )
     if list_rules or explain_rule:
         _, registry = load(options)
         if explain_rule:
-            rule = registry.find(explain_rule)
+            rule = registry.find(explain_rule) or find_meta_code(explain_rule)
             if rule is None:
                 raise UserError(f"--explain: unknown rule '{explain_rule}' (see --list-rules)")
             click.echo(explain(rule), nl=False)
@@ -120,7 +135,15 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         else:
             click.echo(rules_lines(registry.rules.values()), nl=False)
         return EXIT_CLEAN
-    result, config, outcomes = lint(options)
+    if baseline_out is not None and diff:
+        raise UserError("--write-baseline records findings; it cannot be used with --diff")
+    run = lint(options)
+    result, config, outcomes = run.result, run.config, run.outcomes
+    if baseline_out is not None:
+        count = write_baseline(baseline_out, run.all_diagnostics)
+        click.echo(f"fastmcp-lint: recorded {count} problem{'s' if count != 1 else ''} in "
+                   f"{baseline_out}", err=True)
+        return EXIT_CLEAN
     if diff:
         changed = [outcome for outcome in outcomes if outcome.changed]
         sys.stdout.write("".join(outcome.diff() for outcome in changed))
@@ -130,12 +153,15 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         return EXIT_FINDINGS if changed and not exit_zero else EXIT_CLEAN
     fixed = sum(outcome.fixed for outcome in outcomes if outcome.changed)
     fix_note = f"Fixed {fixed} problem{'s' if fixed != 1 else ''}." if options.fixing else None
-    summary = summary_of(result)
+    summary = summary_of(result, run)
     if quiet and fmt == "text":
         fmt = "concise"
+    baseline_note = (summary.baseline.note() if summary.baseline is not None and not quiet
+                     and (fmt != "text" or statistics or output_file is not None) else None)
     if output_file is not None:
         sink = io.StringIO()
-        text = _render(summary, fmt, Console(file=sink, no_color=True, width=100), fix_note)
+        text = _render(summary, fmt, Console(file=sink, no_color=True, width=100), fix_note,
+                       statistics)
         text = sink.getvalue() if text is None else text
         try:
             output_file.write_text(text, encoding="utf-8")
@@ -145,13 +171,16 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         if not quiet:
             count = len(summary.diagnostics)
             click.echo(f"fastmcp-lint: {count} problem{'s' if count != 1 else ''} in "
-                       f"{summary.files} files; report written to {output_file}", err=True)
+                       f"{summary.files} file{'s' if summary.files != 1 else ''}; "
+                       f"report written to {output_file}", err=True)
     else:
-        text = _render(summary, fmt, _console(), fix_note)
-        if fix_note is not None and fmt != "text" and not quiet:
+        text = _render(summary, fmt, _console(), fix_note, statistics)
+        if fix_note is not None and (fmt != "text" or statistics) and not quiet:
             click.echo(f"fastmcp-lint: {fix_note}", err=True)
         if text is not None:
             sys.stdout.write(text)
+    if baseline_note is not None:
+        click.echo(f"fastmcp-lint: {baseline_note}", err=True)
     return exit_status(result.diagnostics, options, config)
 
 

@@ -59,7 +59,7 @@ class Settings:
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
     options: dict[str, object] = field(default_factory=dict)
     verbose: bool = False
-    #: Set to report unused `# noqa` directives (FML001) of the linted files.
+    #: Set to report the unused noqa comments (FML001) of the linted files.
     unused_noqa: NoqaCodes | None = None
 
 

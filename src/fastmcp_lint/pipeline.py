@@ -1,24 +1,30 @@
-"""One lint run from start to end: config -> rules -> files -> engine -> report -> exit status.
+"""One lint run from start to end: config -> rules -> files -> engine -> fixes -> baseline ->
+report -> exit status.
 
 The CLI only parses flags into `RunOptions`; everything here is callable from tests.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fastmcp_lint import __version__
 from fastmcp_lint.api import Applicability, BaseRule, Diagnostic
+from fastmcp_lint.baseline import Baseline
 from fastmcp_lint.config import Config, load_config
 from fastmcp_lint.discovery import discover, display_path
+from fastmcp_lint.docs import explain, explain_markdown, help_uri
 from fastmcp_lint.engine import Engine, RunResult, Settings
 from fastmcp_lint.errors import UserError
 from fastmcp_lint.fixing import FixOutcome, fix_file
+from fastmcp_lint.meta_codes import SyntaxErrorCode, UnusedNoqa
 from fastmcp_lint.registry import Registry, default_plugins
-from fastmcp_lint.reports.summary import RunSummary
+from fastmcp_lint.reports.summary import BaselineInfo, RuleInfo, RunSummary, SourceRoot
 from fastmcp_lint.selection import per_file_ignores, selected_rules, severity_overrides
+from fastmcp_lint.suppression import NoqaCodes
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -38,6 +44,10 @@ class RunOptions:
     fix: bool = False
     unsafe_fixes: bool = False
     diff: bool = False
+    #: Report the noqa comments that suppress nothing (FML001).
+    report_unused_noqa: bool = False
+    #: Hide the findings recorded in this baseline file.
+    baseline: Path | None = None
 
     @property
     def fixing(self) -> bool:
@@ -75,31 +85,64 @@ def enabled_rules(options: RunOptions, config: Config,
     )
 
 
-def settings_for(options: RunOptions, config: Config, registry: Registry) -> Settings:
+def settings_for(options: RunOptions, config: Config, registry: Registry,
+                 rules: Sequence[type[BaseRule]] = ()) -> Settings:
+    unused_noqa = (NoqaCodes.of(((code, rule.name) for code, rule in registry.rules.items()),
+                                (rule.code for rule in rules))
+                   if options.report_unused_noqa else None)
     return Settings(
         severity=severity_overrides(registry, config.severity, _where(config, "severity")),
         per_file_ignores=per_file_ignores(registry, config.per_file_ignores,
                                           _where(config, "per-file-ignores")),
         options={"extend-blocking-calls": tuple(config.extend_blocking_calls)},
         verbose=options.verbose,
+        unused_noqa=unused_noqa,
     )
 
 
-def lint(options: RunOptions) -> tuple[RunResult, Config, list[FixOutcome]]:
-    """Lint (and with --fix/--diff, fix) the paths of `options`.
+@dataclass
+class LintRun:
+    """Everything a lint run produced, for the report and the exit status."""
+
+    result: RunResult
+    config: Config
+    outcomes: list[FixOutcome]
+    rules: list[type[BaseRule]]
+    settings: Settings
+    baseline: BaselineInfo | None = None
+    #: The findings before the baseline hid any (what --write-baseline records).
+    all_diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def lint(options: RunOptions) -> LintRun:
+    """Lint (and with --fix/--diff, fix) the paths of `options`; apply `--baseline`.
 
     Raises UserError for anything the user must fix first.
     """
+    baseline = Baseline.load(options.baseline) if options.baseline is not None else None
     config, registry = load(options)
     rules = enabled_rules(options, config, registry)
-    engine = Engine(rules, settings_for(options, config, registry))
+    settings = settings_for(options, config, registry, rules)
+    engine = Engine(rules, settings)
     files = discover(list(options.paths), config)
     pairs = [(path, display_path(path)) for path in files]
-    result = engine.run(pairs, project_context(files, config))
+    context = project_context(files, config)
+    result = engine.run(pairs, context)
     outcomes: list[FixOutcome] = []
     if options.fixing:
         result, outcomes = _fix(engine, result, pairs, options)
-    return result, config, outcomes
+        if options.report_unused_noqa and not options.diff and any(
+                o.changed for o in outcomes):
+            # Whether a directive is used is known only from a whole run, and fixes move
+            # lines: check the fixed tree again.
+            result = engine.run(pairs, context)
+    run = LintRun(result, config, outcomes, rules, settings,
+                  all_diagnostics=list(result.diagnostics))
+    if baseline is not None and options.baseline is not None:
+        kept, hidden, stale = baseline.split(result.diagnostics)
+        run.result = replace(result, diagnostics=kept)
+        run.baseline = BaselineInfo(display_path(options.baseline), hidden, stale)
+    return run
 
 
 def _fix(engine: Engine, result: RunResult, pairs: Sequence[tuple[Path, str]],
@@ -135,9 +178,42 @@ def project_context(files: Sequence[Path], config: Config) -> list[tuple[Path, s
             if path.resolve() not in linted]
 
 
-def summary_of(result: RunResult) -> RunSummary:
+def summary_of(result: RunResult, run: LintRun | None = None) -> RunSummary:
+    """What the reports render; with `run`, also the rules, the baseline and the root."""
+    if run is None:
+        return RunSummary(files=result.files, diagnostics=tuple(result.diagnostics),
+                          tool_version=__version__)
     return RunSummary(files=result.files, diagnostics=tuple(result.diagnostics),
-                      tool_version=__version__)
+                      tool_version=__version__, rules=rule_infos(run.rules, run.settings),
+                      baseline=run.baseline, root=source_root())
+
+
+def rule_infos(rules: Sequence[type[BaseRule]], settings: Settings) -> tuple[RuleInfo, ...]:
+    """The enabled rules as reports describe them (with configured severities), and the
+    codes the engine reports itself: FML000 always, FML001 when it is on."""
+    described: list[type[BaseRule]] = [SyntaxErrorCode]
+    if settings.unused_noqa is not None:
+        described.append(UnusedNoqa)
+    described += sorted(rules, key=lambda rule: rule.code)
+    return tuple(
+        RuleInfo(
+            code=rule.code, name=rule.name,
+            severity=settings.severity.get(rule.code, rule.severity),
+            summary=rule.summary, what=rule.what, why=rule.why, checklist=rule.checklist,
+            tags=tuple(rule.tags), fixable=rule.fixable, help_text=explain(rule),
+            help_markdown=explain_markdown(rule), help_uri=help_uri(rule),
+        )
+        for rule in described
+    )
+
+
+def source_root(cwd: Path | None = None) -> SourceRoot:
+    """The repository root: the nearest folder above the current one with `.git`, else the
+    current folder itself. SARIF and GitHub annotations give paths relative to it."""
+    here = Path(os.path.abspath(cwd or Path.cwd()))
+    root = next((folder for folder in (here, *here.parents) if (folder / ".git").exists()),
+                here)
+    return SourceRoot(root=root.as_posix(), cwd=here.as_posix())
 
 
 def exit_status(diagnostics: Sequence[Diagnostic], options: RunOptions, config: Config) -> int:

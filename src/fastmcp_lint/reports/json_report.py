@@ -24,16 +24,23 @@ SCHEMA_FILE = "report.schema.json"
 def render_json(summary: RunSummary) -> str:
     """Render the report as indented JSON ending in a newline."""
     counts = summary.counts()
+    totals: dict[str, Any] = {
+        "files": summary.files,
+        "diagnostics": counts.total,
+        "by_severity": counts.by_severity,
+        "by_code": counts.by_code,
+        "fixable": counts.fixable,
+    }
+    if summary.baseline is not None:
+        totals["baseline"] = {
+            "file": summary.baseline.file,
+            "baselined": summary.baseline.baselined,
+            "stale": summary.baseline.stale,
+        }
     report = {
         "version": REPORT_VERSION,
         "tool": {"name": TOOL_NAME, "version": summary.tool_version},
-        "summary": {
-            "files": summary.files,
-            "diagnostics": counts.total,
-            "by_severity": counts.by_severity,
-            "by_code": counts.by_code,
-            "fixable": counts.fixable,
-        },
+        "summary": totals,
         "diagnostics": [_diagnostic(d) for d in summary.diagnostics],
     }
     return json.dumps(report, indent=2, ensure_ascii=True, allow_nan=False) + "\n"

@@ -118,9 +118,12 @@ def _summary_lines(summary: RunSummary, fix_hint: str | None) -> list[Text]:
         if counts.unsafe:
             more = " more" if counts.safe else ""
             lines.append(Text(f"{counts.unsafe}{more} fixable with --unsafe-fixes."))
+    if summary.baseline is not None:
+        lines.append(Text(_printable(summary.baseline.note())))
     if fix_hint is not None:
         lines.append(Text(_printable(fix_hint)))
     return lines
+
 
 
 def _found_line(counts: Counts, files: str) -> Text:
