@@ -153,3 +153,12 @@ def test_meta_codes_agree_with_the_engine() -> None:
     from fastmcp_lint.meta_codes import SyntaxErrorCode
 
     assert (SyntaxErrorCode.code, SyntaxErrorCode.name) == (FML000, FML000_NAME)
+
+
+def test_second_run_agrees_with_the_first(project: Path, capsys) -> None:
+    """A run that reuses earlier results (a cache) must still know which directives the
+    suppressed findings used: used ones stay quiet, unused ones are reported again."""
+    body = "    time.sleep(1)  # noqa: FML101\n    x = 1  # noqa: FML301\n"
+    first = lint(project, body, capsys)
+    assert first == (1, ["server.py:15:12: FML001 unused `noqa` directive (unused: FML301)"])
+    assert lint(project, body, capsys) == first
