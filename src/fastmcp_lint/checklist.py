@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from fastmcp_lint.api import BaseRule, Diagnostic
 from fastmcp_lint.facts import FileFacts
@@ -95,3 +95,9 @@ def score(diagnostics: Iterable[Diagnostic], facts: Sequence[FileFacts],
             status, lines = "not checked", ()
         scores.append(Score(number, item.title, status, lines, codes))
     return scores
+
+
+def as_json(scores: Sequence[Score]) -> tuple[dict[str, Any], ...]:
+    """The scorecard as the JSON report's `checklist` carries it."""
+    return tuple({"item": s.number, "title": s.title, "status": s.status,
+                  "codes": list(s.codes), "evidence": list(s.evidence)} for s in scores)

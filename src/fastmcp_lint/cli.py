@@ -35,7 +35,7 @@ from fastmcp_lint.reports.statistics import render_statistics
 from fastmcp_lint.reports.summary import RunSummary
 from fastmcp_lint.reports.text import render_text
 
-FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab")
+FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab", "checklist")
 
 
 def _selectors(values: Sequence[str]) -> tuple[str, ...]:

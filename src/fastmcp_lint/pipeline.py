@@ -14,6 +14,7 @@ from pathlib import Path
 from fastmcp_lint import __version__
 from fastmcp_lint.api import Applicability, BaseRule, Diagnostic
 from fastmcp_lint.baseline import Baseline
+from fastmcp_lint.checklist import as_json, score
 from fastmcp_lint.config import Config, load_config
 from fastmcp_lint.discovery import discover, display_path
 from fastmcp_lint.docs import explain, explain_markdown, help_uri
@@ -185,7 +186,8 @@ def summary_of(result: RunResult, run: LintRun | None = None) -> RunSummary:
                           tool_version=__version__)
     return RunSummary(files=result.files, diagnostics=tuple(result.diagnostics),
                       tool_version=__version__, rules=rule_infos(run.rules, run.settings),
-                      baseline=run.baseline, root=source_root())
+                      baseline=run.baseline, root=source_root(),
+                      checklist=as_json(score(result.diagnostics, result.facts, run.rules)))
 
 
 def rule_infos(rules: Sequence[type[BaseRule]], settings: Settings) -> tuple[RuleInfo, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
+from fastmcp_lint.reports.checklist import render_checklist
 from fastmcp_lint.reports.concise import render_concise
 from fastmcp_lint.reports.github import render_github
 from fastmcp_lint.reports.gitlab import render_gitlab
@@ -19,8 +20,8 @@ from fastmcp_lint.reports.summary import RunSummary
 
 STRING_FORMATS: Mapping[str, Callable[[RunSummary], str]] = MappingProxyType(
     {"concise": render_concise, "json": render_json, "sarif": render_sarif,
-     "github": render_github, "gitlab": render_gitlab}
+     "github": render_github, "gitlab": render_gitlab, "checklist": render_checklist}
 )
 
-__all__ = ["STRING_FORMATS", "RunSummary", "render_concise", "render_github", "render_gitlab",
-           "render_json", "render_sarif", "render_statistics"]
+__all__ = ["STRING_FORMATS", "RunSummary", "render_checklist", "render_concise",
+           "render_github", "render_gitlab", "render_json", "render_sarif", "render_statistics"]

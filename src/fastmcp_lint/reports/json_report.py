@@ -42,6 +42,7 @@ def render_json(summary: RunSummary) -> str:
         "tool": {"name": TOOL_NAME, "version": summary.tool_version},
         "summary": totals,
         "diagnostics": [_diagnostic(d) for d in summary.diagnostics],
+        "checklist": list(summary.checklist),
     }
     return json.dumps(report, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
 

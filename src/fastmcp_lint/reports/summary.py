@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     # Only for types: reporting a cached run must not import LibCST (api.py does).
@@ -102,6 +102,8 @@ class RunSummary:
     rules: tuple[RuleInfo, ...] = ()
     baseline: BaselineInfo | None = None
     root: SourceRoot | None = None
+    #: The checklist scorecard, as the JSON report carries it (see `checklist.py`).
+    checklist: tuple[dict[str, Any], ...] = ()
 
     def counts(self) -> Counts:
         return count_by(self.diagnostics)
