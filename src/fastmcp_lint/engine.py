@@ -40,6 +40,7 @@ from fastmcp_lint.facts import (
 )
 from fastmcp_lint.fixes import fix_text, to_edits
 from fastmcp_lint.model import FileModel, ModelBuilder
+from fastmcp_lint.parsing import parse_module
 from fastmcp_lint.positions import Positions
 from fastmcp_lint.reading import SourceError, SourceText, decode, read_source
 from fastmcp_lint.suppression import NoqaCodes, Suppressions, find_suppressions, unused_noqa
@@ -176,14 +177,18 @@ class Engine:
         try:
             source = read_source(path)
         except SourceError as error:
-            return FileResult(display, [syntax_error(display, str(error), error.line)], None)
+            return FileResult(display, [syntax_error(display, str(error), error.line,
+                                                     error.column)], None)
         module, package = module_name_for(path.absolute())
         return self.lint_text(source, display, module, package)
 
     def lint_text(self, source: SourceText, display: str, module_name: str | None,
                   package: str | None) -> FileResult:
         try:
-            module = cst.parse_module(source.text)
+            module = parse_module(source.text)
+        except SourceError as error:  # too deeply nested for the parser to survive
+            return FileResult(display, [syntax_error(display, str(error), error.line,
+                                                     error.column)], None)
         except cst.ParserSyntaxError as error:
             return FileResult(display, [_syntax_error_of(display, source.text, error)], None)
         except RecursionError:
@@ -300,13 +305,13 @@ class Engine:
         if not any(word in source.text for word in _PROJECT_WORDS):
             return None
         try:
-            module = cst.parse_module(source.text)
+            module = parse_module(source.text)
             module_name, package = module_name_for(path.absolute())
             builder = ModelBuilder(module, package)
             self.walker.walk(module, builder)
             return _facts(builder.finish(), display, module_name, Positions(module, source.text),
                           find_suppressions(source.text))
-        except (cst.ParserSyntaxError, RecursionError):
+        except Exception:  # a file that is only context never stops the run
             return None
 
     def run(self, files: Sequence[tuple[Path, str]],

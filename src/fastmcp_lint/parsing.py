@@ -1,0 +1,187 @@
+"""Parsing hostile source without crashing the process.
+
+LibCST's native parser recurses on the machine stack: about 1,300 nested brackets or 8,000
+chained operators overflow it and kill the process with SIGSEGV (no exception, no report for
+any file), and the time it takes grows much faster than the length of an operator chain. So
+before parsing, one cheap scan of the tokens bounds how deep the tree can get:
+
+- brackets may nest at most 200 levels deep, CPython's own limit ("too many nested
+  parentheses"), so no file Python accepts is refused for that;
+- an expression may be at most 1,000 levels deep, estimated from its chains of operators,
+  dots, calls and string pieces. The analysis after the parse recurses in Python and gives up
+  at a few hundred levels anyway, so this refuses nothing that could have been checked.
+
+The parse itself runs on a thread with a large stack, so the margin below the overflow does
+not depend on the platform's default stack size (512 KiB for macOS threads, 1 MiB on Windows).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+import libcst as cst
+
+from fastmcp_lint.reading import SourceError
+
+MAX_BRACKETS = 200
+MAX_DEPTH = 1000
+#: Stack of the parsing thread: reserved address space, not memory (pages are touched only as
+#: deep as the parser goes).
+PARSER_STACK_SIZE = 256 * 1024 * 1024
+
+_STRING = (
+    r"[rRbBuUfFtT]{0,3}(?:"
+    r"'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)"
+    r'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)'
+    r"|'[^'\\\r\n]*(?:\\(?:\r\n|.)[^'\\\r\n]*)*'"
+    r'|"[^"\\\r\n]*(?:\\(?:\r\n|.)[^"\\\r\n]*)*")'
+)
+_TOKEN = re.compile(
+    rf"(?P<s>{_STRING})|(?P<w>\w+)|(?P<c>#[^\r\n]*)|(?P<j>\\(?:\r\n|\r|\n))"
+    r"|(?P<n>\r\n|\r|\n)|(?P<o>[(\[{])|(?P<x>[)\]}])|(?P<r>[,;])"
+    r"|(?P<p>\*\*|//|<<|>>|<=|>=|==|!=|->|:=|[-+*/%@&|^~<>.])",
+    re.DOTALL,
+)
+
+#: How tightly each operator binds (Python's precedence, loosest first). In a chain of
+#: operators of one level each adds a level to the tree; a looser operator ends the tighter
+#: chains before it (`a*b + c*d + e*f` is three levels deep, not five).
+_UNARY, _ATOM = 12, 15
+_LEVEL = {
+    "lambda": 0, ":=": 0, "->": 0, "yield": 0, "from": 0, "if": 1, "else": 1, "or": 2,
+    "and": 3, "not": 4, "in": 5, "is": 5, "<": 5, ">": 5, "==": 5, "!=": 5, "<=": 5, ">=": 5,
+    "|": 6, "^": 7, "&": 8, "<<": 9, ">>": 9, "+": 10, "-": 10, "*": 11, "/": 11, "//": 11,
+    "%": 11, "@": 11, "~": _UNARY, "**": 13, "await": 14, ".": _ATOM,
+}
+
+
+class _Segment:
+    """The operators chained since the last comma inside one pair of brackets."""
+
+    __slots__ = ("base", "counts", "depth", "operand")
+
+    def __init__(self, base: int) -> None:
+        self.base = base
+        self.counts = [0] * (_ATOM + 1)
+        self.depth = base  # base + sum(counts)
+        self.operand = True  # an operand comes next, so `-` and `+` are unary
+
+    def add(self, level: int) -> int:
+        counts = self.counts
+        for tighter in range(level + 1, _ATOM + 1):
+            if counts[tighter]:
+                self.depth -= counts[tighter]
+                counts[tighter] = 0
+        counts[level] += 1
+        self.depth += 1
+        self.operand = level != _ATOM
+        return self.depth
+
+    def reset(self) -> None:
+        self.counts = [0] * (_ATOM + 1)
+        self.depth = self.base
+        self.operand = True
+
+
+def check_nesting(text: str) -> None:
+    """Raise SourceError if ``text`` nests deeper than the parser can safely go.
+
+    An estimate from tokens alone: strings and comments are skipped, brackets are counted
+    exactly, and an expression's depth is its chains of operators summed over its brackets.
+    """
+    stack = [_Segment(0)]
+    top = stack[0]
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "w":
+            found = _LEVEL.get(match.group())
+            if found is None:  # a name or a number
+                top.operand = False
+                continue
+            level = found
+        elif kind == "p":
+            level = _LEVEL[match.group()]
+            if level == 10 and top.operand:
+                level = _UNARY
+        elif kind == "s":
+            level = _ATOM
+            if "f" in _prefix(match.group()):
+                # an f-string's replacement fields nest expressions inside the literal
+                for _ in range(match.group().count("{")):
+                    top.add(_ATOM)
+        elif kind == "o":
+            if len(stack) > MAX_BRACKETS:
+                raise SourceError(
+                    f"too many nested parentheses: brackets nest more than {MAX_BRACKETS} "
+                    "levels deep (Python's own limit)", *_position(text, match.start()))
+            top = _Segment(top.depth + 1)
+            stack.append(top)
+            continue
+        elif kind == "x":
+            if len(stack) > 1:
+                stack.pop()
+                top = stack[-1]
+            level = _ATOM  # the bracketed group is one more link in its chain
+        else:
+            if kind == "r" or (kind == "n" and len(stack) == 1):
+                top.reset()
+            continue  # comments, line continuations, newlines inside brackets, stray quotes
+        if top.add(level) > MAX_DEPTH:
+            raise SourceError(f"too deeply nested to parse: an expression more than {MAX_DEPTH}"
+                              " levels deep", *_position(text, match.start()))
+
+
+def _prefix(literal: str) -> str:
+    """The lower-cased prefix letters of a string literal (``rb``, ``f``, ``""``)."""
+    return literal[: len(literal) - len(literal.lstrip("rRbBuUfFtT"))].lower()
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of ``offset`` (any of the three newline styles ends a line)."""
+    before = text[:offset]
+    line_start = max(before.rfind("\n"), before.rfind("\r")) + 1
+    lines = before.count("\n") + before.count("\r") - before.count("\r\n") + 1
+    return lines, offset - line_start + 1
+
+
+_T = TypeVar("_T")
+_stack_size_lock = threading.Lock()
+
+
+def _on_large_stack(function: Callable[[str], _T], argument: str) -> _T:
+    """``function(argument)`` on a thread with a PARSER_STACK_SIZE stack; re-raises its error."""
+    outcome: list[_T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(function(argument))
+        except BaseException as error:  # handed to the calling thread, re-raised there
+            failure.append(error)
+
+    with _stack_size_lock:
+        try:
+            previous = threading.stack_size(PARSER_STACK_SIZE)
+        except (ValueError, RuntimeError):  # a platform that can't: parse on this thread
+            return function(argument)
+        try:
+            thread = threading.Thread(target=target, name="fastmcp-lint-parser", daemon=True)
+            thread.start()
+        finally:
+            threading.stack_size(previous)
+    thread.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+def parse_module(text: str) -> cst.Module:
+    """Parse ``text`` with LibCST, or raise SourceError if it nests too deeply to parse safely.
+
+    Otherwise raises what ``libcst.parse_module`` raises for text that doesn't parse.
+    """
+    check_nesting(text)
+    return _on_large_stack(cst.parse_module, text)
