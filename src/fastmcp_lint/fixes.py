@@ -13,6 +13,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from fastmcp_lint.api import Applicability, Diagnostic, DiagnosticFix, Edit, Fix
+from fastmcp_lint.parsing import parse_module
 from fastmcp_lint.positions import Positions
 
 
@@ -167,7 +168,7 @@ def fix_text(text: str, diagnostics: Iterable[Diagnostic],
         return text
     fixed, _ = apply_edits(text, fixes)
     try:
-        cst.parse_module(fixed)
-    except (cst.ParserSyntaxError, RecursionError):
+        parse_module(fixed)
+    except Exception:  # a syntax error, or too deep to parse safely: not a usable result
         return None
     return fixed

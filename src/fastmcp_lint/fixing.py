@@ -69,7 +69,10 @@ def fix_file(engine: Engine, path: Path, display: str, allow: Sequence[Applicabi
     outcome = FixOutcome(display, result.diagnostics, source.text, text,
                          max(before_count - len(result.diagnostics), 0))
     if write and outcome.changed:
-        problem = write_atomically(path, source.encode(text))
+        try:
+            problem = write_atomically(path, source.encode(text))
+        except SourceError as error:  # an encoding that can't give the same bytes back
+            problem = str(error)
         if problem is not None:
             outcome.errors.append(syntax_error(display, f"fixes not written: {problem}"))
             outcome.after, outcome.fixed = outcome.before, 0
