@@ -62,7 +62,11 @@ _Inherited = tuple[pathspec.GitIgnoreSpec, int] | None
 
 
 def display_path(path: Path) -> str:
-    """How a path is shown: relative to cwd with "/" when under it, else absolute posix."""
+    """How a path is shown: relative to cwd with "/" when under it, else absolute posix.
+
+    Bytes of a file name that don't decode (they reach Python as lone surrogates, which no
+    report can encode) are shown as ``\\xNN`` escapes, as ``ls -b`` does.
+    """
     cwd = os.getcwd()
     absolute = os.path.abspath(path)
     relative = _relative_under(absolute, cwd)
@@ -71,8 +75,18 @@ def display_path(path: Path) -> str:
         # (macOS /var -> /private/var) is still "under cwd".
         relative = _relative_under(os.path.realpath(absolute), os.path.realpath(cwd))
     if relative is None:
-        return Path(absolute).as_posix()
-    return relative or "."
+        relative = Path(absolute).as_posix()
+    return _printable(relative or ".")
+
+
+def _printable(name: str) -> str:
+    """``name`` with undecodable bytes (surrogate escapes) spelled ``\\xNN``."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "surrogateescape")
+        return raw.decode("utf-8", "backslashreplace")
+    return name
 
 
 def discover(paths: Sequence[Path], config: Config) -> list[Path]:
@@ -259,6 +273,21 @@ def _same_pattern(one: _Inherited, other: _Inherited) -> bool:
     return one is not None and other is not None and one[0] is other[0] and one[1] == other[1]
 
 
+def _is_source(entry: os.DirEntry[str]) -> bool:
+    """A regular file, or a symlink that can't be followed (a loop, or to nothing).
+
+    Such a link is returned so that reading it reports the problem (one FML000) rather than
+    silently skipping a file the project says exists. FIFOs, sockets and devices are skipped:
+    they are not source code, and reading a FIFO would block.
+    """
+    try:
+        if entry.is_file():
+            return True
+        return entry.is_symlink() and not os.path.exists(entry.path)
+    except OSError:  # ELOOP: a symlink loop
+        return True
+
+
 def _walk(
     given: str,
     absolute: str,
@@ -293,9 +322,9 @@ def _walk(
         for entry in entries:
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
-                is_file = not is_dir and entry.name.endswith(PYTHON_SUFFIX) and entry.is_file()
             except OSError:
                 continue
+            is_file = not is_dir and entry.name.endswith(PYTHON_SUFFIX) and _is_source(entry)
             if not (is_dir or is_file):
                 continue
             if excludes.by_default(entry.name, is_dir=is_dir):

@@ -174,9 +174,10 @@ def project_context(files: Sequence[Path], config: Config) -> list[tuple[Path, s
     if config.path is None and not ((root / "pyproject.toml").is_file()
                                     or (root / ".git").exists()):
         return []
-    linted = {path.resolve() for path in files}
+    # realpath, not Path.resolve: resolve raises on a symlink loop, which discover returns
+    linted = {os.path.realpath(path) for path in files}
     return [(path, display_path(path)) for path in discover([root], config)
-            if path.resolve() not in linted]
+            if os.path.realpath(path) not in linted]
 
 
 def summary_of(result: RunResult, run: LintRun | None = None) -> RunSummary:
