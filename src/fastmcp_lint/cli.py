@@ -6,6 +6,7 @@ Meta actions (`--list-rules`, `--explain`, `--version`) are options, not subcomm
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
@@ -186,6 +187,12 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: run the command, turning every user error into one line and exit 2."""
+    # A path the terminal's encoding can't show (a Japanese file name on a cp1252 console, an
+    # undecodable name on an ASCII one) is printed escaped, never a UnicodeEncodeError.
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        with contextlib.suppress(Exception):
+            reconfigure(errors="backslashreplace")
     try:
         status = command.main(args=list(argv) if argv is not None else None,
                               prog_name="fastmcp-lint", standalone_mode=False)
