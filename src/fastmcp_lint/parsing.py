@@ -11,6 +11,9 @@ before parsing, one cheap scan of the tokens bounds how deep the tree can get:
   dots, calls and string pieces. The analysis after the parse recurses in Python and gives up
   at a few hundred levels anyway, so this refuses nothing that could have been checked.
 
+Positions and fixes rely on LibCST giving back the text it parsed, byte for byte; the one
+known exception (a form feed in front of code) is refused too, with a message saying so.
+
 The parse itself runs on a thread with a large stack, so the margin below the overflow does
 not depend on the platform's default stack size (512 KiB for macOS threads, 1 MiB on Windows).
 """
@@ -184,4 +187,25 @@ def parse_module(text: str) -> cst.Module:
     Otherwise raises what ``libcst.parse_module`` raises for text that doesn't parse.
     """
     check_nesting(text)
-    return _on_large_stack(cst.parse_module, text)
+    module = _on_large_stack(cst.parse_module, text)
+    if "\f" in text:
+        _check_round_trip(module, text)
+    return module
+
+
+def _check_round_trip(module: cst.Module, text: str) -> None:
+    """Refuse a file LibCST would not write back byte for byte.
+
+    LibCST drops a form feed (and the blanks before it) in front of code on a line: positions
+    after it would be off, and a fix would be applied in the wrong place. Only files with a
+    form feed are checked, since a code generation costs about as much as the parse.
+    """
+    code = module.code
+    if code == text:
+        return
+    first = next((i for i, (a, b) in enumerate(zip(code, text, strict=False)) if a != b),
+                 min(len(code), len(text)))
+    line, column = _position(text, first)
+    raise SourceError(f"a form feed in front of code at line {line} (LibCST drops it, so "
+                      "positions and fixes would be wrong): put the form feed on a line of "
+                      "its own", line, column)
