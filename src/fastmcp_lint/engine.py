@@ -28,6 +28,7 @@ from fastmcp_lint.api import (
     Rule,
     Severity,
 )
+from fastmcp_lint.cache import Cache
 from fastmcp_lint.context import Tracker
 from fastmcp_lint.facts import (
     CONDITIONS,
@@ -42,7 +43,7 @@ from fastmcp_lint.fixes import fix_text, to_edits
 from fastmcp_lint.model import FileModel, ModelBuilder
 from fastmcp_lint.parsing import parse_module
 from fastmcp_lint.positions import Positions
-from fastmcp_lint.reading import SourceError, SourceText, decode, read_source
+from fastmcp_lint.reading import SourceError, SourceText, decode, read_bytes
 from fastmcp_lint.suppression import NoqaCodes, Suppressions, find_suppressions, unused_noqa
 from fastmcp_lint.walker import Walker
 
@@ -163,7 +164,10 @@ class _Dispatch:
 class Engine:
     """Lints files with a fixed set of rules; one per process."""
 
-    def __init__(self, rules: Sequence[type[BaseRule]], settings: Settings | None = None) -> None:
+    def __init__(self, rules: Sequence[type[BaseRule]], settings: Settings | None = None,
+                 cache: Cache | None = None) -> None:
+        self.rules = tuple(rules)
+        self.cache = cache
         self.file_rules = [r for r in rules if issubclass(r, Rule)]
         self.project_rules = [r for r in rules if issubclass(r, ProjectRule)]
         self.settings = settings or Settings()
@@ -174,13 +178,26 @@ class Engine:
     # -- one file ---------------------------------------------------------------------------
 
     def lint_path(self, path: Path, display: str) -> FileResult:
+        """Lint one file, through the cache when the engine has one."""
         try:
-            source = read_source(path)
+            data = read_bytes(path)
         except SourceError as error:
             return FileResult(display, [syntax_error(display, str(error), error.line,
                                                      error.column)], None)
         module, package = module_name_for(path.absolute())
-        return self.lint_text(source, display, module, package)
+        key = self.cache.key(data, display, module, False) if self.cache else None
+        if key is not None and self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                return FileResult(display, *hit)
+        try:
+            result = self.lint_text(decode(data), display, module, package)
+        except SourceError as error:
+            result = FileResult(display, [syntax_error(display, str(error), error.line,
+                                                       error.column)], None)
+        if key is not None and self.cache is not None:
+            self.cache.put(key, result.diagnostics, result.facts, result.suppressions)
+        return result
 
     def lint_text(self, source: SourceText, display: str, module_name: str | None,
                   package: str | None) -> FileResult:
@@ -299,14 +316,27 @@ class Engine:
         Only files that mention what project rules look at are parsed; no rule runs.
         """
         try:
-            source = read_source(path)
+            data = read_bytes(path)
         except SourceError:
             return None
-        if not any(word in source.text for word in _PROJECT_WORDS):
-            return None
+        module_name, package = module_name_for(path.absolute())
+        key = self.cache.key(data, display, module_name, True) if self.cache else None
+        if key is not None and self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                return hit[1]
+        facts = self._facts_only(data, display, module_name, package)
+        if key is not None and self.cache is not None:
+            self.cache.put(key, [], facts)
+        return facts
+
+    def _facts_only(self, data: bytes, display: str, module_name: str | None,
+                    package: str | None) -> FileFacts | None:
         try:
+            source = decode(data)
+            if not any(word in source.text for word in _PROJECT_WORDS):
+                return None
             module = parse_module(source.text)
-            module_name, package = module_name_for(path.absolute())
             builder = ModelBuilder(module, package)
             self.walker.walk(module, builder)
             return _facts(builder.finish(), display, module_name, Positions(module, source.text),
@@ -321,22 +351,26 @@ class Engine:
         `context` is the rest of the project: files whose facts project rules need (a
         pre-commit run passes only the changed files) but whose problems are not reported.
         """
+        results = [self.lint_path(path, display) for path, display in files]
+        extra = [self.project_facts(path, display) for path, display in context
+                 if self.project_rules]
+        return self.finish(results, [f for f in extra if f is not None])
+
+    def finish(self, results: Sequence[FileResult],
+               context_facts: Sequence[FileFacts] = ()) -> RunResult:
+        """The project phase: project rules, unused noqa and project conditions over the
+        per-file results (in any order: the diagnostics are sorted)."""
         diagnostics: list[Diagnostic] = []
         facts: list[FileFacts] = []
         suppressions: dict[str, Suppressions] = {}
-        for path, display in files:
-            result = self.lint_path(path, display)
+        for result in results:
             diagnostics.extend(result.diagnostics)
             if result.facts is not None:
                 facts.append(result.facts)
             if result.suppressions is not None:
-                suppressions[display] = result.suppressions
-        if self.project_rules:
-            for path, display in context:
-                extra = self.project_facts(path, display)
-                if extra is not None:
-                    facts.append(extra)
-        diagnostics.extend(self.check_project(facts, {display for _, display in files},
+                suppressions[result.path] = result.suppressions
+        facts.extend(context_facts)
+        diagnostics.extend(self.check_project(facts, {result.path for result in results},
                                               suppressions))
         if self.settings.unused_noqa is not None:
             for display, noqa in suppressions.items():
@@ -344,7 +378,7 @@ class Engine:
         self.conditions = {name: test(facts) for name, test in CONDITIONS.items()}
         diagnostics = self.resolve_conditions(diagnostics)
         diagnostics.sort(key=Diagnostic.sort_key)
-        return RunResult(len(files), diagnostics, facts)
+        return RunResult(len(results), diagnostics, facts)
 
     def resolve_conditions(self, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
         """Drop findings whose project condition the project does not meet."""

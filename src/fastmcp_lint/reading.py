@@ -148,7 +148,12 @@ def decode(data: bytes) -> SourceText:
 
 
 def read_source(path: Path) -> SourceText:
-    """Read and decode a file; raise SourceError with a useful message if that fails.
+    """Read and decode a file; raise SourceError with a useful message if that fails."""
+    return decode(read_bytes(path))
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes; raise SourceError with a useful message if they can't be read.
 
     Only regular files are read (a FIFO or device swapped in after discovery would block or
     never end), and only up to MAX_FILE_SIZE.
@@ -172,7 +177,7 @@ def read_source(path: Path) -> SourceText:
             raise SourceError(f"cannot read the file: {_reason(error, path)}") from None
     if len(data) > MAX_FILE_SIZE:  # it grew after fstat
         raise _too_large(len(data))
-    return decode(data)
+    return data
 
 
 def _too_large(size: int) -> SourceError:
