@@ -5,12 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from fastmcp_lint.api import Invalid, Rule, Valid
-from fastmcp_lint.scopes import dotted
-
-#: Modules whose calls, given as a parameter default, make FastMCP inject the parameter
-#: (`Depends(...)`, `CurrentContext()`, `CurrentFastMCP()`, ...): it is not in the schema.
-_DEPENDENCY_MODULES = ("fastmcp.dependencies.", "fastmcp.server.dependencies.")
-_CONTEXT_NAMES = frozenset({"ctx", "context"})
+from fastmcp_lint.model import CONTEXT_NAMES
 
 
 class UntypedToolParameter(Rule):
@@ -29,7 +24,8 @@ class UntypedToolParameter(Rule):
         "annotation when it is named `ctx` or `context` and defaults to `CurrentContext()`; and "
         "any parameter whose default is a FastMCP dependency imported from "
         "`fastmcp.dependencies` / `fastmcp.server.dependencies` (`Depends(...)`, "
-        "`CurrentContext()`, ...), which FastMCP injects and leaves out of the schema. "
+        "`CurrentContext()`, ...), which FastMCP injects and leaves out of the schema; and "
+        "a parameter named in the registration's `exclude_args=[...]`. "
         "`*args` and `**kwargs` are not checked: FastMCP refuses to register such functions "
         "at all. Reported at the parameter."
     )
@@ -72,6 +68,10 @@ class UntypedToolParameter(Rule):
         Valid("from mcp.server.fastmcp import FastMCP as Server\n\nserver = Server('x')\n\n"
               "@server.resource('notes://{key}')\ndef note(key: 'str') -> str:\n"
               "    return key\n"),
+        # Left out of the schema by `exclude_args`.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "@mcp.tool(exclude_args=['state'])\ndef run(job: str, state=None) -> str:\n"
+              "    return job\n"),
         Valid("def tool(fn):\n    return fn\n\n@tool\ndef add(a, b):\n    return a + b\n"),
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
               "if __name__ == '__main__':\n    def debug(a):\n        return a\n"
@@ -103,39 +103,12 @@ class UntypedToolParameter(Rule):
         registration = self.context.model.tool_of(node)
         if registration is None:
             return
-        params = node.params
-        ordered = [*params.posonly_params, *params.params, *params.kwonly_params]
-        skip_first = registration.is_method and not self._is_staticmethod(node)
-        positional = len(params.posonly_params) + len(params.params)
-        for index, param in enumerate(ordered):
+        for param in self.context.model.schema_parameters(registration):
             if param.annotation is not None:
                 continue
             name = param.name.value
-            if name in ("self", "cls") or (skip_first and index == 0 and positional > 0):
-                continue
-            if self._is_injected(param):
-                continue
             message = (f"parameter `{name}` of {registration.kind} `{node.name.value}` has no "
                        "type annotation: its JSON schema accepts any value")
-            if name in _CONTEXT_NAMES:
+            if name in CONTEXT_NAMES:
                 message += " (annotate it `Context` if it is the FastMCP context)"
             self.report(param, message)
-
-    def _is_staticmethod(self, node: cst.FunctionDef) -> bool:
-        for decorator in node.decorators:
-            expr = decorator.decorator
-            if self.context.resolve(expr) == "builtins.staticmethod":
-                return True
-        return False
-
-    def _is_injected(self, param: cst.Param) -> bool:
-        """A Context or dependency parameter that FastMCP fills in and leaves out of the schema."""
-        default = param.default
-        if not isinstance(default, cst.Call):
-            return False
-        resolved = self.context.resolve(default.func)
-        if resolved is not None and resolved.startswith(_DEPENDENCY_MODULES):
-            return True
-        spelled = resolved or dotted(default.func) or ""
-        return param.name.value in _CONTEXT_NAMES and (
-            spelled.rsplit(".", 1)[-1] == "CurrentContext")

@@ -248,3 +248,98 @@ def test_contexts_seen_by_the_tracker() -> None:
     assert seen["locked"] == (True, False, True, False)
     assert seen["in_lambda"] == (False, False, False, False)
     assert seen["guarded"] == (False, False, False, True)
+
+
+def test_description_is_the_description_argument_else_the_cleaned_docstring() -> None:
+    model = build('''
+        from fastmcp import FastMCP
+
+        mcp = FastMCP("x")
+        TEXT = "From a constant."
+
+        @mcp.tool(description="Given.")
+        def a():
+            """Ignored."""
+
+        @mcp.tool(description="")
+        def b():
+            """
+            Falls back:
+                indented.
+            """
+
+        @mcp.tool(description=TEXT)
+        def c(): ...
+
+        @mcp.tool(description=load("d"))
+        def d(): ...
+
+        @mcp.tool
+        def e(): ...
+    ''')
+    found = {r.function.name.value: model.description_of(r) for r in model.registrations}
+    assert [(d.text, d.from_docstring) if d else None for d in found.values()] == [
+        ("Given.", False), ("Falls back:\n    indented.", True), ("From a constant.", False),
+        (None, False), None]
+
+
+def test_schema_parameters_leave_out_what_fastmcp_fills_in() -> None:
+    model = build('''
+        from typing import Optional
+        from fastmcp import Context, FastMCP
+        from fastmcp.dependencies import CurrentContext, Depends
+
+        mcp = FastMCP("x")
+
+        class Tools:
+            def search(self, query: str, c: Optional[Context] = None, d: "Context" = None,
+                       e: Context | None = None, ctx=CurrentContext(), db=Depends(object),
+                       hidden: str = "", *args, **kwargs): ...
+
+            @staticmethod
+            def echo(text, ctx: Context): ...
+
+        mcp.add_tool(Tools().search, exclude_args=["hidden"])
+        mcp.add_tool(Tools.echo)
+    ''')
+    assert [[p.name.value for p in model.schema_parameters(r)]
+            for r in model.registrations] == [["query"], ["text"]]
+
+
+def test_server_identity_across_import_forms() -> None:
+    model = build('''
+        from fastmcp import FastMCP
+        from kb.app import mcp as shared
+        from . import app
+        import kb.app
+
+        local = FastMCP("x")
+
+        @local.tool
+        def a(): ...
+
+        @shared.tool
+        def b(): ...
+
+        @app.mcp.tool
+        def c(): ...
+
+        @kb.app.mcp.tool
+        def d(): ...
+
+        def build():
+            server = FastMCP("y")
+
+            @server.tool
+            def e(): ...
+
+        class Host:
+            def __init__(self):
+                self.mcp = FastMCP("z")
+
+                @self.mcp.tool
+                def f(): ...
+    ''', package="kb")
+    assert [model.server_identity(r, "kb.tools") for r in model.registrations] == [
+        "kb.tools:local", "kb.app:mcp", "kb.app:mcp", "kb.app:mcp",
+        "kb.tools:build.<locals>.server", "kb.tools:Host.mcp"]

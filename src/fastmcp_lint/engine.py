@@ -36,6 +36,7 @@ from fastmcp_lint.facts import (
     FileFacts,
     ImportFact,
     Location,
+    RegistrationFact,
     ServerFact,
     StartFact,
 )
@@ -427,6 +428,8 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
             model.imports, positions.of_statements([i.node for i in model.imports]),
             strict=True)],
         features=[FeatureFact(f.kind, positions.near(f.node), f.what) for f in model.features],
+        registrations=[RegistrationFact(kind, key, server, positions.of(name))
+                       for kind, key, server, name in model.registered_keys(module or path)],
         noqa=suppressions.lines,
         file_noqa=suppressions.file,
     )

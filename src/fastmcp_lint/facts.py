@@ -57,6 +57,18 @@ class FeatureFact:
     what: str
 
 
+@dataclass(frozen=True)
+class RegistrationFact:
+    """A tool, resource or prompt registered on a server: its kind, its name (a resource's
+    URI), the server object it is registered on (`module:name`, see
+    `FileModel.server_identity`), and where the registered function's name is."""
+
+    kind: str
+    name: str
+    server: str
+    location: Location
+
+
 HTTP_TRANSPORTS = frozenset({"http", "streamable-http", "sse"})
 
 
@@ -74,6 +86,7 @@ class FileFacts:
     mounted: list[str] = field(default_factory=list)
     imports: list[ImportFact] = field(default_factory=list)
     features: list[FeatureFact] = field(default_factory=list)
+    registrations: list[RegistrationFact] = field(default_factory=list)
     #: Suppression comments by line ("*" suppresses every rule), for project diagnostics too.
     noqa: dict[int, list[str]] = field(default_factory=dict)
     file_noqa: list[str] | None = None
@@ -98,6 +111,9 @@ class FileFacts:
                                 tuple(tuple(t) for t in i["targets"])) for i in data["imports"]],
             features=[FeatureFact(f["kind"], Location(**f["location"]), f["what"])
                       for f in data["features"]],
+            registrations=[RegistrationFact(r["kind"], r["name"], r["server"],
+                                            Location(**r["location"]))
+                           for r in data["registrations"]],
             noqa={int(k): list(v) for k, v in data["noqa"].items()},
             file_noqa=data["file_noqa"],
         )

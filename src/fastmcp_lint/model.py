@@ -8,6 +8,7 @@ which routes the server serves, and which transports its `run(...)` calls name.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -81,6 +82,10 @@ class Registration:
     uri: cst.BaseExpression | None = None
     description: cst.BaseExpression | None = None
     is_method: bool = False
+    #: The scope the registration is written in (where `server` is looked up).
+    scope: Scope | None = None
+    #: `exclude_args=[...]`: parameters FastMCP leaves out of the schema.
+    exclude_args: cst.BaseExpression | None = None
 
     @property
     def name_text(self) -> str:
@@ -175,6 +180,211 @@ class FileModel:
             if registration is not None and registration.kind != "route":
                 return registration
         return None
+
+    def description_of(self, registration: Registration) -> Description | None:
+        """What the model is shown as the description of a registered function.
+
+        The `description=` of the registration when one is given (not None, not a blank
+        string), else the docstring as `inspect.cleandoc` cleans it; None when there is
+        neither. A `description=` that is a module-level constant bound once to a string
+        literal is read through; any other expression gives a Description with no text.
+        """
+        given = registration.description
+        if given is not None and not (isinstance(given, cst.Name) and given.value == "None"):
+            text = string_value(given)
+            if text is None and isinstance(given, cst.Name):
+                text = self._string_constant(given, registration.scope)
+            if text is None or text.strip():
+                return Description(text, given, from_docstring=False)
+        node = docstring_node(registration.function)
+        text = registration.function.get_docstring(clean=True)
+        if node is None or text is None or not text.strip():
+            return None
+        return Description(text, node, from_docstring=True)
+
+    def _string_constant(self, name: cst.Name, scope: Scope | None) -> str | None:
+        found = (scope or self.module_scope).lookup(name.value)
+        if found is None or found[0] is not self.module_scope or len(found[1]) != 1:
+            return None
+        return string_value(found[1][0].value) if found[1][0].kind == "assign" else None
+
+    def schema_parameters(self, registration: Registration) -> list[cst.Param]:
+        """The parameters of a registered function that the model fills (its JSON schema).
+
+        Left out: `self` and `cls`; the first parameter of a method registered through an
+        instance or class (unless it is a `@staticmethod`); a parameter annotated as the
+        FastMCP `Context` (`Context`, `Context | None`, `Optional[Context]`, `Context[...]`);
+        a parameter whose default FastMCP injects (a call from `fastmcp.dependencies`, or
+        `CurrentContext()` for a parameter named `ctx` or `context`); a parameter named in
+        the registration's `exclude_args=[...]`; `*args`, `**kwargs`.
+        """
+        function = registration.function
+        own = self.scopes.get(function)
+        outer = own.parent if own is not None and own.parent is not None else self.module_scope
+        params = function.params
+        skip_first = registration.is_method and not any(
+            outer.resolve(d.decorator) == "builtins.staticmethod" for d in function.decorators)
+        positional_count = len(params.posonly_params) + len(params.params)
+        excluded = registration.exclude_args
+        left_out = {string_value(e.value) for e in excluded.elements} if isinstance(
+            excluded, (cst.List, cst.Tuple, cst.Set)) else set()
+        found = []
+        for index, param in enumerate(
+                [*params.posonly_params, *params.params, *params.kwonly_params]):
+            if param.name.value in ("self", "cls") or param.name.value in left_out or (
+                    skip_first and index == 0 and positional_count > 0):
+                continue
+            if is_injected_parameter(param, outer) or (
+                    param.annotation is not None
+                    and is_context_annotation(param.annotation.annotation, outer)):
+                continue
+            found.append(param)
+        return found
+
+    def server_identity(self, registration: Registration, module: str) -> str | None:
+        """The server object a registration is made on, as `module:name`, or None if unknown.
+
+        A name bound at module level in `module` is `module:name`; a name or attribute chain
+        imported from another module (`from pkg.app import mcp`, `app.mcp`) is that module's
+        (`pkg.app:mcp`), so tool modules that import the server agree with the module that
+        binds it. A name local to a function (a factory's server, a `register(mcp)`
+        parameter) is `module:func.<locals>.name`; `self.mcp` in a method is
+        `module:Class.mcp`.
+        """
+        scope, expr = registration.scope, registration.server
+        if scope is None:
+            return None
+        resolved = scope.resolve(expr)
+        if resolved is not None:
+            owner, _, attr = resolved.rpartition(".")
+            if not owner or owner.startswith(".") or owner == "builtins":
+                return None
+            return f"{owner}:{attr}"
+        if isinstance(expr, cst.Name):
+            found = scope.lookup(expr.value)
+            if found is None:
+                return None
+            prefix = qualname(found[0])
+            return f"{module}:{prefix}.{expr.value}" if prefix else f"{module}:{expr.value}"
+        if (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)
+                and expr.value.value in ("self", "cls")):
+            owner_scope: Scope | None = scope
+            while owner_scope is not None and owner_scope.kind != "class":
+                owner_scope = owner_scope.parent
+            if owner_scope is not None:
+                return f"{module}:{qualname(owner_scope)}.{expr.attr.value}"
+        return None
+
+    def registered_keys(self, module: str) -> list[tuple[str, str, str, cst.Name]]:
+        """(kind, name or URI, server identity, function name) of every tool, resource and
+        prompt registration whose name (or URI) and server are known statically."""
+        found: list[tuple[str, str, str, cst.Name]] = []
+        for registration in self.registrations:
+            if registration.kind == "route":
+                continue
+            if registration.kind == "resource":
+                key = string_value(registration.uri)
+            elif registration.name is not None:
+                key = string_value(registration.name)
+            else:
+                key = registration.function.name.value
+            server = self.server_identity(registration, module)
+            if key is not None and server is not None:
+                found.append((registration.kind, key, server, registration.function.name))
+        return found
+
+
+
+@dataclass(frozen=True)
+class Description:
+    """The description of a registered function and where it is written.
+
+    `text` is None when it is computed (a call, an expression); `node` is the `description=`
+    value or the docstring's string literal.
+    """
+
+    text: str | None
+    node: cst.BaseExpression
+    from_docstring: bool
+
+
+#: Parameter names that FastMCP fills with the Context when they default to `CurrentContext()`.
+CONTEXT_NAMES = frozenset({"ctx", "context"})
+#: Modules whose calls, given as a parameter default, make FastMCP inject the parameter
+#: (`Depends(...)`, `CurrentContext()`, `CurrentFastMCP()`, ...): it is not in the schema.
+_DEPENDENCY_MODULES = ("fastmcp.dependencies.", "fastmcp.server.dependencies.")
+_TYPING_WRAPPERS = frozenset({"Optional", "Union", "Annotated"})
+
+
+def is_injected_parameter(param: cst.Param, scope: Scope) -> bool:
+    """A parameter whose default FastMCP injects: a dependency, or `ctx=CurrentContext()`."""
+    default = param.default
+    if not isinstance(default, cst.Call):
+        return False
+    resolved = scope.resolve(default.func)
+    if resolved is not None and resolved.startswith(_DEPENDENCY_MODULES):
+        return True
+    spelled = resolved or dotted(default.func) or ""
+    return param.name.value in CONTEXT_NAMES and spelled.rsplit(".", 1)[-1] == "CurrentContext"
+
+
+def is_context_annotation(annotation: cst.BaseExpression, scope: Scope) -> bool:
+    """An annotation naming the FastMCP Context: `Context`, `Context[...]`, `Context | None`,
+    `Optional[Context]`, `"Context"`; imported from fastmcp or mcp, or not imported at all."""
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator,
+                                                                  cst.BitOr):
+        return (is_context_annotation(annotation.left, scope)
+                or is_context_annotation(annotation.right, scope))
+    text = string_value(annotation)
+    if text is not None:
+        head = text.split("[", 1)[0].split("|", 1)[0].strip()
+        return head.rsplit(".", 1)[-1] == "Context"
+    if isinstance(annotation, cst.Subscript):
+        wrapper = (dotted(annotation.value) or "").rsplit(".", 1)[-1]
+        if wrapper in _TYPING_WRAPPERS:
+            elements = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
+            if wrapper == "Annotated":
+                elements = elements[:1]
+            return any(is_context_annotation(e, scope) for e in elements)
+        annotation = annotation.value
+    spelled = dotted(annotation)
+    if spelled is None or spelled.rsplit(".", 1)[-1] != "Context":
+        return False
+    resolved = scope.resolve(annotation)
+    return resolved is None or resolved.startswith(("fastmcp.", "mcp."))
+
+
+def docstring_node(function: cst.FunctionDef) -> cst.BaseExpression | None:
+    """The string literal of a function's docstring, if it has one."""
+    body = function.body
+    statements: Sequence[cst.BaseSmallStatement]
+    if isinstance(body, cst.IndentedBlock):
+        first = body.body[0] if body.body else None
+        if not isinstance(first, cst.SimpleStatementLine):
+            return None
+        statements = first.body
+    elif isinstance(body, cst.SimpleStatementSuite):
+        statements = body.body
+    else:
+        return None
+    expr = statements[0] if statements else None
+    if isinstance(expr, cst.Expr) and isinstance(expr.value, (cst.SimpleString,
+                                                              cst.ConcatenatedString)):
+        return expr.value
+    return None
+
+
+def qualname(scope: Scope) -> str:
+    """Python's `__qualname__` prefix of what a scope binds: `Host`, `build.<locals>`."""
+    parts: list[str] = []
+    current: Scope | None = scope
+    while current is not None and current.kind != "module":
+        node = current.node
+        label = (node.name.value if isinstance(node, (cst.FunctionDef, cst.ClassDef))
+                 else "<lambda>")
+        parts.append(label if current.kind == "class" else f"{label}.<locals>")
+        current = current.parent
+    return ".".join(reversed(parts))
 
 
 def string_value(expr: cst.BaseExpression | None) -> str | None:
@@ -492,7 +702,8 @@ class ModelBuilder:
     def _registration_options(self, call: cst.Call | None, kind: str,
                               first_is_target: bool) -> dict[str, cst.BaseExpression | None]:
         options: dict[str, cst.BaseExpression | None] = {"name": None, "uri": None,
-                                                         "description": None}
+                                                         "description": None,
+                                                         "exclude_args": None}
         if call is None:
             return options
         for key in options:
@@ -516,7 +727,7 @@ class ModelBuilder:
 
     def _register(self, kind: str, function: cst.FunctionDef, is_method: bool,
                   site: cst.CSTNode, server: cst.BaseExpression, call: cst.Call | None,
-                  first_is_target: bool) -> None:
+                  first_is_target: bool, scope: Scope) -> None:
         options = self._registration_options(call, kind, first_is_target)
         if call is not None and first_is_target and isinstance(call.args[0].value, cst.Call):
             inner = call.args[0].value
@@ -524,7 +735,7 @@ class ModelBuilder:
                 options[key] = options[key] or value
         registration = Registration(
             kind, function, site, server, options["name"], options["uri"],  # type: ignore[arg-type]
-            options["description"], is_method)
+            options["description"], is_method, scope, options["exclude_args"])
         self.model.registrations.append(registration)
         self.model.tools.setdefault(function, registration)
 
@@ -539,7 +750,7 @@ class ModelBuilder:
                         and self.may_be_server(target.value, scope)):
                     kind = REGISTRARS[target.attr.value]
                     self._register(kind, function, scope.kind == "class", decorator,
-                                   target.value, call, False)
+                                   target.value, call, False, scope)
         for site in self._calls:
             call = site.call
             func = call.func
@@ -558,7 +769,8 @@ class ModelBuilder:
             if ref is None:
                 continue
             kind = REGISTRARS[func.attr.value]
-            self._register(kind, ref[0], ref[1], call, func.value, options_call, first_is_target)
+            self._register(kind, ref[0], ref[1], call, func.value, options_call, first_is_target,
+                           site.scope)
 
     def _find_starts_and_routes(self) -> None:
         decorators = {d.decorator for function, _ in self._functions for d in function.decorators}
