@@ -79,6 +79,7 @@ class Cache:
     """Cached results under one folder, for one fingerprint."""
 
     def __init__(self, directory: Path, run_fingerprint: str) -> None:
+        self.root = directory
         self.directory = directory / _LAYOUT
         self.fingerprint = run_fingerprint
 
@@ -115,7 +116,11 @@ class Cache:
         }, separators=(",", ":"))
         temporary = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.parent.is_dir():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                ignore = self.root / ".gitignore"  # like ruff: git never sees the cache
+                if not ignore.exists():
+                    ignore.write_text("# created by fastmcp-lint\n*\n", encoding="utf-8")
             handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 stream.write(payload)

@@ -10,11 +10,12 @@ import contextlib
 import io
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from fastmcp_lint import __version__
 from fastmcp_lint.baseline import write_baseline
@@ -91,6 +92,9 @@ def _render(summary: RunSummary, fmt: str, console: Console,
               help="Report `# noqa` directives that suppress nothing (FML001).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the diagnostics, no summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Show tracebacks of internal errors.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
+              help="Worker processes (default: one per CPU; small runs use one).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read settings from FILE instead of the nearest pyproject.toml.")
 @click.option("--list-rules", is_flag=True, help="List every available rule and exit.")
@@ -103,8 +107,8 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
             unsafe_fixes: bool, diff: bool, exit_zero: bool,
             fail_on: str | None, statistics: bool, baseline: Path | None,
             baseline_out: Path | None, report_unused_noqa: bool, quiet: bool,
-            verbose: bool, config_file: Path | None, list_rules: bool,
-            explain_rule: str | None) -> int:
+            verbose: bool, jobs: int | None, no_cache: bool, config_file: Path | None,
+            list_rules: bool, explain_rule: str | None) -> int:
     """Check FastMCP servers for production problems (default path: the current folder).
 
     Exit status: 0 clean, 1 findings, 2 usage or configuration error.
@@ -123,6 +127,9 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         diff=diff,
         report_unused_noqa=report_unused_noqa,
         baseline=baseline if baseline_out is None else None,
+        jobs=jobs,
+        no_cache=no_cache,
+        progress=_progress if fmt == "text" and not quiet and output_file is None else None,
     )
     if list_rules or explain_rule:
         _, registry = load(options)
@@ -183,6 +190,28 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
     if baseline_note is not None:
         click.echo(f"fastmcp-lint: {baseline_note}", err=True)
     return exit_status(result.diagnostics, options, config)
+
+
+#: Below this many files a run is too short for a progress bar to help.
+PROGRESS_MIN_FILES = 300
+
+
+def _progress(total: int) -> Callable[[int], None]:
+    """A progress bar on stderr, only on a terminal and for long runs; it erases itself."""
+    console = Console(stderr=True)
+    if total < PROGRESS_MIN_FILES or not console.is_terminal:
+        return lambda _: None
+    bar = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=console, transient=True)
+    task = bar.add_task("checking", total=total)
+    bar.start()
+
+    def advance(count: int) -> None:
+        bar.advance(task, count)
+        if bar.finished:
+            bar.stop()
+
+    return advance
 
 
 def main(argv: Sequence[str] | None = None) -> None:

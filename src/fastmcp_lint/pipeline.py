@@ -7,13 +7,14 @@ The CLI only parses flags into `RunOptions`; everything here is callable from te
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from fastmcp_lint import __version__
 from fastmcp_lint.api import Applicability, BaseRule, Diagnostic
 from fastmcp_lint.baseline import Baseline
+from fastmcp_lint.cache import CACHE_DIR, Cache, fingerprint
 from fastmcp_lint.checklist import as_json, score
 from fastmcp_lint.config import Config, load_config
 from fastmcp_lint.discovery import discover, display_path
@@ -24,6 +25,7 @@ from fastmcp_lint.fixing import FixOutcome, fix_file
 from fastmcp_lint.meta_codes import SyntaxErrorCode, UnusedNoqa
 from fastmcp_lint.registry import Registry, default_plugins
 from fastmcp_lint.reports.summary import BaselineInfo, RuleInfo, RunSummary, SourceRoot
+from fastmcp_lint.scheduler import lint_files
 from fastmcp_lint.selection import per_file_ignores, selected_rules, severity_overrides
 from fastmcp_lint.suppression import NoqaCodes
 
@@ -49,6 +51,11 @@ class RunOptions:
     report_unused_noqa: bool = False
     #: Hide the findings recorded in this baseline file.
     baseline: Path | None = None
+    #: Worker processes (None: one per CPU); `no_cache` ignores and writes no cache.
+    jobs: int | None = None
+    no_cache: bool = False
+    #: Called with the number of files to check, returns a callback per files done.
+    progress: Callable[[int], Callable[[int], None]] | None = None
 
     @property
     def fixing(self) -> bool:
@@ -124,11 +131,13 @@ def lint(options: RunOptions) -> LintRun:
     config, registry = load(options)
     rules = enabled_rules(options, config, registry)
     settings = settings_for(options, config, registry, rules)
-    engine = Engine(rules, settings)
+    engine = Engine(rules, settings, _cache(options, config, rules, settings))
     files = discover(list(options.paths), config)
     pairs = [(path, display_path(path)) for path in files]
     context = project_context(files, config)
-    result = engine.run(pairs, context)
+    jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
+    advance = options.progress(len(pairs) + len(context)) if options.progress else None
+    result = lint_files(engine, pairs, context, jobs=jobs, progress=advance)
     outcomes: list[FixOutcome] = []
     if options.fixing:
         result, outcomes = _fix(engine, result, pairs, options)
@@ -136,7 +145,7 @@ def lint(options: RunOptions) -> LintRun:
                 o.changed for o in outcomes):
             # Whether a directive is used is known only from a whole run, and fixes move
             # lines: check the fixed tree again.
-            result = engine.run(pairs, context)
+            result = lint_files(engine, pairs, context, jobs=jobs)
     run = LintRun(result, config, outcomes, rules, settings,
                   all_diagnostics=list(result.diagnostics))
     if baseline is not None and options.baseline is not None:
@@ -144,6 +153,15 @@ def lint(options: RunOptions) -> LintRun:
         run.result = replace(result, diagnostics=kept)
         run.baseline = BaselineInfo(display_path(options.baseline), hidden, stale)
     return run
+
+
+def _cache(options: RunOptions, config: Config, rules: Sequence[type[BaseRule]],
+           settings: Settings) -> Cache | None:
+    """The project's result cache (`.fastmcp-lint-cache/` at its root, or `cache-dir`)."""
+    if options.no_cache:
+        return None
+    folder = config.root / (config.cache_dir or CACHE_DIR)
+    return Cache(folder, fingerprint(rules, settings))
 
 
 def _fix(engine: Engine, result: RunResult, pairs: Sequence[tuple[Path, str]],

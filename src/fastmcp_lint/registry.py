@@ -48,7 +48,9 @@ def _rules_of(module: ModuleType) -> list[type[BaseRule]]:
 
 
 def _import_path(path: Path) -> ModuleType:
-    name = "fastmcp_lint_local." + re.sub(r"\W", "_", str(path.with_suffix("")))
+    """Import a local rule file under a top-level name, so its rules pickle by reference
+    (worker processes receive rule classes that way)."""
+    name = "fastmcp_lint_local_" + re.sub(r"\W", "_", str(path.with_suffix("")))
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")

@@ -1,0 +1,113 @@
+"""Spreading a run's files over worker processes; the engine does each file's work.
+
+A handful of files (the pre-commit case) is checked in this process: starting workers
+would cost more than it saves. Otherwise files go to a pool of forked workers in chunks,
+each worker building its own engine (and sharing the on-disk cache). A worker that dies
+(a crash in native code) loses nothing but the file that killed it: the chunks it had are
+checked again one file per process, and that file becomes an FML000 diagnostic.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from fastmcp_lint.api import BaseRule
+from fastmcp_lint.cache import Cache
+from fastmcp_lint.engine import Engine, FileResult, RunResult, Settings, syntax_error
+from fastmcp_lint.facts import FileFacts
+
+#: Below this many files, one process is faster than a pool.
+PARALLEL_MIN_FILES = 48
+
+Task = tuple[Path, str, bool]  # path, display path, facts only (a context file)
+Output = FileResult | FileFacts | None
+Spec = tuple[tuple[type[BaseRule], ...], Settings, Path | None, str]
+Progress = Callable[[int], None]
+
+
+def _one(engine: Engine, task: Task) -> Output:
+    path, display, facts_only = task
+    return engine.project_facts(path, display) if facts_only else engine.lint_path(path, display)
+
+
+def _work(spec: Spec, chunk: Sequence[Task]) -> list[Output]:
+    """A worker's job: its own engine over a chunk of files."""
+    rules, settings, cache_dir, run_fingerprint = spec
+    cache = Cache(cache_dir, run_fingerprint) if cache_dir is not None else None
+    engine = Engine(rules, settings, cache)
+    return [_one(engine, task) for task in chunk]
+
+
+def _died(task: Task) -> Output:
+    path, display, facts_only = task
+    if facts_only:
+        return None
+    return FileResult(display, [syntax_error(
+        display, "the checking process died on this file (a crash in the parser?); "
+                 "the other files were checked")], None)
+
+
+def _isolated(spec: Spec, chunk: Sequence[Task],
+              context: multiprocessing.context.BaseContext) -> list[Output]:
+    """Check each file of a chunk in a process of its own, to find the one that kills it."""
+    outputs: list[Output] = []
+    for task in chunk:
+        try:
+            with ProcessPoolExecutor(1, mp_context=context) as pool:
+                outputs.extend(pool.submit(_work, spec, [task]).result())
+        except BrokenProcessPool:
+            outputs.append(_died(task))
+    return outputs
+
+
+def _chunks(tasks: Sequence[Task], jobs: int) -> list[Sequence[Task]]:
+    size = max(4, min(64, len(tasks) // (jobs * 8) or 1))
+    return [tasks[start:start + size] for start in range(0, len(tasks), size)]
+
+
+def _run(engine: Engine, tasks: Sequence[Task], jobs: int, progress: Progress) -> list[Output]:
+    if jobs <= 1 or len(tasks) < PARALLEL_MIN_FILES or (
+            "fork" not in multiprocessing.get_all_start_methods()):
+        outputs: list[Output] = []
+        for task in tasks:
+            outputs.append(_one(engine, task))
+            progress(1)
+        return outputs
+    context = multiprocessing.get_context("fork")
+    cache = engine.cache
+    spec: Spec = (engine.rules, engine.settings, cache.root if cache else None,
+                  cache.fingerprint if cache else "")
+    chunks = _chunks(tasks, jobs)
+    done: dict[int, list[Output]] = {}
+    broken: list[int] = []
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        futures = {pool.submit(_work, spec, chunk): index for index, chunk in enumerate(chunks)}
+        for future in as_completed(futures):
+            index = futures[future]
+            try:
+                done[index] = future.result()
+            except BrokenProcessPool:
+                broken.append(index)
+                continue
+            progress(len(chunks[index]))
+    for index in sorted(broken):
+        done[index] = _isolated(spec, chunks[index], context)
+        progress(len(chunks[index]))
+    return [output for index in range(len(chunks)) for output in done[index]]
+
+
+def lint_files(engine: Engine, files: Sequence[tuple[Path, str]],
+               context: Sequence[tuple[Path, str]] = (), *, jobs: int = 1,
+               progress: Progress | None = None) -> RunResult:
+    """Lint files (and read the facts of the project's other files) with `jobs` workers."""
+    tasks: list[Task] = [(path, display, False) for path, display in files]
+    if engine.project_rules:
+        tasks += [(path, display, True) for path, display in context]
+    outputs = _run(engine, tasks, jobs, progress or (lambda _: None))
+    results = [o for o in outputs if isinstance(o, FileResult)]
+    facts = [o for o in outputs if isinstance(o, FileFacts)]
+    return engine.finish(results, facts)
