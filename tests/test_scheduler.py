@@ -111,5 +111,5 @@ def test_a_dead_worker_costs_only_its_file(project: Path, capsys) -> None:
         by_path.setdefault(diagnostic["path"], []).append(diagnostic["code"])
     assert by_path["many/server_33.py"] == ["FML000"]
     assert sum(codes.count("FML101") for codes in by_path.values()) == 69
-    died = [d for d in result["diagnostics"] if d["path"] == "many/server_33.py"][0]
+    died = next(d for d in result["diagnostics"] if d["path"] == "many/server_33.py")
     assert "died" in died["message"]

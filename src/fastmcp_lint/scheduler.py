@@ -43,7 +43,7 @@ def _work(spec: Spec, chunk: Sequence[Task]) -> list[Output]:
 
 
 def _died(task: Task) -> Output:
-    path, display, facts_only = task
+    _, display, facts_only = task
     if facts_only:
         return None
     return FileResult(display, [syntax_error(
