@@ -23,7 +23,7 @@ ITEMS = []
 
 @mcp.tool
 async def slow(x: int) -> int:
-    \"\"\"Sleep then add.\"\"\"
+    \"\"\"Sleep for a second, then record x.\"\"\"
     time.sleep(1)
     ITEMS.append(x)
     return x
@@ -274,3 +274,19 @@ def test_real_json_output_validates_against_the_shipped_schema(project: Path, ca
     report = json.loads(run(["--format", "json", "--select", "ALL"], capsys)[1])
     assert {d["code"] for d in report["diagnostics"]} >= {"FML000", "FML101", "FML301"}
     jsonschema.Draft202012Validator(load_schema()).validate(report)
+
+
+def test_import_cycle_found_when_only_one_file_is_passed(tmp_path: Path, monkeypatch,
+                                                         capsys) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'cyc'\n")
+    package = tmp_path / "cyc"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from cyc import b\n\nVALUE = 1\n")
+    (package / "b.py").write_text("from cyc.a import VALUE\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(["cyc/a.py", "--select", "FML205", "--format", "concise"], capsys)
+    assert code == 1
+    assert out == "cyc/a.py:1:1: FML205 import cycle: cyc.a -> cyc.b -> cyc.a\n"
+    # the cycle is reported in the module whose path sorts first: not in b.py
+    assert run(["cyc/b.py", "--select", "FML205", "--format", "concise"], capsys)[:2] == (0, "")
