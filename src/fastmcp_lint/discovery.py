@@ -8,6 +8,7 @@ folders are never followed during the walk, which makes symlink loops harmless.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -135,11 +136,24 @@ def _relative_under(path: str, folder: str) -> str | None:
     return path[len(prefix) :].replace(os.sep, "/")
 
 
+#: What pathspec raises for a pattern it can't compile: ValueError for some, and the
+#: regular-expression error (not a ValueError) for others, such as the range in "[z-a]".
+_BAD_PATTERN = (ValueError, re.error)
+
+
 def _compile(patterns: Iterable[str], origin: str) -> pathspec.GitIgnoreSpec:
+    patterns = list(patterns)
     try:
-        return pathspec.GitIgnoreSpec.from_lines(list(patterns))
-    except ValueError as exc:
-        raise UserError(f"{origin}: invalid pattern: {exc}") from None
+        return pathspec.GitIgnoreSpec.from_lines(patterns)
+    except _BAD_PATTERN:
+        pass
+    for index, pattern in enumerate(patterns):
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except _BAD_PATTERN as exc:
+            raise UserError(f"{origin}[{index}]: invalid pattern {pattern!r} ({exc}); expected "
+                            "a gitignore-style pattern such as 'build/' or 'gen/*.py'") from None
+    raise UserError(f"{origin}: invalid patterns")  # pragma: no cover - each one compiled
 
 
 class _Excludes:
@@ -228,12 +242,12 @@ def _read_ignore_file(file: str) -> pathspec.GitIgnoreSpec | None:
         return None
     try:
         return pathspec.GitIgnoreSpec.from_lines(lines)
-    except ValueError:
+    except _BAD_PATTERN:
         valid: list[str] = []
         for line in lines:
             try:
                 pathspec.GitIgnoreSpec.from_lines([line])
-            except ValueError:
+            except _BAD_PATTERN:
                 continue
             valid.append(line)
         return pathspec.GitIgnoreSpec.from_lines(valid)
