@@ -163,18 +163,20 @@ def read_bytes(path: Path) -> bytes:
                          | getattr(os, "O_NONBLOCK", 0))
     except OSError as error:
         raise SourceError(f"cannot read the file: {_reason(error, path)}") from None
-    with open(handle, "rb", closefd=True) as stream:
-        try:
-            status = os.fstat(handle)
-            if stat.S_ISDIR(status.st_mode):
-                raise SourceError("is a directory, not a file")
-            if not stat.S_ISREG(status.st_mode):
-                raise SourceError("not a regular file (a FIFO, socket or device?)")
-            if status.st_size > MAX_FILE_SIZE:
-                raise _too_large(status.st_size)
+    try:
+        status = os.fstat(handle)  # before open(), which refuses a directory's descriptor
+        if stat.S_ISDIR(status.st_mode):
+            raise SourceError("is a directory, not a file")
+        if not stat.S_ISREG(status.st_mode):
+            raise SourceError("not a regular file (a FIFO, socket or device?)")
+        if status.st_size > MAX_FILE_SIZE:
+            raise _too_large(status.st_size)
+        with open(handle, "rb", closefd=False) as stream:
             data = stream.read(MAX_FILE_SIZE + 1)
-        except OSError as error:
-            raise SourceError(f"cannot read the file: {_reason(error, path)}") from None
+    except OSError as error:
+        raise SourceError(f"cannot read the file: {_reason(error, path)}") from None
+    finally:
+        os.close(handle)
     if len(data) > MAX_FILE_SIZE:  # it grew after fstat
         raise _too_large(len(data))
     return data
