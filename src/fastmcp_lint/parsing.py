@@ -92,12 +92,17 @@ class _Segment:
 def check_nesting(text: str) -> None:
     """Raise SourceError if ``text`` nests deeper than the parser can safely go.
 
-    An estimate from tokens alone: strings and comments are skipped, brackets are counted
-    exactly, and an expression's depth is its chains of operators summed over its brackets.
+    An estimate from tokens alone: strings and comments are skipped (but an f-string's
+    replacement fields are code, and are scanned), brackets are counted exactly, and an
+    expression's depth is its chains of operators summed over its brackets.
     """
-    stack = [_Segment(0)]
-    top = stack[0]
-    for match in _TOKEN.finditer(text):
+    _scan(text, [_Segment(0)], text, 0)
+
+
+def _scan(code: str, stack: list[_Segment], text: str, offset: int) -> None:
+    """Scan ``code``, found at ``offset`` in ``text``, continuing the brackets of ``stack``."""
+    top = stack[-1]
+    for match in _TOKEN.finditer(code):
         kind = match.lastgroup
         if kind == "w":
             found = _LEVEL.get(match.group())
@@ -111,15 +116,17 @@ def check_nesting(text: str) -> None:
                 level = _UNARY
         elif kind == "s":
             level = _ATOM
-            if "f" in _prefix(match.group()):
-                # an f-string's replacement fields nest expressions inside the literal
-                for _ in range(match.group().count("{")):
-                    top.add(_ATOM)
+            literal = match.group()
+            prefix = _prefix(literal)
+            if ("f" in prefix or "t" in prefix) and "{" in literal:
+                _scan(_fields(literal, len(prefix)), stack, text, offset + match.start())
+                top = stack[-1]
         elif kind == "o":
             if len(stack) > MAX_BRACKETS:
                 raise SourceError(
                     f"too many nested parentheses: brackets nest more than {MAX_BRACKETS} "
-                    "levels deep (Python's own limit)", *_position(text, match.start()))
+                    "levels deep (Python's own limit)",
+                    *_position(text, offset + match.start()))
             top = _Segment(top.depth + 1)
             stack.append(top)
             continue
@@ -134,7 +141,48 @@ def check_nesting(text: str) -> None:
             continue  # comments, line continuations, newlines inside brackets, stray quotes
         if top.add(level) > MAX_DEPTH:
             raise SourceError(f"too deeply nested to parse: an expression more than {MAX_DEPTH}"
-                              " levels deep", *_position(text, match.start()))
+                              " levels deep", *_position(text, offset + match.start()))
+
+
+_STRING_AT = re.compile(_STRING, re.DOTALL)
+_TRIPLE_QUOTES = ("'''", '"""')
+
+
+def _fields(literal: str, prefix: int) -> str:
+    """An f-string literal with everything but its replacement fields blanked out.
+
+    The result has the literal's length (so positions still match) and keeps each field with
+    its braces, nested brackets and strings (nested f-strings are then scanned in turn).
+    """
+    quote = 3 if literal.startswith(_TRIPLE_QUOTES, prefix) else 1
+    end = len(literal) - quote if len(literal) >= prefix + 2 * quote else len(literal)
+    kept = [" "] * len(literal)
+    depth = 0
+    index = prefix + quote
+    while index < end:
+        char = literal[index]
+        if depth == 0:
+            if char in "{}" and literal.startswith(char * 2, index):  # {{ and }} are text
+                index += 2
+                continue
+            if char == "{":
+                depth = 1
+                kept[index] = char
+            index += 1
+            continue
+        if char in "'\"":
+            inner = _STRING_AT.match(literal, index, end)
+            if inner is not None:
+                kept[index:inner.end()] = literal[index:inner.end()]
+                index = inner.end()
+                continue
+        kept[index] = char
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        index += 1
+    return "".join(kept)
 
 
 def _prefix(literal: str) -> str:
