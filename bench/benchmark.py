@@ -3,8 +3,12 @@
 Downloads the sdists of `mcp` and `fastmcp` from PyPI (cached), then times, in one process:
 the bare `libcst.parse_module` over every file, fastmcp-lint cold with every built-in rule,
 and, for reference, Fixit (subprocess, default rules, mcp's `src/`) and ruff if available.
+Then, through the command line on a copy of the corpus: cold with one worker and with all,
+warm (cache on, nothing changed), one changed file in a 1,000-file project (the pre-commit
+case), peak memory on half and all of the corpus, and whether every way of running gives the
+same JSON report.
 
-    python bench/benchmark.py [--corpus DIR] [--limit N] [--json]
+    python bench/benchmark.py [--corpus DIR] [--limit N] [--json] [--no-cli]
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--limit", type=int, default=None,
                         help="use only the first N files (sorted) for a quick run")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--no-cli", action="store_true",
+                        help="skip the command-line scenarios (workers, cache, memory)")
     return parser.parse_args(argv)
 
 
@@ -237,7 +243,99 @@ def measure(args: argparse.Namespace, log: list[str]) -> list[Row]:
         rows.append(Row("ruff ALL", len(files), lines, seconds, note))
     else:
         log.append("ruff not on PATH: skipped")
+    if not args.no_cli:
+        rows.extend(cli_scenarios(files, roots, lines, log))
     return rows
+
+
+_MEASURE = (
+    "import json, resource, subprocess, sys, time\n"
+    "start = time.perf_counter()\n"
+    "done = subprocess.run(sys.argv[1:], capture_output=True)\n"
+    "elapsed = time.perf_counter() - start\n"
+    "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "print(json.dumps([elapsed, rss, done.returncode]))\n"
+)
+
+
+def run_cli(args: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one `fastmcp-lint` run, in a fresh process."""
+    command = [sys.executable, "-c", _MEASURE, sys.executable, "-m", "fastmcp_lint", *args]
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=True)
+    elapsed, rss_kib, code = json.loads(done.stdout)
+    if code not in (0, 1):
+        raise RuntimeError(f"fastmcp-lint {' '.join(args)} exited {code}")
+    return elapsed, rss_kib / 1024
+
+
+def make_project(files: list[Path], roots: list[Path], folder: Path) -> Path:
+    """A copy of some corpus files as one project (a pyproject.toml marks its root)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    (folder / "pyproject.toml").write_text("[project]\nname = 'bench'\n", encoding="utf-8")
+    for path in files:
+        root = next(r for r in roots if path.is_relative_to(r))
+        target = folder / root.name / path.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    return folder
+
+
+def _report(path: Path) -> dict[str, object]:
+    data: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def cli_scenarios(files: list[Path], roots: list[Path], lines: int,
+                  log: list[str]) -> list[Row]:
+    """Workers, cache, the pre-commit case and memory, through the real command line."""
+    work = Path(tempfile.mkdtemp(prefix="fastmcp-lint-bench-"))
+    try:
+        project = make_project(files, roots, work / "all")
+        jobs = os.cpu_count() or 1
+        rows: list[Row] = []
+        reports: dict[str, Path] = {}
+
+        def scenario(name: str, args: list[str], folder: Path, count: int,
+                     report: str | None = None) -> tuple[float, float]:
+            out = ["--format", "json", "--output-file", str(work / f"{report}.json")] \
+                if report else ["--format", "concise", "--quiet"]
+            seconds, rss = run_cli([*args, *out], folder)
+            if report:
+                reports[report] = work / f"{report}.json"
+            rows.append(Row(name, count, lines if folder is project else 0, seconds,
+                            f"peak RSS {rss:.0f} MiB"))
+            return seconds, rss
+
+        scenario("cli cold -j1", [".", "--no-cache", "--jobs", "1"], project, len(files),
+                 "cold1")
+        scenario(f"cli cold -j{jobs}", [".", "--no-cache", "--jobs", str(jobs)], project,
+                 len(files), "coldn")
+        scenario(f"cli cache fill -j{jobs}", [".", "--jobs", str(jobs)], project, len(files),
+                 "fill")
+        scenario("cli warm", [".", "--jobs", str(jobs)], project, len(files), "warm")
+        scenario("cli warm -j1", [".", "--jobs", "1"], project, len(files), "warm1")
+        first = _report(reports["cold1"])
+        same = all(_report(path) == first for path in reports.values())
+        log.append(f"cold -j1, cold -j{jobs}, cache fill, warm and warm -j1 reports identical: "
+                   f"{same}")
+
+        half = make_project(files[: len(files) // 2], roots, work / "half")
+        scenario("cli cold -j1 (half)", [".", "--no-cache", "--jobs", "1"], half,
+                 len(files) // 2)
+
+        thousand = make_project(files[:1000], roots, work / "thousand")
+        run_cli([".", "--format", "concise", "--quiet"], thousand)  # fill the cache
+        candidates = sorted(thousand.rglob("*.py"))
+        changed = candidates[len(candidates) // 2]
+        changed.write_text(changed.read_text(encoding="utf-8") + "\n# changed\n",
+                           encoding="utf-8")
+        scenario("one changed file (1000-file project)",
+                 [str(changed.relative_to(thousand))], thousand, 1)
+        return rows
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def fmt(value: float | None, spec: str) -> str:
@@ -247,8 +345,8 @@ def fmt(value: float | None, spec: str) -> str:
 
 def render_table(rows: list[Row], ratio: float | None) -> str:
     """A plain-text table that pastes cleanly into an issue or PR."""
-    header = f"{'tool':<18} {'files':>6} {'lines':>8} {'seconds':>8} {'files/s':>8}  note"
-    body = [f"{r.name:<18} {r.files:>6} {r.lines:>8} {fmt(r.seconds, '.2f'):>8} "
+    header = f"{'tool':<38} {'files':>6} {'lines':>8} {'seconds':>8} {'files/s':>8}  note"
+    body = [f"{r.name:<38} {r.files:>6} {r.lines:>8} {fmt(r.seconds, '.2f'):>8} "
             f"{fmt(r.files_per_second, '.1f'):>8}  {r.note}" for r in rows]
     return "\n".join([header, "-" * len(header), *body,
                       f"ratio lint/parse: {fmt(ratio, '.2f')}x"])

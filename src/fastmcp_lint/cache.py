@@ -16,7 +16,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +69,19 @@ def _suppressions(data: dict[str, Any] | None) -> Suppressions | None:
         return None
     return Suppressions(
         {int(line): list(codes) for line, codes in data["lines"].items()}, data["file"],
-        [Directive(**{**d, "used": set(d["used"])}) for d in data["directives"]])
+        [_directive(d) for d in data["directives"]])
+
+
+def _directive(data: dict[str, Any]) -> Directive:
+    """A directive back from JSON: its set and tuple fields were written as lists."""
+    values = dict(data)
+    for item in fields(Directive):
+        value = values.get(item.name)
+        if isinstance(value, list):
+            kind = str(item.type)
+            values[item.name] = (set(value) if kind.startswith("set") else
+                                 tuple(value) if kind.startswith("tuple") else value)
+    return Directive(**values)
 
 
 Entry = tuple[list[Diagnostic], FileFacts | None, Suppressions | None]

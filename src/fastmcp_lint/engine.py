@@ -178,6 +178,28 @@ class Engine:
 
     # -- one file ---------------------------------------------------------------------------
 
+    def lookup(self, path: Path, display: str, facts_only: bool
+               ) -> tuple[bool, FileResult | FileFacts | None]:
+        """A file's result from the cache alone (never parsing): (found, result).
+
+        A project file that is only context can use the entry of a run that linted it.
+        """
+        if self.cache is None:
+            return False, None
+        try:
+            data = read_bytes(path)
+        except SourceError:
+            return False, None
+        module, _ = module_name_for(path.absolute())
+        hit = self.cache.get(self.cache.key(data, display, module, False))
+        if hit is not None:
+            return True, (hit[1] if facts_only else FileResult(display, *hit))
+        if facts_only:
+            hit = self.cache.get(self.cache.key(data, display, module, True))
+            if hit is not None:
+                return True, hit[1]
+        return False, None
+
     def lint_path(self, path: Path, display: str) -> FileResult:
         """Lint one file, through the cache when the engine has one."""
         try:
@@ -323,9 +345,10 @@ class Engine:
         module_name, package = module_name_for(path.absolute())
         key = self.cache.key(data, display, module_name, True) if self.cache else None
         if key is not None and self.cache is not None:
-            hit = self.cache.get(key)
-            if hit is not None:
-                return hit[1]
+            for candidate in (self.cache.key(data, display, module_name, False), key):
+                hit = self.cache.get(candidate)
+                if hit is not None:
+                    return hit[1]
         facts = self._facts_only(data, display, module_name, package)
         if key is not None and self.cache is not None:
             self.cache.put(key, [], facts)

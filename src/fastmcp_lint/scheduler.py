@@ -70,6 +70,24 @@ def _chunks(tasks: Sequence[Task], jobs: int) -> list[Sequence[Task]]:
 
 
 def _run(engine: Engine, tasks: Sequence[Task], jobs: int, progress: Progress) -> list[Output]:
+    """Cached results straight from the cache in this process; the rest computed."""
+    outputs: list[Output] = [None] * len(tasks)
+    missing: list[int] = []
+    for index, task in enumerate(tasks):
+        found, output = engine.lookup(*task)
+        if found:
+            outputs[index] = output
+            progress(1)
+        else:
+            missing.append(index)
+    computed = _compute(engine, [tasks[index] for index in missing], jobs, progress)
+    for index, output in zip(missing, computed, strict=True):
+        outputs[index] = output
+    return outputs
+
+
+def _compute(engine: Engine, tasks: Sequence[Task], jobs: int,
+             progress: Progress) -> list[Output]:
     if jobs <= 1 or len(tasks) < PARALLEL_MIN_FILES or (
             "fork" not in multiprocessing.get_all_start_methods()):
         outputs: list[Output] = []
