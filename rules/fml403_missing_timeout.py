@@ -13,16 +13,6 @@ from fastmcp_lint.scopes import Scope
 _METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 _REQUESTS_FUNCTIONS = frozenset(
     {f"requests.{m}" for m in _METHODS} | {f"requests.api.{m}" for m in _METHODS})
-#: Client and session classes (and factories), by dotted name, with their library.
-_CLIENTS = {
-    "requests.Session": "requests",
-    "requests.sessions.Session": "requests",
-    "requests.session": "requests",
-    "httpx.Client": "httpx",
-    "httpx.AsyncClient": "httpx",
-    "aiohttp.ClientSession": "aiohttp",
-    "aiohttp.client.ClientSession": "aiohttp",
-}
 _TIMEOUT_LIBRARIES = ("httpx.", "aiohttp.")
 
 
@@ -127,72 +117,8 @@ class MissingTimeout(Rule):
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self._methods: list[_MethodCall] = []
-        #: Attribute names the file assigns a client to (`self.session = requests.Session()`).
-        self._attributes: dict[str, set[str]] = {}
-
-    # -- what a receiver holds --------------------------------------------------------------
-
-    def _library_of_class(self, expr: cst.BaseExpression | None, scope: Scope) -> set[str]:
-        """The libraries of the client classes an annotation names (`X | None` too)."""
-        if expr is None:
-            return set()
-        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
-            return self._library_of_class(expr.left, scope) | self._library_of_class(
-                expr.right, scope)
-        library = _CLIENTS.get(scope.resolve(expr) or "")
-        return {library} if library else set()
-
-    def _library_of_value(self, expr: cst.BaseExpression | None, scope: Scope) -> set[str]:
-        """The library of the client a value constructs (`requests.Session()`), if any."""
-        if isinstance(expr, cst.Await):
-            expr = expr.expression
-        if isinstance(expr, cst.Call):
-            library = _CLIENTS.get(scope.resolve(expr.func) or "")
-            return {library} if library else set()
-        return set()
-
-    def _libraries(self, receiver: cst.BaseExpression, scope: Scope) -> set[str]:
-        """Which client libraries a receiver may hold (empty: not known to be a client)."""
-        if isinstance(receiver, cst.Call):
-            return self._library_of_value(receiver, scope)
-        if isinstance(receiver, cst.Attribute):
-            return self._attributes.get(receiver.attr.value, set())
-        if not isinstance(receiver, cst.Name):
-            return set()
-        found = scope.lookup(receiver.value)
-        if found is None:
-            return set()
-        libraries: set[str] = set()
-        for binding in found[1]:
-            node = binding.node
-            if isinstance(node, cst.Param):
-                annotation = node.annotation.annotation if node.annotation else None
-                libraries |= self._library_of_class(annotation, found[0])
-            elif isinstance(node, cst.AnnAssign):
-                libraries |= self._library_of_class(node.annotation.annotation, found[0])
-            libraries |= self._library_of_value(binding.value, found[0])
-        return libraries
-
-    def _note_attribute(self, target: cst.BaseExpression, value: cst.BaseExpression | None,
-                        annotation: cst.BaseExpression | None = None) -> None:
-        scope = self.context.scope
-        libraries = self._library_of_value(value, scope) | self._library_of_class(
-            annotation, scope)
-        if not libraries:
-            return
-        if isinstance(target, cst.Attribute):
-            self._attributes.setdefault(target.attr.value, set()).update(libraries)
-        elif isinstance(target, cst.Name) and scope.kind == "class":
-            self._attributes.setdefault(target.value, set()).update(libraries)
 
     # -- the walk ---------------------------------------------------------------------------
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            self._note_attribute(target.target, node.value)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._note_attribute(node.target, node.value, node.annotation.annotation)
 
     def visit_Call(self, node: cst.Call) -> None:
         resolved = self.context.resolve(node.func) or ""
@@ -207,7 +133,7 @@ class MissingTimeout(Rule):
 
     def leave_Module(self, node: cst.Module) -> None:
         for method in self._methods:
-            libraries = self._libraries(method.receiver, method.scope)
+            libraries = self.context.model.client_libraries(method.receiver, method.scope)
             if not libraries:
                 continue
             receiver = self.context.module.code_for_node(method.receiver)

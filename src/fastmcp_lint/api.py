@@ -18,6 +18,7 @@ import libcst as cst
 from fastmcp_lint.context import Tracker
 from fastmcp_lint.facts import FileFacts, Location
 from fastmcp_lint.model import FileModel
+from fastmcp_lint.positions import Positions
 from fastmcp_lint.scopes import Scope
 
 __all__ = [
@@ -126,6 +127,7 @@ class FileContext:
     where: Tracker
     module_name: str | None = None
     options: dict[str, object] = field(default_factory=dict)
+    _positions: Positions | None = field(default=None, init=False, repr=False)
 
     @property
     def scope(self) -> Scope:
@@ -138,6 +140,13 @@ class FileContext:
     @property
     def is_package_init(self) -> bool:
         return self.path.replace("\\", "/").rsplit("/", 1)[-1] == "__init__.py"
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        """The line `node` starts on, for messages that point at a second place ("assigned
+        at line 12"). Positions cost a code generation of the file, done on first use."""
+        if self._positions is None:
+            self._positions = Positions(self.module, self.source)
+        return self._positions.of(node).line
 
 
 class BaseRule:

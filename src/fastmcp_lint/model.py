@@ -15,6 +15,10 @@ from typing import Literal
 import libcst as cst
 
 from fastmcp_lint.context import Tracker
+from fastmcp_lint.dataflow import FlowCollector, Flows
+from fastmcp_lint.dataflow import Taint as Taint
+from fastmcp_lint.dataflow import call_label as call_label
+from fastmcp_lint.dataflow import call_name as call_name
 from fastmcp_lint.scopes import Binding, Scope, absolute_module, bind_import, bind_target
 from fastmcp_lint.scopes import dotted as dotted
 
@@ -68,6 +72,17 @@ _ROUTE_METHODS = frozenset({"get", "route", "api_route", "head", "add_route", "a
 #: Route methods that register a route only as decorators (`client.get("/health")` is a request).
 _DECORATOR_ROUTES = frozenset({"get", "route", "api_route", "head"})
 HEALTH_WORDS = ("health", "livez", "readyz")
+
+#: HTTP client and session classes (and factories), by dotted name, with their library.
+HTTP_CLIENTS = {
+    "requests.Session": "requests",
+    "requests.sessions.Session": "requests",
+    "requests.session": "requests",
+    "httpx.Client": "httpx",
+    "httpx.AsyncClient": "httpx",
+    "aiohttp.ClientSession": "aiohttp",
+    "aiohttp.client.ClientSession": "aiohttp",
+}
 
 
 @dataclass
@@ -168,6 +183,11 @@ class FileModel:
     mounted: list[str] = field(default_factory=list)
     imports: list[ImportRecord] = field(default_factory=list)
     features: list[Feature] = field(default_factory=list)
+    #: The data flow of tool input through each tool function (see `dataflow.py`).
+    flows: Flows = field(default_factory=Flows)
+    #: Attribute names (and class-body names) the file assigns an HTTP client to
+    #: (`self.session = requests.Session()`), with the clients' libraries.
+    client_attributes: dict[str, set[str]] = field(default_factory=dict)
 
     def resolve(self, expr: cst.BaseExpression, scope: Scope | None = None) -> str | None:
         """The dotted name `expr` refers to, through imports and aliases (see Scope.resolve)."""
@@ -180,6 +200,47 @@ class FileModel:
             if registration is not None and registration.kind != "route":
                 return registration
         return None
+
+    def client_libraries(self, receiver: cst.BaseExpression, scope: Scope) -> set[str]:
+        """Which HTTP client libraries (`HTTP_CLIENTS`) a receiver may hold: a client built
+        in place, a name bound to one (assigned, `with ... as`, annotated, a parameter
+        annotated as one), or an attribute the file assigns one to. Empty: not known to be
+        a client."""
+        if isinstance(receiver, cst.Call):
+            return client_library_of_value(receiver, scope)
+        if isinstance(receiver, cst.Attribute):
+            return self.client_attributes.get(receiver.attr.value, set())
+        if not isinstance(receiver, cst.Name):
+            return set()
+        found = scope.lookup(receiver.value)
+        if found is None:
+            return set()
+        libraries: set[str] = set()
+        for binding in found[1]:
+            node = binding.node
+            if isinstance(node, cst.Param):
+                annotation = node.annotation.annotation if node.annotation else None
+                libraries |= client_library_of_class(annotation, found[0])
+            elif isinstance(node, cst.AnnAssign):
+                libraries |= client_library_of_class(node.annotation.annotation, found[0])
+            libraries |= client_library_of_value(binding.value, found[0])
+        return libraries
+
+    def follows(self, at: cst.Call) -> bool:
+        """Whether the call `at` is in the own body of a tool function with parameters: the
+        only calls `taint_of` can find tool input at (a cheap test before the rest)."""
+        return self.flows.follows(at)
+
+    def taint_of(self, expr: cst.BaseExpression, at: cst.Call) -> Taint | None:
+        """How `expr`, evaluated at the call `at` in the body of a tool function, is derived
+        from the tool's parameters (RULES.md, FML9xx); None when it is not, or when `at` is
+        not in a tool function's own body."""
+        return self.flows.taint_of(expr, at)
+
+    def guarded(self, taint: Taint, at: cst.Call) -> bool:
+        """Whether, before the call `at`, a comparison or a check mentions a value derived
+        from the same tool parameters as `taint` (RULES.md: the sink is "guarded")."""
+        return self.flows.guarded(taint, at)
 
     def description_of(self, registration: Registration) -> Description | None:
         """What the model is shown as the description of a registered function.
@@ -387,6 +448,27 @@ def qualname(scope: Scope) -> str:
     return ".".join(reversed(parts))
 
 
+def client_library_of_class(expr: cst.BaseExpression | None, scope: Scope) -> set[str]:
+    """The libraries of the HTTP client classes an annotation names (`X | None` too)."""
+    if expr is None:
+        return set()
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.BitOr):
+        return client_library_of_class(expr.left, scope) | client_library_of_class(
+            expr.right, scope)
+    library = HTTP_CLIENTS.get(scope.resolve(expr) or "")
+    return {library} if library else set()
+
+
+def client_library_of_value(expr: cst.BaseExpression | None, scope: Scope) -> set[str]:
+    """The library of the HTTP client a value constructs (`requests.Session()`), if any."""
+    if isinstance(expr, cst.Await):
+        expr = expr.expression
+    if isinstance(expr, cst.Call):
+        library = HTTP_CLIENTS.get(scope.resolve(expr.func) or "")
+        return {library} if library else set()
+    return set()
+
+
 def string_value(expr: cst.BaseExpression | None) -> str | None:
     """The value of a plain string literal (also implicitly concatenated), else None."""
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
@@ -420,6 +502,7 @@ class ModelBuilder:
     wants = frozenset({
         "Call", "Assign", "AnnAssign", "AugAssign", "Import", "ImportFrom", "FunctionDef",
         "ClassDef", "Return", "For", "WithItem", "ExceptHandler", "Global", "NamedExpr",
+        "While", "MatchCase", "Comparison",
     })
 
     def __init__(self, module: cst.Module, package: str | None) -> None:
@@ -432,18 +515,21 @@ class ModelBuilder:
         self._functions: list[tuple[cst.FunctionDef, Scope]] = []
         self._classes: list[tuple[cst.ClassDef, Scope]] = []
         self._returns: list[tuple[cst.FunctionDef, cst.BaseExpression]] = []
+        self._flow = FlowCollector()
 
     # -- the walk ---------------------------------------------------------------------------
 
     def on_field(self, node: cst.CSTNode, field_name: str, entering: bool) -> None:
         self.tracker.on_field(node, field_name, entering)
+        self._flow.on_field(node, field_name, entering)
 
     def on_leave(self, node: cst.CSTNode) -> None:
-        return None
+        self._flow.on_leave(node, self.tracker.function)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         tracker = self.tracker
         scope = tracker.scope
+        self._flow.on_visit(node, tracker.function)
         if isinstance(node, cst.Call):
             if isinstance(node.func, (cst.Name, cst.Attribute, cst.Call)):
                 self._calls.append(
@@ -528,7 +614,32 @@ class ModelBuilder:
         self._find_registrations()
         self._find_starts_and_routes()
         self._find_features()
+        self._find_clients()
+        self._find_flows()
         return self.model
+
+    def _find_clients(self) -> None:
+        attributes = self.model.client_attributes
+        for a in self._assignments:
+            libraries = client_library_of_value(a.value, a.scope) | client_library_of_class(
+                a.annotation, a.scope)
+            if not libraries:
+                continue
+            if isinstance(a.target, cst.Attribute):
+                attributes.setdefault(a.target.attr.value, set()).update(libraries)
+            elif isinstance(a.target, cst.Name) and a.scope.kind == "class":
+                attributes.setdefault(a.target.value, set()).update(libraries)
+
+    def _find_flows(self) -> None:
+        """Replay the recorded flow of each tool function, over its schema parameters."""
+        functions = []
+        for function, registration in self.model.tools.items():
+            scope = self.model.scopes.get(function)
+            if registration.kind == "route" or scope is None:
+                continue
+            names = [p.name.value for p in self.model.schema_parameters(registration)]
+            functions.append((function, scope, names))
+        self.model.flows = Flows.build(self._flow, functions)
 
     def _is_server_class(self, expr: cst.BaseExpression, scope: Scope,
                          local: set[cst.ClassDef]) -> bool:

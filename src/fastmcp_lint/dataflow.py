@@ -1,0 +1,439 @@
+"""Tool input inside a tool function: which values derive from its parameters, which are checked.
+
+The FML9xx rules ask one question of a sink call: does a value that the model chose (a tool
+parameter) reach it unchecked? RULES.md defines "derived from tool input" and "guarded"; this
+module answers for the tool functions of one file, with a small data flow over local names in
+one function (never across functions), so every rule gets the same answer and none re-walks
+the function.
+
+It is built in the model's single walk: `FlowCollector` records, per function body and in
+source order, the few nodes that matter (assignments, augmented assignments, walrus, `for` and
+`with` targets, calls, comparisons) and the block each sits in. `Flows.build` then replays the
+record of each tool function once. A name assigned a clean value stops being derived for the
+code that assignment dominates (same block, or a block nested in it); an assignment in one
+branch of an `if` leaves the name derived after the `if` when another path keeps it derived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from fastmcp_lint.scopes import Scope, dotted
+
+#: Calls whose result is derived when one of their arguments is (RULES.md's list; the other
+#: concrete `pathlib` classes behave as `Path` does).
+DERIVING_CALLS = frozenset({
+    "builtins.str", "os.path.join", "urllib.parse.urljoin", "pathlib.Path", "pathlib.PurePath",
+    "pathlib.PosixPath", "pathlib.WindowsPath", "pathlib.PurePosixPath",
+    "pathlib.PureWindowsPath",
+})
+#: Methods that check a value (a containment or prefix test) wherever they are called.
+GUARD_METHODS = frozenset({"startswith", "is_relative_to", "relative_to"})
+GUARD_FUNCTIONS = frozenset({"os.path.commonpath"})
+#: A call of a function whose name contains one of these checks what it is given.
+GUARD_WORDS = ("allow", "safe", "valid", "check", "ensure", "verify", "sanitiz")
+#: Calls whose names contain a guard word but that are sinks, not checks.
+NOT_GUARDS = frozenset({"subprocess.check_call", "subprocess.check_output"})
+_GUARD_OPERATORS = (cst.In, cst.NotIn, cst.Equal, cst.NotEqual)
+
+#: What the walk records at the end of the node (after its value is evaluated) ...
+_ON_LEAVE = frozenset({cst.Assign, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.WithItem,
+                       cst.Call, cst.Comparison})
+#: ... and the statements whose bodies are blocks that may not run (the `for` target is
+#: bound inside its loop's block, at the start).
+_BLOCKS = frozenset({cst.For, cst.While, cst.ExceptHandler, cst.MatchCase})
+
+
+class Block:
+    """A body that runs only on some paths (an `if` branch, a loop, an `except`, a `case`)."""
+
+    __slots__ = ("parent",)
+
+    def __init__(self, parent: Block | None) -> None:
+        self.parent = parent
+
+
+def _dominates(block: Block | None, use: Block | None) -> bool:
+    """Whether code in `block` runs on every path to code in `use` (it encloses it)."""
+    while use is not None:
+        if use is block:
+            return True
+        use = use.parent
+    return block is None
+
+
+_Event = tuple[cst.CSTNode, "Block | None"]
+
+
+class FlowCollector:
+    """Hooked into the model's walk: records, per function, what `Flows.build` replays.
+
+    Only nodes in `def` bodies are recorded (a lambda's or a class's are not); blocks are
+    tracked everywhere so that entering and leaving stay balanced.
+    """
+
+    def __init__(self) -> None:
+        self.events: dict[cst.FunctionDef, list[_Event]] = {}
+        self._blocks: list[Block | None] = [None]
+
+    def on_field(self, node: cst.CSTNode, field_name: str, entering: bool) -> None:
+        """A function's body starts a fresh root block; an `if` body or `else` a nested one."""
+        if not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.If)):
+            return
+        if not entering:
+            self._blocks.pop()
+        elif isinstance(node, cst.If):
+            self._enter(self._blocks[-1])
+        else:
+            self._enter(None)
+
+    def on_visit(self, node: cst.CSTNode, function: object) -> None:
+        kind = type(node)
+        if kind in _BLOCKS:
+            self._enter(self._blocks[-1])
+            if kind is cst.For and isinstance(function, cst.FunctionDef):
+                self._record(function, node)
+
+    def on_leave(self, node: cst.CSTNode, function: object) -> None:
+        kind = type(node)
+        if kind in _BLOCKS:
+            self._blocks.pop()
+        elif kind in _ON_LEAVE and isinstance(function, cst.FunctionDef):
+            self._record(function, node)
+
+    def _enter(self, parent: Block | None) -> None:
+        self._blocks.append(Block(parent))
+
+    def _record(self, function: cst.FunctionDef, node: cst.CSTNode) -> None:
+        events = self.events.get(function)
+        if events is None:
+            events = self.events[function] = []
+        events.append((node, self._blocks[-1]))
+
+
+@dataclass(frozen=True)
+class Taint:
+    """How a value derives from tool input, for a rule's decision and its message.
+
+    `parameters` are the tool parameters it comes from, in the order they appear; `through`
+    is the local name it reached the sink through (None when the sink is given the parameter,
+    or an expression of it, directly) and `assigned` the statement that assigned that name.
+    `starts` says the value begins with tool input (the parameter itself, an f-string or `+`
+    whose first part does, `urljoin` of such a base): what FML903 needs for a URL. `built`
+    says it is string building (an f-string, `+`, `%` or `.format(...)`) that contains tool
+    input: what FML905 needs for SQL text.
+    """
+
+    parameters: tuple[str, ...]
+    through: str | None = None
+    assigned: cst.CSTNode | None = None
+    starts: bool = False
+    built: bool = False
+
+    @property
+    def parameter(self) -> str:
+        return self.parameters[0]
+
+    def reaches(self, sink: str, line_of: Callable[[cst.CSTNode], int]) -> str:
+        """The start of a message: "tool parameter `p` reaches `open()` through `x` (line 12)".
+
+        `line_of` gives the line of the assignment; it is asked only when the message names
+        a local name (not when the sink is given the parameter, or the parameter reassigned).
+        """
+        names = ", ".join(f"`{name}`" for name in self.parameters)
+        who = (f"tool parameter {names} reaches" if len(self.parameters) == 1
+               else f"tool parameters {names} reach")
+        if self.through is None or self.through in self.parameters or self.assigned is None:
+            return f"{who} {sink}"
+        return f"{who} {sink} through `{self.through}` (line {line_of(self.assigned)})"
+
+
+def _merge(taints: Sequence[Taint | None], *, starts: bool, built: bool) -> Taint | None:
+    """One taint for a value made of several parts (the first derived part names it)."""
+    found = [t for t in taints if t is not None]
+    if not found:
+        return None
+    parameters: list[str] = []
+    for taint in found:
+        parameters.extend(p for p in taint.parameters if p not in parameters)
+    first = found[0]
+    return Taint(tuple(parameters), first.through, first.assigned, starts, built)
+
+
+def _starts(taint: Taint | None) -> bool:
+    return taint is not None and taint.starts
+
+
+def _names(expr: cst.CSTNode) -> Iterator[cst.Name]:
+    """Every name an expression mentions, at any depth (not attribute names)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            yield node
+        elif isinstance(node, (cst.Attribute, cst.Arg)):
+            stack.append(node.value)
+        else:
+            stack.extend(node.children)
+
+
+def call_label(call: cst.Call, resolved: str | None) -> str:
+    """How a message names a called function: `subprocess.run`, `open`, `cursor.execute`,
+    `.read_text` (a method of an expression too long to repeat)."""
+    if resolved:
+        return resolved.removeprefix("builtins.")
+    func = call.func
+    spelled = dotted(func)
+    if spelled is not None and len(spelled) <= 40:
+        return spelled
+    return "." + func.attr.value if isinstance(func, cst.Attribute) else "call"
+
+
+def call_name(call: cst.Call) -> str | None:
+    """The name a call is spelled with at its end: `f` of `f(x)`, `m` of `obj.m(x)`."""
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return None
+
+
+@dataclass
+class _Definition:
+    seq: int
+    block: Block | None
+    taint: Taint | None
+
+
+class FunctionFlow:
+    """The replayed record of one tool function: names' definitions and guards, in order."""
+
+    def __init__(self, events: Sequence[_Event], parameters: Iterable[str],
+                 scope: Scope) -> None:
+        self.scope = scope
+        self.parameters = {name: Taint((name,), starts=True) for name in parameters}
+        self.definitions: dict[str, list[_Definition]] = {}
+        self.guards: list[tuple[int, frozenset[str]]] = []
+        self.calls: dict[cst.Call, tuple[int, Block | None]] = {}
+        for seq, (node, block) in enumerate(events):
+            if isinstance(node, cst.Call):
+                self.calls[node] = (seq, block)
+                if self._is_guard_call(node):
+                    operands: list[cst.CSTNode] = [arg.value for arg in node.args]
+                    if isinstance(node.func, cst.Attribute):
+                        operands.append(node.func.value)
+                    self._guard(operands, seq, block)
+            elif isinstance(node, cst.Comparison):
+                if any(isinstance(target.operator, _GUARD_OPERATORS)
+                       for target in node.comparisons):
+                    self._guard([node], seq, block)
+            else:
+                self._assign(node, seq, block)
+
+    # -- recording ----------------------------------------------------------------------------
+
+    def _is_guard_call(self, call: cst.Call) -> bool:
+        name = call_name(call)
+        if name is None:
+            return False
+        resolved = self.scope.resolve(call.func)
+        if resolved in GUARD_FUNCTIONS:
+            return True
+        if resolved in NOT_GUARDS:
+            return False
+        if isinstance(call.func, cst.Attribute) and name in GUARD_METHODS:
+            return True
+        lowered = name.lower()
+        return any(word in lowered for word in GUARD_WORDS)
+
+    def _guard(self, operands: Sequence[cst.CSTNode], seq: int, block: Block | None) -> None:
+        parameters: set[str] = set()
+        for operand in operands:
+            for name in _names(operand):
+                taint = self._name(name.value, seq, block)
+                if taint is not None:
+                    parameters.update(taint.parameters)
+        if parameters:
+            self.guards.append((seq, frozenset(parameters)))
+
+    def _assign(self, node: cst.CSTNode, seq: int, block: Block | None) -> None:
+        if isinstance(node, cst.Assign):
+            taint = self.taint(node.value, seq, block)
+            for target in node.targets:
+                self._bind(target.target, node.value, taint, node, seq, block)
+        elif isinstance(node, (cst.AnnAssign, cst.NamedExpr)):
+            if node.value is not None:
+                self._bind(node.target, node.value, self.taint(node.value, seq, block), node,
+                           seq, block)
+        elif isinstance(node, cst.AugAssign):
+            if isinstance(node.target, cst.Name):
+                self._augment(node, node.target.value, seq, block)
+        elif isinstance(node, cst.For):
+            self._bind(node.target, None, self.taint(node.iter, seq, block), node, seq, block)
+        elif isinstance(node, cst.WithItem) and node.asname is not None:
+            self._bind(node.asname.name, None, self.taint(node.item, seq, block), node, seq,
+                       block)
+
+    def _augment(self, node: cst.AugAssign, name: str, seq: int, block: Block | None) -> None:
+        """`+=` and `%=` build a string, `/=` a path; other operators keep what the name had."""
+        operator = node.operator
+        if not isinstance(operator, (cst.AddAssign, cst.ModuloAssign, cst.DivideAssign)):
+            return
+        before = self._name(name, seq, block)
+        added = self.taint(node.value, seq, block)
+        built = not isinstance(operator, cst.DivideAssign) or (before is not None
+                                                                and before.built)
+        self._define(name, _merge([before, added], starts=_starts(before), built=built), node,
+                     seq, block)
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression | None,
+              taint: Taint | None, node: cst.CSTNode, seq: int, block: Block | None) -> None:
+        if isinstance(target, cst.Name):
+            self._define(target.value, taint, node, seq, block)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            values: list[cst.BaseExpression | None] = [None] * len(target.elements)
+            if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(values):
+                values = [element.value for element in value.elements]
+            for element, element_value in zip(target.elements, values, strict=True):
+                part = (self.taint(element_value, seq, block) if element_value is not None
+                        else taint)
+                self._bind(element.value, element_value, part, node, seq, block)
+        elif isinstance(target, cst.StarredElement):
+            self._bind(target.value, None, taint, node, seq, block)
+
+    def _define(self, name: str, taint: Taint | None, node: cst.CSTNode, seq: int,
+                block: Block | None) -> None:
+        if taint is not None:
+            taint = Taint(taint.parameters, name, node, taint.starts, taint.built)
+        self.definitions.setdefault(name, []).append(_Definition(seq, block, taint))
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def _name(self, name: str, seq: int, block: Block | None) -> Taint | None:
+        """What `name` holds at event `seq` in `block`: the derived definitions that may reach
+        it, back to the latest one that always runs before it (or the parameter)."""
+        reaching: list[Taint] = []
+        dominated = False
+        for definition in reversed(self.definitions.get(name, ())):
+            if definition.seq >= seq:
+                continue
+            if definition.taint is not None:
+                reaching.append(definition.taint)
+            if _dominates(definition.block, block):
+                dominated = True
+                break
+        if not dominated and name in self.parameters:
+            reaching.append(self.parameters[name])
+        if not reaching:
+            return None
+        return _merge(reaching, starts=any(t.starts for t in reaching),
+                      built=any(t.built for t in reaching))
+
+    def taint(self, expr: cst.BaseExpression, seq: int, block: Block | None) -> Taint | None:
+        """The taint of `expr` evaluated at event `seq` (RULES.md, "derived from tool input")."""
+        if isinstance(expr, cst.Name):
+            return self._name(expr.value, seq, block)
+        if isinstance(expr, (cst.Attribute, cst.Subscript)):
+            inner = self.taint(expr.value, seq, block)
+            return None if inner is None else _merge([inner], starts=inner.starts, built=False)
+        if isinstance(expr, cst.FormattedString):
+            return self._fstring(expr, seq, block)
+        if isinstance(expr, cst.ConcatenatedString):
+            left = self.taint(expr.left, seq, block)
+            right = self.taint(expr.right, seq, block)
+            return _merge([left, right], starts=_starts(left), built=True)
+        if isinstance(expr, cst.BinaryOperation):
+            operator = expr.operator
+            if not isinstance(operator, (cst.Add, cst.Modulo, cst.Divide)):
+                return None
+            first = self.taint(expr.left, seq, block)
+            second = expr.right
+            if isinstance(operator, cst.Modulo) and isinstance(second, (cst.Tuple, cst.Dict)):
+                items = [e.value for e in second.elements
+                         if isinstance(e, (cst.Element, cst.DictElement))]
+                parts = [first, *(self.taint(item, seq, block) for item in items)]
+            else:
+                parts = [first, self.taint(second, seq, block)]
+            return _merge(parts, starts=_starts(first),
+                          built=not isinstance(operator, cst.Divide))
+        if isinstance(expr, cst.Call):
+            return self._call(expr, seq, block)
+        return None
+
+    def _fstring(self, expr: cst.FormattedString, seq: int,
+                 block: Block | None) -> Taint | None:
+        parts: list[Taint | None] = []
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringExpression):
+                parts.append(self.taint(part.expression, seq, block))
+                nested = part.format_spec or ()
+                parts.extend(self.taint(p.expression, seq, block) for p in nested
+                             if isinstance(p, cst.FormattedStringExpression))
+            elif isinstance(part, cst.FormattedStringText) and part.value:
+                parts.append(None)
+        first = parts[0] if parts else None
+        return _merge(parts, starts=_starts(first), built=True)
+
+    def _call(self, call: cst.Call, seq: int, block: Block | None) -> Taint | None:
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "format":
+            receiver = self.taint(func.value, seq, block)
+            parts = [receiver, *(self.taint(arg.value, seq, block) for arg in call.args)]
+            return _merge(parts, starts=_starts(receiver), built=True)
+        resolved = self.scope.resolve(func)
+        if resolved in DERIVING_CALLS:
+            parts = [self.taint(arg.value, seq, block) for arg in call.args]
+            return _merge(parts, starts=_starts(parts[0] if parts else None), built=False)
+        if isinstance(func, cst.Attribute) and resolved is None:
+            receiver = self.taint(func.value, seq, block)
+            if receiver is not None:
+                return _merge([receiver], starts=receiver.starts, built=False)
+        return None
+
+    def guarded(self, taint: Taint, seq: int) -> bool:
+        """Whether a check mentioning a value from the same parameters came before `seq`."""
+        return any(guard_seq < seq and not guard.isdisjoint(taint.parameters)
+                   for guard_seq, guard in self.guards)
+
+
+class Flows:
+    """The data flow of every tool function of a file, asked by the call a sink is."""
+
+    def __init__(self) -> None:
+        self._by_call: dict[cst.Call, FunctionFlow] = {}
+
+    @classmethod
+    def build(cls, collector: FlowCollector,
+              functions: Iterable[tuple[cst.FunctionDef, Scope, Sequence[str]]]) -> Flows:
+        """Replay the record of each (tool function, its scope, its parameters' names)."""
+        flows = cls()
+        for function, scope, parameters in functions:
+            events = collector.events.get(function)
+            if not events or not parameters:
+                continue
+            flow = FunctionFlow(events, parameters, scope)
+            for call in flow.calls:
+                flows._by_call[call] = flow
+        return flows
+
+    def follows(self, at: cst.Call) -> bool:
+        """Whether the call `at` is in the body of a tool function that has parameters."""
+        return at in self._by_call
+
+    def taint_of(self, expr: cst.BaseExpression, at: cst.Call) -> Taint | None:
+        """How `expr`, evaluated where the call `at` is, derives from the tool's input; None
+        when it does not, or when `at` is not in the body of a tool function."""
+        flow = self._by_call.get(at)
+        if flow is None:
+            return None
+        seq, block = flow.calls[at]
+        return flow.taint(expr, seq, block)
+
+    def guarded(self, taint: Taint, at: cst.Call) -> bool:
+        """Whether a check of the same tool input comes before the call `at` (RULES.md)."""
+        flow = self._by_call.get(at)
+        return flow is not None and flow.guarded(taint, flow.calls[at][0])
