@@ -163,6 +163,9 @@ class BaseRule:
     hint: ClassVar[str] = ""
     fix_safety: ClassVar[str] = ""
     tags: ClassVar[tuple[str, ...]] = ()
+    #: For rules tagged `security`: how severe a finding is, 0.0 to 10.0 (CVSS-like), which
+    #: SARIF carries as `security-severity` so code scanning ranks it critical/high/medium.
+    security_severity: ClassVar[float | None] = None
     default_enabled: ClassVar[bool] = True
     fixable: ClassVar[Applicability | None] = None
     VALID: ClassVar[Sequence[Valid | str]] = ()

@@ -221,7 +221,8 @@ def rule_infos(rules: Sequence[type[BaseRule]], settings: Settings) -> tuple[Rul
             code=rule.code, name=rule.name,
             severity=settings.severity.get(rule.code, rule.severity),
             summary=rule.summary, what=rule.what, why=rule.why, checklist=rule.checklist,
-            tags=tuple(rule.tags), fixable=rule.fixable, help_text=explain(rule),
+            tags=tuple(rule.tags), fixable=rule.fixable,
+            security_severity=rule.security_severity, help_text=explain(rule),
             help_markdown=explain_markdown(rule), help_uri=help_uri(rule),
         )
         for rule in described

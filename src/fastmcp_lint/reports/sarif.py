@@ -6,6 +6,9 @@ into the repository through the `%SRCROOT%` base id, which `originalUriBaseIds` 
 repository root, so the file is valid wherever it is uploaded from; a file outside the root gets
 an absolute `file:` URI. Columns are Unicode code points (`columnKind`), 1-based, end exclusive,
 as in every fastmcp-lint report. A fixable result carries its edits as a SARIF `fix`.
+Rules tagged `security` carry `properties.tags` with "security" and a `security-severity`
+score (a string such as "9.0", as GitHub code scanning reads it), so code scanning files
+their results as security alerts ranked critical, high or medium.
 """
 
 from __future__ import annotations
@@ -74,6 +77,8 @@ def _descriptor(rule: RuleInfo) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     if rule.tags:
         properties["tags"] = sorted(set(rule.tags))
+    if rule.security_severity is not None:
+        properties["security-severity"] = f"{rule.security_severity:.1f}"
     if rule.checklist:
         properties["checklist"] = rule.checklist
     if rule.fixable:

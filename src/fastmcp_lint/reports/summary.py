@@ -36,6 +36,7 @@ class RuleInfo:
     checklist: str = ""
     tags: tuple[str, ...] = ()
     fixable: str | None = None
+    security_severity: float | None = None
     #: `--explain` as plain text and as Markdown.
     help_text: str = ""
     help_markdown: str = ""
