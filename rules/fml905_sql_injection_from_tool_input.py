@@ -1,0 +1,116 @@
+"""FML905 sql-injection-from-tool-input."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from fastmcp_lint.api import Invalid, Rule, Valid
+from fastmcp_lint.model import call_label, keyword, positional
+
+#: Methods that run the SQL text they are given first (DB-API cursors and connections,
+#: sqlite3, asyncpg, SQLAlchemy connections).
+_METHODS = frozenset({"execute", "executemany", "executescript", "fetch", "fetchrow",
+                      "fetchval", "exec_driver_sql"})
+_TEXT = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"})
+_KEYWORDS = ("sql", "query", "statement", "operation", "text")
+
+
+class SqlInjectionFromToolInput(Rule):
+    """Tool input is built into the text of an SQL statement."""
+
+    code = "FML905"
+    name = "sql-injection-from-tool-input"
+    severity = "error"
+    checklist = "(security)"
+    tags = ("security",)
+    security_severity = 8.0
+    summary = "tool input is built into SQL text instead of bound as a parameter"
+    what = (
+        "Finds, in the body of a tool, resource or prompt function, a method named `execute`, "
+        "`executemany`, `executescript`, `fetch`, `fetchrow`, `fetchval` or "
+        "`exec_driver_sql`, or `sqlalchemy.text(...)`, whose first argument is an f-string, "
+        "`%` or `+` building, or `.format(...)` that contains a value derived from the tool's "
+        "parameters (see FML901 for what derives), given directly or through a local name "
+        "(`query = f\"...{name}...\"; cursor.execute(query)`). Not reported: values passed "
+        "as bound parameters (`execute(\"... WHERE id = ?\", (item_id,))`); SQL text that "
+        "is itself a parameter (a tool that runs the SQL it is given); building after a check "
+        "that mentions a value from the same parameter (`if table not in TABLES: raise`). "
+        "Reported at the call."
+    )
+    why = (
+        "Text pasted into SQL is parsed as SQL: a name of `x' OR '1'='1` reads every row, "
+        "`x'; DROP TABLE users; --` deletes them. The model fills tool parameters from what "
+        "it reads, so a prompt injection in any document it sees can write the query."
+    )
+    instead = (
+        "Keep the SQL text constant and pass values as bound parameters "
+        "(`cursor.execute(\"SELECT * FROM users WHERE name = ?\", (name,))`, "
+        "`conn.fetch(\"... WHERE id = $1\", item_id)`, `text(\"... = :name\")` with "
+        "`{\"name\": name}`); identifiers (table and column names) cannot be bound, so check "
+        "them against an allow-list first."
+    )
+    hint = "pass values as bound parameters (`?`, `%s`, `$1`, `:name`); allow-list identifiers"
+    needles = ("execute", "fetch", "exec_driver_sql", "text")
+
+    VALID = (
+        Valid("import sqlite3\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def find(name: str) -> list:\n    \"\"\"Find users by name.\"\"\"\n"
+              "    with sqlite3.connect('app.db') as db:\n"
+              "        return db.execute('SELECT * FROM users WHERE name = ?', "
+              "(name,)).fetchall()\n"),
+        # An identifier checked against an allow-list before it is built in.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nTABLES = {'users', 'orders'}"
+              "\n\n@mcp.tool\nasync def count(table: str, db) -> int:\n"
+              "    if table not in TABLES:\n        raise ValueError(table)\n"
+              "    return await db.fetchval(f'SELECT count(*) FROM {table}')\n"),
+        # Only constants are built into the text; the value is bound.
+        Valid("from sqlalchemy import text\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')"
+              "\nCOLUMNS = 'id, name'\n\n@mcp.tool\ndef get(user_id: int, conn) -> list:\n"
+              "    sql = f'SELECT {COLUMNS} FROM users WHERE id = :id'\n"
+              "    return conn.execute(text(sql), {'id': user_id}).all()\n"),
+        # A tool that runs the SQL it is given: not string building.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def query(sql: str, cursor) -> list:\n    cursor.execute(sql)\n"
+              "    return cursor.fetchall()\n"),
+    )
+    INVALID = (
+        Invalid("import sqlite3\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "@mcp.tool\ndef find(name: str) -> list:\n    \"\"\"Find users by name.\"\"\"\n"
+                "    query = f\"SELECT * FROM users WHERE name = '{name}'\"\n"
+                "    with sqlite3.connect('app.db') as db:\n"
+                "        return db.execute(query).fetchall()\n",
+                at=((11, 16),)),
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "async def orders(customer: str, status: str, pool) -> list:\n"
+                "    sql = 'SELECT * FROM orders WHERE customer = %s' % (customer,)\n"
+                "    sql += \" AND status = '\" + status + \"'\"\n"
+                "    async with pool.acquire() as conn:\n"
+                "        return await conn.fetch(sql)\n",
+                at=((10, 22),)),
+        Invalid("import sqlalchemy as sa\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "@mcp.tool\ndef delete(item: str, engine) -> None:\n"
+                "    with engine.begin() as conn:\n"
+                "        conn.execute(sa.text('DELETE FROM items WHERE id = {}'.format(item)))\n",
+                at=((9, 22),)),
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        model = self.context.model
+        if not model.follows(node):
+            return
+        func = node.func
+        resolved = self.context.resolve(func)
+        if resolved not in _TEXT and not (
+                isinstance(func, cst.Attribute) and func.attr.value in _METHODS):
+            return
+        arg = positional(node, 0)
+        for key in _KEYWORDS:
+            arg = arg or keyword(node, key)
+        if arg is None:
+            return
+        taint = model.taint_of(arg.value, node)
+        if taint is None or not taint.built or model.guarded(taint, node):
+            return
+        sink = f"the SQL text of `{call_label(node, resolved)}()`"
+        self.report(node, taint.reaches(sink, self.context.line_of)
+                    + " by string building, not as a bound parameter")
