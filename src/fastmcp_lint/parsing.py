@@ -20,9 +20,11 @@ not depend on the platform's default stack size (512 KiB for macOS threads, 1 Mi
 
 from __future__ import annotations
 
+import contextlib
 import re
+import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import libcst as cst
@@ -203,7 +205,13 @@ _stack_size_lock = threading.Lock()
 
 
 def _on_large_stack(function: Callable[[str], _T], argument: str) -> _T:
-    """``function(argument)`` on a thread with a PARSER_STACK_SIZE stack; re-raises its error."""
+    """``function(argument)`` on a thread with a PARSER_STACK_SIZE stack; re-raises its error.
+
+    Ctrl-C is held back (POSIX) while the thread runs and arrives as soon as it is done: a
+    KeyboardInterrupt that lands in `Thread.start` or `join` leaves a thread the interpreter
+    can't account for, and its exit then aborts (SIGABRT, not exit 130). The parse of one
+    file can't be stopped midway anyway. (On Windows Ctrl-C doesn't interrupt a join.)
+    """
     outcome: list[_T] = []
     failure: list[BaseException] = []
 
@@ -213,7 +221,7 @@ def _on_large_stack(function: Callable[[str], _T], argument: str) -> _T:
         except BaseException as error:  # handed to the calling thread, re-raised there
             failure.append(error)
 
-    with _stack_size_lock:
+    with _stack_size_lock, _sigint_held():
         try:
             previous = threading.stack_size(PARSER_STACK_SIZE)
         except (ValueError, RuntimeError):  # a platform that can't: parse on this thread
@@ -223,10 +231,24 @@ def _on_large_stack(function: Callable[[str], _T], argument: str) -> _T:
             thread.start()
         finally:
             threading.stack_size(previous)
-    thread.join()
+        thread.join()
     if failure:
         raise failure[0]
     return outcome[0]
+
+
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Block SIGINT in this thread (and the threads it starts) for the block's duration."""
+    if (not hasattr(signal, "pthread_sigmask")
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def parse_module(text: str) -> cst.Module:
