@@ -9,7 +9,9 @@ checked again one file per process, and that file becomes an FML000 diagnostic.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -57,11 +59,32 @@ def _isolated(spec: Spec, chunk: Sequence[Task],
     outputs: list[Output] = []
     for task in chunk:
         try:
-            with ProcessPoolExecutor(1, mp_context=context) as pool:
-                outputs.extend(pool.submit(_work, spec, [task]).result())
+            with ProcessPoolExecutor(1, mp_context=context, initializer=_ignore_sigint) as pool:
+                try:
+                    outputs.extend(pool.submit(_work, spec, [task]).result())
+                except BaseException:
+                    _stop(pool)
+                    raise
         except BrokenProcessPool:
             outputs.append(_died(task))
     return outputs
+
+
+def _ignore_sigint() -> None:
+    """In a worker: leave Ctrl-C to the parent (see `_stop`). A worker that got it would
+    hand a KeyboardInterrupt back as a chunk's result and go on with the next chunk."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill the workers and drop the chunks not started, so an interrupted run ends at
+    once. Cache entries are written with a rename, so a killed worker never leaves one half
+    written (at most a stray temporary file in the cache folder); `--fix` writes files in
+    the parent, never in a worker."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _chunks(tasks: Sequence[Task], jobs: int) -> list[Sequence[Task]]:
@@ -102,16 +125,21 @@ def _compute(engine: Engine, tasks: Sequence[Task], jobs: int,
     chunks = _chunks(tasks, jobs)
     done: dict[int, list[Output]] = {}
     broken: list[int] = []
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        futures = {pool.submit(_work, spec, chunk): index for index, chunk in enumerate(chunks)}
-        for future in as_completed(futures):
-            index = futures[future]
-            try:
-                done[index] = future.result()
-            except BrokenProcessPool:
-                broken.append(index)
-                continue
-            progress(len(chunks[index]))
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_ignore_sigint) as pool:
+        try:
+            futures = {pool.submit(_work, spec, chunk): index
+                       for index, chunk in enumerate(chunks)}
+            for future in as_completed(futures):
+                index = futures[future]
+                try:
+                    done[index] = future.result()
+                except BrokenProcessPool:
+                    broken.append(index)
+                    continue
+                progress(len(chunks[index]))
+        except BaseException:  # Ctrl-C: stop now, not when the queued chunks are done
+            _stop(pool)
+            raise
     for index in sorted(broken):
         done[index] = _isolated(spec, chunks[index], context)
         progress(len(chunks[index]))
