@@ -13,29 +13,35 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+# Ctrl-C while these load (they take most of a second) is one line and exit 130, like a
+# Ctrl-C later on, not a traceback: `main` can't catch what happens before it exists.
+try:
+    import click
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from fastmcp_lint import __version__
-from fastmcp_lint.baseline import write_baseline
-from fastmcp_lint.docs import explain, rules_json, rules_lines
-from fastmcp_lint.errors import UserError
-from fastmcp_lint.meta_codes import find_meta_code
-from fastmcp_lint.pipeline import (
-    EXIT_CLEAN,
-    EXIT_ERROR,
-    EXIT_FINDINGS,
-    RunOptions,
-    exit_status,
-    lint,
-    load,
-    summary_of,
-)
-from fastmcp_lint.reports import STRING_FORMATS
-from fastmcp_lint.reports.statistics import render_statistics
-from fastmcp_lint.reports.summary import RunSummary
-from fastmcp_lint.reports.text import render_text
+    from fastmcp_lint import __version__
+    from fastmcp_lint.baseline import write_baseline
+    from fastmcp_lint.docs import explain, rules_json, rules_lines
+    from fastmcp_lint.errors import UserError
+    from fastmcp_lint.meta_codes import find_meta_code
+    from fastmcp_lint.pipeline import (
+        EXIT_CLEAN,
+        EXIT_ERROR,
+        EXIT_FINDINGS,
+        RunOptions,
+        exit_status,
+        lint,
+        load,
+        summary_of,
+    )
+    from fastmcp_lint.reports import STRING_FORMATS
+    from fastmcp_lint.reports.statistics import render_statistics
+    from fastmcp_lint.reports.summary import RunSummary
+    from fastmcp_lint.reports.text import render_text
+except KeyboardInterrupt:
+    sys.stderr.write("\nfastmcp-lint: interrupted\n")
+    raise SystemExit(130) from None
 
 FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab", "checklist")
 
