@@ -24,6 +24,8 @@ from fastmcp_lint.api import (
     Diagnostic,
     FileContext,
     Finding,
+    Fix,
+    ProjectFinding,
     ProjectRule,
     Rule,
     Severity,
@@ -146,7 +148,7 @@ class _Dispatch:
         for rule, callback in callbacks:  # a rule has one callback per node type and table
             try:
                 callback(node)
-            except Exception as error:  # a broken rule must not stop the others
+            except (Exception, SystemExit) as error:  # a broken rule must not stop the others
                 self.failures.append((type(rule), error, traceback.format_exc()))
                 self.rules.remove(rule)
                 self._build()
@@ -256,18 +258,29 @@ class Engine:
         tracker = Tracker(model.module_scope, model.scopes)
         context = FileContext(display, text, module, model, tracker, module_name,
                               self.settings.options)
-        rules = [rule(context) for rule in self.file_rules if _may_match(rule, text)]
+        rules: list[Rule] = []
+        failures: list[tuple[type[BaseRule], BaseException, str]] = []
+        for candidate in self.file_rules:
+            try:
+                if _may_match(candidate, text):
+                    rules.append(candidate(context))
+            except (Exception, SystemExit) as problem:  # costs this rule, not the file
+                failures.append((candidate, problem, traceback.format_exc()))
         dispatch = _Dispatch(tracker, list(rules))
         if dispatch.visits or dispatch.leaves:
             self.walker.walk(module, dispatch)
         positions = Positions(module, text)
         suppressions = find_suppressions(text)
-        diagnostics = [
-            d for rule in rules for finding in rule.findings
-            if (d := self._diagnostic(finding, display, module, positions, text)) is not None
-            and not suppressions.suppresses(d.line, d.code, d.name)
-        ]
-        for rule_class, error, trace in dispatch.failures:
+        diagnostics: list[Diagnostic] = []
+        for rule in rules:
+            try:  # what a rule reported is checked here; garbage costs that rule only
+                for finding in rule.findings:
+                    d = self._diagnostic(finding, display, module, positions, text)
+                    if d is not None and not suppressions.suppresses(d.line, d.code, d.name):
+                        diagnostics.append(d)
+            except Exception as problem:
+                failures.append((type(rule), problem, traceback.format_exc()))
+        for rule_class, error, trace in failures + dispatch.failures:
             message = (f"internal error in rule {rule_class.code} ({rule_class.name}): "
                        f"{type(error).__name__}: {error}")
             if self.settings.verbose:
@@ -281,6 +294,7 @@ class Engine:
         rule = finding.rule
         if self._ignored(rule.code, rule.name, path):
             return None
+        _check_finding(finding)
         at = positions.of(finding.node)
         fix = (to_edits(finding.fix, module, positions, text) if finding.fix is not None
                else None)
@@ -309,11 +323,21 @@ class Engine:
         for rule in self.project_rules:
             try:
                 findings = list(rule().check(facts))
-            except Exception as error:
+                for finding in findings:
+                    if not isinstance(finding, ProjectFinding):
+                        raise TypeError(f"check() yielded {type(finding).__name__}, "
+                                        "not a ProjectFinding")
+                    if not (isinstance(finding.path, str) and isinstance(finding.message, str)
+                            and isinstance(finding.location, Location)):
+                        raise TypeError("check() yielded a ProjectFinding whose path, message "
+                                        "or location has the wrong type")
+            except (Exception, SystemExit) as error:
+                message = (f"internal error in rule {rule.code} ({rule.name}): "
+                           f"{type(error).__name__}: {error}")
+                if self.settings.verbose:
+                    message += "\n" + traceback.format_exc()
                 diagnostics.append(syntax_error(
-                    sorted(reported)[0] if reported else ".",
-                    f"internal error in rule {rule.code} ({rule.name}): "
-                    f"{type(error).__name__}: {error}"))
+                    sorted(reported)[0] if reported else ".", message))
                 continue
             for finding in findings:
                 if finding.path not in reported or self._ignored(rule.code, rule.name,
@@ -425,6 +449,17 @@ def _syntax_error_of(path: str, text: str, error: cst.ParserSyntaxError) -> Diag
                         error.raw_column + 1)
 
 
+def _check_finding(finding: Finding) -> None:
+    """Raise TypeError, naming what is wrong, for a report() a rule got wrong."""
+    if not isinstance(finding.node, cst.CSTNode):
+        raise TypeError(f"report() was given {type(finding.node).__name__}, not a LibCST node")
+    if not isinstance(finding.message, str):
+        raise TypeError(f"report() was given a {type(finding.message).__name__} message, "
+                        "not a string")
+    if finding.fix is not None and not isinstance(finding.fix, Fix):
+        raise TypeError(f"report() was given a {type(finding.fix).__name__} fix, not a Fix")
+
+
 def _may_match(rule: type[Rule], text: str) -> bool:
     return rule.needles is None or any(needle in text for needle in rule.needles)
 
@@ -451,8 +486,10 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
             model.imports, positions.of_statements([i.node for i in model.imports]),
             strict=True)],
         features=[FeatureFact(f.kind, positions.near(f.node), f.what) for f in model.features],
-        registrations=[RegistrationFact(kind, key, server, positions.of(name))
-                       for kind, key, server, name in model.registered_keys(module or path)],
+        registrations=[RegistrationFact(kind, key, server, positions.of(name), version,
+                                        branches)
+                       for kind, key, server, version, branches, name
+                       in model.registered_keys(module or path)],
         noqa=suppressions.lines,
         file_noqa=suppressions.file,
     )
