@@ -343,3 +343,37 @@ def test_server_identity_across_import_forms() -> None:
     assert [model.server_identity(r, "kb.tools") for r in model.registrations] == [
         "kb.tools:local", "kb.app:mcp", "kb.app:mcp", "kb.app:mcp",
         "kb.tools:build.<locals>.server", "kb.tools:Host.mcp"]
+
+
+def test_registered_keys_carry_versions_branches_and_known_servers_only() -> None:
+    model = build('''
+        from fastmcp import FastMCP
+        from kb import app
+
+        mcp = FastMCP("x")
+
+        @mcp.tool(version="1.0")
+        def a(): ...
+
+        if FLAG:
+            @mcp.tool(version=2)
+            def b(): ...
+        elif OTHER:
+            @app.mcp.tool(name="b")
+            def c(): ...
+        else:
+            mcp.tool(a, name="d", version=VERSION)
+
+        def tests():
+            server = FastMCP("y")
+            server = FastMCP("z")
+
+            @server.tool
+            def e(): ...
+    ''', package="kb")
+    assert [(kind, key, server, version, branches, name.value)
+            for kind, key, server, version, branches, name in model.registered_keys("kb.m")] == [
+        ("tool", "a", "kb.m:mcp", "1.0", (), "a"),
+        ("tool", "b", "kb.m:mcp", "2", ((0, False),), "b"),
+        ("tool", "b", "kb.app:mcp", "", ((0, True), (1, False)), "c"),
+    ]

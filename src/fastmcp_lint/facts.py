@@ -67,6 +67,10 @@ class RegistrationFact:
     name: str
     server: str
     location: Location
+    #: The `version=` given ("" for none): FastMCP keeps one component per name and version.
+    version: str = ""
+    #: The `if` branches it is made in: (the `if`'s index in the file, in its `else`).
+    branches: tuple[tuple[int, bool], ...] = ()
 
 
 HTTP_TRANSPORTS = frozenset({"http", "streamable-http", "sse"})
@@ -112,7 +116,8 @@ class FileFacts:
             features=[FeatureFact(f["kind"], Location(**f["location"]), f["what"])
                       for f in data["features"]],
             registrations=[RegistrationFact(r["kind"], r["name"], r["server"],
-                                            Location(**r["location"]))
+                                            Location(**r["location"]), r["version"],
+                                            tuple((i, e) for i, e in r["branches"]))
                            for r in data["registrations"]],
             noqa={int(k): list(v) for k, v in data["noqa"].items()},
             file_noqa=data["file_noqa"],

@@ -101,6 +101,12 @@ class Registration:
     scope: Scope | None = None
     #: `exclude_args=[...]`: parameters FastMCP leaves out of the schema.
     exclude_args: cst.BaseExpression | None = None
+    #: `version=`: FastMCP keeps one component per name and version.
+    version: cst.BaseExpression | None = None
+    #: The `if` branches the registration is made in, outermost first: (the `if`'s index in
+    #: the file, whether in its `else`/`elif`). Two registrations in different branches of
+    #: one `if` never both run.
+    branches: tuple[tuple[int, bool], ...] = ()
 
     @property
     def name_text(self) -> str:
@@ -323,7 +329,7 @@ class FileModel:
             return f"{owner}:{attr}"
         if isinstance(expr, cst.Name):
             found = scope.lookup(expr.value)
-            if found is None:
+            if found is None or len(found[1]) > 1:  # rebound: which server is not known
                 return None
             prefix = qualname(found[0])
             return f"{module}:{prefix}.{expr.value}" if prefix else f"{module}:{expr.value}"
@@ -336,10 +342,12 @@ class FileModel:
                 return f"{module}:{qualname(owner_scope)}.{expr.attr.value}"
         return None
 
-    def registered_keys(self, module: str) -> list[tuple[str, str, str, cst.Name]]:
-        """(kind, name or URI, server identity, function name) of every tool, resource and
-        prompt registration whose name (or URI) and server are known statically."""
-        found: list[tuple[str, str, str, cst.Name]] = []
+    def registered_keys(self, module: str) -> list[tuple[
+            str, str, str, str, tuple[tuple[int, bool], ...], cst.Name]]:
+        """(kind, name or URI, server identity, version, `if` branches, function name) of
+        every tool, resource and prompt registration whose name (or URI), server and version
+        are known statically; the version is "" when none is given."""
+        found: list[tuple[str, str, str, str, tuple[tuple[int, bool], ...], cst.Name]] = []
         for registration in self.registrations:
             if registration.kind == "route":
                 continue
@@ -350,8 +358,10 @@ class FileModel:
             else:
                 key = registration.function.name.value
             server = self.server_identity(registration, module)
-            if key is not None and server is not None:
-                found.append((registration.kind, key, server, registration.function.name))
+            version = _version_text(registration.version)
+            if key is not None and server is not None and version is not None:
+                found.append((registration.kind, key, server, version, registration.branches,
+                              registration.function.name))
         return found
 
 
@@ -413,6 +423,15 @@ def is_context_annotation(annotation: cst.BaseExpression, scope: Scope) -> bool:
         return False
     resolved = scope.resolve(annotation)
     return resolved is None or resolved.startswith(("fastmcp.", "mcp."))
+
+
+def _version_text(expr: cst.BaseExpression | None) -> str | None:
+    """A `version=` as FastMCP keeps it: "" for none, the literal's text, None if computed."""
+    if expr is None or (isinstance(expr, cst.Name) and expr.value == "None"):
+        return ""
+    if isinstance(expr, (cst.Integer, cst.Float)):
+        return expr.value
+    return string_value(expr)
 
 
 def docstring_node(function: cst.FunctionDef) -> cst.BaseExpression | None:
@@ -515,12 +534,23 @@ class ModelBuilder:
         self._functions: list[tuple[cst.FunctionDef, Scope]] = []
         self._classes: list[tuple[cst.ClassDef, Scope]] = []
         self._returns: list[tuple[cst.FunctionDef, cst.BaseExpression]] = []
+        #: The `if` branches open at the walk's current point: (which `if`, in its `else`).
+        self._branches: list[tuple[int, bool]] = []
+        self._ifs: dict[cst.If, int] = {}
+        #: Where definitions and calls inside `if` branches are (see Registration.branches).
+        self._placed: dict[cst.CSTNode, tuple[tuple[int, bool], ...]] = {}
         self._flow = FlowCollector()
 
     # -- the walk ---------------------------------------------------------------------------
 
     def on_field(self, node: cst.CSTNode, field_name: str, entering: bool) -> None:
         self.tracker.on_field(node, field_name, entering)
+        if isinstance(node, cst.If) and field_name in ("body", "orelse"):
+            if entering:
+                index = self._ifs.setdefault(node, len(self._ifs))
+                self._branches.append((index, field_name == "orelse"))
+            else:
+                self._branches.pop()
         self._flow.on_field(node, field_name, entering)
 
     def on_leave(self, node: cst.CSTNode) -> None:
@@ -528,6 +558,8 @@ class ModelBuilder:
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         tracker = self.tracker
+        if self._branches and isinstance(node, (cst.FunctionDef, cst.Call)):
+            self._placed[node] = tuple(self._branches)
         scope = tracker.scope
         self._flow.on_visit(node, tracker.function)
         if isinstance(node, cst.Call):
@@ -758,7 +790,8 @@ class ModelBuilder:
         """A known server, or a name that could hold one made elsewhere.
 
         Lax (for `.tool`/`.resource`/`.prompt`, which only servers have): imported names,
-        parameters, `self.X`, names bound to what an imported factory returns. Strict (for
+        parameters, `self.X`, names bound to what an imported factory returns, and a
+        server-named attribute of an imported module (`app.mcp`). Strict (for
         `.run()`, which many objects have): only those whose name says server (`mcp`,
         `server`, `main_mcp`). Module objects (`import uvicorn`) and names this file binds
         to other values never are.
@@ -775,7 +808,9 @@ class ModelBuilder:
             return not strict or _server_like(expr.value)
         if isinstance(expr, cst.Attribute):
             if not (isinstance(expr.value, cst.Name) and expr.value.value in ("self", "cls")):
-                return False
+                resolved = scope.resolve(expr)
+                return not strict and resolved is not None and not resolved.startswith(
+                    "builtins.") and _server_like(expr.attr.value)
             return not strict or _server_like(expr.attr.value)
         return False
 
@@ -814,7 +849,7 @@ class ModelBuilder:
                               first_is_target: bool) -> dict[str, cst.BaseExpression | None]:
         options: dict[str, cst.BaseExpression | None] = {"name": None, "uri": None,
                                                          "description": None,
-                                                         "exclude_args": None}
+                                                         "exclude_args": None, "version": None}
         if call is None:
             return options
         for key in options:
@@ -846,7 +881,9 @@ class ModelBuilder:
                 options[key] = options[key] or value
         registration = Registration(
             kind, function, site, server, options["name"], options["uri"],  # type: ignore[arg-type]
-            options["description"], is_method, scope, options["exclude_args"])
+            options["description"], is_method, scope, options["exclude_args"],
+            options["version"],
+            self._placed.get(function if isinstance(site, cst.Decorator) else site, ()))
         self.model.registrations.append(registration)
         self.model.tools.setdefault(function, registration)
 
