@@ -127,3 +127,106 @@ def test_rule_that_raises_is_reported_and_other_rules_still_run(
     assert lines[0].startswith("app.py:1:1: FML000 internal error in rule ACME500 (crash-rule): "
                                "ValueError: rule bug")
     assert lines[1].startswith("app.py:5:5: FML101")
+
+
+APP_WITH_SLEEP = textwrap.dedent("""\
+    import time
+    x = eval('1')
+
+    async def tool():
+        time.sleep(1)
+    """)
+
+
+def _misbehaving(body: str, extra: str = "") -> str:
+    """RULE (as ACME600) with its visitor's body replaced, and `extra` methods added."""
+    return RULE.format(cls="Misbehaves", code="ACME600", name="misbehaving-rule").replace(
+        '        if self.context.resolve(node.func) == "builtins.eval":\n'
+        '            self.report(node, "eval() of a string")\n', body) + extra
+
+
+@pytest.mark.parametrize(("module", "body", "extra", "fragment"), [
+    ("acme_report_str", '        self.report("not a node")\n', "",
+     "TypeError: report() was given str, not a LibCST node"),
+    ("acme_report_int_message", "        self.report(node, 42)\n", "",
+     "TypeError: report() was given a int message, not a string"),
+    ("acme_report_bad_fix", '        self.report(node, "m", fix="garbage")\n', "",
+     "TypeError: report() was given a str fix, not a Fix"),
+    ("acme_exits", "        raise SystemExit(0)\n", "", "SystemExit: 0"),
+    ("acme_bad_init", "        pass\n",
+     "\n    def __init__(self, context):\n        raise RuntimeError('cannot start')\n",
+     "RuntimeError: cannot start"),
+])
+def test_rule_that_misbehaves_is_an_internal_error_and_other_rules_still_run(
+        project: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch,
+        module: str, body: str, extra: str, fragment: str) -> None:
+    install_fake_distribution(tmp_path, module, _misbehaving(body, extra), monkeypatch)
+    (project / "app.py").write_text(APP_WITH_SLEEP)
+    code, out, err = run(["--format", "concise", "--select", "ACME600,FML101"], capsys)
+    assert code == 1, err  # a rule's sys.exit(0) must not make the run pass
+    lines = out.splitlines()
+    assert len(lines) == 2, out
+    assert lines[0].startswith("app.py:1:1: FML000 internal error in rule ACME600 "
+                               f"(misbehaving-rule): {fragment}")
+    assert lines[1].startswith("app.py:5:5: FML101")
+    assert "Traceback" not in out + err
+
+
+def test_a_visitor_return_value_is_ignored(project: Path, tmp_path: Path, capsys,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    install_fake_distribution(tmp_path, "acme_returns", _misbehaving(
+        '        return "garbage"  # noqa\n'), monkeypatch)
+    (project / "app.py").write_text(APP_WITH_SLEEP)
+    code, out, _ = run(["--format", "concise", "--select", "ACME600,FML101"], capsys)
+    assert code == 1
+    assert [line.split(" ", 2)[1] for line in out.splitlines()] == ["FML101"]
+
+
+def test_verbose_shows_the_traceback_of_a_crashing_rule(
+        project: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    install_fake_distribution(tmp_path, "acme_crash_verbose", _misbehaving(
+        '        raise ValueError("rule bug")\n'), monkeypatch)
+    (project / "app.py").write_text(APP_WITH_SLEEP)
+    _, quiet, _ = run(["--format", "concise", "--select", "ACME600,FML101"], capsys)
+    assert "Traceback" not in quiet
+    code, out, _ = run(["--verbose", "--format", "concise", "--select", "ACME600,FML101"],
+                       capsys)
+    assert code == 1
+    assert "internal error in rule ACME600 (misbehaving-rule): ValueError: rule bug" in out
+    assert "Traceback (most recent call last)" in out
+    assert "acme_crash_verbose.py" in out and 'raise ValueError("rule bug")' in out
+
+
+PROJECT_RULE = '''
+from fastmcp_lint.api import ProjectRule
+
+
+class Junk(ProjectRule):
+    code = "ACME700"
+    name = "junk-project-rule"
+    severity = "warning"
+    checklist = "(test)"
+    summary = "yields junk"
+    what = "Yields things that are not findings."
+    why = "To test the engine."
+    instead = "Yield ProjectFinding objects."
+
+    def check(self, files):
+        {body}
+'''
+
+
+@pytest.mark.parametrize(("module", "body", "fragment"), [
+    ("acme_project_junk", 'yield "not a finding"',
+     "TypeError: check() yielded str, not a ProjectFinding"),
+    ("acme_project_exit", "raise SystemExit(3)", "SystemExit: 3"),
+])
+def test_project_rule_that_misbehaves_is_an_internal_error(
+        project: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch,
+        module: str, body: str, fragment: str) -> None:
+    install_fake_distribution(tmp_path, module, PROJECT_RULE.format(body=body), monkeypatch)
+    (project / "app.py").write_text(APP_WITH_SLEEP)
+    code, out, err = run(["--format", "concise", "--select", "ACME700,FML101"], capsys)
+    assert code == 1, err
+    assert ("FML000 internal error in rule ACME700 (junk-project-rule): " + fragment) in out
+    assert "app.py:5:5: FML101" in out
