@@ -27,7 +27,7 @@ ITEMS = []
 
 @mcp.tool
 async def slow(x: int) -> int:
-    \"\"\"Sleep then add.\"\"\"
+    \"\"\"Sleep for a second, then record x.\"\"\"
     time.sleep(1)
     ITEMS.append(x)
     return x
@@ -42,7 +42,7 @@ NEW_TOOL = """
 
 @mcp.tool
 async def slower(x: int) -> int:
-    \"\"\"Sleep longer.\"\"\"
+    \"\"\"Sleep for two seconds, then return x.\"\"\"
     time.sleep(2)
     return x
 """

@@ -27,7 +27,7 @@ SEEN = {}
 
 @mcp.tool
 async def slow(x: int) -> int:
-    \"\"\"Sleep then add.\"\"\"
+    \"\"\"Sleep for a second, then record x.\"\"\"
     time.sleep(1)
     ITEMS.append(x)
     SEEN[x] = True

@@ -133,7 +133,7 @@ ITEMS = []
 
 @mcp.tool
 async def slow(x: int) -> int:
-    \"\"\"Sleep then add.\"\"\"
+    \"\"\"Sleep for a second, then record x.\"\"\"
     time.sleep(1)
     ITEMS.append(x)
     return x

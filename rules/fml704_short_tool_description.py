@@ -1,0 +1,124 @@
+"""FML704 short-tool-description."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from fastmcp_lint.api import Invalid, Rule, Valid
+
+MIN_CHARACTERS = 20
+MIN_WORDS = 3
+
+
+def _too_short(text: str) -> bool:
+    stripped = text.strip()
+    return len(stripped) < MIN_CHARACTERS or len(stripped.split()) < MIN_WORDS
+
+
+class ShortToolDescription(Rule):
+    """A tool, resource or prompt whose description is too short to tell the model anything."""
+
+    code = "FML704"
+    name = "short-tool-description"
+    severity = "warning"
+    checklist = "(tool quality)"
+    summary = "tool description is too short to be useful"
+    what = (
+        "Finds tools, resources (and resource templates) and prompts whose description, "
+        "stripped, has fewer than 20 characters or fewer than 3 words (words are separated "
+        "by whitespace). The description is the `description=` string of the registration "
+        "when one is given, else the docstring as `inspect.cleandoc` cleans it; a "
+        "`description=` that is empty or `None` falls back to the docstring, as FastMCP "
+        "does. A `description=` naming a module-level constant bound once to a string is "
+        "read through it; any other computed description (a call, an f-string) is not "
+        "checked. A function with no description at all is FML701's, not this rule's. "
+        "When one function is registered several times it is reported once, if any "
+        "registration's description is short. Reported at the function name."
+    )
+    why = (
+        "The model picks tools by their descriptions. `\"Search.\"` or `\"Get data\"` says "
+        "neither what the tool does nor when to use it, so the model calls it at the wrong "
+        "time, confuses it with a similar tool, or passes arguments it cannot handle."
+    )
+    instead = (
+        "Say what the tool does, when to call it and what it returns, in a sentence or two: "
+        "`\"Search the knowledge base for articles matching a query; returns titles and "
+        "URLs.\"`"
+    )
+    hint = "describe what it does, when to use it and what it returns (20+ characters, 3+ words)"
+    needles = ("tool", "resource", "prompt", "template")
+
+    VALID = (
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def add(a: int, b: int) -> int:\n    \"\"\"Add two integers and return the "
+              "sum.\"\"\"\n    return a + b\n"),
+        # Exactly 20 characters and 3 words.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "@mcp.tool(description='Add the two ints!!!!')\n"
+              "def add(a: int, b: int) -> int:\n    return a + b\n"),
+        # The description= wins over a short docstring; an empty one falls back to it.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "@mcp.tool(description='Add two integers and return the sum.')\n"
+              "def add(a: int, b: int) -> int:\n    \"\"\"Add.\"\"\"\n    return a + b\n\n"
+              "@mcp.tool(description='')\ndef sub(a: int, b: int) -> int:\n"
+              "    \"\"\"Subtract the second integer from the first.\"\"\"\n    return a - b\n"),
+        # No description at all is FML701; a computed one is not checked.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def add(a: int) -> int:\n    return a\n\n"
+              "@mcp.tool(description=load_text('sub'))\ndef sub(a: int) -> int:\n"
+              "    return -a\n"),
+        # Not registered: a helper with a short docstring, a custom route.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\ndef helper(a):\n"
+              "    \"\"\"Help.\"\"\"\n    return a\n\n"
+              "@mcp.custom_route('/health', methods=['GET'])\nasync def health(request):\n"
+              "    \"\"\"OK.\"\"\"\n    return None\n"),
+        Valid("def tool(fn):\n    return fn\n\n@tool\ndef add(a, b):\n    \"\"\"Add.\"\"\"\n"
+              "    return a + b\n"),
+    )
+    INVALID = (
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "def add(a: int, b: int) -> int:\n    \"\"\"Add numbers.\"\"\"\n"
+                "    return a + b\n", at=((6, 5),)),
+        # 20 characters but two words.
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "@mcp.resource('data://{key}', description='Configuration values')\n"
+                "async def load(key: str) -> str:\n    return key\n", at=((6, 11),)),
+        # Three words but 16 characters; the docstring is cleaned first.
+        Invalid("from mcp.server.fastmcp import FastMCP\n\napp = FastMCP('x')\n\n"
+                "@app.prompt()\ndef review(code: str) -> str:\n    \"\"\"\n    Review the code.\n"
+                "    \"\"\"\n    return code\n", at=((6, 5),)),
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nSHORT = 'Subtract.'\n\n"
+                "def sub(a: int, b: int) -> int:\n    return a - b\n\n"
+                "mcp.tool(sub, description=SHORT)\n", at=((6, 5),)),
+        Invalid("from fastmcp import FastMCP\n\n\nclass Tools:\n"
+                "    def search(self, query: str) -> str:\n        '''Search.'''\n"
+                "        return query\n\n\n"
+                "def build() -> FastMCP:\n    server = FastMCP('x')\n"
+                "    server.add_tool(Tools().search)\n    return server\n", at=((5, 9),)),
+    )
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        model = self.context.model
+        if model.tool_of(node) is None:
+            return
+        for registration in model.registrations:
+            if registration.function is not node or registration.kind == "route":
+                continue
+            description = model.description_of(registration)
+            if description is None or description.text is None:
+                continue
+            if _too_short(description.text):
+                stripped = description.text.strip()
+                words = stripped.split()
+                self.report(
+                    node.name,
+                    f"{registration.kind} `{node.name.value}` has a description of "
+                    f"{len(stripped)} characters and {len(words)} word(s) "
+                    f"(\"{_clip(' '.join(words))}\"): too short to tell the model when to "
+                    "use it",
+                )
+                return
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 30 else text[:27] + "..."
