@@ -44,10 +44,11 @@ class ShellInjectionFromToolInput(Rule):
         "`Path(...)` with a derived part, a subscript, attribute or method call of a derived "
         "value, or a local name assigned one earlier in the function. The result of any other "
         "call is clean (`shlex.quote(host)`, a helper). Not reported: an argument list without "
-        "`shell=True`; a call after a comparison (`in`, `not in`, `==`, `!=`), a "
-        "`.startswith(...)` or a call of a function named like a check (`allow`, `safe`, "
-        "`valid`, `check`, `ensure`, `verify`, `sanitiz`) that mentions a value derived from "
-        "the same parameter. Reported at the call."
+        "`shell=True`; a call after comparisons (`in`, `not in`, `==`, `!=`), "
+        "`.startswith(...)` or calls of functions named like a check (`allow`, `safe`, "
+        "`valid`, `check`, `ensure`, `verify`, `sanitiz`) that mention values derived from "
+        "each parameter the command comes from (a check of one parameter does not cover "
+        "another). Reported at the call."
     )
     why = (
         "The model fills tool parameters, and whoever writes the web page, issue or file the "
@@ -134,8 +135,8 @@ class ShellInjectionFromToolInput(Rule):
             node, "command")
         if arg is None:
             return
-        taint = model.taint_of(arg.value, node)
-        if taint is None or model.guarded(taint, node):
+        taint = model.unchecked(model.taint_of(arg.value, node), node)
+        if taint is None:
             return
         sink = f"the shell of `{call_label(node, resolved)}(...{shell})`"
         self.report(node, taint.reaches(sink, self.context.line_of)

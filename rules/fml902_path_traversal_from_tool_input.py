@@ -43,8 +43,9 @@ class PathTraversalFromToolInput(Rule):
         "scandir`, `shutil.rmtree/copy/copy2/copyfile/copytree/move`, `aiofiles.open`, "
         "`anyio.open_file`, or as the receiver of a `read_text/read_bytes/write_text/"
         "write_bytes/open/unlink/rmdir/mkdir/iterdir/glob/rglob` method "
-        "(`(ROOT / name).read_text()`). Not reported when, earlier in the function, a "
-        "containment or comparison check mentions a value from the same parameter: "
+        "(`(ROOT / name).read_text()`). Not reported when, earlier in the function, "
+        "containment or comparison checks mention values from each parameter the path comes "
+        "from (a check of the final path covers them all): "
         "`.is_relative_to(...)`, `.relative_to(...)`, `.startswith(...)`, "
         "`os.path.commonpath(...)`, `in`/`not in`/`==`/`!=`, or a call of a function named "
         "like a check (`allow`, `safe`, `valid`, `check`, `ensure`, `verify`, `sanitiz`); nor "
@@ -139,8 +140,8 @@ class PathTraversalFromToolInput(Rule):
               and node.func.attr.value in _PATH_METHODS):
             paths = [node.func.value]
         for path in paths:
-            taint = model.taint_of(path, node)
-            if taint is not None and not model.guarded(taint, node):
+            taint = model.unchecked(model.taint_of(path, node), node)
+            if taint is not None:
                 sink = f"`{call_label(node, resolved)}()`"
                 self.report(node, taint.reaches(sink, self.context.line_of)
                             + " with no containment check")

@@ -41,7 +41,7 @@ class SsrfFromToolInput(Rule):
         "`httpx`, `requests` or `aiohttp` client or session, and of "
         "`urllib.request.urlopen`. Not reported: tool input only after a literal "
         "`scheme://host/` (`f\"https://api.example.com/{q}\"`), or a request after a check "
-        "that mentions a value from the same parameter (a comparison such as "
+        "that mentions a value from the parameters the URL begins with (a comparison such as "
         "`httpx.URL(url).host not in ALLOWED_HOSTS`, `.startswith(...)`, or a call of a "
         "function named like a check). Reported at the call."
     )
@@ -125,7 +125,10 @@ class SsrfFromToolInput(Rule):
         if url is None:
             return
         taint = model.taint_of(url, node)
-        if taint is None or not taint.starts or model.guarded(taint, node):
+        if taint is None or not taint.starts:
+            return
+        taint = model.unchecked(taint.head(), node)  # the scheme and host's parameters
+        if taint is None:
             return
         sink = f"the scheme and host of the URL of `{call_label(node, resolved)}()`"
         self.report(node, taint.reaches(sink, self.context.line_of)

@@ -48,7 +48,7 @@ class CodeExecutionFromToolInput(Rule):
         "parameters (see FML901 for what derives) given to `eval`, `exec`, `compile`, "
         "`pickle.loads`, `marshal.loads`, `yaml.unsafe_load`, `yaml.load` without "
         "`Loader=` a `SafeLoader`/`CSafeLoader`, `importlib.import_module` or `__import__`. "
-        "Not reported after a check that mentions a value from the same parameter (a "
+        "Not reported after checks that mention values from each parameter it comes from (a "
         "comparison such as `name in PLUGINS`, or a call of a function named like a check), "
         "nor a `compile(...)` whose result is thrown away (a syntax check: the code object "
         "is never run). Reported at the call."
@@ -132,8 +132,8 @@ class CodeExecutionFromToolInput(Rule):
         arg = positional(node, 0) or keyword(node, key)
         if arg is None:
             return
-        taint = model.taint_of(arg.value, node)
-        if taint is None or model.guarded(taint, node):
+        taint = model.unchecked(model.taint_of(arg.value, node), node)
+        if taint is None:
             return
         label = f"`{call_label(node, resolved)}()`"
         self.report(node, f"{taint.reaches(label, self.context.line_of)}, {effect}, "

@@ -33,8 +33,9 @@ class SqlInjectionFromToolInput(Rule):
         "parameters (see FML901 for what derives), given directly or through a local name "
         "(`query = f\"...{name}...\"; cursor.execute(query)`). Not reported: values passed "
         "as bound parameters (`execute(\"... WHERE id = ?\", (item_id,))`); SQL text that "
-        "is itself a parameter (a tool that runs the SQL it is given); building after a check "
-        "that mentions a value from the same parameter (`if table not in TABLES: raise`). "
+        "is itself a parameter (a tool that runs the SQL it is given); building after checks "
+        "that mention values from each parameter built in (`if table not in TABLES: raise`; "
+        "checking one identifier does not cover another). "
         "Reported at the call."
     )
     why = (
@@ -92,6 +93,12 @@ class SqlInjectionFromToolInput(Rule):
                 "    with engine.begin() as conn:\n"
                 "        conn.execute(sa.text('DELETE FROM items WHERE id = {}'.format(item)))\n",
                 at=((9, 22),)),
+        # The type is checked against an allow-list; the table and column names are not.
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nTYPES = {'TEXT', 'INTEGER'}"
+                "\n\n@mcp.tool\ndef add_column(table: str, column: str, kind: str, db) -> None:\n"
+                "    if kind.upper() not in TYPES:\n        raise ValueError(kind)\n"
+                "    db.execute(f'ALTER TABLE {table} ADD COLUMN {column} {kind}')\n",
+                at=((10, 5),)),
     )
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -109,7 +116,8 @@ class SqlInjectionFromToolInput(Rule):
         if arg is None:
             return
         taint = model.taint_of(arg.value, node)
-        if taint is None or not taint.built or model.guarded(taint, node):
+        taint = model.unchecked(taint, node) if taint is not None and taint.built else None
+        if taint is None:
             return
         sink = f"the SQL text of `{call_label(node, resolved)}()`"
         self.report(node, taint.reaches(sink, self.context.line_of)

@@ -170,6 +170,27 @@ def test_guards(check: str) -> None:
     assert _reported(f"{check}\nsink(name)\n") == [False]
 
 
+def test_every_parameter_of_the_value_must_be_checked() -> None:
+    params = "kind: str, name: str"
+    assert _reported("""\
+        if kind not in KINDS:
+            raise ValueError(kind)
+        sink(f'{kind}/{name}')
+        if '..' in name:
+            raise ValueError(name)
+        sink(f'{kind}/{name}')
+    """, params) == [True, False]
+    assert _reported("""\
+        path = (ROOT / kind / name).resolve()
+        if not path.is_relative_to(ROOT):
+            raise ValueError(name)
+        sink(path)
+    """, params) == [False]
+    (taint,) = _taints("url = f'{kind}/api/{name}'\nsink(url)\n", params)
+    assert taint is not None and taint.parameters == ("kind", "name")
+    assert taint.head().parameters == ("kind",) and taint.head().through == "url"
+
+
 def test_what_does_not_guard() -> None:
     # After the sink; about another parameter; a comparison operator not in the list; a
     # sink whose name contains a guard word.

@@ -121,8 +121,9 @@ class Taint:
     `parameters` are the tool parameters it comes from, in the order they appear; `through`
     is the local name it reached the sink through (None when the sink is given the parameter,
     or an expression of it, directly) and `assigned` the statement that assigned that name.
-    `starts` says the value begins with tool input (the parameter itself, an f-string or `+`
-    whose first part does, `urljoin` of such a base): what FML903 needs for a URL. `built`
+    `leading` are the parameters the value begins with, empty when it begins with something
+    else (the parameter itself, an f-string or `+` whose first part begins with one, `urljoin`
+    of such a base): what FML903 needs for the scheme and host of a URL. `built`
     says it is string building (an f-string, `+`, `%` or `.format(...)`) that contains tool
     input: what FML905 needs for SQL text.
     """
@@ -130,12 +131,23 @@ class Taint:
     parameters: tuple[str, ...]
     through: str | None = None
     assigned: cst.CSTNode | None = None
-    starts: bool = False
+    leading: tuple[str, ...] = ()
     built: bool = False
 
     @property
     def parameter(self) -> str:
         return self.parameters[0]
+
+    @property
+    def starts(self) -> bool:
+        """Whether the value begins with tool input."""
+        return bool(self.leading)
+
+    def head(self) -> Taint:
+        """The same value seen only through the parameters it begins with (what a URL's
+        scheme and host come from)."""
+        return Taint(self.leading or self.parameters, self.through, self.assigned, self.leading,
+                     self.built)
 
     def reaches(self, sink: str, line_of: Callable[[cst.CSTNode], int]) -> str:
         """The start of a message: "tool parameter `p` reaches `open()` through `x` (line 12)".
@@ -151,20 +163,25 @@ class Taint:
         return f"{who} {sink} through `{self.through}` (line {line_of(self.assigned)})"
 
 
-def _merge(taints: Sequence[Taint | None], *, starts: bool, built: bool) -> Taint | None:
-    """One taint for a value made of several parts (the first derived part names it)."""
+def _union(groups: Iterable[Iterable[str]]) -> tuple[str, ...]:
+    found: list[str] = []
+    for group in groups:
+        found.extend(name for name in group if name not in found)
+    return tuple(found)
+
+
+def _merge(taints: Sequence[Taint | None], *, leading: Taint | tuple[str, ...] | None,
+           built: bool) -> Taint | None:
+    """One taint for a value made of several parts (the first derived part names it);
+    `leading` is the part it begins with, or the parameters it begins with."""
     found = [t for t in taints if t is not None]
     if not found:
         return None
-    parameters: list[str] = []
-    for taint in found:
-        parameters.extend(p for p in taint.parameters if p not in parameters)
     first = found[0]
-    return Taint(tuple(parameters), first.through, first.assigned, starts, built)
-
-
-def _starts(taint: Taint | None) -> bool:
-    return taint is not None and taint.starts
+    if not isinstance(leading, tuple):
+        leading = leading.leading if leading is not None else ()
+    return Taint(_union(t.parameters for t in found), first.through, first.assigned, leading,
+                 built)
 
 
 def _names(expr: cst.CSTNode) -> Iterator[cst.Name]:
@@ -215,7 +232,7 @@ class FunctionFlow:
     def __init__(self, events: Sequence[_Event], parameters: Iterable[str],
                  scope: Scope) -> None:
         self.scope = scope
-        self.parameters = {name: Taint((name,), starts=True) for name in parameters}
+        self.parameters = {name: Taint((name,), leading=(name,)) for name in parameters}
         self.definitions: dict[str, list[_Definition]] = {}
         self.guards: list[tuple[int, frozenset[str]]] = []
         self.calls: dict[cst.Call, tuple[int, Block | None]] = {}
@@ -287,7 +304,7 @@ class FunctionFlow:
         added = self.taint(node.value, seq, block)
         built = not isinstance(operator, cst.DivideAssign) or (before is not None
                                                                 and before.built)
-        self._define(name, _merge([before, added], starts=_starts(before), built=built), node,
+        self._define(name, _merge([before, added], leading=before, built=built), node,
                      seq, block)
 
     def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression | None,
@@ -308,7 +325,7 @@ class FunctionFlow:
     def _define(self, name: str, taint: Taint | None, node: cst.CSTNode, seq: int,
                 block: Block | None) -> None:
         if taint is not None:
-            taint = Taint(taint.parameters, name, node, taint.starts, taint.built)
+            taint = Taint(taint.parameters, name, node, taint.leading, taint.built)
         self.definitions.setdefault(name, []).append(_Definition(seq, block, taint))
 
     # -- queries ------------------------------------------------------------------------------
@@ -330,7 +347,7 @@ class FunctionFlow:
             reaching.append(self.parameters[name])
         if not reaching:
             return None
-        return _merge(reaching, starts=any(t.starts for t in reaching),
+        return _merge(reaching, leading=_union(t.leading for t in reaching),
                       built=any(t.built for t in reaching))
 
     def taint(self, expr: cst.BaseExpression, seq: int, block: Block | None) -> Taint | None:
@@ -339,13 +356,13 @@ class FunctionFlow:
             return self._name(expr.value, seq, block)
         if isinstance(expr, (cst.Attribute, cst.Subscript)):
             inner = self.taint(expr.value, seq, block)
-            return None if inner is None else _merge([inner], starts=inner.starts, built=False)
+            return None if inner is None else _merge([inner], leading=inner, built=False)
         if isinstance(expr, cst.FormattedString):
             return self._fstring(expr, seq, block)
         if isinstance(expr, cst.ConcatenatedString):
             left = self.taint(expr.left, seq, block)
             right = self.taint(expr.right, seq, block)
-            return _merge([left, right], starts=_starts(left), built=True)
+            return _merge([left, right], leading=left, built=True)
         if isinstance(expr, cst.BinaryOperation):
             operator = expr.operator
             if not isinstance(operator, (cst.Add, cst.Modulo, cst.Divide)):
@@ -358,8 +375,7 @@ class FunctionFlow:
                 parts = [first, *(self.taint(item, seq, block) for item in items)]
             else:
                 parts = [first, self.taint(second, seq, block)]
-            return _merge(parts, starts=_starts(first),
-                          built=not isinstance(operator, cst.Divide))
+            return _merge(parts, leading=first, built=not isinstance(operator, cst.Divide))
         if isinstance(expr, cst.Call):
             return self._call(expr, seq, block)
         return None
@@ -376,28 +392,36 @@ class FunctionFlow:
             elif isinstance(part, cst.FormattedStringText) and part.value:
                 parts.append(None)
         first = parts[0] if parts else None
-        return _merge(parts, starts=_starts(first), built=True)
+        return _merge(parts, leading=first, built=True)
 
     def _call(self, call: cst.Call, seq: int, block: Block | None) -> Taint | None:
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value == "format":
             receiver = self.taint(func.value, seq, block)
             parts = [receiver, *(self.taint(arg.value, seq, block) for arg in call.args)]
-            return _merge(parts, starts=_starts(receiver), built=True)
+            return _merge(parts, leading=receiver, built=True)
         resolved = self.scope.resolve(func)
         if resolved in DERIVING_CALLS:
             parts = [self.taint(arg.value, seq, block) for arg in call.args]
-            return _merge(parts, starts=_starts(parts[0] if parts else None), built=False)
+            return _merge(parts, leading=parts[0] if parts else None, built=False)
         if isinstance(func, cst.Attribute) and resolved is None:
             receiver = self.taint(func.value, seq, block)
             if receiver is not None:
-                return _merge([receiver], starts=receiver.starts, built=False)
+                return _merge([receiver], leading=receiver, built=False)
         return None
 
-    def guarded(self, taint: Taint, seq: int) -> bool:
-        """Whether a check mentioning a value from the same parameters came before `seq`."""
-        return any(guard_seq < seq and not guard.isdisjoint(taint.parameters)
-                   for guard_seq, guard in self.guards)
+    def unchecked(self, taint: Taint, seq: int) -> Taint | None:
+        """`taint` narrowed to the parameters that no check before `seq` mentions a value
+        from; None when every one of them is checked (the sink is guarded)."""
+        checked: set[str] = set()
+        for guard_seq, guard in self.guards:
+            if guard_seq < seq:
+                checked |= guard
+        left = tuple(name for name in taint.parameters if name not in checked)
+        if not left:
+            return None
+        return Taint(left, taint.through, taint.assigned,
+                     tuple(name for name in taint.leading if name in left), taint.built)
 
 
 class Flows:
@@ -433,7 +457,7 @@ class Flows:
         seq, block = flow.calls[at]
         return flow.taint(expr, seq, block)
 
-    def guarded(self, taint: Taint, at: cst.Call) -> bool:
-        """Whether a check of the same tool input comes before the call `at` (RULES.md)."""
+    def unchecked(self, taint: Taint, at: cst.Call) -> Taint | None:
+        """`taint` narrowed to the parameters no check before the call `at` covers."""
         flow = self._by_call.get(at)
-        return flow is not None and flow.guarded(taint, flow.calls[at][0])
+        return taint if flow is None else flow.unchecked(taint, flow.calls[at][0])

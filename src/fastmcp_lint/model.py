@@ -244,9 +244,14 @@ class FileModel:
         return self.flows.taint_of(expr, at)
 
     def guarded(self, taint: Taint, at: cst.Call) -> bool:
-        """Whether, before the call `at`, a comparison or a check mentions a value derived
-        from the same tool parameters as `taint` (RULES.md: the sink is "guarded")."""
-        return self.flows.guarded(taint, at)
+        """Whether, before the call `at`, comparisons or checks (RULES.md: the sink is
+        "guarded") mention values derived from every tool parameter `taint` comes from."""
+        return self.flows.unchecked(taint, at) is None
+
+    def unchecked(self, taint: Taint | None, at: cst.Call) -> Taint | None:
+        """`taint` narrowed to the tool parameters that no check before the call `at`
+        covers, for the message; None when the sink is guarded (or there is no taint)."""
+        return None if taint is None else self.flows.unchecked(taint, at)
 
     def description_of(self, registration: Registration) -> Description | None:
         """What the model is shown as the description of a registered function.
