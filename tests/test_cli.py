@@ -290,3 +290,41 @@ def test_import_cycle_found_when_only_one_file_is_passed(tmp_path: Path, monkeyp
     assert out == "cyc/a.py:1:1: FML205 import cycle: cyc.a -> cyc.b -> cyc.a\n"
     # the cycle is reported in the module whose path sorts first: not in b.py
     assert run(["cyc/b.py", "--select", "FML205", "--format", "concise"], capsys)[:2] == (0, "")
+
+
+UNDOCUMENTED = """\
+from fastmcp import FastMCP
+
+mcp = FastMCP("docs")
+
+
+@mcp.tool
+def search(query: str, limit: int = 10) -> list[str]:
+    \"\"\"Search the notes for the query and return the best matches.\"\"\"
+    return [query] * limit
+"""
+
+
+def test_an_opt_in_rule_is_listed_as_such_and_runs_only_when_selected(
+        tmp_path: Path, monkeypatch, capsys) -> None:
+    """FML705 is not in the default selection: --select/--extend-select (or the config's
+    extend-select) turn it on, by code, name or prefix."""
+    (tmp_path / "server.py").write_text(UNDOCUMENTED, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    listed = run(["--list-rules"], capsys)[1].splitlines()
+    assert [line for line in listed if line.endswith("(opt-in)")] == [
+        next(line for line in listed if line.startswith("FML705 "))]
+    rules = json.loads(run(["--list-rules", "--format", "json"], capsys)[1])
+    assert [r["code"] for r in rules if not r["default"]] == ["FML705"]
+    assert "off unless selected" in run(["--explain", "FML705"], capsys)[1]
+
+    finding = "server.py:7:24: FML705 parameter `limit` of tool `search` is not described"
+    assert "FML705" not in run(["--format", "concise"], capsys)[1]
+    for selection in (["--extend-select", "FML705"], ["--select", "undocumented-tool-parameter"],
+                      ["--select", "FML70"], ["--select", "ALL"]):
+        code, out, _ = run([*selection, "--format", "concise"], capsys)
+        assert code == 1 and finding in out, selection
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.fastmcp-lint]\nextend-select = [\"FML705\"]\n", encoding="utf-8")
+    assert finding in run(["--format", "concise"], capsys)[1]
+    assert "FML705" not in run(["--ignore", "FML705", "--format", "concise"], capsys)[1]

@@ -1,0 +1,157 @@
+"""FML705 undocumented-tool-parameter."""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from fastmcp_lint.api import Invalid, Rule, Valid
+from fastmcp_lint.model import dotted, keyword, string_value
+
+
+def _mentions(description: str, name: str) -> bool:
+    """`name` is a whole word of the description (any case; `_` is part of a word)."""
+    pattern = rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])"
+    return re.search(pattern, description, re.IGNORECASE) is not None
+
+
+def _last(expr: cst.BaseExpression) -> str:
+    return (dotted(expr) or "").rsplit(".", 1)[-1]
+
+
+def _described_field(expr: cst.BaseExpression | None) -> bool:
+    """`Field(..., description=...)` with a description that is not a blank string."""
+    if not isinstance(expr, cst.Call) or _last(expr.func) != "Field":
+        return False
+    arg = keyword(expr, "description")
+    if arg is None or (isinstance(arg.value, cst.Name) and arg.value.value == "None"):
+        return False
+    text = string_value(arg.value)
+    return text is None or bool(text.strip())
+
+
+def _described_annotation(annotation: cst.BaseExpression) -> bool:
+    """`Annotated[T, Field(description=...)]` or `Annotated[T, "text"]`, also inside
+    `Optional[...]` or `... | None`."""
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator,
+                                                                  cst.BitOr):
+        return _described_annotation(annotation.left) or _described_annotation(annotation.right)
+    if not isinstance(annotation, cst.Subscript):
+        return False
+    elements = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
+    wrapper = _last(annotation.value)
+    if wrapper in ("Optional", "Union"):
+        return any(_described_annotation(e) for e in elements)
+    if wrapper != "Annotated":
+        return False
+    for metadata in elements[1:]:
+        text = string_value(metadata)
+        if (text is not None and text.strip()) or _described_field(metadata):
+            return True
+    return False
+
+
+class UndocumentedToolParameter(Rule):
+    """A tool parameter that the tool's description never mentions and no schema describes."""
+
+    code = "FML705"
+    name = "undocumented-tool-parameter"
+    severity = "warning"
+    checklist = "(tool quality)"
+    summary = "tool parameter is not described"
+    default_enabled = False
+    what = (
+        "Off unless selected: by code, name, a prefix such as `FML7`, or `ALL` "
+        "(`--extend-select FML705`, or `extend-select = [\"FML705\"]` in the config). "
+        "Finds parameters of tools that have "
+        "a description (see FML704) in which the parameter is described nowhere: its name is "
+        "not a whole word of the description (matched without regard to case, `_` counting "
+        "as a letter, so `max_results` is not found in \"max results\"), its annotation is "
+        "not `Annotated[..., Field(description=...)]` or `Annotated[..., \"text\"]` (also "
+        "inside `Optional[...]` or `| None`), and its default is not "
+        "`Field(..., description=...)`. A blank description string does not count. The "
+        "parameters are those FML702 checks: not `self`/`cls`, the bound first parameter of "
+        "a registered method, the FastMCP Context (annotated `Context`, or `ctx`/`context` "
+        "defaulting to `CurrentContext()`) or an injected dependency. Only tools: a "
+        "resource template's parameters come from its URI and a prompt's are arguments "
+        "without schema descriptions in most clients. A computed description is not "
+        "checked. Reported at the parameter."
+    )
+    why = (
+        "The model fills every parameter from what it is told. A parameter that neither the "
+        "description nor its schema explains leaves it guessing at units, formats and "
+        "allowed values (`since`: a date? a duration? which format?), and it guesses wrong."
+    )
+    instead = (
+        "Describe each parameter: in the docstring (an `Args:` section, which FastMCP "
+        "passes on as part of the description), or in the schema with "
+        "`Annotated[str, Field(description=\"ISO date, e.g. 2024-05-01\")]`."
+    )
+    hint = "mention it in the description, or use `Annotated[T, Field(description=...)]`"
+    needles = ("tool",)
+
+    VALID = (
+        Valid("from fastmcp import FastMCP, Context\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "async def search(query: str, limit: int = 10, ctx: Context = None) -> str:\n"
+              "    \"\"\"Search the notes.\n\n    Args:\n        query: words to look for.\n"
+              "        limit: at most this many results.\n    \"\"\"\n    return query\n"),
+        Valid("from typing import Annotated\n\nfrom fastmcp import FastMCP\n"
+              "from pydantic import Field\n\nmcp = FastMCP('x')\n\n"
+              "@mcp.tool(description='Look up a city and report the weather.')\n"
+              "def weather(\n    city: Annotated[str, Field(description='City name')],\n"
+              "    days: Annotated[int, 'How many days to forecast'] = 1,\n"
+              "    units: str = Field('metric', description='metric or imperial'),\n"
+              ") -> str:\n    return city\n"),
+        # No description: FML701's. Not a tool: a prompt, a resource, a helper.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def add(a: int, b: int) -> int:\n    return a + b\n\n"
+              "@mcp.prompt\ndef review(code: str) -> str:\n"
+              "    \"\"\"Ask the model for a careful review.\"\"\"\n    return code\n\n"
+              "@mcp.resource('notes://{key}')\ndef note(key: str) -> str:\n"
+              "    \"\"\"One stored note, by its identifier.\"\"\"\n    return key\n\n"
+              "def helper(x: int) -> int:\n    \"\"\"Help with nothing at all.\"\"\"\n"
+              "    return x\n"),
+        # The bound first parameter of a registered method, and an injected dependency.
+        Valid("from fastmcp import FastMCP\nfrom fastmcp.dependencies import Depends\n\n"
+              "mcp = FastMCP('x')\n\nclass Tools:\n    def count(me, table: str, db=Depends(object)"
+              ") -> int:\n        \"\"\"Count the rows of a table.\"\"\"\n        return 0\n\n"
+              "mcp.add_tool(Tools().count)\n"),
+    )
+    INVALID = (
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "def search(query: str, max_results: int = 10) -> list[str]:\n"
+                "    \"\"\"Search the notes for a query, returning max results.\"\"\"\n"
+                "    return [query]\n", at=((6, 24),)),
+        # `queryset` is not the word `query`; a blank Field description does not count.
+        Invalid("from typing import Annotated\n\nfrom fastmcp import FastMCP\n"
+                "from pydantic import Field\n\nmcp = FastMCP('x')\n\n"
+                "@mcp.tool(description='Filter the queryset by its author.')\n"
+                "def filter_rows(query: str, owner: Annotated[str, Field(description=' ')],\n"
+                "                since: str = Field(None, title='Since')) -> list[str]:\n"
+                "    return [query]\n", at=((9, 17), (9, 29), (10, 17))),
+        Invalid("from fastmcp import FastMCP\n\n\ndef register(server: FastMCP) -> None:\n"
+                "    def lookup(key: str, /, default: str = '') -> str:\n"
+                "        \"\"\"Look a key up in the store.\"\"\"\n        return key\n\n"
+                "    server.tool(lookup)\n", at=((5, 29),)),
+    )
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        model = self.context.model
+        registration = model.tool_of(node)
+        if registration is None or registration.kind != "tool":
+            return
+        description = model.description_of(registration)
+        if description is None or description.text is None:
+            return
+        for param in model.schema_parameters(registration):
+            name = param.name.value
+            if _mentions(description.text, name) or _described_field(param.default) or (
+                    param.annotation is not None
+                    and _described_annotation(param.annotation.annotation)):
+                continue
+            self.report(
+                param,
+                f"parameter `{name}` of tool `{node.name.value}` is not described: neither "
+                "the description mentions it nor its schema has a description",
+            )
