@@ -8,6 +8,7 @@ Rule codes are deliberately not checked here: only the registry knows which code
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -184,6 +185,7 @@ class _Where:
 
     def __init__(self, path: Path, section: str) -> None:
         self.prefix = f"{_show(path)}: {section}"
+        self.folder = path.parent  # the project root that relative paths start from
 
     def error(self, key: str, message: str) -> UserError:
         return UserError(f"{self.prefix}{key}: {message}")
@@ -240,9 +242,36 @@ def _severity_table(value: object, key: str, where: _Where) -> Mapping[str, str]
 def _per_file_ignores(value: object, key: str, where: _Where) -> Mapping[str, tuple[str, ...]]:
     if not isinstance(value, dict):
         raise where.expected(key, "a table of glob = [codes]", value)
+    for glob in value:
+        _check_glob(glob, f'{key}."{glob}"', where)
     return MappingProxyType(
         {glob: _string_list(codes, f'{key}."{glob}"', where) for glob, codes in value.items()}
     )
+
+
+def _check_glob(glob: str, key: str, where: _Where) -> None:
+    """A glob that can never match is a mistake, not a setting: say so instead of ignoring it."""
+    example = "expected a glob such as 'tests/*' or '*_test.py'"
+    if not glob.strip():
+        raise where.error(key, f"empty glob; {example}")
+    if "(?!)" in fnmatch.translate(glob):  # fnmatch's "matches nothing", e.g. for [z-a]
+        raise where.error(key, f"the glob can never match (an empty character range?); "
+                               f"{example}")
+
+
+def _plugin_paths(value: object, key: str, where: _Where) -> tuple[str, ...]:
+    """Local plugin modules or folders: only ever loaded from inside the project root.
+
+    (Whether they exist is the registry's to say, when it loads them.)
+    """
+    items = _non_empty_string_list(value, key, where)
+    root = os.path.realpath(where.folder)
+    for index, item in enumerate(items):
+        path = os.path.realpath(os.path.join(root, item))  # Path.resolve raises on a loop
+        if path != root and not path.startswith(root.rstrip(os.sep) + os.sep):
+            raise where.error(f"{key}[{index}]", f"{item!r} is outside the project; expected a "
+                                                 f"module or folder inside the project root {root}")
+    return items
 
 
 def _bool(value: object, key: str, where: _Where) -> bool:
@@ -274,7 +303,7 @@ _KEYS: Mapping[str, tuple[str, _Parser]] = MappingProxyType(
         "severity": ("severity", _severity_table),
         "fail-on": ("fail_on", _level),
         "extend-blocking-calls": ("extend_blocking_calls", _dotted_names),
-        "plugins": ("plugins", _non_empty_string_list),
+        "plugins": ("plugins", _plugin_paths),
         "cache-dir": ("cache_dir", _non_empty_string),
     }
 )

@@ -65,7 +65,8 @@ def _load(plugin: Plugin) -> list[type[BaseRule]]:
         path = Path(plugin.target)
         files = sorted(path.glob("*.py")) if path.is_dir() else [path]
         if not path.exists():
-            raise UserError(f"plugin '{plugin.label}': path {plugin.target} does not exist")
+            raise UserError(f"[tool.fastmcp-lint] plugins: '{plugin.label}' does not exist "
+                            f"({plugin.target}); expected a rule module or a folder of them")
         return [rule for file in files if not file.name.startswith("_")
                 for rule in _rules_of(_import_path(file))]
     target = plugin.target.split(":")[0]
