@@ -51,6 +51,8 @@ class Directive:
     codes: list[str]
     file_level: bool = False
     used: set[str] = field(default_factory=set)
+    #: Other lines it covers: a comment after a multi-line string covers the string's lines.
+    also: tuple[int, ...] = ()
 
 
 @dataclass
@@ -73,7 +75,7 @@ class Suppressions:
                 found = True
         if found:
             for directive in self.directives:
-                if directive.file_level or directive.line == line:
+                if directive.file_level or directive.line == line or line in directive.also:
                     directive.used.update(c for c in directive.codes
                                           if c in (ALL, code, name))
         return found
@@ -147,7 +149,11 @@ def _names_fml001(directive: Directive) -> bool:
 
 
 def find_suppressions(source: str) -> Suppressions:
-    """Scan a file's comments for noqa directives (only if it mentions noqa at all)."""
+    """Scan a file's comments for noqa directives (only if it mentions noqa at all).
+
+    A `# noqa` after a multi-line string (a docstring's closing quotes) also covers the
+    string's other lines, as in ruff: a comment cannot be put on them.
+    """
     found = Suppressions()
     if "noqa" not in source and "NOQA" not in source.upper():
         return found
@@ -155,7 +161,10 @@ def find_suppressions(source: str) -> Suppressions:
         tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return found
+    strings: dict[int, tuple[int, ...]] = {}
     for token in tokens:
+        if token.type == tokenize.STRING and token.end[0] > token.start[0]:
+            strings[token.end[0]] = tuple(range(token.start[0], token.end[0]))
         if token.type != tokenize.COMMENT:
             continue
         line, start = token.start
@@ -169,6 +178,9 @@ def find_suppressions(source: str) -> Suppressions:
         match = _LINE.search(token.string)
         if match is not None:
             codes = _codes(match.group("codes")) if match.group("sep") else [ALL]
-            found.lines.setdefault(line, []).extend(codes)
-            found.directives.append(Directive(line, start + match.start() + 1, end, codes))
+            also = strings.get(line, ())
+            for covered in (line, *also):
+                found.lines.setdefault(covered, []).extend(codes)
+            found.directives.append(Directive(line, start + match.start() + 1, end, codes,
+                                              also=also))
     return found
