@@ -133,6 +133,8 @@ class HardcodedSecret(Rule):
 
     code = "FML501"
     name = "hardcoded-secret"
+    #: "secret": the text report masks what this rule points at in the source it shows.
+    tags = ("secret",)
     severity = "error"
     checklist = "environment variables for all config"
     summary = "hardcoded secret in source"

@@ -29,6 +29,10 @@ SEVERITY_STYLES = MappingProxyType({"error": "bold red", "warning": "bold yellow
 _DEFAULT_SEVERITY_STYLE = "bold magenta"
 _GUTTER = "bold blue"
 
+#: Rules with this tag report a credential: the source lines this report shows have what they
+#: point at masked, so the report (a CI log, a shared terminal) never repeats the secret.
+SECRET_TAG = "secret"
+
 #: The line breaks LibCST counts lines by (`str.splitlines` also splits on \f, \x1c, \u2028...).
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -46,7 +50,7 @@ def render_text(
     `fix_hint` is one more line printed after the totals (the CLI's word on fixes, such as
     "Fixed 2 problems."); None prints nothing extra.
     """
-    sources = _SourceLines() if show_source else None
+    sources = _SourceLines(_secret_spans(summary)) if show_source else None
     needs_gap = False
     for diagnostic in summary.diagnostics:
         lines = _diagnostic_lines(diagnostic, sources)
@@ -151,13 +155,32 @@ def _code_table(counts: Counts) -> list[Text]:
     ]
 
 
+_Spans = dict[tuple[str, int], list[tuple[int, int | None]]]
+
+
+def _secret_spans(summary: RunSummary) -> _Spans:
+    """(path, line) -> the 0-based column spans (end None: to the end of the line) that
+    diagnostics of SECRET_TAG rules cover, on every line they cover."""
+    codes = {rule.code for rule in summary.rules if SECRET_TAG in rule.tags}
+    spans: _Spans = {}
+    for d in summary.diagnostics:
+        if d.code in codes:
+            for line in range(d.line, d.end_line + 1):
+                spans.setdefault((d.path, line), []).append(
+                    (d.column - 1 if line == d.line else 0,
+                     d.end_column - 1 if line == d.end_line else None))
+    return spans
+
+
 class _SourceLines:
     """The lines of the file being reported, read on first use; one file held at a time,
-    since diagnostics arrive sorted by path."""
+    since diagnostics arrive sorted by path. Secrets are masked with `*`, one per character,
+    so markers still line up."""
 
-    def __init__(self) -> None:
+    def __init__(self, secrets: _Spans | None = None) -> None:
         self._path: str | None = None
         self._lines: list[str] | None = None
+        self._secrets = secrets or {}
 
     def line(self, path: str, number: int) -> str | None:
         """Line `number` (1-based) without its line break, or None if it can't be shown."""
@@ -165,7 +188,12 @@ class _SourceLines:
             self._path, self._lines = path, _read_lines(path)
         if self._lines is None or not 1 <= number <= len(self._lines):
             return None
-        return self._lines[number - 1]
+        text = self._lines[number - 1]
+        for start, end in self._secrets.get((path, number), ()):
+            stop = len(text) if end is None else min(end, len(text))
+            if 0 <= start < stop:
+                text = text[:start] + "*" * (stop - start) + text[stop:]
+        return text
 
 
 def _read_lines(path: str) -> list[str] | None:
