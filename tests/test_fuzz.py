@@ -26,6 +26,9 @@ from fastmcp_lint.parsing import check_nesting, parse_module
 from fastmcp_lint.reading import SourceError, decode
 from fastmcp_lint.registry import Registry
 
+#: hypothesmith compiles what it generates; CPython's warnings about it are noise here.
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
+
 EXAMPLES = int(os.environ.get("FASTMCP_LINT_FUZZ_EXAMPLES", "30"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 30,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
