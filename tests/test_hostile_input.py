@@ -132,6 +132,11 @@ HOSTILE: dict[str, tuple[bytes, Expected]] = {
     "/".join(f"d{i}" for i in range(40)) + "/deep_folder.py": (SLEEPY.encode(),
                                                                ("FML101", *SLEEPY_AT)),
     "big_generated.py": (_big_server(256 * 1024).encode(), ("FML101", -1, 5)),
+    "notebook_json.py": (b'{"cells": [], "metadata": {"x": true}, "nbformat": 4}\n', None),
+    "[glob] chars.py": (SLEEPY.encode(), ("FML101", *SLEEPY_AT)),
+    "decorators_5000.py": (b"@d\n" * 5000 + b"def f(): pass\n", None),
+    "elif_chain_500.py": (b"if x:\n    pass\n" + b"elif x:\n    pass\n" * 500, None),
+    "long_identifier.py": (b"a" * 200_000 + b" = 1\n" + SLEEPY.encode(), ("FML101", 4, 5)),
     # --- files that must be one FML000 each ---------------------------------------------------
     "binary.py": (bytes(range(256)) * 64, "NUL byte at line 1"),
     "nul_byte.py": (b"x = 1\ny = 2\x00\n", "NUL byte at line 2"),
@@ -166,6 +171,12 @@ HOSTILE: dict[str, tuple[bytes, Expected]] = {
     "deep_indentation.py": ("".join("    " * i + "if x:\n" for i in range(120)).encode()
                             + b"    " * 120 + b"pass\n", "too many levels of indentation"),
     "huge_10mb.py": (("x = 1\n" * (10 * 1024 * 1024 // 6 + 1)).encode(), "too large"),
+    "ctrl_z.py": (b"x = 1\n\x1a\n", "non-printable character U+001A"),
+    "bom_in_the_middle.py": ("x = 1\n\ufeffy = 2\n".encode(), "non-printable character U+FEFF"),
+    "cookie_that_lies.py": ('# coding: ascii\nx = "é"\n'.encode(), "not valid ascii"),
+    "zero_width_joiner.py": ("x\u200d = 1\n".encode(), "not a valid identifier"),
+    "elif_chain_3000.py": (b"if x:\n    pass\n" + b"elif x:\n    pass\n" * 3000,
+                           "too deeply nested"),
 }
 
 
