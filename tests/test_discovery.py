@@ -140,7 +140,7 @@ def test_invalid_exclude_pattern_names_the_file_and_key(project: Path) -> None:
     with pytest.raises(UserError) as caught:
         discover([project], config)
     message = str(caught.value)
-    assert message.startswith("pyproject.toml: [tool.fastmcp-lint] extend-exclude: ")
+    assert message.startswith("pyproject.toml: [tool.fastmcp-lint] extend-exclude[0]: ")
     assert "\n" not in message
 
 
