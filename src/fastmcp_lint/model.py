@@ -709,6 +709,10 @@ class ModelBuilder:
     def _factories(self, classes: set[cst.ClassDef]) -> set[cst.FunctionDef]:
         """Functions that return a new server (directly or through a local name)."""
         factories: set[cst.FunctionDef] = set()
+        values: dict[tuple[Scope, str], list[cst.BaseExpression]] = {}
+        for a in self._assignments:
+            if isinstance(a.target, cst.Name) and isinstance(a.value, cst.Call):
+                values.setdefault((a.scope, a.target.value), []).append(a.value)
         changed = True
         while changed:
             changed = False
@@ -719,20 +723,13 @@ class ModelBuilder:
                 if scope is None:
                     continue
                 if self._constructs_server(value, scope, classes, factories) or (
-                    isinstance(value, cst.Name) and self._name_bound_to_server(
-                        value.value, scope, classes, factories)
+                    isinstance(value, cst.Name) and any(
+                        self._constructs_server(bound, scope, classes, factories)
+                        for bound in values.get((scope, value.value), ()))
                 ):
                     factories.add(function)
                     changed = True
         return factories
-
-    def _name_bound_to_server(self, name: str, scope: Scope, classes: set[cst.ClassDef],
-                              factories: set[cst.FunctionDef]) -> bool:
-        return any(
-            a.scope is scope and isinstance(a.target, cst.Name) and a.target.value == name
-            and a.value is not None and self._constructs_server(a.value, scope, classes, factories)
-            for a in self._assignments
-        )
 
     def _constructs_server(self, expr: cst.BaseExpression, scope: Scope,
                            classes: set[cst.ClassDef], factories: set[cst.FunctionDef]) -> bool:
@@ -756,9 +753,8 @@ class ModelBuilder:
             if not is_server and a.annotation is not None:
                 is_server = self._is_server_class(a.annotation, a.scope, classes)
             if not is_server:
-                if a.at_module_level and isinstance(a.target, cst.Name) and any(
-                        self._from_imported_call(b, a.scope)
-                        for b in a.scope.bindings.get(a.target.value, []) if b.value is a.value):
+                if a.at_module_level and isinstance(a.target, cst.Name) and (
+                        self._imported_call(a.target.value, a.value, a.scope)):
                     self.model.module_server_names.append(a.target.value)
                 continue
             if isinstance(a.target, cst.Name):
@@ -821,10 +817,15 @@ class ModelBuilder:
 
     def _from_imported_call(self, binding: Binding, scope: Scope) -> bool:
         """`server = create_server()` where `create_server` comes from another module."""
-        value = binding.value
-        if binding.kind != "assign" or not isinstance(value, cst.Call):
+        return binding.kind == "assign" and self._imported_call(binding.name, binding.value,
+                                                                scope)
+
+    def _imported_call(self, name: str, value: cst.BaseExpression | None,
+                       scope: Scope) -> bool:
+        """`name = f()`, `name` says server and `f` is imported from another module."""
+        if not isinstance(value, cst.Call) or not isinstance(value.func, cst.Name):
             return False
-        if not isinstance(value.func, cst.Name) or not _server_like(binding.name):
+        if not _server_like(name):
             return False
         found = scope.lookup(value.func.value)
         return found is not None and all(b.kind == "import" for b in found[1])
