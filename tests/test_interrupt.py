@@ -115,13 +115,21 @@ def test_ctrl_c_while_linting_exits_130_and_leaves_no_partial_cache_entry(
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_while_fixing_leaves_every_file_whole(tmp_path: Path, jobs: str) -> None:
-    originals = _tree(tmp_path, 120)
+    # On a loaded machine the signal has (rarely) been seen to arrive only after the run;
+    # up to three fresh trees are tried, and the last attempt must succeed.
+    for attempt in range(3):
+        root = tmp_path / f"attempt{attempt}"
+        root.mkdir()
+        originals = _tree(root, 120)
 
-    def changed() -> list[Path]:
-        return [path for path, data in originals.items() if path.read_bytes() != data]
+        def changed(originals: dict[Path, bytes] = originals) -> list[Path]:
+            return [path for path, data in originals.items() if path.read_bytes() != data]
 
-    code, out, err = _interrupt(tmp_path, ["--jobs", jobs, "--fix", "--format", "concise"],
-                                lambda: len(changed()) >= 3)
+        code, out, err = _interrupt(root, ["--jobs", jobs, "--fix", "--format", "concise"],
+                                    lambda: len(changed()) >= 3)
+        if code == 130 or attempt == 2:
+            break
+    tmp_path = root
     _assert_clean_exit(tmp_path, code, out, err)
     fixed = changed()
     assert 3 <= len(fixed) < len(originals), "the interrupt should land halfway through"
