@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from fastmcp_lint.api import Invalid, Rule, Valid
-from fastmcp_lint.model import call_label, keyword, positional
+from fastmcp_lint.model import Scope, call_label, keyword, positional
 
 #: Functions that always hand their command to a shell.
 _SHELL_FUNCTIONS = frozenset({
@@ -120,11 +120,14 @@ class ShellInjectionFromToolInput(Rule):
                 at=((9, 16), (10, 12))),
     )
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         model = self.context.model
-        if not model.follows(node):
-            return
-        resolved = self.context.resolve(node.func)
+        for call in model.tool_calls(node):
+            self._check(call, model.scopes[node])
+
+    def _check(self, node: cst.Call, scope: Scope) -> None:
+        model = self.context.model
+        resolved = model.resolve(node.func, scope)
         if resolved in _SHELL_FUNCTIONS:
             shell = ""
         elif resolved in _SHELL_OPTION and _shell_true(node):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from fastmcp_lint.api import Invalid, Rule, Valid
-from fastmcp_lint.model import call_label, keyword, positional
+from fastmcp_lint.model import Scope, call_label, keyword, positional
 
 #: Functions whose first argument is a path.
 _ONE_PATH = frozenset({
@@ -124,11 +124,14 @@ class PathTraversalFromToolInput(Rule):
                 at=((8, 16),)),
     )
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         model = self.context.model
-        if not model.follows(node):
-            return
-        resolved = self.context.resolve(node.func)
+        for call in model.tool_calls(node):
+            self._check(call, model.scopes[node])
+
+    def _check(self, node: cst.Call, scope: Scope) -> None:
+        model = self.context.model
+        resolved = model.resolve(node.func, scope)
         paths: list[cst.BaseExpression] = []
         if resolved in _ONE_PATH or resolved in _TWO_PATHS:
             count = 2 if resolved in _TWO_PATHS else 1

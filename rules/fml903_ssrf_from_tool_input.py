@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from fastmcp_lint.api import Invalid, Rule, Valid
-from fastmcp_lint.model import call_label, keyword, positional
+from fastmcp_lint.model import Scope, call_label, keyword, positional
 
 _METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request",
                       "stream"})
@@ -108,16 +108,19 @@ class SsrfFromToolInput(Rule):
                 at=((9, 20),)),
     )
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         model = self.context.model
-        if not model.follows(node):
-            return
-        resolved = self.context.resolve(node.func)
+        for call in model.tool_calls(node):
+            self._check(call, model.scopes[node])
+
+    def _check(self, node: cst.Call, scope: Scope) -> None:
+        model = self.context.model
+        resolved = model.resolve(node.func, scope)
         func = node.func
         if resolved in _FUNCTIONS:
             method = resolved.rsplit(".", 1)[1] if resolved else ""
         elif (isinstance(func, cst.Attribute) and func.attr.value in _METHODS
-              and model.client_libraries(func.value, self.context.scope)):
+              and model.client_libraries(func.value, scope)):
             method = func.attr.value
         else:
             return

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import FileContext, Invalid, Rule, Valid
-from fastmcp_lint.model import call_label, dotted, keyword, positional
+from fastmcp_lint.api import Invalid, Rule, Valid
+from fastmcp_lint.model import Scope, call_label, dotted, keyword, positional
 
 _RUNS = "which runs it as Python code"
 _IMPORTS = "which imports (and runs) the module it names"
@@ -111,22 +111,18 @@ class CodeExecutionFromToolInput(Rule):
                 at=((8, 12),)),
     )
 
-    def __init__(self, context: FileContext) -> None:
-        super().__init__(context)
-        self._discarded: set[cst.BaseExpression] = set()
-
-    def visit_Expr(self, node: cst.Expr) -> None:
-        self._discarded.add(node.value)
-
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         model = self.context.model
-        if not model.follows(node):
-            return
-        resolved = self.context.resolve(node.func)
+        for call in model.tool_calls(node):
+            self._check(call, model.scopes[node])
+
+    def _check(self, node: cst.Call, scope: Scope) -> None:
+        model = self.context.model
+        resolved = model.resolve(node.func, scope)
         sink = _SINKS.get(resolved or "")
         if sink is None or (resolved == "yaml.load" and _safe_yaml_loader(node)):
             return
-        if resolved == "builtins.compile" and node in self._discarded:
+        if resolved == "builtins.compile" and model.result_discarded(node):
             return  # a syntax check: the code object is thrown away, never run
         key, effect = sink
         arg = positional(node, 0) or keyword(node, key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from fastmcp_lint.api import Invalid, Rule, Valid
-from fastmcp_lint.model import call_label, keyword, positional
+from fastmcp_lint.model import Scope, call_label, keyword, positional
 
 #: Methods that run the SQL text they are given first (DB-API cursors and connections,
 #: sqlite3, asyncpg, SQLAlchemy connections).
@@ -101,12 +101,15 @@ class SqlInjectionFromToolInput(Rule):
                 at=((10, 5),)),
     )
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         model = self.context.model
-        if not model.follows(node):
-            return
+        for call in model.tool_calls(node):
+            self._check(call, model.scopes[node])
+
+    def _check(self, node: cst.Call, scope: Scope) -> None:
+        model = self.context.model
+        resolved = model.resolve(node.func, scope)
         func = node.func
-        resolved = self.context.resolve(func)
         if resolved not in _TEXT and not (
                 isinstance(func, cst.Attribute) and func.attr.value in _METHODS):
             return

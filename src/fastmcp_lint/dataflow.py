@@ -71,47 +71,52 @@ _Event = tuple[cst.CSTNode, "Block | None"]
 class FlowCollector:
     """Hooked into the model's walk: records, per function, what `Flows.build` replays.
 
-    Only nodes in `def` bodies are recorded (a lambda's or a class's are not); blocks are
-    tracked everywhere so that entering and leaving stay balanced.
+    Only nodes in `def` bodies are recorded (not a lambda's or a class body's); it keeps its
+    own stack of the bodies it is in, so the walk pays for no lookup on the nodes it skips.
     """
 
     def __init__(self) -> None:
         self.events: dict[cst.FunctionDef, list[_Event]] = {}
+        #: Expressions whose value a statement throws away (`compile(src)` on its own line).
+        self.discarded: set[cst.BaseExpression] = set()
         self._blocks: list[Block | None] = [None]
+        self._events: list[list[_Event] | None] = [None]
 
     def on_field(self, node: cst.CSTNode, field_name: str, entering: bool) -> None:
-        """A function's body starts a fresh root block; an `if` body or `else` a nested one."""
-        if not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.If)):
-            return
-        if not entering:
-            self._blocks.pop()
-        elif isinstance(node, cst.If):
-            self._enter(self._blocks[-1])
-        else:
-            self._enter(None)
+        """A body (function, lambda, class) starts a fresh root block; an `if` body or
+        `else` a nested one."""
+        if isinstance(node, cst.If):
+            if entering:
+                self._blocks.append(Block(self._blocks[-1]))
+            else:
+                self._blocks.pop()
+        elif isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            if entering:
+                self._blocks.append(Block(None))
+                self._events.append(self.events.setdefault(node, []) if isinstance(
+                    node, cst.FunctionDef) else None)
+            else:
+                self._blocks.pop()
+                self._events.pop()
 
-    def on_visit(self, node: cst.CSTNode, function: object) -> None:
+    def on_visit(self, node: cst.CSTNode) -> None:
         kind = type(node)
         if kind in _BLOCKS:
-            self._enter(self._blocks[-1])
-            if kind is cst.For and isinstance(function, cst.FunctionDef):
-                self._record(function, node)
+            self._blocks.append(Block(self._blocks[-1]))
+            events = self._events[-1]
+            if kind is cst.For and events is not None:
+                events.append((node, self._blocks[-1]))
+        elif isinstance(node, cst.Expr) and self._events[-1] is not None:
+            self.discarded.add(node.value)
 
-    def on_leave(self, node: cst.CSTNode, function: object) -> None:
+    def on_leave(self, node: cst.CSTNode) -> None:
         kind = type(node)
-        if kind in _BLOCKS:
+        if kind in _ON_LEAVE:
+            events = self._events[-1]
+            if events is not None:
+                events.append((node, self._blocks[-1]))
+        elif kind in _BLOCKS:
             self._blocks.pop()
-        elif kind in _ON_LEAVE and isinstance(function, cst.FunctionDef):
-            self._record(function, node)
-
-    def _enter(self, parent: Block | None) -> None:
-        self._blocks.append(Block(parent))
-
-    def _record(self, function: cst.FunctionDef, node: cst.CSTNode) -> None:
-        events = self.events.get(function)
-        if events is None:
-            events = self.events[function] = []
-        events.append((node, self._blocks[-1]))
 
 
 @dataclass(frozen=True)
@@ -429,6 +434,8 @@ class Flows:
 
     def __init__(self) -> None:
         self._by_call: dict[cst.Call, FunctionFlow] = {}
+        self._by_function: dict[cst.FunctionDef, FunctionFlow] = {}
+        self._discarded: frozenset[cst.BaseExpression] = frozenset()
 
     @classmethod
     def build(cls, collector: FlowCollector,
@@ -440,13 +447,26 @@ class Flows:
             if not events or not parameters:
                 continue
             flow = FunctionFlow(events, parameters, scope)
+            flows._by_function[function] = flow
             for call in flow.calls:
                 flows._by_call[call] = flow
+        if flows._by_call:
+            flows._discarded = frozenset(c for c in collector.discarded if c in flows._by_call)
         return flows
 
     def follows(self, at: cst.Call) -> bool:
         """Whether the call `at` is in the body of a tool function that has parameters."""
         return at in self._by_call
+
+    def calls(self, function: cst.FunctionDef) -> tuple[cst.Call, ...]:
+        """The calls in the own body of a tool function with parameters, in source order
+        (a call ends before the calls around it), for sinks to be looked for among."""
+        flow = self._by_function.get(function)
+        return () if flow is None else tuple(flow.calls)
+
+    def discarded(self, call: cst.Call) -> bool:
+        """Whether a statement throws the call's result away (`compile(source)` alone)."""
+        return call in self._discarded
 
     def taint_of(self, expr: cst.BaseExpression, at: cst.Call) -> Taint | None:
         """How `expr`, evaluated where the call `at` is, derives from the tool's input; None

@@ -232,6 +232,16 @@ class FileModel:
             libraries |= client_library_of_value(binding.value, found[0])
         return libraries
 
+    def tool_calls(self, function: cst.FunctionDef) -> tuple[cst.Call, ...]:
+        """The calls in the own body of a tool function whose input is followed (it has
+        parameters), for the FML9xx rules to look for sinks among; empty otherwise."""
+        return self.flows.calls(function)
+
+    def result_discarded(self, call: cst.Call) -> bool:
+        """Whether the call, in a tool function's body, is a statement of its own: its
+        result is thrown away."""
+        return self.flows.discarded(call)
+
     def follows(self, at: cst.Call) -> bool:
         """Whether the call `at` is in the own body of a tool function with parameters: the
         only calls `taint_of` can find tool input at (a cheap test before the rest)."""
@@ -526,7 +536,7 @@ class ModelBuilder:
     wants = frozenset({
         "Call", "Assign", "AnnAssign", "AugAssign", "Import", "ImportFrom", "FunctionDef",
         "ClassDef", "Return", "For", "WithItem", "ExceptHandler", "Global", "NamedExpr",
-        "While", "MatchCase", "Comparison",
+        "While", "MatchCase", "Comparison", "Expr",
     })
 
     def __init__(self, module: cst.Module, package: str | None) -> None:
@@ -559,14 +569,14 @@ class ModelBuilder:
         self._flow.on_field(node, field_name, entering)
 
     def on_leave(self, node: cst.CSTNode) -> None:
-        self._flow.on_leave(node, self.tracker.function)
+        self._flow.on_leave(node)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         tracker = self.tracker
         if self._branches and isinstance(node, (cst.FunctionDef, cst.Call)):
             self._placed[node] = tuple(self._branches)
         scope = tracker.scope
-        self._flow.on_visit(node, tracker.function)
+        self._flow.on_visit(node)
         if isinstance(node, cst.Call):
             if isinstance(node.func, (cst.Name, cst.Attribute, cst.Call)):
                 self._calls.append(
