@@ -116,9 +116,8 @@ class ToolWithoutDescription(Rule):
         registration = model.tool_of(node)
         if registration is None or _has_docstring(node):
             return
-        registrations = [r for r in model.registrations
-                         if r.function is node and r.kind != "route"]
-        missing = next((r for r in registrations if not _has_description(r)), None)
+        missing = next((r for r in model.registrations_of(node) if not _has_description(r)),
+                       None)
         if missing is None:
             return
         kind = _KIND_LABEL.get(missing.kind, "tool")

@@ -101,9 +101,7 @@ class ShortToolDescription(Rule):
         model = self.context.model
         if model.tool_of(node) is None:
             return
-        for registration in model.registrations:
-            if registration.function is not node or registration.kind == "route":
-                continue
+        for registration in model.registrations_of(node):
             description = model.description_of(registration)
             if description is None or description.text is None:
                 continue

@@ -91,8 +91,8 @@ class InvalidToolName(Rule):
         if model.tool_of(node) is None:
             return
         seen: set[int] = set()
-        for registration in model.registrations:
-            if registration.function is not node or registration.kind != "tool":
+        for registration in model.registrations_of(node):
+            if registration.kind != "tool":
                 continue
             where: cst.CSTNode
             if registration.name is not None:

@@ -99,9 +99,7 @@ class InstructionsInDescription(Rule):
         if model.tool_of(node) is None:
             return
         seen: set[int] = set()
-        for registration in model.registrations:
-            if registration.function is not node or registration.kind == "route":
-                continue
+        for registration in model.registrations_of(node):
             description = model.description_of(registration)
             if description is None or description.text is None or id(description.node) in seen:
                 continue

@@ -207,6 +207,11 @@ class FileModel:
                 return registration
         return None
 
+    def registrations_of(self, function: cst.FunctionDef) -> list[Registration]:
+        """Every tool/resource/prompt registration of a function, in source order (a function
+        can be registered more than once, under other names or on other servers)."""
+        return [r for r in self.registrations if r.function is function and r.kind != "route"]
+
     def client_libraries(self, receiver: cst.BaseExpression, scope: Scope) -> set[str]:
         """Which HTTP client libraries (`HTTP_CLIENTS`) a receiver may hold: a client built
         in place, a name bound to one (assigned, `with ... as`, annotated, a parameter
