@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, Rule, Valid
+from fastmcp_lint.api import Invalid, ToolCallRule, Valid
 from fastmcp_lint.model import Scope, call_label, keyword, positional
 
 #: Functions that always hand their command to a shell.
@@ -24,7 +24,7 @@ def _shell_true(call: cst.Call) -> bool:
     return arg is not None and isinstance(arg.value, cst.Name) and arg.value.value == "True"
 
 
-class ShellInjectionFromToolInput(Rule):
+class ShellInjectionFromToolInput(ToolCallRule):
     """Tool input reaches a shell command."""
 
     code = "FML901"
@@ -120,12 +120,7 @@ class ShellInjectionFromToolInput(Rule):
                 at=((9, 16), (10, 12))),
     )
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        model = self.context.model
-        for call in model.tool_calls(node):
-            self._check(call, model.scopes[node])
-
-    def _check(self, node: cst.Call, scope: Scope) -> None:
+    def check_call(self, node: cst.Call, scope: Scope) -> None:
         model = self.context.model
         resolved = model.resolve(node.func, scope)
         if resolved in _SHELL_FUNCTIONS:

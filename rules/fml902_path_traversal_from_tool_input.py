@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, Rule, Valid
+from fastmcp_lint.api import Invalid, ToolCallRule, Valid
 from fastmcp_lint.model import Scope, call_label, keyword, positional
 
 #: Functions whose first argument is a path.
@@ -26,7 +26,7 @@ _PATH_METHODS = frozenset({
 })
 
 
-class PathTraversalFromToolInput(Rule):
+class PathTraversalFromToolInput(ToolCallRule):
     """Tool input chooses which file is read, written or deleted."""
 
     code = "FML902"
@@ -124,12 +124,7 @@ class PathTraversalFromToolInput(Rule):
                 at=((8, 16),)),
     )
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        model = self.context.model
-        for call in model.tool_calls(node):
-            self._check(call, model.scopes[node])
-
-    def _check(self, node: cst.Call, scope: Scope) -> None:
+    def check_call(self, node: cst.Call, scope: Scope) -> None:
         model = self.context.model
         resolved = model.resolve(node.func, scope)
         paths: list[cst.BaseExpression] = []

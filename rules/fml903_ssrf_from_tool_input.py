@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, Rule, Valid
+from fastmcp_lint.api import Invalid, ToolCallRule, Valid
 from fastmcp_lint.model import Scope, call_label, keyword, positional
 
 _METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request",
@@ -21,7 +21,7 @@ def _url(call: cst.Call, method: str) -> cst.BaseExpression | None:
     return arg.value if arg is not None else None
 
 
-class SsrfFromToolInput(Rule):
+class SsrfFromToolInput(ToolCallRule):
     """Tool input chooses the scheme and host of an outgoing HTTP request."""
 
     code = "FML903"
@@ -108,12 +108,7 @@ class SsrfFromToolInput(Rule):
                 at=((9, 20),)),
     )
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        model = self.context.model
-        for call in model.tool_calls(node):
-            self._check(call, model.scopes[node])
-
-    def _check(self, node: cst.Call, scope: Scope) -> None:
+    def check_call(self, node: cst.Call, scope: Scope) -> None:
         model = self.context.model
         resolved = model.resolve(node.func, scope)
         func = node.func

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, Rule, Valid
+from fastmcp_lint.api import Invalid, ToolCallRule, Valid
 from fastmcp_lint.model import Scope, call_label, dotted, keyword, positional
 
 _RUNS = "which runs it as Python code"
@@ -33,7 +33,7 @@ def _safe_yaml_loader(call: cst.Call) -> bool:
     return spelled is not None and spelled.rsplit(".", 1)[-1] in _SAFE_LOADERS
 
 
-class CodeExecutionFromToolInput(Rule):
+class CodeExecutionFromToolInput(ToolCallRule):
     """Tool input is run as code, imported, or unpickled."""
 
     code = "FML904"
@@ -111,12 +111,7 @@ class CodeExecutionFromToolInput(Rule):
                 at=((8, 12),)),
     )
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        model = self.context.model
-        for call in model.tool_calls(node):
-            self._check(call, model.scopes[node])
-
-    def _check(self, node: cst.Call, scope: Scope) -> None:
+    def check_call(self, node: cst.Call, scope: Scope) -> None:
         model = self.context.model
         resolved = model.resolve(node.func, scope)
         sink = _SINKS.get(resolved or "")

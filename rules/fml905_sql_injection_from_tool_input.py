@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, Rule, Valid
+from fastmcp_lint.api import Invalid, ToolCallRule, Valid
 from fastmcp_lint.model import Scope, call_label, keyword, positional
 
 #: Methods that run the SQL text they are given first (DB-API cursors and connections,
@@ -15,7 +15,7 @@ _TEXT = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.exp
 _KEYWORDS = ("sql", "query", "statement", "operation", "text")
 
 
-class SqlInjectionFromToolInput(Rule):
+class SqlInjectionFromToolInput(ToolCallRule):
     """Tool input is built into the text of an SQL statement."""
 
     code = "FML905"
@@ -101,12 +101,7 @@ class SqlInjectionFromToolInput(Rule):
                 at=((10, 5),)),
     )
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        model = self.context.model
-        for call in model.tool_calls(node):
-            self._check(call, model.scopes[node])
-
-    def _check(self, node: cst.Call, scope: Scope) -> None:
+    def check_call(self, node: cst.Call, scope: Scope) -> None:
         model = self.context.model
         resolved = model.resolve(node.func, scope)
         func = node.func

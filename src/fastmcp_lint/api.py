@@ -24,7 +24,7 @@ from fastmcp_lint.scopes import Scope
 __all__ = [
     "Applicability", "BaseRule", "Diagnostic", "DiagnosticFix", "Edit", "FileContext",
     "FileFacts", "Finding", "Fix", "Invalid", "Location", "ProjectFinding", "ProjectRule",
-    "Rule", "Severity", "Valid",
+    "Rule", "Severity", "ToolCallRule", "Valid",
 ]
 
 Severity = Literal["error", "warning"]
@@ -198,6 +198,19 @@ class Rule(BaseRule):
         on: it is reported only if the whole project satisfies it.
         """
         self.findings.append(Finding(type(self), node, message or self.summary, fix, condition))
+
+
+class ToolCallRule(Rule):
+    """A rule about the calls a tool function makes (the security sinks): the model keeps
+    each tool's calls, so the rule looks at those instead of visiting every call."""
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        model = self.context.model
+        for call in model.tool_calls(node):
+            self.check_call(call, model.scopes[node])
+
+    def check_call(self, node: cst.Call, scope: Scope) -> None:
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)
