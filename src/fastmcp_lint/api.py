@@ -127,7 +127,11 @@ class FileContext:
     where: Tracker
     module_name: str | None = None
     options: dict[str, object] = field(default_factory=dict)
-    _positions: Positions | None = field(default=None, init=False, repr=False)
+    #: Positions of this file's nodes, computed on first use and shared with the engine.
+    positions: Positions = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.positions = Positions(self.module, self.source)
 
     @property
     def scope(self) -> Scope:
@@ -143,10 +147,9 @@ class FileContext:
 
     def line_of(self, node: cst.CSTNode) -> int:
         """The line `node` starts on, for messages that point at a second place ("assigned
-        at line 12"). Positions cost a code generation of the file, done on first use."""
-        if self._positions is None:
-            self._positions = Positions(self.module, self.source)
-        return self._positions.of(node).line
+        at line 12"). Positions cost a code generation of the file, done once on first use
+        (the engine reuses them for the diagnostics)."""
+        return self.positions.of(node).line
 
 
 class BaseRule:

@@ -269,7 +269,7 @@ class Engine:
         dispatch = _Dispatch(tracker, list(rules))
         if dispatch.visits or dispatch.leaves:
             self.walker.walk(module, dispatch)
-        positions = Positions(module, text)
+        positions = context.positions
         suppressions = find_suppressions(text)
         diagnostics: list[Diagnostic] = []
         for rule in rules:
