@@ -127,11 +127,13 @@ class FileContext:
     where: Tracker
     module_name: str | None = None
     options: dict[str, object] = field(default_factory=dict)
+    #: The model walk's nodes in the order it met them, which makes positions cheaper.
+    walk_order: Sequence[cst.CSTNode] = field(default=(), repr=False)
     #: Positions of this file's nodes, computed on first use and shared with the engine.
     positions: Positions = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.positions = Positions(self.module, self.source)
+        self.positions = Positions(self.module, self.source, self.walk_order)
 
     @property
     def scope(self) -> Scope:

@@ -48,7 +48,7 @@ from fastmcp_lint.parsing import parse_module
 from fastmcp_lint.positions import Positions
 from fastmcp_lint.reading import SourceError, SourceText, decode, read_bytes
 from fastmcp_lint.suppression import NoqaCodes, Suppressions, find_suppressions, unused_noqa
-from fastmcp_lint.walker import Walker
+from fastmcp_lint.walker import Event, EventLog, Walker
 
 FML000 = "FML000"
 #: A file that contains none of these yields no fact a project rule uses.
@@ -118,50 +118,54 @@ def syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> Dia
     return Diagnostic(FML000, FML000_NAME, "error", message, path, line, column, line, column)
 
 
-class _Dispatch:
-    """The rules' pass: calls each enabled rule's visitors as the walk meets node types."""
+_Callbacks = dict[str, list[tuple[Rule, Callable[[cst.CSTNode], object]]]]
 
-    def __init__(self, tracker: Tracker, rules: list[Rule]) -> None:
+
+def visitor_names(rule: type[Rule]) -> tuple[tuple[str, bool, str], ...]:
+    """A rule class's visitors: (node type, is a visit, method name)."""
+    found = []
+    for attribute in dir(rule):
+        if attribute.startswith(("visit_", "leave_")):
+            found.append((attribute[6:], attribute.startswith("visit_"), attribute))
+    return tuple(found)
+
+
+class _Dispatch:
+    """The rules' pass: calls each enabled rule's visitors for the model walk's events."""
+
+    def __init__(self, tracker: Tracker, rules: list[Rule],
+                 names: Callable[[type[Rule]], tuple[tuple[str, bool, str], ...]]) -> None:
         self.tracker = tracker
         self.rules = rules
+        self.names = names
         self.failures: list[tuple[type[BaseRule], BaseException, str]] = []
         self._build()
 
     def _build(self) -> None:
-        self.visits: dict[str, list[tuple[Rule, Callable[[cst.CSTNode], object]]]] = {}
-        self.leaves: dict[str, list[tuple[Rule, Callable[[cst.CSTNode], object]]]] = {}
+        self.visits: _Callbacks = {}
+        self.leaves: _Callbacks = {}
         for rule in self.rules:
-            for attribute in dir(type(rule)):
-                if attribute.startswith("visit_"):
-                    table, kind = self.visits, attribute[6:]
-                elif attribute.startswith("leave_"):
-                    table, kind = self.leaves, attribute[6:]
-                else:
-                    continue
+            for kind, is_visit, attribute in self.names(type(rule)):
+                table = self.visits if is_visit else self.leaves
                 table.setdefault(kind, []).append((rule, getattr(rule, attribute)))
 
-    def _call(self, table: dict[str, list[tuple[Rule, Callable[[cst.CSTNode], object]]]],
-              node: cst.CSTNode) -> None:
-        callbacks = table.get(type(node).__name__)
-        if not callbacks:
-            return
-        for rule, callback in callbacks:  # a rule has one callback per node type and table
-            try:
-                callback(node)
-            except (Exception, SystemExit) as error:  # a broken rule must not stop the others
-                self.failures.append((type(rule), error, traceback.format_exc()))
-                self.rules.remove(rule)
-                self._build()
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        self._call(self.visits, node)
-        return True
-
-    def on_leave(self, node: cst.CSTNode) -> None:
-        self._call(self.leaves, node)
-
-    def on_field(self, node: cst.CSTNode, field_name: str, entering: bool) -> None:
-        self.tracker.on_field(node, field_name, entering)
+    def replay(self, events: list[Event]) -> None:
+        """Hear a walk's events, as if the rules walked the tree themselves."""
+        on_field = self.tracker.on_field
+        for node, field_name, entering in events:
+            if field_name is not None:
+                on_field(node, field_name, entering)
+                continue
+            callbacks = (self.visits if entering else self.leaves).get(type(node).__name__)
+            if not callbacks:
+                continue
+            for rule, callback in callbacks:  # one callback per rule, node type and table
+                try:
+                    callback(node)
+                except (Exception, SystemExit) as error:  # a broken rule must not stop others
+                    self.failures.append((type(rule), error, traceback.format_exc()))
+                    self.rules.remove(rule)
+                    self._build()
 
 
 class Engine:
@@ -175,6 +179,10 @@ class Engine:
         self.project_rules = [r for r in rules if issubclass(r, ProjectRule)]
         self.settings = settings or Settings()
         self.walker = Walker()
+        #: Per rule class, its visitor methods; per set of rule classes, the node types
+        #: the model's walk records for them.
+        self._names: dict[type[Rule], tuple[tuple[str, bool, str], ...]] = {}
+        self._wanted: dict[tuple[type[Rule], ...], frozenset[str]] = {}
         #: Project conditions, known once `run` has seen every file's facts.
         self.conditions: dict[str, bool] = {}
 
@@ -250,25 +258,45 @@ class Engine:
                 message += "\n" + traceback.format_exc()
             return FileResult(display, [syntax_error(display, message)], None)
 
+    def _visitor_names(self, rule: type[Rule]) -> tuple[tuple[str, bool, str], ...]:
+        names = self._names.get(rule)
+        if names is None:
+            names = self._names[rule] = visitor_names(rule)
+        return names
+
+    def _wanted_types(self, rules: tuple[type[Rule], ...]) -> frozenset[str]:
+        wanted = self._wanted.get(rules)
+        if wanted is None:
+            wanted = self._wanted[rules] = frozenset(
+                kind for rule in rules for kind, _, _ in self._visitor_names(rule))
+        return wanted
+
     def _check(self, module: cst.Module, text: str, display: str, module_name: str | None,
                package: str | None) -> FileResult:
-        builder = ModelBuilder(module, package)
-        self.walker.walk(module, builder)
-        model = builder.finish()
-        tracker = Tracker(model.module_scope, model.scopes)
-        context = FileContext(display, text, module, model, tracker, module_name,
-                              self.settings.options)
-        rules: list[Rule] = []
         failures: list[tuple[type[BaseRule], BaseException, str]] = []
+        candidates: list[type[Rule]] = []
         for candidate in self.file_rules:
             try:
                 if _may_match(candidate, text):
-                    rules.append(candidate(context))
+                    candidates.append(candidate)
             except (Exception, SystemExit) as problem:  # costs this rule, not the file
                 failures.append((candidate, problem, traceback.format_exc()))
-        dispatch = _Dispatch(tracker, list(rules))
+        builder = ModelBuilder(module, package)
+        log = EventLog(self._wanted_types(tuple(candidates)))
+        self.walker.walk(module, builder, log)
+        model = builder.finish()
+        tracker = Tracker(model.module_scope, model.scopes)
+        context = FileContext(display, text, module, model, tracker, module_name,
+                              self.settings.options, log.order)
+        rules: list[Rule] = []
+        for candidate in candidates:
+            try:
+                rules.append(candidate(context))
+            except (Exception, SystemExit) as problem:  # costs this rule, not the file
+                failures.append((candidate, problem, traceback.format_exc()))
+        dispatch = _Dispatch(tracker, list(rules), self._visitor_names)
         if dispatch.visits or dispatch.leaves:
-            self.walker.walk(module, dispatch)
+            dispatch.replay(log.events)
         positions = context.positions
         suppressions = find_suppressions(text)
         diagnostics: list[Diagnostic] = []
@@ -386,8 +414,10 @@ class Engine:
                 return None
             module = parse_module(source.text)
             builder = ModelBuilder(module, package)
-            self.walker.walk(module, builder)
-            return _facts(builder.finish(), display, module_name, Positions(module, source.text),
+            log = EventLog(frozenset())
+            self.walker.walk(module, builder, log)
+            return _facts(builder.finish(), display, module_name,
+                          Positions(module, source.text, log.order),
                           find_suppressions(source.text))
         except Exception:  # a file that is only context never stops the run
             return None

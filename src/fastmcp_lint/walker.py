@@ -8,6 +8,7 @@ Whitespace, comments and parentheses are never walked: no rule reports on them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import libcst as cst
@@ -52,6 +53,27 @@ class WalkVisitor(Protocol):
     def on_field(self, node: cst.CSTNode, field: str, entering: bool) -> None: ...
 
 
+#: One event of a walk: (node, None, True) visit, (node, None, False) leave,
+#: (node, field, entering) a scope field.
+Event = tuple[cst.CSTNode, "str | None", bool]
+
+
+@dataclass
+class EventLog:
+    """What a second visitor would have heard from a walk: the visits and leaves of the node
+    types in `types`, and every scope field, in order.
+
+    The model's walk records it for the rules, which then replay a short list instead of
+    walking the whole tree a second time.
+    """
+
+    types: frozenset[str]
+    events: list[Event] = field(default_factory=list)
+    #: Every node walked, in the order the walk met them (positions use it to find the
+    #: top-level statement that holds a node).
+    order: list[cst.CSTNode] = field(default_factory=list)
+
+
 class _FieldRecorder(cst.CSTVisitor):
     """Records the order in which LibCST visits a node's fields, without descending."""
 
@@ -90,34 +112,50 @@ class Walker:
         self._types[kind] = info
         return info
 
-    def walk(self, node: cst.CSTNode, visitor: WalkVisitor) -> None:
-        """Visit `node` and its descendants depth-first, in source order."""
-        self._walk(node, visitor, getattr(visitor, "wants", None))
+    def walk(self, node: cst.CSTNode, visitor: WalkVisitor, log: EventLog | None = None
+             ) -> None:
+        """Visit `node` and its descendants depth-first, in source order.
 
-    def _walk(self, node: cst.CSTNode, visitor: WalkVisitor,
-              wants: frozenset[str] | None) -> None:
+        With a `log`, also record its events; a visitor that records one must visit every
+        node (`on_visit` returns True), so that the log holds the whole tree's events.
+        """
+        if log is None:
+            log = EventLog(frozenset())
+        self._walk(node, visitor, getattr(visitor, "wants", None), log.types, log.events,
+                   log.order)
+
+    def _walk(self, node: cst.CSTNode, visitor: WalkVisitor, wants: frozenset[str] | None,
+              logged: frozenset[str], events: list[Event], order: list[cst.CSTNode]) -> None:
         types = self._types
         name, fields, _ = types.get(type(node)) or self._learn(node)
+        order.append(node)
         called = wants is None or name in wants
+        record = name in logged
+        if record:
+            events.append((node, None, True))
         if called and not visitor.on_visit(node):
             visitor.on_leave(node)
             return
-        for field, announced in fields:
-            value = getattr(node, field)
+        for field_name, announced in fields:
+            value = getattr(node, field_name)
             if announced:
-                visitor.on_field(node, field, True)
+                visitor.on_field(node, field_name, True)
+                events.append((node, field_name, True))
             if isinstance(value, cst.CSTNode):
                 if not (types.get(type(value)) or self._learn(value))[2]:
-                    self._walk(value, visitor, wants)
+                    self._walk(value, visitor, wants, logged, events, order)
             elif isinstance(value, (tuple, list)):
                 for child in value:
                     if isinstance(child, cst.CSTNode) and not (
                             types.get(type(child)) or self._learn(child))[2]:
-                        self._walk(child, visitor, wants)
+                        self._walk(child, visitor, wants, logged, events, order)
             if announced:
-                visitor.on_field(node, field, False)
+                visitor.on_field(node, field_name, False)
+                events.append((node, field_name, False))
         if called:
             visitor.on_leave(node)
+        if record:
+            events.append((node, None, False))
 
 
 def _is_trivia_field(field: str) -> bool:
