@@ -87,3 +87,61 @@ def test_an_order_from_another_tree_is_never_used() -> None:
     module, other = cst.parse_module(text), cst.parse_module(text)
     positions = Positions(module, text, _walked(other))
     assert positions.of(module.body[1]).line == 2
+
+
+NESTED = '''\
+import asyncio
+
+
+class Server:
+    def first(self):
+        mcp = FastMCP("x")  # the same line in both methods
+        return mcp
+
+    def second(self):
+        mcp = FastMCP("x")  # the same line in both methods
+        return mcp
+
+    async def third(self, command):
+        match command:
+            case {"op": op} if op:
+                if op == "a":
+                    return 1
+                elif op == "b":
+                    return 2
+                else:
+                    return 3
+            case _:
+                try:
+                    await asyncio.sleep(1)
+                except (ValueError, TypeError) as error:
+                    return str(error)
+                else:
+                    pass
+                finally:
+                    print("done")
+
+
+@decorated(
+    "x")
+async def fourth():
+    async with lock:
+        for item in range(3):
+            while item:
+                item -= 1
+'''
+
+
+@pytest.mark.parametrize("text", _variants(NESTED), ids=["lf", "crlf", "cr"])
+def test_nodes_in_nested_blocks_are_found_without_generating_the_whole_file(text: str) -> None:
+    module = cst.parse_module(text)
+    order = _walked(module)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    cheap = Positions(module, text, order)
+    for node in order[1:]:
+        span = expected[node]
+        at = cheap.of(node)
+        assert (at.line, at.column, at.end_line, at.end_column) == (
+            span.start.line, span.start.column + 1, span.end.line, span.end.column + 1
+        ), type(node).__name__
+    assert cheap._ranges is None

@@ -12,6 +12,7 @@ reliable.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -40,7 +41,9 @@ class _Span:
     def __enter__(self) -> None:
         self.start = self.state.offset
 
-    def __exit__(self, *_: object) -> None:
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        if error is not None:  # generation stopped early (`_HeaderCodegen`): no span
+            return
         spans = self.state.spans
         start = self.start if self.start_node is None else spans[id(self.start_node)][0]
         end = self.state.offset if self.end_node is None else spans[id(self.end_node)][1]
@@ -98,6 +101,57 @@ class _TextCodegen(_OffsetCodegen):
             self.pieces.append(token)
 
 
+class _Done(Exception):
+    """Where `_HeaderCodegen` and `_UntilCodegen` stop."""
+
+
+@dataclass
+class _HeaderCodegen(_TextCodegen):
+    """`_TextCodegen` that stops where a compound statement's first indented block starts:
+    its header (decorators, the `def f(...):` line) is enough to find the statement in the
+    text, and to locate a node in the header, without generating the whole body."""
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if type(node) is cst.IndentedBlock:
+            raise _Done
+        self.starts.append(self.offset)
+
+
+@dataclass
+class _UntilCodegen(_OffsetCodegen):
+    """`_OffsetCodegen` that stops as soon as the node with id `target` is generated."""
+
+    target: int = 0
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        super().after_codegen(node)
+        if id(node) == self.target:
+            raise _Done
+
+
+_Statement = tuple[cst.CSTNode, tuple[str, ...]]
+_SUITES = ("body", "handlers", "orelse", "finalbody", "cases")
+
+
+def _blocks(node: cst.CSTNode) -> list[tuple[cst.IndentedBlock, tuple[str | None, ...]]]:
+    """The indented blocks of a compound statement, its `elif`/`else`/`except`/`case`
+    clauses' included, in source order, each with the indents it adds (None: the module's
+    default): its own, after a `match`'s own indent for its cases."""
+    blocks: list[tuple[cst.IndentedBlock, tuple[str | None, ...]]] = []
+    for name in _SUITES:
+        value = getattr(node, name, None)
+        for part in value if isinstance(value, (tuple, list)) else (value,):
+            if isinstance(part, cst.IndentedBlock):
+                blocks.append((part, (part.indent,)))
+            elif isinstance(part, cst.MatchCase):
+                blocks.extend((block, (getattr(node, "indent", None), *adds))
+                              for block, adds in _blocks(part))
+            elif isinstance(part, (cst.If, cst.Else, cst.Finally, cst.ExceptHandler,
+                                   cst.ExceptStarHandler)):
+                blocks.extend(_blocks(part))
+    return blocks
+
+
 class Positions:
     """Lazily computed 1-based positions (end column exclusive) of a module's nodes."""
 
@@ -109,11 +163,14 @@ class Positions:
         self._order = order
         self._ranges: dict[int, tuple[int, int]] | None = None
         self._line_starts: list[int] | None = None
-        #: id(node) -> its index in `order`, and where each top-level statement is in it.
+        #: id(node) -> its index in `order`.
         self._walked: dict[int, int] | None = None
-        self._tops: list[int] = []
-        #: Per top-level statement, its nodes' spans in the file (None: not found in it).
-        self._statements: dict[int, dict[int, tuple[int, int]] | None] = {}
+        #: Per id(module or compound statement), its statements and where the walk met them.
+        self._suites: dict[int, tuple[list[_Statement], list[int]]] = {}
+        #: Per (id(statement), header only), where it starts and its nodes' spans in the
+        #: file (None: that code is not there exactly once).
+        self._statements: dict[tuple[int, bool],
+                               tuple[int, dict[int, tuple[int, int]]] | None] = {}
 
     def _point(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""
@@ -139,47 +196,116 @@ class Positions:
 
     def _span(self, node: cst.CSTNode) -> tuple[int, int] | None:
         if self._ranges is None:
-            statement = self._statement_of(node)
-            spans = self._statement_spans(statement) if statement is not None else None
-            found = spans.get(id(node)) if spans is not None else None
-            if found is not None:
-                return found
+            for statement, indent in reversed(self._statements_holding(node)):
+                found = self._in_statement(statement, indent, node)
+                if found is not None:
+                    return found
             state = _OffsetCodegen(default_indent=self._module.default_indent,
                                    default_newline=self._module.default_newline)
             self._module._codegen(state)
             self._ranges = state.spans
         return self._ranges.get(id(node))
 
-    def _statement_of(self, node: cst.CSTNode) -> int | None:
-        """The index of the top-level statement holding `node`, if the walk met it."""
+    def _in_statement(self, statement: cst.CSTNode, indent: tuple[str, ...],
+                      node: cst.CSTNode) -> tuple[int, int] | None:
+        """`node`'s span, if it is in `statement` and the statement can be found in the
+        text: a simple statement by its code, a compound one by its header (the body is
+        then generated only as far as `node`)."""
+        if not isinstance(statement, cst.BaseCompoundStatement):
+            located = self._located(statement, indent, header=False)
+            return located[1].get(id(node)) if located is not None else None
+        located = self._located(statement, indent, header=True)
+        if located is None:
+            return None
+        found = located[1].get(id(node))
+        if found is not None:
+            return found
+        state = _UntilCodegen(default_indent=self._module.default_indent,
+                              default_newline=self._module.default_newline, target=id(node))
+        state.indent_tokens = list(indent)
+        with contextlib.suppress(_Done):
+            statement._codegen(state)
+        span = state.spans.get(id(node))
+        return None if span is None else (span[0] + located[0], span[1] + located[0])
+
+    def _statements_holding(self, node: cst.CSTNode) -> list[_Statement]:
+        """The statements that may hold `node`, outermost first, each with its indentation.
+
+        At each level the candidate is the last statement the walk met before `node`; a
+        candidate that does not hold it (an `elif` test comes after the statements of the
+        `if` body) is found out when its code is generated.
+        """
+        index = self._index_of(node)
+        if index is None or self._walked is None:
+            return []
+        chain: list[_Statement] = []
+        parent: cst.CSTNode = self._module
+        indent: tuple[str, ...] = ()
+        while True:
+            candidates, starts = self._children(parent, indent)
+            at = bisect.bisect_right(starts, index) - 1
+            if at < 0:
+                return chain
+            parent, indent = candidates[at]
+            chain.append((parent, indent))
+            if starts[at] == index:
+                return chain
+
+    def _children(self, parent: cst.CSTNode, indent: tuple[str, ...]
+                  ) -> tuple[list[_Statement], list[int]]:
+        """The statements of a module or compound statement, and where the walk met each
+        (nothing when that is not in order, which never guesses)."""
+        known = self._suites.get(id(parent))
+        if known is None:
+            if isinstance(parent, cst.Module):
+                candidates: list[_Statement] = [(s, ()) for s in parent.body]
+            else:
+                default = self._module.default_indent
+                candidates = [
+                    (child, (*indent, *(default if add is None else add for add in adds)))
+                    for block, adds in _blocks(parent) for child in block.body]
+            walked = self._walked or {}
+            starts = [walked.get(id(statement), -1) for statement, _ in candidates]
+            if -1 in starts or starts != sorted(starts):
+                candidates, starts = [], []
+            known = self._suites[id(parent)] = (candidates, starts)
+        return known
+
+    def _index_of(self, node: cst.CSTNode) -> int | None:
+        """Where the walk met `node`, if this is the tree it walked."""
         if not self._order:
             return None
         if self._walked is None:
             self._walked = {id(n): index for index, n in enumerate(self._order)}
-            self._tops = [self._walked.get(id(s), -1) for s in self._module.body]
-            if self._tops != sorted(self._tops) or -1 in self._tops:
+            if any(id(s) not in self._walked for s in self._module.body):
                 self._order = ()  # not this module's walk: never guess
                 return None
-        index = self._walked.get(id(node))
-        if index is None:
-            return None
-        statement = bisect.bisect_right(self._tops, index) - 1
-        return statement if statement >= 0 else None
+        return self._walked.get(id(node))
 
-    def _statement_spans(self, statement: int) -> dict[int, tuple[int, int]] | None:
-        if statement in self._statements:
-            return self._statements[statement]
-        state = _TextCodegen(default_indent=self._module.default_indent,
-                             default_newline=self._module.default_newline)
-        self._module.body[statement]._codegen(state)
+    def _located(self, statement: cst.CSTNode, indent: tuple[str, ...], header: bool
+                 ) -> tuple[int, dict[int, tuple[int, int]]] | None:
+        """Where a statement starts in the file and its nodes' spans there (with `header`,
+        only those before its first indented block), if that code occurs exactly once."""
+        key = (id(statement), header)
+        if key in self._statements:
+            return self._statements[key]
+        state = (_HeaderCodegen if header else _TextCodegen)(
+            default_indent=self._module.default_indent,
+            default_newline=self._module.default_newline)
+        state.indent_tokens = list(indent)
+        with contextlib.suppress(_Done):
+            statement._codegen(state)
         code = "".join(state.pieces)
-        start = self._text.find(code) if code else -1
-        spans = None
-        if start != -1 and self._text.find(code, start + 1) == -1:  # exactly once: here
-            spans = {key: (begin + start, end + start)
-                     for key, (begin, end) in state.spans.items()}
-        self._statements[statement] = spans
-        return spans
+        text = self._text
+        start = text.find(code) if code else -1
+        located = None
+        # a statement starts a line; found exactly once, it is this one
+        if (start != -1 and (start == 0 or text[start - 1] in "\r\n")
+                and text.find(code, start + 1) == -1):
+            located = (start, {key: (begin + start, end + start)
+                               for key, (begin, end) in state.spans.items()})
+        self._statements[key] = located
+        return located
 
     def of_statements(self, nodes: list[cst.CSTNode]) -> list[Location]:
         """Locations of small statements given in source order, found in the text.
