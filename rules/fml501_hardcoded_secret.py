@@ -57,11 +57,18 @@ def literal_text(node: cst.CSTNode) -> str | None:
     """The text of a plain string literal (also implicit concatenation, or an f-string
     without placeholders); None for anything else."""
     if isinstance(node, cst.SimpleString):
+        raw = node.value
+        prefix = len(raw) - len(raw.lstrip("rRbBuU"))
+        if "b" in raw[:prefix].lower():
+            return None  # bytes are not string literals
+        if "\\" not in raw and "\r" not in raw:  # nothing to evaluate: cut the quotes off
+            quote = 3 if raw.startswith(('"""', "'''"), prefix) else 1
+            return raw[prefix + quote:len(raw) - quote]
         try:
             value = node.evaluated_value
         except Exception:  # an escape that Python itself would reject
             return None
-        return value if isinstance(value, str) else None  # bytes are not string literals
+        return value if isinstance(value, str) else None
     if isinstance(node, cst.FormattedString):
         if not all(isinstance(part, cst.FormattedStringText) for part in node.parts):
             return None
