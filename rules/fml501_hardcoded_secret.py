@@ -48,6 +48,9 @@ _LEAK_RUN = 4
 _STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 
 
+_PREFIX_STARTS = tuple(prefix for prefix, _ in _PREFIXES)
+
+
 def is_secret_name(name: str) -> bool:
     """Whether a name says it holds a credential (`API_KEY`, `x-api-key`, `authToken`)."""
     return _SECRET_NAME.search(_SEPARATORS.sub("", name)) is not None
@@ -287,11 +290,13 @@ class HardcodedSecret(Rule):
                ) -> None:
         if node in self._done:
             return
+        name = self._named.get(node)
         text = literal_text(node)
-        if text is None or is_placeholder(text):
+        if text is None or (name is None and not text.startswith(_PREFIX_STARTS)):
+            return  # most literals: not named like a secret, nor shaped like one
+        if is_placeholder(text):
             return
         kind = credential_kind(text)
-        name = self._named.get(node)
         if kind is not None:
             self._report(node, text, f"looks like {kind}", name)
         elif (name is not None and len(text) >= _MIN_LENGTH
