@@ -120,3 +120,20 @@ def test_rules_hear_the_replayed_events_in_their_contexts(tmp_path) -> None:
         (19, 5, "asyncio.run async=False import=False lock=False"),
         (19, 17, "tool async=False import=False lock=False"),
     ]
+
+
+def test_a_node_made_on_the_fly_is_resolved_afresh_each_time() -> None:
+    """The resolve memo is keyed by id(); a temporary node's id can be reused."""
+    from fastmcp_lint.api import FileContext
+    from fastmcp_lint.context import Tracker
+    from fastmcp_lint.model import ModelBuilder
+
+    module = cst.parse_module("import time as t\nimport os\n")
+    builder = ModelBuilder(module, None)
+    Walker().walk(module, builder)
+    model = builder.finish()
+    context = FileContext("x.py", module.code, module, model,
+                          Tracker(model.module_scope, model.scopes))
+    answers = [context.resolve(cst.Attribute(cst.Name(name), cst.Name("sleep")))
+               for name in ("t", "os", "t", "nothing")]
+    assert answers == ["time.sleep", "os.sleep", "time.sleep", None]

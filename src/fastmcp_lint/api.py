@@ -131,9 +131,10 @@ class FileContext:
     walk_order: Sequence[cst.CSTNode] = field(default=(), repr=False)
     #: Positions of this file's nodes, computed on first use and shared with the engine.
     positions: Positions = field(init=False, repr=False)
-    #: id(expression) -> (the scope it was resolved in, its dotted name): many rules ask
-    #: the same question about the same call.
-    _resolved: dict[int, tuple[Scope, str | None]] = field(
+    #: id(expression) -> (the expression, the scope it was resolved in, its dotted name):
+    #: many rules ask the same question about the same call. The expression is kept so
+    #: that its id can't be reused by another (a node a rule made on the fly).
+    _resolved: dict[int, tuple[cst.BaseExpression, Scope, str | None]] = field(
         default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -147,10 +148,10 @@ class FileContext:
         """The dotted name of `expr` at the current point (`t.sleep` -> `time.sleep`)."""
         scope = self.where.scope
         known = self._resolved.get(id(expr))
-        if known is not None and known[0] is scope:
-            return known[1]
+        if known is not None and known[0] is expr and known[1] is scope:
+            return known[2]
         name = scope.resolve(expr)
-        self._resolved[id(expr)] = (scope, name)
+        self._resolved[id(expr)] = (expr, scope, name)
         return name
 
     @property
