@@ -2,38 +2,65 @@
 
 The key is a hash of the tool version, the enabled rules (code, where they come from, and
 their module's size and mtime), the settings, the file's display path and module name,
-and its bytes. An entry is one small JSON file under `<cache>/v1/`, written atomically
+and the digest of its bytes (which the file index remembers for files whose stat has not
+changed). An entry is one small JSON file under `<cache>/v1/`, written atomically
 (temporary file, then rename), so two runs can share the cache; an entry that can't be
-read or parsed is ignored and rebuilt. A run whose every file is cached parses nothing.
+read or parsed is ignored and rebuilt. The project phase (project rules, unused noqa) is
+cached the same way, keyed by every file's entry, so a run whose every file is cached
+parses nothing and imports no rule.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import inspect
 import json
 import os
-import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from fastmcp_lint import __version__
 from fastmcp_lint.api import BaseRule, Diagnostic, DiagnosticFix, Edit
 from fastmcp_lint.facts import FileFacts
+from fastmcp_lint.fileindex import FileIndex, content_digest
+from fastmcp_lint.reading import SourceError
+from fastmcp_lint.results import FileResult
+from fastmcp_lint.storage import write_atomic
 from fastmcp_lint.suppression import Directive, Suppressions
 
 CACHE_DIR = ".fastmcp-lint-cache"
 _LAYOUT = "v1"
 
 
-def fingerprint(rules: Iterable[type[BaseRule]], settings: object) -> str:
-    """What, besides a file itself, decides its result: the tool, the rules, the settings."""
+@runtime_checkable
+class RuleSource(Protocol):
+    """A rule described by metadata rather than its class: where its class is defined."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def origin(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
+
+
+def rule_source(rule: type[BaseRule]) -> str:
+    """The file a rule class is defined in ("" if unknown)."""
+    return inspect.getsourcefile(rule) or ""
+
+
+def fingerprint(rules: Iterable[type[BaseRule] | RuleSource], settings: object) -> str:
+    """What, besides a file itself, decides its result: the tool, the rules, the settings.
+
+    Rules are classes, or their metadata from the manifest (which records `source`).
+    """
     parts: list[str] = [__version__]
     for rule in sorted(rules, key=lambda r: r.code):
-        source = inspect.getsourcefile(rule) or ""
+        source = rule.source if isinstance(rule, RuleSource) else rule_source(rule)
         try:
             stat = os.stat(source)
             stamp = f"{stat.st_size}:{stat.st_mtime_ns}"
@@ -85,6 +112,8 @@ def _directive(data: dict[str, Any]) -> Directive:
 
 
 Entry = tuple[list[Diagnostic], FileFacts | None, Suppressions | None]
+#: A file's part of a run: its result when linted, its facts when it is only context.
+Output = FileResult | FileFacts | None
 
 
 class Cache:
@@ -94,14 +123,68 @@ class Cache:
         self.root = directory
         self.directory = directory / _LAYOUT
         self.fingerprint = run_fingerprint
+        self._index: FileIndex | None = None
 
     def key(self, data: bytes, display: str, module: str | None, facts_only: bool) -> str:
-        digest = hashlib.sha256()
-        for part in (self.fingerprint, display, module or "", "facts" if facts_only else "all"):
-            digest.update(part.encode("utf-8", "surrogateescape"))
-            digest.update(b"\0")
-        digest.update(data)
-        return digest.hexdigest()
+        return self.key_of(content_digest(data), display, module, facts_only)
+
+    def key_of(self, digest: str, display: str, module: str | None, facts_only: bool) -> str:
+        """The key of a file's entry, from the digest of its bytes."""
+        return self._hash(display, module or "", "facts" if facts_only else "all", digest)
+
+    def _hash(self, *parts: str) -> str:
+        hashed = hashlib.sha256()
+        for part in (self.fingerprint, *parts):
+            hashed.update(part.encode("utf-8", "surrogateescape"))
+            hashed.update(b"\0")
+        return hashed.hexdigest()
+
+    @property
+    def index(self) -> FileIndex:
+        """The stat index of the files' digests (see `fileindex`), one per cache object."""
+        if self._index is None:
+            self._index = FileIndex(self.root, self.directory / "files.json")
+        return self._index
+
+    def lookup(self, path: Path, display: str, module: str | None,
+               facts_only: bool) -> tuple[str, Output] | None:
+        """A file's result (its facts, if `facts_only`) from the cache alone, never parsing:
+        (the entry's key, the result), or None. A project file that is only context can use
+        the entry of a run that linted it."""
+        try:
+            digest, _ = self.index.digest(path)
+        except SourceError:
+            return None
+        key = self.key_of(digest, display, module, False)
+        hit = self.get(key)
+        if hit is not None:
+            return key, (hit[1] if facts_only else FileResult(display, *hit))
+        if facts_only:
+            key = self.key_of(digest, display, module, True)
+            hit = self.get(key)
+            if hit is not None:
+                return key, hit[1]
+        return None
+
+    def entry_key(self, path: Path, display: str, module: str | None,
+                  facts_only: bool) -> str | None:
+        """The key of the entry a file has now (as `lookup` would find it), or None; reads
+        no entry."""
+        try:
+            digest, _ = self.index.digest(path)
+        except SourceError:
+            return None
+        for mode in (False, True) if facts_only else (False,):
+            key = self.key_of(digest, display, module, mode)
+            if self._path(key).is_file():
+                return key
+        return None
+
+    def project_key(self, entries: Sequence[tuple[str, bool, str]]) -> str:
+        """The key of a run's project phase from its files' (display, facts only, entry
+        key): the same files with the same entries give the same project findings."""
+        return self._hash("project", *(f"{display}\0{int(facts_only)}\0{key}"
+                                       for display, facts_only, key in entries))
 
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.json"
@@ -126,21 +209,4 @@ class Cache:
             "facts": None if facts is None else facts.to_json(),
             "suppressions": _suppressions_json(suppressions),
         }, separators=(",", ":"))
-        temporary = None
-        try:
-            if not path.parent.is_dir():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                ignore = self.root / ".gitignore"  # like ruff: git never sees the cache
-                if not ignore.exists():
-                    ignore.write_text("# created by fastmcp-lint\n*\n", encoding="utf-8")
-            handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(payload)
-            os.replace(temporary, path)
-            temporary = None
-        except OSError:
-            pass
-        finally:
-            if temporary is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
+        write_atomic(self.root, path, payload)

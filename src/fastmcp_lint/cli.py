@@ -12,19 +12,17 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-# Ctrl-C while these load (they take most of a second) is one line and exit 130, like a
-# Ctrl-C later on, not a traceback: `main` can't catch what happens before it exists.
+# Ctrl-C while these load is one line and exit 130, like a Ctrl-C later on, not a
+# traceback: `main` can't catch what happens before it exists. What only some runs need
+# (rich, the reports, the rules' docs) is imported where it is used: start-up time is
+# most of a pre-commit run's time.
 try:
     import click
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from fastmcp_lint import __version__
-    from fastmcp_lint.baseline import write_baseline
-    from fastmcp_lint.docs import explain, rules_json, rules_lines
     from fastmcp_lint.errors import UserError
-    from fastmcp_lint.meta_codes import find_meta_code
     from fastmcp_lint.pipeline import (
         EXIT_CLEAN,
         EXIT_ERROR,
@@ -35,13 +33,14 @@ try:
         load,
         summary_of,
     )
-    from fastmcp_lint.reports import STRING_FORMATS
-    from fastmcp_lint.reports.statistics import render_statistics
-    from fastmcp_lint.reports.summary import RunSummary
-    from fastmcp_lint.reports.text import render_text
 except KeyboardInterrupt:
     sys.stderr.write("\nfastmcp-lint: interrupted\n")
     raise SystemExit(130) from None
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from fastmcp_lint.reports.summary import RunSummary
 
 FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab", "checklist")
 
@@ -51,6 +50,8 @@ def _selectors(values: Sequence[str]) -> tuple[str, ...]:
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     plain = bool(os.environ.get("NO_COLOR"))
     return Console(color_system=None if plain else "auto", no_color=plain, highlight=False,
                    soft_wrap=True)
@@ -59,6 +60,10 @@ def _console() -> Console:
 def _render(summary: RunSummary, fmt: str, console: Console,
             fix_note: str | None = None, statistics: bool = False) -> str | None:
     """The report as text for machine formats; the text format prints itself."""
+    from fastmcp_lint.reports import STRING_FORMATS
+    from fastmcp_lint.reports.statistics import render_statistics
+    from fastmcp_lint.reports.text import render_text
+
     if statistics:
         return render_statistics(summary)
     if fmt in STRING_FORMATS:
@@ -138,6 +143,9 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         progress=_progress if fmt == "text" and not quiet and output_file is None else None,
     )
     if list_rules or explain_rule:
+        from fastmcp_lint.docs import explain, rules_json, rules_lines
+        from fastmcp_lint.meta_codes import find_meta_code
+
         _, registry = load(options)
         if explain_rule:
             rule = registry.find(explain_rule) or find_meta_code(explain_rule)
@@ -154,6 +162,8 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
     run = lint(options)
     result, config, outcomes = run.result, run.config, run.outcomes
     if baseline_out is not None:
+        from fastmcp_lint.baseline import write_baseline
+
         count = write_baseline(baseline_out, run.all_diagnostics)
         click.echo(f"fastmcp-lint: recorded {count} problem{'s' if count != 1 else ''} in "
                    f"{baseline_out}", err=True)
@@ -173,6 +183,8 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
     baseline_note = (summary.baseline.note() if summary.baseline is not None and not quiet
                      and (fmt != "text" or statistics or output_file is not None) else None)
     if output_file is not None:
+        from rich.console import Console
+
         sink = io.StringIO()
         text = _render(summary, fmt, Console(file=sink, no_color=True, width=100), fix_note,
                        statistics)
@@ -204,8 +216,19 @@ PROGRESS_MIN_FILES = 300
 
 def _progress(total: int) -> Callable[[int], None]:
     """A progress bar on stderr, only on a terminal and for long runs; it erases itself."""
+    if total < PROGRESS_MIN_FILES:
+        return lambda _: None
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     console = Console(stderr=True)
-    if total < PROGRESS_MIN_FILES or not console.is_terminal:
+    if not console.is_terminal:
         return lambda _: None
     bar = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(),
                    TimeElapsedColumn(), console=console, transient=True)

@@ -1,8 +1,11 @@
 """Spreading a run's files over worker processes; the engine does each file's work.
 
-A handful of files (the pre-commit case) is checked in this process: starting workers
-would cost more than it saves. Otherwise files go to a pool of forked workers in chunks,
-each worker building its own engine (and sharing the on-disk cache). A worker that dies
+First every file is looked up in the cache, in this process; when all are found and so is
+the project phase for exactly these entries, the run is assembled from the cache without
+building an engine (which imports the rules and LibCST). A handful of files to check (the
+pre-commit case) is checked in this process: starting workers would cost more than it
+saves. Otherwise files go to a pool of forked workers in chunks, each worker building its
+own engine (and sharing the on-disk cache). A worker that dies
 (a crash in native code) loses nothing but the file that killed it: the chunks it had are
 checked again one file per process, and that file becomes an FML000 diagnostic.
 """
@@ -16,19 +19,45 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fastmcp_lint.api import BaseRule
-from fastmcp_lint.cache import Cache
-from fastmcp_lint.engine import Engine, FileResult, RunResult, Settings, syntax_error
+from fastmcp_lint.api import BaseRule, Diagnostic
+from fastmcp_lint.cache import Cache, Output
 from fastmcp_lint.facts import FileFacts
+from fastmcp_lint.modules import ModuleNames
+from fastmcp_lint.results import FileResult, RunResult, Settings, assemble, syntax_error
+
+if TYPE_CHECKING:
+    from fastmcp_lint.engine import Engine
 
 #: Below this many files, one process is faster than a pool.
 PARALLEL_MIN_FILES = 48
 
 Task = tuple[Path, str, bool]  # path, display path, facts only (a context file)
-Output = FileResult | FileFacts | None
 Spec = tuple[tuple[type[BaseRule], ...], Settings, Path | None, str]
 Progress = Callable[[int], None]
+
+
+class LazyEngine:
+    """A run's engine, built on first use: building it imports the rules (and LibCST),
+    which a run whose every file is cached never needs."""
+
+    def __init__(self, build: Callable[[], Engine], cache: Cache | None,
+                 project: bool) -> None:
+        """`project`: whether a project rule is enabled (so context files matter)."""
+        self._build = build
+        self._engine: Engine | None = None
+        self.cache = cache
+        self.project = project
+
+    @classmethod
+    def of(cls, engine: Engine) -> LazyEngine:
+        return cls(lambda: engine, engine.cache, bool(engine.project_rules))
+
+    def get(self) -> Engine:
+        if self._engine is None:
+            self._engine = self._build()
+        return self._engine
 
 
 def _one(engine: Engine, task: Task) -> Output:
@@ -38,6 +67,8 @@ def _one(engine: Engine, task: Task) -> Output:
 
 def _work(spec: Spec, chunk: Sequence[Task]) -> list[Output]:
     """A worker's job: its own engine over a chunk of files."""
+    from fastmcp_lint.engine import Engine  # LibCST: only where files are checked
+
     rules, settings, cache_dir, run_fingerprint = spec
     cache = Cache(cache_dir, run_fingerprint) if cache_dir is not None else None
     engine = Engine(rules, settings, cache)
@@ -92,21 +123,59 @@ def _chunks(tasks: Sequence[Task], jobs: int) -> list[Sequence[Task]]:
     return [tasks[start:start + size] for start in range(0, len(tasks), size)]
 
 
-def _run(engine: Engine, tasks: Sequence[Task], jobs: int, progress: Progress) -> list[Output]:
-    """Cached results straight from the cache in this process; the rest computed."""
+def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
+         progress: Progress) -> RunResult:
+    """Cached results straight from the cache in this process; the rest computed; then
+    the project phase, from the cache too when every file's entry is the same."""
+    cache = source.cache
+    names = ModuleNames()
     outputs: list[Output] = [None] * len(tasks)
+    keys: list[str | None] = [None] * len(tasks)
     missing: list[int] = []
-    for index, task in enumerate(tasks):
-        found, output = engine.lookup(*task)
-        if found:
-            outputs[index] = output
+    for index, (path, display, facts_only) in enumerate(tasks):
+        found = (cache.lookup(path, display, names.of(path.absolute())[0], facts_only)
+                 if cache is not None else None)
+        if found is not None:
+            keys[index], outputs[index] = found
             progress(1)
         else:
             missing.append(index)
+    if cache is not None and not missing:
+        project = cache.get(_project_key(cache, tasks, keys))
+        if project is not None:
+            cache.index.save()
+            return _assemble(outputs, project[0])
+    engine = source.get()
     computed = _compute(engine, [tasks[index] for index in missing], jobs, progress)
     for index, output in zip(missing, computed, strict=True):
         outputs[index] = output
-    return outputs
+    results, facts = _split(outputs)
+    diagnostics = engine.project_phase(results, facts)
+    result, engine.conditions = assemble(results, facts, diagnostics)
+    if cache is not None:
+        for index in missing:  # the entries the computed files have now
+            path, display, facts_only = tasks[index]
+            keys[index] = cache.entry_key(path, display, names.of(path.absolute())[0],
+                                          facts_only)
+        if all(key is not None for key in keys):
+            cache.put(_project_key(cache, tasks, keys), diagnostics, None)
+        cache.index.save()
+    return result
+
+
+def _project_key(cache: Cache, tasks: Sequence[Task], keys: Sequence[str | None]) -> str:
+    return cache.project_key([(display, facts_only, key or "")
+                              for (_, display, facts_only), key in zip(tasks, keys, strict=True)])
+
+
+def _split(outputs: Sequence[Output]) -> tuple[list[FileResult], list[FileFacts]]:
+    return ([o for o in outputs if isinstance(o, FileResult)],
+            [o for o in outputs if isinstance(o, FileFacts)])
+
+
+def _assemble(outputs: Sequence[Output], project: Sequence[Diagnostic]) -> RunResult:
+    results, facts = _split(outputs)
+    return assemble(results, facts, project)[0]
 
 
 def _compute(engine: Engine, tasks: Sequence[Task], jobs: int,
@@ -146,14 +215,12 @@ def _compute(engine: Engine, tasks: Sequence[Task], jobs: int,
     return [output for index in range(len(chunks)) for output in done[index]]
 
 
-def lint_files(engine: Engine, files: Sequence[tuple[Path, str]],
+def lint_files(engine: Engine | LazyEngine, files: Sequence[tuple[Path, str]],
                context: Sequence[tuple[Path, str]] = (), *, jobs: int = 1,
                progress: Progress | None = None) -> RunResult:
     """Lint files (and read the facts of the project's other files) with `jobs` workers."""
+    source = engine if isinstance(engine, LazyEngine) else LazyEngine.of(engine)
     tasks: list[Task] = [(path, display, False) for path, display in files]
-    if engine.project_rules:
+    if source.project:
         tasks += [(path, display, True) for path, display in context]
-    outputs = _run(engine, tasks, jobs, progress or (lambda _: None))
-    results = [o for o in outputs if isinstance(o, FileResult)]
-    facts = [o for o in outputs if isinstance(o, FileFacts)]
-    return engine.finish(results, facts)
+    return _run(source, tasks, jobs, progress or (lambda _: None))
