@@ -32,6 +32,8 @@ from fastmcp_lint.suppression import Directive, Suppressions
 
 CACHE_DIR = ".fastmcp-lint-cache"
 _LAYOUT = "v1"
+#: Changes whenever the JSON of an entry does, so an old entry is never read as a new one.
+_ENTRY_FORMAT = "2"
 
 
 @runtime_checkable
@@ -122,6 +124,7 @@ class Cache:
     def __init__(self, directory: Path, run_fingerprint: str) -> None:
         self.root = directory
         self.directory = directory / _LAYOUT
+        self._folder = os.fspath(self.directory)
         self.fingerprint = run_fingerprint
         self._index: FileIndex | None = None
 
@@ -134,7 +137,7 @@ class Cache:
 
     def _hash(self, *parts: str) -> str:
         hashed = hashlib.sha256()
-        for part in (self.fingerprint, *parts):
+        for part in (_ENTRY_FORMAT, self.fingerprint, *parts):
             hashed.update(part.encode("utf-8", "surrogateescape"))
             hashed.update(b"\0")
         return hashed.hexdigest()
@@ -156,14 +159,13 @@ class Cache:
         except SourceError:
             return None
         key = self.key_of(digest, display, module, False)
-        hit = self.get(key)
-        if hit is not None:
-            return key, (hit[1] if facts_only else FileResult(display, *hit))
-        if facts_only:
-            key = self.key_of(digest, display, module, True)
+        if not facts_only:
             hit = self.get(key)
-            if hit is not None:
-                return key, hit[1]
+            return None if hit is None else (key, FileResult(display, *hit))
+        for candidate in (key, self.key_of(digest, display, module, True)):
+            facts = self.get_facts(candidate)
+            if facts is not None:
+                return candidate, facts[0]
         return None
 
     def entry_key(self, path: Path, display: str, module: str | None,
@@ -176,7 +178,7 @@ class Cache:
             return None
         for mode in (False, True) if facts_only else (False,):
             key = self.key_of(digest, display, module, mode)
-            if self._path(key).is_file():
+            if os.path.isfile(self._file(key)):
                 return key
         return None
 
@@ -187,18 +189,33 @@ class Cache:
                                        for display, facts_only, key in entries))
 
     def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
+        return Path(self._file(key))
+
+    def _file(self, key: str) -> str:
+        return os.path.join(self._folder, key[:2], key + ".json")
 
     def get(self, key: str) -> Entry | None:
         """The stored result, or None when there is none (or it is unreadable)."""
         try:
-            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            with open(self._file(key), encoding="utf-8") as stream:
+                data = json.load(stream)
             diagnostics = [_diagnostic(item) for item in data["diagnostics"]]
             facts = None if data["facts"] is None else FileFacts.from_json(data["facts"])
             suppressions = _suppressions(data["suppressions"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
         return diagnostics, facts, suppressions
+
+    def get_facts(self, key: str) -> tuple[FileFacts | None] | None:
+        """Only the facts of a stored result (a context file's part of a run): (facts,), or
+        None when there is no readable entry."""
+        try:
+            with open(self._file(key), encoding="utf-8") as stream:
+                data = json.load(stream)
+            facts = None if data["facts"] is None else FileFacts.from_json(data["facts"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+        return (facts,)
 
     def put(self, key: str, diagnostics: Iterable[Diagnostic], facts: FileFacts | None,
             suppressions: Suppressions | None = None) -> None:

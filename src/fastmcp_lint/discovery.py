@@ -90,7 +90,27 @@ def _printable(name: str) -> str:
     return name
 
 
-def discover(paths: Sequence[Path], config: Config) -> list[Path]:
+class RealPaths:
+    """`os.path.realpath` of many files, resolving each folder once: a file that is not a
+    link is its folder's real path joined with its name (realpath itself checks every
+    component of every path, the most costly part of discovering a large project)."""
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def of(self, path: str | os.PathLike[str]) -> str:
+        text = os.fspath(path)
+        folder, name = os.path.split(text)
+        if not name or name in (os.curdir, os.pardir) or os.path.islink(text):
+            return os.path.realpath(text)
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = os.path.realpath(folder)
+        return os.path.join(real, name)
+
+
+def discover(paths: Sequence[Path], config: Config,
+             real_paths: RealPaths | None = None) -> list[Path]:
     """The .py files to lint under ``paths``, deduplicated and sorted by ``display_path``.
 
     Paths come back as the user spelled them joined with the names found (never resolved
@@ -105,9 +125,10 @@ def discover(paths: Sequence[Path], config: Config) -> list[Path]:
     excludes = _Excludes(config)
     gitignores = _GitIgnores() if config.respect_gitignore else None
     by_real_path: dict[str, tuple[str, Path]] = {}
+    real_path = real_paths or RealPaths()
 
     def add(path: Path) -> None:
-        real = os.path.realpath(path)
+        real = real_path.of(path)
         shown = display_path(path)
         kept = by_real_path.get(real)
         if kept is None or shown < kept[0]:

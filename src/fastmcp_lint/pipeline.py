@@ -20,7 +20,7 @@ from fastmcp_lint.baseline import Baseline
 from fastmcp_lint.cache import CACHE_DIR, Cache, fingerprint
 from fastmcp_lint.checklist import as_json, score
 from fastmcp_lint.config import Config, load_config
-from fastmcp_lint.discovery import discover, display_path
+from fastmcp_lint.discovery import RealPaths, discover, display_path
 from fastmcp_lint.errors import UserError
 from fastmcp_lint.manifest import Catalog, RuleMeta, describe
 from fastmcp_lint.meta_codes import SyntaxErrorCode, UnusedNoqa
@@ -151,9 +151,10 @@ def lint(options: RunOptions) -> LintRun:
         return Engine(rule_catalog.classes([rule.code for rule in rules]), settings, cache)
 
     engine = LazyEngine(build, cache, any(rule.project for rule in rules))
-    files = discover(list(options.paths), config)
+    real_paths = RealPaths()
+    files = discover(list(options.paths), config, real_paths)
     pairs = [(path, display_path(path)) for path in files]
-    context = project_context(files, config)
+    context = project_context(files, config, options.paths, real_paths)
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
     advance = options.progress(len(pairs) + len(context)) if options.progress else None
     result = lint_files(engine, pairs, context, jobs=jobs, progress=advance)
@@ -206,20 +207,26 @@ def _fix(engine: Engine, result: RunResult, pairs: Sequence[tuple[Path, str]],
     return RunResult(result.files, diagnostics), outcomes
 
 
-def project_context(files: Sequence[Path], config: Config) -> list[tuple[Path, str]]:
+def project_context(files: Sequence[Path], config: Config, given: Sequence[Path] = (),
+                    real_paths: RealPaths | None = None) -> list[tuple[Path, str]]:
     """The project's other files, when only part of it is linted (pre-commit, one file).
 
     The project is the folder of the config file, else the nearest folder with a
     `pyproject.toml` or `.git`; outside such a folder there is no project to complete.
+    When the project's root is among the `given` paths, every file is linted already.
     """
     root = config.root
     if config.path is None and not ((root / "pyproject.toml").is_file()
                                     or (root / ".git").exists()):
         return []
     # realpath, not Path.resolve: resolve raises on a symlink loop, which discover returns
-    linted = {os.path.realpath(path) for path in files}
-    return [(path, display_path(path)) for path in discover([root], config)
-            if os.path.realpath(path) not in linted]
+    real = real_paths or RealPaths()
+    top = os.path.realpath(root)
+    if any(path.is_dir() and os.path.realpath(path) == top for path in given):
+        return []
+    linted = {real.of(path) for path in files}
+    return [(path, display_path(path)) for path in discover([root], config, real)
+            if real.of(path) not in linted]
 
 
 def summary_of(result: RunResult, run: LintRun | None = None) -> RunSummary:
