@@ -16,7 +16,7 @@ import hashlib
 import inspect
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -127,6 +127,7 @@ class Cache:
         self._folder = os.fspath(self.directory)
         self.fingerprint = run_fingerprint
         self._index: FileIndex | None = None
+        self._pack: dict[str, Any] | None = None
 
     def key(self, data: bytes, display: str, module: str | None, facts_only: bool) -> str:
         return self.key_of(content_digest(data), display, module, facts_only)
@@ -208,14 +209,45 @@ class Cache:
 
     def get_facts(self, key: str) -> tuple[FileFacts | None] | None:
         """Only the facts of a stored result (a context file's part of a run): (facts,), or
-        None when there is no readable entry."""
+        None when there is no readable entry. From the facts pack when it has them."""
+        pack = self._facts_pack()
         try:
-            with open(self._file(key), encoding="utf-8") as stream:
-                data = json.load(stream)
-            facts = None if data["facts"] is None else FileFacts.from_json(data["facts"])
+            if key in pack:
+                data = pack[key]
+            else:
+                with open(self._file(key), encoding="utf-8") as stream:
+                    data = json.load(stream)["facts"]
+            return (None if data is None else FileFacts.from_json(data),)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
-        return (facts,)
+
+    def _pack_file(self) -> str:
+        return os.path.join(self._folder, f"facts-{self.fingerprint[:32]}.json")
+
+    def _facts_pack(self) -> dict[str, Any]:
+        """Every file's facts of a recent run, by entry key, in one file: a pre-commit run
+        reads the facts of the whole project, and one file decodes much faster than a
+        thousand. Entries are keyed by content, so the pack is never stale, only incomplete."""
+        if self._pack is None:
+            try:
+                with open(self._pack_file(), encoding="utf-8") as stream:
+                    pack = json.load(stream)
+            except (OSError, ValueError):
+                pack = {}
+            self._pack = pack if isinstance(pack, dict) else {}
+        return self._pack
+
+    def update_pack(self, facts: Mapping[str, FileFacts | None]) -> None:
+        """Rewrite the facts pack with these entries' facts when it lacks more than a few of
+        them (a pre-commit run adds one file: the next reads it from its own entry)."""
+        pack = self._facts_pack()
+        missing = sum(key not in pack for key in facts)
+        if missing <= max(8, len(facts) // 20):
+            return
+        self._pack = {key: None if value is None else value.to_json()
+                      for key, value in facts.items()}
+        write_atomic(self.root, Path(self._pack_file()),
+                     json.dumps(self._pack, separators=(",", ":")))
 
     def put(self, key: str, diagnostics: Iterable[Diagnostic], facts: FileFacts | None,
             suppressions: Suppressions | None = None) -> None:

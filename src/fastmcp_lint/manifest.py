@@ -14,6 +14,7 @@ rewritten; `Catalog.classes` imports the real rules only when a file must be lin
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -26,7 +27,6 @@ from typing import Any
 from fastmcp_lint import __version__
 from fastmcp_lint.api import BaseRule, ProjectRule, Severity
 from fastmcp_lint.cache import rule_source
-from fastmcp_lint.docs import explain, explain_markdown, help_uri
 from fastmcp_lint.errors import UserError
 from fastmcp_lint.registry import Plugin, Registry, default_plugins, local_plugins
 from fastmcp_lint.storage import write_atomic
@@ -62,6 +62,8 @@ class RuleMeta:
 
 def describe(rule: type[BaseRule]) -> RuleMeta:
     """The metadata of a rule class (or of a code fastmcp-lint reports itself)."""
+    from fastmcp_lint.docs import explain, explain_markdown, help_uri  # for cold runs only
+
     return RuleMeta(
         code=rule.code, name=rule.name, severity=rule.severity, checklist=rule.checklist,
         summary=rule.summary, what=rule.what, why=rule.why, tags=tuple(rule.tags),
@@ -141,6 +143,8 @@ class Catalog:
         """`local` and `root` are the config's plugins and root; `folder` is the cache
         folder (None: no manifest)."""
         self._local, self._root = list(local), root
+        #: The plugins the manifest was made from: loading them needs no entry-point scan.
+        self._plugins: list[Plugin] | None = None
         self._path: Path | None = None
         self._key = ""
         self._loaded: Registry[type[BaseRule]] | None = None
@@ -163,18 +167,22 @@ class Catalog:
             if data["key"] != self._key or any(stamp(path) != recorded
                                                for path, recorded in data["sources"]):
                 return None
-            return [_meta(item) for item in data["rules"]]
+            rules = [_meta(item) for item in data["rules"]]
+            self._plugins = [Plugin(label, target, bool(is_path))
+                             for label, target, is_path in data["plugins"]]
+            return rules
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def _load(self) -> Registry[type[BaseRule]]:
         """The rule classes (imports every plugin, and LibCST); writes the manifest."""
         if self._loaded is None:
-            plugins = default_plugins(self._local, self._root)
+            plugins = self._plugins or default_plugins(self._local, self._root)
             self._loaded = Registry.load(plugins)
-            if self._path is not None:
+            if self._path is not None and self._plugins is None:
                 text = json.dumps({
                     "key": self._key,
+                    "plugins": [[p.label, p.target, p.is_path] for p in plugins],
                     "sources": [[path, stamp(path)] for path in _sources(plugins)],
                     "rules": [asdict(describe(rule)) for rule in self._loaded.rules.values()],
                 }, separators=(",", ":"))
@@ -186,6 +194,9 @@ class Catalog:
         loaded = self._load()
         missing = [code for code in codes if code not in loaded.rules]
         if missing:  # a plugin changed in a way its stamps did not show
+            if self._path is not None:
+                with contextlib.suppress(OSError):
+                    self._path.unlink()  # so that the next run writes it anew
             raise UserError(f"rule {missing[0]} is no longer defined by any plugin; "
                             "run again")
         return [loaded.rules[code] for code in codes]

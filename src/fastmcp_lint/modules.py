@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -40,23 +41,25 @@ class ModuleNames:
     """`module_name_for` for many files, asking each folder once whether it is a package."""
 
     def __init__(self) -> None:
-        self._packages: dict[Path, tuple[str, ...]] = {}
+        self._packages: dict[str, tuple[str, ...]] = {}
 
-    def _package(self, folder: Path) -> tuple[str, ...]:
+    def _package(self, folder: str) -> tuple[str, ...]:
         """The dotted parts of the package chain that ends at `folder` (empty if none)."""
         known = self._packages.get(folder)
         if known is None:
-            if (folder / "__init__.py").is_file() and folder.name and folder.name != "src":
-                known = (*self._package(folder.parent), folder.name)
+            name = os.path.basename(folder)
+            if name and name != "src" and os.path.isfile(os.path.join(folder, "__init__.py")):
+                known = (*self._package(os.path.dirname(folder)), name)
             else:
                 known = ()
             self._packages[folder] = known
         return known
 
     def of(self, path: Path) -> tuple[str | None, str | None]:
-        """The same as `module_name_for(path)`."""
-        package = self._package(path.parent)
-        if path.name == "__init__.py":
+        """The same as `module_name_for(path.absolute())`."""
+        absolute = path if path.is_absolute() else path.absolute()
+        package = self._package(os.path.dirname(absolute))
+        if absolute.name == "__init__.py":
             module = ".".join(package) or None
             return module, module
-        return ".".join((*package, path.stem)), ".".join(package) or None
+        return ".".join((*package, absolute.stem)), ".".join(package) or None

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from fastmcp_lint import __version__
 from fastmcp_lint.api import Applicability, BaseRule, Diagnostic
-from fastmcp_lint.baseline import Baseline
 from fastmcp_lint.cache import CACHE_DIR, Cache, fingerprint
 from fastmcp_lint.checklist import as_json, score
 from fastmcp_lint.config import Config, load_config
@@ -139,7 +138,11 @@ def lint(options: RunOptions) -> LintRun:
 
     Raises UserError for anything the user must fix first.
     """
-    baseline = Baseline.load(options.baseline) if options.baseline is not None else None
+    baseline = None
+    if options.baseline is not None:
+        from fastmcp_lint.baseline import Baseline
+
+        baseline = Baseline.load(options.baseline)
     config, rule_catalog = catalog(options)
     rules = enabled_rules(options, config, rule_catalog.registry)
     settings = settings_for(options, config, rule_catalog.registry, rules)

@@ -13,11 +13,9 @@ checked again one file per process, and that file becomes an FML000 diagnostic.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import gc
 import signal
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +26,9 @@ from fastmcp_lint.modules import ModuleNames
 from fastmcp_lint.results import FileResult, RunResult, Settings, assemble, syntax_error
 
 if TYPE_CHECKING:
+    import multiprocessing.context
+    from concurrent.futures import ProcessPoolExecutor
+
     from fastmcp_lint.engine import Engine
 
 #: Below this many files, one process is faster than a pool.
@@ -87,6 +88,9 @@ def _died(task: Task) -> Output:
 def _isolated(spec: Spec, chunk: Sequence[Task],
               context: multiprocessing.context.BaseContext) -> list[Output]:
     """Check each file of a chunk in a process of its own, to find the one that kills it."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     outputs: list[Output] = []
     for task in chunk:
         try:
@@ -132,35 +136,58 @@ def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
     outputs: list[Output] = [None] * len(tasks)
     keys: list[str | None] = [None] * len(tasks)
     missing: list[int] = []
-    for index, (path, display, facts_only) in enumerate(tasks):
-        found = (cache.lookup(path, display, names.of(path.absolute())[0], facts_only)
-                 if cache is not None else None)
-        if found is not None:
-            keys[index], outputs[index] = found
-            progress(1)
-        else:
-            missing.append(index)
-    if cache is not None and not missing:
-        project = cache.get(_project_key(cache, tasks, keys))
-        if project is not None:
-            cache.index.save()
-            return _assemble(outputs, project[0])
-    engine = source.get()
+    with _no_cycle_collection():
+        for index, (path, display, facts_only) in enumerate(tasks):
+            found = (cache.lookup(path, display, names.of(path)[0], facts_only)
+                     if cache is not None else None)
+            if found is not None:
+                keys[index], outputs[index] = found
+                progress(1)
+            else:
+                missing.append(index)
+        if cache is not None and not missing:
+            project = cache.get(_project_key(cache, tasks, keys))
+            if project is not None:
+                cache.index.save()
+                return _assemble(outputs, project[0])
+        engine = source.get()
     computed = _compute(engine, [tasks[index] for index in missing], jobs, progress)
     for index, output in zip(missing, computed, strict=True):
         outputs[index] = output
     results, facts = _split(outputs)
-    diagnostics = engine.project_phase(results, facts)
-    result, engine.conditions = assemble(results, facts, diagnostics)
+    with _no_cycle_collection():
+        diagnostics = engine.project_phase(results, facts)
+        result, engine.conditions = assemble(results, facts, diagnostics)
     if cache is not None:
         for index in missing:  # the entries the computed files have now
             path, display, facts_only = tasks[index]
-            keys[index] = cache.entry_key(path, display, names.of(path.absolute())[0],
+            keys[index] = cache.entry_key(path, display, names.of(path)[0],
                                           facts_only)
         if all(key is not None for key in keys):
             cache.put(_project_key(cache, tasks, keys), diagnostics, None)
+        cache.update_pack({key: _facts_of(output) for key, output in zip(keys, outputs,
+                                                                          strict=True)
+                           if key is not None})
         cache.index.save()
     return result
+
+
+def _facts_of(output: Output) -> FileFacts | None:
+    return output.facts if isinstance(output, FileResult) else output
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """No cyclic garbage collection for a while: reading the cache (and importing the
+    engine) builds tens of thousands of small acyclic objects, and collections triggered
+    by them would scan every object alive again and again, for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _project_key(cache: Cache, tasks: Sequence[Task], keys: Sequence[str | None]) -> str:
@@ -178,15 +205,25 @@ def _assemble(outputs: Sequence[Output], project: Sequence[Diagnostic]) -> RunRe
     return assemble(results, facts, project)[0]
 
 
+def _serial(engine: Engine, tasks: Sequence[Task], progress: Progress) -> list[Output]:
+    outputs: list[Output] = []
+    for task in tasks:
+        outputs.append(_one(engine, task))
+        progress(1)
+    return outputs
+
+
 def _compute(engine: Engine, tasks: Sequence[Task], jobs: int,
              progress: Progress) -> list[Output]:
-    if jobs <= 1 or len(tasks) < PARALLEL_MIN_FILES or (
-            "fork" not in multiprocessing.get_all_start_methods()):
-        outputs: list[Output] = []
-        for task in tasks:
-            outputs.append(_one(engine, task))
-            progress(1)
-        return outputs
+    if jobs <= 1 or len(tasks) < PARALLEL_MIN_FILES:
+        return _serial(engine, tasks, progress)
+    # Imported only here: worker pools cost a pre-commit run's start-up time for nothing.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return _serial(engine, tasks, progress)
     context = multiprocessing.get_context("fork")
     cache = engine.cache
     spec: Spec = (engine.rules, engine.settings, cache.root if cache else None,
