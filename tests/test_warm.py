@@ -296,3 +296,17 @@ def test_facts_round_trip_through_json() -> None:
         registrations=[RegistrationFact("tool", "t", "a:mcp", at, "1", ((3, True),))],
         noqa={4: ["FML101"], 7: ["*"]}, file_noqa=["FML301"])
     assert FileFacts.from_json(json.loads(json.dumps(facts.to_json()))) == facts
+
+
+def test_default_excludes_by_name_match_the_patterns() -> None:
+    from fastmcp_lint.config import Config
+    from fastmcp_lint.discovery import DEFAULT_EXCLUDES, _compile, _Excludes
+
+    excludes = _Excludes(Config(path=None, root=Path.cwd()))
+    patterns = _compile(DEFAULT_EXCLUDES, "default excludes")
+    names = [*DEFAULT_EXCLUDES, "a.egg-info", ".egg-info", "x.egg-info.py", "build.py",
+             "mybuild", "venv2", "dist-info", "[x]", "*", "a b", "server.py"]
+    for name in names:
+        for is_dir in (True, False):
+            expected = patterns.match_file(name + "/" if is_dir else name)
+            assert excludes.by_default(name, is_dir=is_dir) == expected, (name, is_dir)

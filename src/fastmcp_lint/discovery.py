@@ -55,6 +55,8 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
 )
 
 PYTHON_SUFFIX = ".py"
+#: What makes a gitignore pattern more than a plain name.
+_GLOB = re.compile(r"[*?\[\]/!\\]")
 
 # A .gitignore (or .git/info/exclude) and the folder its patterns are relative to.
 _IgnoreFile = tuple[str, pathspec.GitIgnoreSpec]
@@ -184,10 +186,11 @@ class _Excludes:
         self.root = os.path.abspath(config.root)
         where = f"{display_path(config.path)}: " if config.path is not None else ""
         user: list[pathspec.GitIgnoreSpec] = []
-        if config.exclude is None:
-            self.defaults = _compile(DEFAULT_EXCLUDES, "default excludes")
-        else:
-            self.defaults = _compile((), "default excludes")
+        defaults = DEFAULT_EXCLUDES if config.exclude is None else ()
+        # A plain name matches exactly that name: a set lookup, not a pattern per entry.
+        self.default_names = frozenset(p for p in defaults if not _GLOB.search(p))
+        self.defaults = _compile([p for p in defaults if _GLOB.search(p)], "default excludes")
+        if config.exclude is not None:
             user.append(_compile(config.exclude, f"{where}[tool.fastmcp-lint] exclude"))
         user.append(_compile(config.extend_exclude, f"{where}[tool.fastmcp-lint] extend-exclude"))
         self.user = [spec for spec in user if len(spec)]
@@ -210,7 +213,8 @@ class _Excludes:
         return any(spec.match_file(subject) for spec in self.user)
 
     def by_default(self, name: str, *, is_dir: bool) -> bool:
-        return self.defaults.match_file(name + "/" if is_dir else name)
+        return name in self.default_names or (
+            len(self.defaults) > 0 and self.defaults.match_file(name + "/" if is_dir else name))
 
 
 class _GitIgnores:
