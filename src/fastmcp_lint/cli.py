@@ -60,7 +60,7 @@ def _console() -> Console:
 def _render(summary: RunSummary, fmt: str, console: Console,
             fix_note: str | None = None, statistics: bool = False) -> str | None:
     """The report as text for machine formats; the text format prints itself."""
-    from fastmcp_lint.reports import STRING_FORMATS
+    from fastmcp_lint.reports.formats import STRING_FORMATS
     from fastmcp_lint.reports.statistics import render_statistics
     from fastmcp_lint.reports.text import render_text
 
