@@ -310,3 +310,45 @@ def test_default_excludes_by_name_match_the_patterns() -> None:
         for is_dir in (True, False):
             expected = patterns.match_file(name + "/" if is_dir else name)
             assert excludes.by_default(name, is_dir=is_dir) == expected, (name, is_dir)
+
+
+HTTP_SERVER = """\
+import time
+
+from fastmcp import FastMCP
+
+mcp = FastMCP("s")
+
+
+@mcp.tool
+async def slow(x: int) -> int:
+    \"\"\"Wait a second, then give the number back.\"\"\"
+    print("waiting")
+    time.sleep(1)
+    return x
+
+
+if __name__ == "__main__":
+    mcp.run(transport="http")
+"""
+
+
+def test_fix_after_a_warm_run_honours_the_project_conditions(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A warm run assembles its result without an engine; the engine --fix builds later
+    must still know the project runs over HTTP (so the stdio-only print fix is not made)."""
+    fixed = {}
+    for name, warm in (("cold", False), ("warm", True)):
+        project = tmp_path / name
+        project.mkdir()
+        (project / "pyproject.toml").write_text("[project]\nname = 's'\n")
+        (project / "server.py").write_text(HTTP_SERVER)
+        monkeypatch.chdir(project)
+        if warm:
+            run(["."], capsys)
+            run(["."], capsys)
+        code, _, _ = run([".", "--fix"] + ([] if warm else ["--no-cache"]), capsys)
+        fixed[name] = ((project / "server.py").read_text(), code)
+    assert fixed["warm"] == fixed["cold"]
+    assert "time.sleep" not in fixed["cold"][0] and 'print("waiting")\n' in fixed["cold"][0]

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastmcp_lint.api import BaseRule, Diagnostic
+from fastmcp_lint.api import BaseRule
 from fastmcp_lint.cache import Cache, Output
 from fastmcp_lint.facts import FileFacts
 from fastmcp_lint.modules import ModuleNames
@@ -50,6 +50,9 @@ class LazyEngine:
         self._engine: Engine | None = None
         self.cache = cache
         self.project = project
+        #: The project's conditions, once a run has assembled its result without an
+        #: engine; an engine built later (for --fix) gets them.
+        self.conditions: dict[str, bool] | None = None
 
     @classmethod
     def of(cls, engine: Engine) -> LazyEngine:
@@ -58,6 +61,8 @@ class LazyEngine:
     def get(self) -> Engine:
         if self._engine is None:
             self._engine = self._build()
+            if self.conditions is not None:
+                self._engine.conditions = self.conditions
         return self._engine
 
 
@@ -149,7 +154,9 @@ def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
             project = cache.get(_project_key(cache, tasks, keys))
             if project is not None:
                 cache.index.save()
-                return _assemble(outputs, project[0])
+                results, facts = _split(outputs)
+                result, source.conditions = assemble(results, facts, project[0])
+                return result
         engine = source.get()
     computed = _compute(engine, [tasks[index] for index in missing], jobs, progress)
     for index, output in zip(missing, computed, strict=True):
@@ -198,11 +205,6 @@ def _project_key(cache: Cache, tasks: Sequence[Task], keys: Sequence[str | None]
 def _split(outputs: Sequence[Output]) -> tuple[list[FileResult], list[FileFacts]]:
     return ([o for o in outputs if isinstance(o, FileResult)],
             [o for o in outputs if isinstance(o, FileFacts)])
-
-
-def _assemble(outputs: Sequence[Output], project: Sequence[Diagnostic]) -> RunResult:
-    results, facts = _split(outputs)
-    return assemble(results, facts, project)[0]
 
 
 def _serial(engine: Engine, tasks: Sequence[Task], progress: Progress) -> list[Output]:
