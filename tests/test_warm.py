@@ -352,3 +352,34 @@ def test_fix_after_a_warm_run_honours_the_project_conditions(
         fixed[name] = ((project / "server.py").read_text(), code)
     assert fixed["warm"] == fixed["cold"]
     assert "time.sleep" not in fixed["cold"][0] and 'print("waiting")\n' in fixed["cold"][0]
+
+
+def test_a_file_changed_during_the_run_does_not_poison_the_cache(
+        project: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The file is linted as A but holds B (already cached) by the end of the run: B's entry
+    must not be paired with A's facts, in the project phase's key or in the facts pack."""
+    from fastmcp_lint.engine import Engine
+
+    monkeypatch.chdir(project)
+    server = project / "weather" / "server.py"
+    b_text = server.read_text()
+    a_text = b_text + ("\n\n@mcp.custom_route('/health', methods=['GET'])\n"
+                       "async def health(request):\n    return None\n")
+    cached_b = run([".", "--format", "json"], capsys)
+    server.write_text(a_text)
+    real = Engine.lint_path
+
+    def lint_then_change(self: Engine, path: Path, display: str) -> object:
+        result = real(self, path, display)
+        if path.name == "server.py":
+            server.write_text(b_text)
+        return result
+
+    monkeypatch.setattr(Engine, "lint_path", lint_then_change)
+    linted_a = run([".", "--format", "json"], capsys)
+    assert linted_a != cached_b  # A has a health route: no FML401
+    monkeypatch.setattr(Engine, "lint_path", real)
+    assert run([".", "--format", "json"], capsys) == cached_b
+    assert run(["weather/__init__.py", "--format", "json"], capsys) == run(
+        ["weather/__init__.py", "--format", "json", "--no-cache"], capsys)

@@ -166,10 +166,14 @@ def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
         diagnostics = engine.project_phase(results, facts)
         result, engine.conditions = assemble(results, facts, diagnostics)
     if cache is not None:
-        for index in missing:  # the entries the computed files have now
+        for index in missing:  # the entries the computed files have now...
             path, display, facts_only = tasks[index]
-            keys[index] = cache.entry_key(path, display, names.of(path)[0],
-                                          facts_only)
+            key = cache.entry_key(path, display, names.of(path)[0], facts_only)
+            # ...if they hold what was computed: a file changed during the run must not
+            # pair its new entry with the old facts (in the project key or the pack)
+            if key is not None and cache.get_facts(key) != (_facts_of(outputs[index]),):
+                key = None
+            keys[index] = key
         if all(key is not None for key in keys):
             cache.put(_project_key(cache, tasks, keys), diagnostics, None)
         cache.update_pack({key: _facts_of(output) for key, output in zip(keys, outputs,
