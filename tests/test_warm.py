@@ -31,8 +31,8 @@ from fastmcp_lint.modules import ModuleNames, module_name_for
 
 SAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "servers" / "weather_server"
 
-#: Runs the command line, then says on stderr whether LibCST was imported. The first
-#: sys.path entry (the project being linted) goes, as in `python -m fastmcp_lint`.
+#: Runs the command line, then says on stderr whether LibCST (and rich) were imported. The
+#: first sys.path entry (the project being linted) goes, as in `python -m fastmcp_lint`.
 WRAPPER = """\
 import sys
 del sys.path[0]
@@ -40,6 +40,7 @@ from fastmcp_lint.cli import main
 try:
     main(sys.argv[1:])
 finally:
+    sys.stderr.write("RICH=%s\\n" % ("rich" in sys.modules))
     sys.stderr.write("LIBCST=%s\\n" % ("libcst" in sys.modules))
 """
 
@@ -69,13 +70,18 @@ class Shout(Rule):
 
 def lint(project: Path, *args: str) -> tuple[int, str, bool]:
     """Exit status, stdout, and whether LibCST was imported, of the CLI in a new process."""
+    return _lint(project, *args)[:3]
+
+
+def _lint(project: Path, *args: str) -> tuple[int, str, bool, bool]:
+    """`lint`, and whether rich was imported."""
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("FORCE_COLOR", None)
     done = subprocess.run([sys.executable, "-c", WRAPPER, *args], cwd=project, env=env,
                           capture_output=True, text=True, timeout=300)
-    imported = done.stderr.rstrip().splitlines()[-1]
+    rich, imported = done.stderr.rstrip().splitlines()[-2:]
     assert imported in ("LIBCST=True", "LIBCST=False"), done.stderr
-    return done.returncode, done.stdout, imported == "LIBCST=True"
+    return done.returncode, done.stdout, imported == "LIBCST=True", rich == "RICH=True"
 
 
 @pytest.fixture
@@ -95,8 +101,9 @@ def test_a_warm_run_imports_no_libcst_and_reports_the_same(project: Path) -> Non
     filled = lint(project, ".", "--format", "json")
     assert filled[2] and filled[:2] == cold["json"][:2]
     for fmt in FORMATS:
-        status, out, imported = lint(project, ".", "--format", fmt)
+        status, out, imported, rich = _lint(project, ".", "--format", fmt)
         assert not imported, f"--format {fmt}: a warm run imported LibCST"
+        assert rich == (fmt == "text"), f"--format {fmt}: rich imported: {rich}"
         assert (status, out) == cold[fmt][:2], fmt
     assert cold["json"][0] == 1 and json.loads(cold["json"][1])["summary"]["diagnostics"] > 3
 

@@ -57,18 +57,21 @@ def _console() -> Console:
                    soft_wrap=True)
 
 
-def _render(summary: RunSummary, fmt: str, console: Console,
+def _render(summary: RunSummary, fmt: str, console: Callable[[], Console],
             fix_note: str | None = None, statistics: bool = False) -> str | None:
-    """The report as text for machine formats; the text format prints itself."""
-    from fastmcp_lint.reports.formats import STRING_FORMATS
-    from fastmcp_lint.reports.statistics import render_statistics
+    """The report as text for machine formats; the text format prints itself (on the
+    console `console()` makes: rich is imported only for it)."""
+    if statistics:
+        from fastmcp_lint.reports.statistics import render_statistics
+
+        return render_statistics(summary)
+    if fmt != "text":
+        from fastmcp_lint.reports.formats import STRING_FORMATS
+
+        return STRING_FORMATS[fmt](summary)
     from fastmcp_lint.reports.text import render_text
 
-    if statistics:
-        return render_statistics(summary)
-    if fmt in STRING_FORMATS:
-        return STRING_FORMATS[fmt](summary)
-    render_text(summary, console, fix_hint=fix_note)
+    render_text(summary, console(), fix_hint=fix_note)
     return None
 
 
@@ -183,11 +186,14 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
     baseline_note = (summary.baseline.note() if summary.baseline is not None and not quiet
                      and (fmt != "text" or statistics or output_file is not None) else None)
     if output_file is not None:
-        from rich.console import Console
-
         sink = io.StringIO()
-        text = _render(summary, fmt, Console(file=sink, no_color=True, width=100), fix_note,
-                       statistics)
+
+        def to_sink() -> Console:
+            from rich.console import Console
+
+            return Console(file=sink, no_color=True, width=100)
+
+        text = _render(summary, fmt, to_sink, fix_note, statistics)
         text = sink.getvalue() if text is None else text
         try:
             output_file.write_text(text, encoding="utf-8")
@@ -200,7 +206,7 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
                        f"{summary.files} file{'s' if summary.files != 1 else ''}; "
                        f"report written to {output_file}", err=True)
     else:
-        text = _render(summary, fmt, _console(), fix_note, statistics)
+        text = _render(summary, fmt, _console, fix_note, statistics)
         if fix_note is not None and (fmt != "text" or statistics) and not quiet:
             click.echo(f"fastmcp-lint: {fix_note}", err=True)
         if text is not None:
