@@ -48,6 +48,9 @@ _LEAK_RUN = 4
 _STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 
 
+_PREFIX_STARTS = tuple(prefix for prefix, _ in _PREFIXES)
+
+
 def is_secret_name(name: str) -> bool:
     """Whether a name says it holds a credential (`API_KEY`, `x-api-key`, `authToken`)."""
     return _SECRET_NAME.search(_SEPARATORS.sub("", name)) is not None
@@ -57,11 +60,18 @@ def literal_text(node: cst.CSTNode) -> str | None:
     """The text of a plain string literal (also implicit concatenation, or an f-string
     without placeholders); None for anything else."""
     if isinstance(node, cst.SimpleString):
+        raw = node.value
+        prefix = len(raw) - len(raw.lstrip("rRbBuU"))
+        if "b" in raw[:prefix].lower():
+            return None  # bytes are not string literals
+        if "\\" not in raw and "\r" not in raw:  # nothing to evaluate: cut the quotes off
+            quote = 3 if raw.startswith(('"""', "'''"), prefix) else 1
+            return raw[prefix + quote:len(raw) - quote]
         try:
             value = node.evaluated_value
         except Exception:  # an escape that Python itself would reject
             return None
-        return value if isinstance(value, str) else None  # bytes are not string literals
+        return value if isinstance(value, str) else None
     if isinstance(node, cst.FormattedString):
         if not all(isinstance(part, cst.FormattedStringText) for part in node.parts):
             return None
@@ -280,11 +290,13 @@ class HardcodedSecret(Rule):
                ) -> None:
         if node in self._done:
             return
+        name = self._named.get(node)
         text = literal_text(node)
-        if text is None or is_placeholder(text):
+        if text is None or (name is None and not text.startswith(_PREFIX_STARTS)):
+            return  # most literals: not named like a secret, nor shaped like one
+        if is_placeholder(text):
             return
         kind = credential_kind(text)
-        name = self._named.get(node)
         if kind is not None:
             self._report(node, text, f"looks like {kind}", name)
         elif (name is not None and len(text) >= _MIN_LENGTH

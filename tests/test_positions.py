@@ -8,7 +8,9 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from fastmcp_lint.model import ModelBuilder
 from fastmcp_lint.positions import Positions
+from fastmcp_lint.walker import EventLog, Walker
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [*sorted((ROOT / "fixtures").rglob("*.py"))[:40], ROOT / "src/fastmcp_lint/model.py"]
@@ -42,3 +44,104 @@ def test_statement_search_matches_full_positions() -> None:
     cheap = Positions(module, text).of_statements(statements)
     full = Positions(module, text)
     assert cheap == [full.of(node) for node in statements]
+
+
+def _walked(module: cst.Module) -> list[cst.CSTNode]:
+    """The model walk's node order, as the engine hands it to Positions."""
+    log = EventLog(frozenset())
+    Walker().walk(module, ModelBuilder(module, None), log)
+    return log.order
+
+
+@pytest.mark.parametrize("path", SOURCES[-3:], ids=[p.name for p in SOURCES[-3:]])
+def test_positions_from_one_statement_match_the_whole_file(path: Path) -> None:
+    for text in _variants(path.read_text(encoding="utf-8")):
+        module = cst.parse_module(text)
+        order = _walked(module)
+        cheap, full = Positions(module, text, order), Positions(module, text)
+        for node in order[1:]:
+            assert cheap.of(node) == full.of(node), type(node).__name__
+        assert cheap._ranges is None  # located statement by statement, never the whole file
+
+
+@pytest.mark.parametrize("text", [
+    'print("x")\nprint("x")\n',          # the same statement twice: not found once
+    'x = 1\n\ndef f():\n    return x',  # no newline at the end
+    '# head\n\n@d\nclass C:\n    y = [1,\n  2]\n',
+])
+def test_positions_fall_back_to_the_whole_file_when_a_statement_is_ambiguous(
+        text: str) -> None:
+    module = cst.parse_module(text)
+    order = _walked(module)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    cheap = Positions(module, text, order)
+    for node in reversed(order[1:]):  # the last statement first
+        span = expected[node]
+        at = cheap.of(node)
+        assert (at.line, at.column, at.end_line, at.end_column) == (
+            span.start.line, span.start.column + 1, span.end.line, span.end.column + 1)
+
+
+def test_an_order_from_another_tree_is_never_used() -> None:
+    text = "a = 1\nb = 2\n"
+    module, other = cst.parse_module(text), cst.parse_module(text)
+    positions = Positions(module, text, _walked(other))
+    assert positions.of(module.body[1]).line == 2
+
+
+NESTED = '''\
+import asyncio
+
+
+class Server:
+    def first(self):
+        mcp = FastMCP("x")  # the same line in both methods
+        return mcp
+
+    def second(self):
+        mcp = FastMCP("x")  # the same line in both methods
+        return mcp
+
+    async def third(self, command):
+        match command:
+            case {"op": op} if op:
+                if op == "a":
+                    return 1
+                elif op == "b":
+                    return 2
+                else:
+                    return 3
+            case _:
+                try:
+                    await asyncio.sleep(1)
+                except (ValueError, TypeError) as error:
+                    return str(error)
+                else:
+                    pass
+                finally:
+                    print("done")
+
+
+@decorated(
+    "x")
+async def fourth():
+    async with lock:
+        for item in range(3):
+            while item:
+                item -= 1
+'''
+
+
+@pytest.mark.parametrize("text", _variants(NESTED), ids=["lf", "crlf", "cr"])
+def test_nodes_in_nested_blocks_are_found_without_generating_the_whole_file(text: str) -> None:
+    module = cst.parse_module(text)
+    order = _walked(module)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    cheap = Positions(module, text, order)
+    for node in order[1:]:
+        span = expected[node]
+        at = cheap.of(node)
+        assert (at.line, at.column, at.end_line, at.end_column) == (
+            span.start.line, span.start.column + 1, span.end.line, span.end.column + 1
+        ), type(node).__name__
+    assert cheap._ranges is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import libcst as cst
 import pytest
 
@@ -61,3 +63,15 @@ def test_every_rule_has_examples_and_docs(rule: type[BaseRule]) -> None:
         assert rule.fix_safety and any(e.fixed for e in rule.INVALID), (
             f"{rule.code} is fixable but shows no fix"
         )
+
+
+@pytest.mark.parametrize("literal", [
+    '"abc"', "'abc'", '"""a\nb"""', "r'x\\y'", "b'xx'", "Rb'x'", "u'é'", "''", '""""""',
+    "'a\\nb'", "'''q'''", "'a\\\\b'", "'tab\\tx'", "rb'\\x00'",
+])
+def test_fml501_reads_a_literal_as_python_would(literal: str) -> None:
+    from fastmcp_lint.rules.fml501_hardcoded_secret import literal_text
+
+    value = ast.literal_eval(literal)
+    expected = value if isinstance(value, str) else None
+    assert literal_text(cst.parse_expression(literal)) == expected

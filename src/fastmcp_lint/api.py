@@ -131,13 +131,19 @@ class FileContext:
     where: Tracker
     module_name: str | None = None
     options: dict[str, object] = field(default_factory=dict)
+    #: The model walk's nodes in the order it met them, which makes positions cheaper.
+    walk_order: Sequence[cst.CSTNode] = field(default=(), repr=False)
     #: Positions of this file's nodes, computed on first use and shared with the engine.
     positions: Positions = field(init=False, repr=False)
+    #: id(expression) -> (the scope it was resolved in, its dotted name): many rules ask
+    #: the same question about the same call.
+    _resolved: dict[int, tuple[Scope, str | None]] = field(
+        default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         from fastmcp_lint.positions import Positions  # LibCST: only when a file is checked
 
-        self.positions = Positions(self.module, self.source)
+        self.positions = Positions(self.module, self.source, self.walk_order)
 
     @property
     def scope(self) -> Scope:
@@ -145,7 +151,13 @@ class FileContext:
 
     def resolve(self, expr: cst.BaseExpression) -> str | None:
         """The dotted name of `expr` at the current point (`t.sleep` -> `time.sleep`)."""
-        return self.where.scope.resolve(expr)
+        scope = self.where.scope
+        known = self._resolved.get(id(expr))
+        if known is not None and known[0] is scope:
+            return known[1]
+        name = scope.resolve(expr)
+        self._resolved[id(expr)] = (scope, name)
+        return name
 
     @property
     def is_package_init(self) -> bool:

@@ -86,9 +86,9 @@ class Tracker:
     @property
     def function(self) -> FunctionNode | None:
         """The innermost function or lambda whose body this is, if any."""
-        for frame in reversed(self.frames):
-            if isinstance(frame.node, (cst.FunctionDef, cst.Lambda)):
-                return frame.node
+        for frame in reversed(self.frames):  # a frame is a function, a lambda or a class
+            if type(frame.node) is not cst.ClassDef:
+                return frame.node  # type: ignore[return-value]
         return None
 
     @property
@@ -126,12 +126,14 @@ class Tracker:
         return self.locks > 0
 
     def on_field(self, node: cst.CSTNode, field_name: str, entering: bool) -> None:
-        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        # exact types: LibCST's node classes are final, and isinstance on them is slow
+        if type(node) is cst.FunctionDef or type(node) is cst.Lambda or type(
+                node) is cst.ClassDef:
             if entering:
                 self._push(node)
             else:
                 self.frames.pop()
-        elif isinstance(node, cst.If):
+        elif type(node) is cst.If:
             if field_name == "body":
                 if entering:
                     flags = (is_main_guard(node.test), is_type_checking(node.test))
@@ -142,7 +144,7 @@ class Tracker:
                     main, checking = self._if_flags.pop()
                     self.main_guard -= main
                     self.type_checking -= checking
-        elif isinstance(node, cst.With):
+        elif type(node) is cst.With:
             if entering:
                 locked = any(is_lock(item.item) for item in node.items)
                 self._with_flags.append(locked)

@@ -8,9 +8,9 @@ which routes the server serves, and which transports its `run(...)` calls name.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import libcst as cst
 
@@ -560,12 +560,13 @@ class ModelBuilder:
         #: Where definitions and calls inside `if` branches are (see Registration.branches).
         self._placed: dict[cst.CSTNode, tuple[tuple[int, bool], ...]] = {}
         self._flow = FlowCollector()
+        self._handlers = self._handlers_by_type()
 
     # -- the walk ---------------------------------------------------------------------------
 
     def on_field(self, node: cst.CSTNode, field_name: str, entering: bool) -> None:
         self.tracker.on_field(node, field_name, entering)
-        if isinstance(node, cst.If) and field_name in ("body", "orelse"):
+        if type(node) is cst.If and field_name in ("body", "orelse"):
             if entering:
                 index = self._ifs.setdefault(node, len(self._ifs))
                 self._branches.append((index, field_name == "orelse"))
@@ -577,57 +578,89 @@ class ModelBuilder:
         self._flow.on_leave(node)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        tracker = self.tracker
-        if self._branches and isinstance(node, (cst.FunctionDef, cst.Call)):
+        kind = type(node)
+        if self._branches and (kind is cst.FunctionDef or kind is cst.Call):
             self._placed[node] = tuple(self._branches)
-        scope = tracker.scope
         self._flow.on_visit(node)
-        if isinstance(node, cst.Call):
-            if isinstance(node.func, (cst.Name, cst.Attribute, cst.Call)):
-                self._calls.append(
-                    _CallSite(node, scope, tracker.at_import_time, tracker.function))
-        elif isinstance(node, cst.Assign):
-            for target in node.targets:
-                bind_target(scope, target.target, node, node.value)
-                self._assignments.append(_Assignment(
-                    target.target, node.value, None, scope, self._module_level()))
-        elif isinstance(node, cst.AnnAssign):
-            bind_target(scope, node.target, node, node.value)
-            self._assignments.append(_Assignment(
-                node.target, node.value, node.annotation.annotation, scope,
-                self._module_level()))
-        elif isinstance(node, cst.AugAssign):
-            bind_target(scope, node.target, node, None)
-        elif isinstance(node, (cst.Import, cst.ImportFrom)):
-            bind_import(scope, node, self.package)
-            self._note_fastmcp_import(node)
-            if tracker.at_import_time and not tracker.in_type_checking:
-                self.model.imports.append(ImportRecord(node, self._import_targets(node)))
-        elif isinstance(node, cst.FunctionDef):
-            scope.bind(Binding(node.name.value, "def", node))
-            self._functions.append((node, scope))
-        elif isinstance(node, cst.ClassDef):
-            scope.bind(Binding(node.name.value, "class", node))
-            self._classes.append((node, scope))
-        elif isinstance(node, cst.Return):
-            function = tracker.function
-            if isinstance(function, cst.FunctionDef) and node.value is not None:
-                self._returns.append((function, node.value))
-        elif isinstance(node, (cst.For, cst.CompFor)):
-            if isinstance(node, cst.For):
-                bind_target(scope, node.target, node, None, "other")
-        elif isinstance(node, cst.WithItem):
-            if node.asname is not None:
-                bind_target(scope, node.asname.name, node, node.item, "other")
-        elif isinstance(node, cst.ExceptHandler):
-            if node.name is not None:
-                bind_target(scope, node.name.name, node, None, "other")
-        elif isinstance(node, cst.Global):
-            for item in node.names:
-                scope.globals.add(item.name.value)
-        elif isinstance(node, cst.NamedExpr):
-            bind_target(scope, node.target, node, node.value)
+        handler = self._handlers.get(kind)
+        if handler is not None:
+            handler(node)
         return True
+
+    def _handlers_by_type(self) -> dict[type, Callable[[Any], None]]:
+        """What `on_visit` does per node type (looked up by exact type: LibCST's node
+        classes are final, and an `isinstance` on them is an ABC check)."""
+        return {
+            cst.Call: self._visit_call, cst.Assign: self._visit_assign,
+            cst.AnnAssign: self._visit_ann_assign, cst.AugAssign: self._visit_aug_assign,
+            cst.Import: self._visit_import, cst.ImportFrom: self._visit_import,
+            cst.FunctionDef: self._visit_function, cst.ClassDef: self._visit_class,
+            cst.Return: self._visit_return, cst.For: self._visit_for,
+            cst.WithItem: self._visit_with_item, cst.ExceptHandler: self._visit_except,
+            cst.Global: self._visit_global, cst.NamedExpr: self._visit_named_expr,
+        }
+
+    def _visit_call(self, node: cst.Call) -> None:
+        if isinstance(node.func, (cst.Name, cst.Attribute, cst.Call)):
+            tracker = self.tracker
+            self._calls.append(
+                _CallSite(node, tracker.scope, tracker.at_import_time, tracker.function))
+
+    def _visit_assign(self, node: cst.Assign) -> None:
+        scope = self.tracker.scope
+        for target in node.targets:
+            bind_target(scope, target.target, node, node.value)
+            self._assignments.append(_Assignment(
+                target.target, node.value, None, scope, self._module_level()))
+
+    def _visit_ann_assign(self, node: cst.AnnAssign) -> None:
+        scope = self.tracker.scope
+        bind_target(scope, node.target, node, node.value)
+        self._assignments.append(_Assignment(
+            node.target, node.value, node.annotation.annotation, scope, self._module_level()))
+
+    def _visit_aug_assign(self, node: cst.AugAssign) -> None:
+        bind_target(self.tracker.scope, node.target, node, None)
+
+    def _visit_import(self, node: cst.Import | cst.ImportFrom) -> None:
+        tracker = self.tracker
+        bind_import(tracker.scope, node, self.package)
+        self._note_fastmcp_import(node)
+        if tracker.at_import_time and not tracker.in_type_checking:
+            self.model.imports.append(ImportRecord(node, self._import_targets(node)))
+
+    def _visit_function(self, node: cst.FunctionDef) -> None:
+        scope = self.tracker.scope
+        scope.bind(Binding(node.name.value, "def", node))
+        self._functions.append((node, scope))
+
+    def _visit_class(self, node: cst.ClassDef) -> None:
+        scope = self.tracker.scope
+        scope.bind(Binding(node.name.value, "class", node))
+        self._classes.append((node, scope))
+
+    def _visit_return(self, node: cst.Return) -> None:
+        function = self.tracker.function
+        if isinstance(function, cst.FunctionDef) and node.value is not None:
+            self._returns.append((function, node.value))
+
+    def _visit_for(self, node: cst.For) -> None:
+        bind_target(self.tracker.scope, node.target, node, None, "other")
+
+    def _visit_with_item(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            bind_target(self.tracker.scope, node.asname.name, node, node.item, "other")
+
+    def _visit_except(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            bind_target(self.tracker.scope, node.name.name, node, None, "other")
+
+    def _visit_global(self, node: cst.Global) -> None:
+        for item in node.names:
+            self.tracker.scope.globals.add(item.name.value)
+
+    def _visit_named_expr(self, node: cst.NamedExpr) -> None:
+        bind_target(self.tracker.scope, node.target, node, node.value)
 
     def _import_targets(self, node: cst.Import | cst.ImportFrom) -> tuple[tuple[str, ...], ...]:
         """For each imported name, the modules it may be, most specific first.

@@ -1,17 +1,20 @@
 """Positions of the few nodes that are reported, worked out only when a file has any.
 
-LibCST's `PositionProvider` costs a code generation of the whole file, so it runs at most
-once per file, and only for files with something to report. Facts that every file has
-(its imports) are located more cheaply: a small node's own code is searched for in the
-source text, in source order, which LibCST's exact round trip makes reliable.
+LibCST's `PositionProvider` costs a code generation of the whole file. Here a node is
+located by generating only the top-level statement that holds it (the model's walk
+recorded which one), and finding that statement's code in the source text, where it must
+occur exactly once; only when that fails is the whole file generated, once. Facts that
+every file has (its imports) are located more cheaply still: a small node's own code is
+searched for in the source text, in source order, which LibCST's exact round trip makes
+reliable.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -22,17 +25,43 @@ from fastmcp_lint.facts import Location
 _NEWLINE = re.compile(r"\r\n?|\n")
 
 
+class _Span:
+    """`with state.record_syntactic_position(node):` for `_OffsetCodegen`: a plain object,
+    because LibCST enters one for most nodes and a generator-based context manager costs
+    several times more."""
+
+    __slots__ = ("end_node", "node", "start", "start_node", "state")
+
+    def __init__(self, state: _OffsetCodegen, node: cst.CSTNode,
+                 start_node: cst.CSTNode | None, end_node: cst.CSTNode | None) -> None:
+        self.state, self.node = state, node
+        self.start_node, self.end_node = start_node, end_node
+        self.start = 0
+
+    def __enter__(self) -> None:
+        self.start = self.state.offset
+
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        if error is not None:  # generation stopped early (`_HeaderCodegen`): no span
+            return
+        spans = self.state.spans
+        start = self.start if self.start_node is None else spans[id(self.start_node)][0]
+        end = self.state.offset if self.end_node is None else spans[id(self.end_node)][1]
+        spans[id(self.node)] = (start, end)
+
+
 @dataclass
 class _OffsetCodegen(CodegenState):
     """Code generation that keeps only a running character offset and each node's span.
 
     LibCST writes a module back exactly as it was read, so offsets into the generated code
     are offsets into the source text; no token is kept and no line is split, which makes
-    this several times cheaper than `PositionProvider` (same syntactic spans).
+    this several times cheaper than `PositionProvider` (same syntactic spans). Spans are
+    keyed by `id(node)`: a node's own `__hash__` is Python code, and this is the hot loop.
     """
 
     offset: int = 0
-    spans: dict[cst.CSTNode, tuple[int, int]] = field(default_factory=dict)
+    spans: dict[int, tuple[int, int]] = field(default_factory=dict)
     starts: list[int] = field(default_factory=list)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
@@ -41,8 +70,7 @@ class _OffsetCodegen(CodegenState):
     def after_codegen(self, node: cst.CSTNode) -> None:
         """Nodes without a syntactic position (whitespace) span all the text they wrote."""
         start = self.starts.pop()
-        if node not in self.spans:
-            self.spans[node] = (start, self.offset)
+        self.spans.setdefault(id(node), (start, self.offset))
 
     def add_token(self, value: str) -> None:
         self.offset += len(value)
@@ -51,30 +79,98 @@ class _OffsetCodegen(CodegenState):
         for token in self.indent_tokens:
             self.offset += len(token)
 
-    @contextmanager
-    def record_syntactic_position(self, node: cst.CSTNode, *,
+    def record_syntactic_position(self, node: cst.CSTNode, *,  # type: ignore[override]
                                   start_node: cst.CSTNode | None = None,
-                                  end_node: cst.CSTNode | None = None) -> Iterator[None]:
-        start = self.offset
-        try:
-            yield
-        finally:
-            end = self.offset
-            if start_node is not None:
-                start = self.spans[start_node][0]
-            if end_node is not None:
-                end = self.spans[end_node][1]
-            self.spans[node] = (start, end)
+                                  end_node: cst.CSTNode | None = None) -> _Span:
+        return _Span(self, node, start_node, end_node)
+
+
+@dataclass
+class _TextCodegen(_OffsetCodegen):
+    """`_OffsetCodegen` that also keeps the code, to find a statement in the source."""
+
+    pieces: list[str] = field(default_factory=list)
+
+    def add_token(self, value: str) -> None:
+        self.offset += len(value)
+        self.pieces.append(value)
+
+    def add_indent_tokens(self) -> None:
+        for token in self.indent_tokens:
+            self.offset += len(token)
+            self.pieces.append(token)
+
+
+class _Done(Exception):
+    """Where `_HeaderCodegen` and `_UntilCodegen` stop."""
+
+
+@dataclass
+class _HeaderCodegen(_TextCodegen):
+    """`_TextCodegen` that stops where a compound statement's first indented block starts:
+    its header (decorators, the `def f(...):` line) is enough to find the statement in the
+    text, and to locate a node in the header, without generating the whole body."""
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if type(node) is cst.IndentedBlock:
+            raise _Done
+        self.starts.append(self.offset)
+
+
+@dataclass
+class _UntilCodegen(_OffsetCodegen):
+    """`_OffsetCodegen` that stops as soon as the node with id `target` is generated."""
+
+    target: int = 0
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        super().after_codegen(node)
+        if id(node) == self.target:
+            raise _Done
+
+
+_Statement = tuple[cst.CSTNode, tuple[str, ...]]
+_SUITES = ("body", "handlers", "orelse", "finalbody", "cases")
+
+
+def _blocks(node: cst.CSTNode) -> list[tuple[cst.IndentedBlock, tuple[str | None, ...]]]:
+    """The indented blocks of a compound statement, its `elif`/`else`/`except`/`case`
+    clauses' included, in source order, each with the indents it adds (None: the module's
+    default): its own, after a `match`'s own indent for its cases."""
+    blocks: list[tuple[cst.IndentedBlock, tuple[str | None, ...]]] = []
+    for name in _SUITES:
+        value = getattr(node, name, None)
+        for part in value if isinstance(value, (tuple, list)) else (value,):
+            if isinstance(part, cst.IndentedBlock):
+                blocks.append((part, (part.indent,)))
+            elif isinstance(part, cst.MatchCase):
+                blocks.extend((block, (getattr(node, "indent", None), *adds))
+                              for block, adds in _blocks(part))
+            elif isinstance(part, (cst.If, cst.Else, cst.Finally, cst.ExceptHandler,
+                                   cst.ExceptStarHandler)):
+                blocks.extend(_blocks(part))
+    return blocks
 
 
 class Positions:
     """Lazily computed 1-based positions (end column exclusive) of a module's nodes."""
 
-    def __init__(self, module: cst.Module, text: str) -> None:
+    def __init__(self, module: cst.Module, text: str,
+                 order: Sequence[cst.CSTNode] = ()) -> None:
+        """`order` is the model walk's nodes in the order it met them (see `EventLog`)."""
         self._module = module
         self._text = text
-        self._ranges: dict[cst.CSTNode, tuple[int, int]] | None = None
+        self._order = order
+        self._ranges: dict[int, tuple[int, int]] | None = None
         self._line_starts: list[int] | None = None
+        #: id(node) -> its index in `order`.
+        self._walked: dict[int, int] | None = None
+        #: Per id(module or compound statement), its statements and where the walk met them.
+        self._suites: dict[int, tuple[list[_Statement], list[int]]] = {}
+        #: Per (id(statement), header only), where it starts and its nodes' spans in the
+        #: file (None: that code is not there exactly once).
+        self._statements: dict[tuple[int, bool],
+                               tuple[int, dict[int, tuple[int, int]]] | None] = {}
 
     def _point(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""
@@ -93,15 +189,123 @@ class Positions:
         return line, offset - self._line_starts[line - 1] + 1
 
     def of(self, node: cst.CSTNode) -> Location:
+        found = self._span(node)
+        if found is None:
+            return Location(1, 1, 1, 1)
+        return Location(*self._point(found[0]), *self._point(found[1]))
+
+    def _span(self, node: cst.CSTNode) -> tuple[int, int] | None:
         if self._ranges is None:
+            for statement, indent in reversed(self._statements_holding(node)):
+                found = self._in_statement(statement, indent, node)
+                if found is not None:
+                    return found
             state = _OffsetCodegen(default_indent=self._module.default_indent,
                                    default_newline=self._module.default_newline)
             self._module._codegen(state)
             self._ranges = state.spans
-        found = self._ranges.get(node)
-        if found is None:
-            return Location(1, 1, 1, 1)
-        return Location(*self._point(found[0]), *self._point(found[1]))
+        return self._ranges.get(id(node))
+
+    def _in_statement(self, statement: cst.CSTNode, indent: tuple[str, ...],
+                      node: cst.CSTNode) -> tuple[int, int] | None:
+        """`node`'s span, if it is in `statement` and the statement can be found in the
+        text: a simple statement by its code, a compound one by its header (the body is
+        then generated only as far as `node`)."""
+        if not isinstance(statement, cst.BaseCompoundStatement):
+            located = self._located(statement, indent, header=False)
+            return located[1].get(id(node)) if located is not None else None
+        located = self._located(statement, indent, header=True)
+        if located is None:
+            return None
+        found = located[1].get(id(node))
+        if found is not None:
+            return found
+        state = _UntilCodegen(default_indent=self._module.default_indent,
+                              default_newline=self._module.default_newline, target=id(node))
+        state.indent_tokens = list(indent)
+        with contextlib.suppress(_Done):
+            statement._codegen(state)
+        span = state.spans.get(id(node))
+        return None if span is None else (span[0] + located[0], span[1] + located[0])
+
+    def _statements_holding(self, node: cst.CSTNode) -> list[_Statement]:
+        """The statements that may hold `node`, outermost first, each with its indentation.
+
+        At each level the candidate is the last statement the walk met before `node`; a
+        candidate that does not hold it (an `elif` test comes after the statements of the
+        `if` body) is found out when its code is generated.
+        """
+        index = self._index_of(node)
+        if index is None or self._walked is None:
+            return []
+        chain: list[_Statement] = []
+        parent: cst.CSTNode = self._module
+        indent: tuple[str, ...] = ()
+        while True:
+            candidates, starts = self._children(parent, indent)
+            at = bisect.bisect_right(starts, index) - 1
+            if at < 0:
+                return chain
+            parent, indent = candidates[at]
+            chain.append((parent, indent))
+            if starts[at] == index:
+                return chain
+
+    def _children(self, parent: cst.CSTNode, indent: tuple[str, ...]
+                  ) -> tuple[list[_Statement], list[int]]:
+        """The statements of a module or compound statement, and where the walk met each
+        (nothing when that is not in order, which never guesses)."""
+        known = self._suites.get(id(parent))
+        if known is None:
+            if isinstance(parent, cst.Module):
+                candidates: list[_Statement] = [(s, ()) for s in parent.body]
+            else:
+                default = self._module.default_indent
+                candidates = [
+                    (child, (*indent, *(default if add is None else add for add in adds)))
+                    for block, adds in _blocks(parent) for child in block.body]
+            walked = self._walked or {}
+            starts = [walked.get(id(statement), -1) for statement, _ in candidates]
+            if -1 in starts or starts != sorted(starts):
+                candidates, starts = [], []
+            known = self._suites[id(parent)] = (candidates, starts)
+        return known
+
+    def _index_of(self, node: cst.CSTNode) -> int | None:
+        """Where the walk met `node`, if this is the tree it walked."""
+        if not self._order:
+            return None
+        if self._walked is None:
+            self._walked = {id(n): index for index, n in enumerate(self._order)}
+            if any(id(s) not in self._walked for s in self._module.body):
+                self._order = ()  # not this module's walk: never guess
+                return None
+        return self._walked.get(id(node))
+
+    def _located(self, statement: cst.CSTNode, indent: tuple[str, ...], header: bool
+                 ) -> tuple[int, dict[int, tuple[int, int]]] | None:
+        """Where a statement starts in the file and its nodes' spans there (with `header`,
+        only those before its first indented block), if that code occurs exactly once."""
+        key = (id(statement), header)
+        if key in self._statements:
+            return self._statements[key]
+        state = (_HeaderCodegen if header else _TextCodegen)(
+            default_indent=self._module.default_indent,
+            default_newline=self._module.default_newline)
+        state.indent_tokens = list(indent)
+        with contextlib.suppress(_Done):
+            statement._codegen(state)
+        code = "".join(state.pieces)
+        text = self._text
+        start = text.find(code) if code else -1
+        located = None
+        # a statement starts a line; found exactly once, it is this one
+        if (start != -1 and (start == 0 or text[start - 1] in "\r\n")
+                and text.find(code, start + 1) == -1):
+            located = (start, {key: (begin + start, end + start)
+                               for key, (begin, end) in state.spans.items()})
+        self._statements[key] = located
+        return located
 
     def of_statements(self, nodes: list[cst.CSTNode]) -> list[Location]:
         """Locations of small statements given in source order, found in the text.

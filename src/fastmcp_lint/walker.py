@@ -8,6 +8,7 @@ Whitespace, comments and parentheses are never walked: no rule reports on them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import libcst as cst
@@ -52,6 +53,27 @@ class WalkVisitor(Protocol):
     def on_field(self, node: cst.CSTNode, field: str, entering: bool) -> None: ...
 
 
+#: One event of a walk: (node, None, True) visit, (node, None, False) leave,
+#: (node, field, entering) a scope field.
+Event = tuple[cst.CSTNode, "str | None", bool]
+
+
+@dataclass
+class EventLog:
+    """What a second visitor would have heard from a walk: the visits and leaves of the node
+    types in `types`, and every scope field, in order.
+
+    The model's walk records it for the rules, which then replay a short list instead of
+    walking the whole tree a second time.
+    """
+
+    types: frozenset[str]
+    events: list[Event] = field(default_factory=list)
+    #: Every node walked, in the order the walk met them (positions use it to find the
+    #: top-level statement that holds a node).
+    order: list[cst.CSTNode] = field(default_factory=list)
+
+
 class _FieldRecorder(cst.CSTVisitor):
     """Records the order in which LibCST visits a node's fields, without descending."""
 
@@ -66,58 +88,89 @@ class _FieldRecorder(cst.CSTVisitor):
             self.fields.append(attribute)
 
 
-_Info = tuple[str, tuple[tuple[str, bool], ...], bool]
+#: What the walk does with a field's value, by its type: walk it (a node), walk each of its
+#: items (a sequence), or nothing (whitespace, parentheses, strings, None, sentinels).
+_WALK, _EACH, _SKIP = 1, 2, 0
+
+_Info = tuple[str, tuple[tuple[str, bool], ...], int]
 
 
 class Walker:
-    """Walks trees; holds what it has learned of each node type (one per process is enough):
-    its name, its fields in source order, and whether it is skipped."""
+    """Walks trees; holds what it has learned of each type of value it met (one per process
+    is enough): a node type's name and fields in source order, and what to do with it.
+
+    Values are told apart by their exact type through that table: `isinstance(x, CSTNode)`
+    goes through an ABC check, which cost a third of the walk.
+    """
 
     def __init__(self) -> None:
         self._types: dict[type, _Info] = {}
 
-    def _learn(self, node: cst.CSTNode) -> _Info:
-        kind = type(node)
-        recorder = _FieldRecorder()
-        node._visit_and_replace_children(recorder)
-        name = kind.__name__
-        fields = tuple(
-            (field, (name, field) in SCOPE_FIELDS)
-            for field in recorder.fields
-            if not _is_trivia_field(field)
-        )
-        info = (name, fields, isinstance(node, _SKIPPED))
+    def _learn(self, value: object) -> _Info:
+        kind = type(value)
+        if isinstance(value, (tuple, list)):
+            info: _Info = ("", (), _EACH)
+        elif not isinstance(value, cst.CSTNode):
+            info = ("", (), _SKIP)
+        else:
+            recorder = _FieldRecorder()
+            value._visit_and_replace_children(recorder)
+            name = kind.__name__
+            fields = tuple(
+                (field, (name, field) in SCOPE_FIELDS)
+                for field in recorder.fields
+                if not _is_trivia_field(field)
+            )
+            info = (name, fields, _SKIP if isinstance(value, _SKIPPED) else _WALK)
         self._types[kind] = info
         return info
 
-    def walk(self, node: cst.CSTNode, visitor: WalkVisitor) -> None:
-        """Visit `node` and its descendants depth-first, in source order."""
-        self._walk(node, visitor, getattr(visitor, "wants", None))
+    def walk(self, node: cst.CSTNode, visitor: WalkVisitor, log: EventLog | None = None
+             ) -> None:
+        """Visit `node` and its descendants depth-first, in source order.
 
-    def _walk(self, node: cst.CSTNode, visitor: WalkVisitor,
-              wants: frozenset[str] | None) -> None:
+        With a `log`, also record its events; a visitor that records one must visit every
+        node (`on_visit` returns True), so that the log holds the whole tree's events.
+        """
+        if log is None:
+            log = EventLog(frozenset())
+        info = self._types.get(type(node)) or self._learn(node)
+        self._walk(node, info, visitor, getattr(visitor, "wants", None), log.types,
+                   log.events, log.order)
+
+    def _walk(self, node: cst.CSTNode, info: _Info, visitor: WalkVisitor,
+              wants: frozenset[str] | None, logged: frozenset[str], events: list[Event],
+              order: list[cst.CSTNode]) -> None:
         types = self._types
-        name, fields, _ = types.get(type(node)) or self._learn(node)
+        name, fields, _ = info
+        order.append(node)
         called = wants is None or name in wants
+        record = name in logged
+        if record:
+            events.append((node, None, True))
         if called and not visitor.on_visit(node):
             visitor.on_leave(node)
             return
-        for field, announced in fields:
-            value = getattr(node, field)
+        for field_name, announced in fields:
+            value = getattr(node, field_name)
             if announced:
-                visitor.on_field(node, field, True)
-            if isinstance(value, cst.CSTNode):
-                if not (types.get(type(value)) or self._learn(value))[2]:
-                    self._walk(value, visitor, wants)
-            elif isinstance(value, (tuple, list)):
+                visitor.on_field(node, field_name, True)
+                events.append((node, field_name, True))
+            found = types.get(type(value)) or self._learn(value)
+            if found[2] == _WALK:
+                self._walk(value, found, visitor, wants, logged, events, order)
+            elif found[2] == _EACH:
                 for child in value:
-                    if isinstance(child, cst.CSTNode) and not (
-                            types.get(type(child)) or self._learn(child))[2]:
-                        self._walk(child, visitor, wants)
+                    found = types.get(type(child)) or self._learn(child)
+                    if found[2] == _WALK:
+                        self._walk(child, found, visitor, wants, logged, events, order)
             if announced:
-                visitor.on_field(node, field, False)
+                visitor.on_field(node, field_name, False)
+                events.append((node, field_name, False))
         if called:
             visitor.on_leave(node)
+        if record:
+            events.append((node, None, False))
 
 
 def _is_trivia_field(field: str) -> bool:

@@ -1,0 +1,122 @@
+"""The rules replay the model walk's event log: they must hear what a walk of their own
+would have told them, in the same order and with the same open contexts."""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+
+from fastmcp_lint.api import Rule
+from fastmcp_lint.engine import Engine
+from fastmcp_lint.walker import EventLog, Walker
+
+SOURCE = textwrap.dedent("""\
+    import asyncio, time
+    from fastmcp import FastMCP
+
+    mcp = FastMCP("x")
+
+    @mcp.tool
+    async def tool(x: int = time.time()) -> str:
+        time.sleep(1)
+        def helper():
+            return time.sleep(2)
+        async with lock:
+            await asyncio.sleep(x)
+        return str(lambda: time.sleep(3))
+
+    class Box:
+        items = [time.sleep(4)]
+
+    if __name__ == "__main__":
+        asyncio.run(tool(1))
+""")
+
+
+class _Heard:
+    """What a walk's visitor hears: visits and leaves of some types, with the contexts."""
+
+    wants = frozenset({"Call", "FunctionDef", "Lambda", "ClassDef"})
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self.heard: list[tuple[str, str, bool]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.heard.append(("visit", self.module.code_for_node(node)[:20], True))
+        return True
+
+    def on_leave(self, node: cst.CSTNode) -> None:
+        self.heard.append(("leave", self.module.code_for_node(node)[:20], True))
+
+    def on_field(self, node: cst.CSTNode, field: str, entering: bool) -> None:
+        self.heard.append((type(node).__name__, field, entering))
+
+
+def test_the_event_log_holds_what_a_walk_tells_a_visitor() -> None:
+    module = cst.parse_module(SOURCE)
+    walked = _Heard(module)
+    Walker().walk(module, walked)
+
+    log = EventLog(_Heard.wants)
+
+    class Silent:
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            return True
+
+        def on_leave(self, node: cst.CSTNode) -> None:
+            return None
+
+        def on_field(self, node: cst.CSTNode, field: str, entering: bool) -> None:
+            return None
+
+    Walker().walk(module, Silent(), log)
+    replayed = _Heard(module)
+    for node, field, entering in log.events:
+        if field is not None:
+            replayed.on_field(node, field, entering)
+        elif entering:
+            replayed.on_visit(node)
+        else:
+            replayed.on_leave(node)
+    assert replayed.heard == walked.heard
+    assert len(log.order) > 50 and log.order[0] is module
+
+
+class _Probe(Rule):
+    """Records, for every call, whether the rules' pass saw it in an async function."""
+
+    code = "FML990"
+    name = "probe"
+    summary = "probe"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        where = self.context.where
+        self.report(node, f"{self.context.module.code_for_node(node.func)} "
+                          f"async={where.in_async} import={where.at_import_time} "
+                          f"lock={where.in_lock}")
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.report(node.name, f"left {node.name.value}")
+
+
+def test_rules_hear_the_replayed_events_in_their_contexts(tmp_path) -> None:
+    path = tmp_path / "server.py"
+    path.write_text(SOURCE, encoding="utf-8")
+    result = Engine([_Probe]).lint_path(path, "server.py")
+    heard = [(d.line, d.column, d.message) for d in result.diagnostics]
+    assert heard == [
+        (4, 7, "FastMCP async=False import=True lock=False"),
+        (7, 25, "time.time async=False import=True lock=False"),
+        (8, 5, "time.sleep async=True import=False lock=False"),
+        (10, 16, "time.sleep async=False import=False lock=False"),
+        (9, 9, "left helper"),
+        (12, 15, "asyncio.sleep async=True import=False lock=True"),
+        (13, 12, "str async=True import=False lock=False"),
+        (13, 24, "time.sleep async=False import=False lock=False"),
+        (7, 11, "left tool"),
+        (16, 14, "time.sleep async=False import=True lock=False"),
+        (19, 5, "asyncio.run async=False import=False lock=False"),
+        (19, 17, "tool async=False import=False lock=False"),
+    ]
