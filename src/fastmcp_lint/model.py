@@ -561,6 +561,7 @@ class ModelBuilder:
         self._placed: dict[cst.CSTNode, tuple[tuple[int, bool], ...]] = {}
         self._flow = FlowCollector()
         self._handlers = self._handlers_by_type()
+        self._may_name_servers = True  # known once the walk is done
 
     # -- the walk ---------------------------------------------------------------------------
 
@@ -729,6 +730,8 @@ class ModelBuilder:
     def _is_server_class(self, expr: cst.BaseExpression, scope: Scope,
                          local: set[cst.ClassDef]) -> bool:
         """A server class, or one of its constructors (`FastMCP.from_fastapi`, `.as_proxy`)."""
+        if not self._may_name_servers:
+            return False
         if isinstance(expr, cst.Attribute) and expr.attr.value in _SERVER_CONSTRUCTORS:
             expr = expr.value
         if isinstance(expr, cst.Subscript):
@@ -741,7 +744,17 @@ class ModelBuilder:
                 return any(b.kind == "class" and b.node in local for b in found[1])
         return False
 
+    def _imports_a_server_package(self) -> bool:
+        """Whether any import could name a server class: without one, no name in the file
+        can (a local subclass needs one for its base too)."""
+        return any(
+            binding.qualified is not None
+            and binding.qualified.split(".", 1)[0] in ("fastmcp", "mcp")
+            for scope in self.model.scopes.values()
+            for bindings in scope.bindings.values() for binding in bindings)
+
     def _server_classes(self) -> set[cst.ClassDef]:
+        self._may_name_servers = self._imports_a_server_package()
         local: set[cst.ClassDef] = set()
         changed = True
         while changed:

@@ -328,9 +328,7 @@ class Positions:
             if start == -1 or not code:
                 return [self.of(node) for node in nodes]
             end = start + len(code)
-            found.append(Location(text.count("\n", 0, start) + 1, start - line_start + 1,
-                                  text.count("\n", 0, end) + 1,
-                                  end - (text.rfind("\n", 0, end) + 1) + 1))
+            found.append(Location(*self._point(start), *self._point(end)))
             cursor = end
         return found
 
