@@ -15,8 +15,8 @@ from jsonschema import Draft202012Validator
 from rich.console import Console
 
 from fastmcp_lint.api import SEVERITIES, Diagnostic, DiagnosticFix, Edit
-from fastmcp_lint.reports import STRING_FORMATS
 from fastmcp_lint.reports.concise import render_concise
+from fastmcp_lint.reports.formats import STRING_FORMATS
 from fastmcp_lint.reports.json_report import SCHEMA_FILE, load_schema, render_json
 from fastmcp_lint.reports.summary import SEVERITY_ORDER, RunSummary, count_by
 from fastmcp_lint.reports.text import render_text

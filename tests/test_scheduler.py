@@ -74,8 +74,10 @@ def test_one_worker_many_workers_cold_and_warm_agree(project: Path, capsys) -> N
     serial = report(capsys, "--jobs", "1", "--no-cache")
     assert not (project / ".fastmcp-lint-cache").exists()
     parallel_cold = report(capsys, "--jobs", "2")
-    entries = list((project / ".fastmcp-lint-cache").rglob("*.json"))
-    assert len(entries) == 71
+    folder = project / ".fastmcp-lint-cache" / "v1"
+    entries = list(folder.glob("??/*.json"))
+    assert len(entries) == 72  # 71 files' results, and the project phase's
+    assert len(list(folder.glob("manifest-*.json"))) == 1
     assert (project / ".fastmcp-lint-cache" / ".gitignore").read_text().endswith("*\n")
     parallel_warm = report(capsys, "--jobs", "2")
     serial_warm = report(capsys, "--jobs", "1")

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
-import libcst as cst
-
-from fastmcp_lint.context import Tracker
 from fastmcp_lint.facts import FileFacts, Location
-from fastmcp_lint.model import FileModel
-from fastmcp_lint.positions import Positions
-from fastmcp_lint.scopes import Scope
+
+if TYPE_CHECKING:
+    # Only for types: a run whose every file is cached reports from plain data (diagnostics,
+    # rule metadata) that this module defines, and must not import LibCST to do it.
+    import libcst as cst
+
+    from fastmcp_lint.context import Tracker
+    from fastmcp_lint.model import FileModel
+    from fastmcp_lint.positions import Positions
+    from fastmcp_lint.scopes import Scope
 
 __all__ = [
     "Applicability", "BaseRule", "Diagnostic", "DiagnosticFix", "Edit", "FileContext",
@@ -138,6 +142,8 @@ class FileContext:
         default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        from fastmcp_lint.positions import Positions  # LibCST: only when a file is checked
+
         self.positions = Positions(self.module, self.source, self.walk_order)
 
     @property

@@ -2,38 +2,67 @@
 
 The key is a hash of the tool version, the enabled rules (code, where they come from, and
 their module's size and mtime), the settings, the file's display path and module name,
-and its bytes. An entry is one small JSON file under `<cache>/v1/`, written atomically
+and the digest of its bytes (which the file index remembers for files whose stat has not
+changed). An entry is one small JSON file under `<cache>/v1/`, written atomically
 (temporary file, then rename), so two runs can share the cache; an entry that can't be
-read or parsed is ignored and rebuilt. A run whose every file is cached parses nothing.
+read or parsed is ignored and rebuilt. The project phase (project rules, unused noqa) is
+cached the same way, keyed by every file's entry, so a run whose every file is cached
+parses nothing and imports no rule.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import inspect
 import json
 import os
-import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from fastmcp_lint import __version__
 from fastmcp_lint.api import BaseRule, Diagnostic, DiagnosticFix, Edit
 from fastmcp_lint.facts import FileFacts
+from fastmcp_lint.fileindex import FileIndex, content_digest
+from fastmcp_lint.reading import SourceError
+from fastmcp_lint.results import FileResult
+from fastmcp_lint.storage import write_atomic
 from fastmcp_lint.suppression import Directive, Suppressions
 
 CACHE_DIR = ".fastmcp-lint-cache"
 _LAYOUT = "v1"
+#: Changes whenever the JSON of an entry does, so an old entry is never read as a new one.
+_ENTRY_FORMAT = "2"
 
 
-def fingerprint(rules: Iterable[type[BaseRule]], settings: object) -> str:
-    """What, besides a file itself, decides its result: the tool, the rules, the settings."""
+@runtime_checkable
+class RuleSource(Protocol):
+    """A rule described by metadata rather than its class: where its class is defined."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def origin(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
+
+
+def rule_source(rule: type[BaseRule]) -> str:
+    """The file a rule class is defined in ("" if unknown)."""
+    return inspect.getsourcefile(rule) or ""
+
+
+def fingerprint(rules: Iterable[type[BaseRule] | RuleSource], settings: object) -> str:
+    """What, besides a file itself, decides its result: the tool, the rules, the settings.
+
+    Rules are classes, or their metadata from the manifest (which records `source`).
+    """
     parts: list[str] = [__version__]
     for rule in sorted(rules, key=lambda r: r.code):
-        source = inspect.getsourcefile(rule) or ""
+        source = rule.source if isinstance(rule, RuleSource) else rule_source(rule)
         try:
             stat = os.stat(source)
             stamp = f"{stat.st_size}:{stat.st_mtime_ns}"
@@ -85,6 +114,8 @@ def _directive(data: dict[str, Any]) -> Directive:
 
 
 Entry = tuple[list[Diagnostic], FileFacts | None, Suppressions | None]
+#: A file's part of a run: its result when linted, its facts when it is only context.
+Output = FileResult | FileFacts | None
 
 
 class Cache:
@@ -93,29 +124,130 @@ class Cache:
     def __init__(self, directory: Path, run_fingerprint: str) -> None:
         self.root = directory
         self.directory = directory / _LAYOUT
+        self._folder = os.fspath(self.directory)
         self.fingerprint = run_fingerprint
+        self._index: FileIndex | None = None
+        self._pack: dict[str, Any] | None = None
 
     def key(self, data: bytes, display: str, module: str | None, facts_only: bool) -> str:
-        digest = hashlib.sha256()
-        for part in (self.fingerprint, display, module or "", "facts" if facts_only else "all"):
-            digest.update(part.encode("utf-8", "surrogateescape"))
-            digest.update(b"\0")
-        digest.update(data)
-        return digest.hexdigest()
+        return self.key_of(content_digest(data), display, module, facts_only)
+
+    def key_of(self, digest: str, display: str, module: str | None, facts_only: bool) -> str:
+        """The key of a file's entry, from the digest of its bytes."""
+        return self._hash(display, module or "", "facts" if facts_only else "all", digest)
+
+    def _hash(self, *parts: str) -> str:
+        hashed = hashlib.sha256()
+        for part in (_ENTRY_FORMAT, self.fingerprint, *parts):
+            hashed.update(part.encode("utf-8", "surrogateescape"))
+            hashed.update(b"\0")
+        return hashed.hexdigest()
+
+    @property
+    def index(self) -> FileIndex:
+        """The stat index of the files' digests (see `fileindex`), one per cache object."""
+        if self._index is None:
+            self._index = FileIndex(self.root, self.directory / "files.json")
+        return self._index
+
+    def lookup(self, path: Path, display: str, module: str | None,
+               facts_only: bool) -> tuple[str, Output] | None:
+        """A file's result (its facts, if `facts_only`) from the cache alone, never parsing:
+        (the entry's key, the result), or None. A project file that is only context can use
+        the entry of a run that linted it."""
+        try:
+            digest, _ = self.index.digest(path)
+        except SourceError:
+            return None
+        key = self.key_of(digest, display, module, False)
+        if not facts_only:
+            hit = self.get(key)
+            return None if hit is None else (key, FileResult(display, *hit))
+        for candidate in (key, self.key_of(digest, display, module, True)):
+            facts = self.get_facts(candidate)
+            if facts is not None:
+                return candidate, facts[0]
+        return None
+
+    def entry_key(self, path: Path, display: str, module: str | None,
+                  facts_only: bool) -> str | None:
+        """The key of the entry a file has now (as `lookup` would find it), or None; reads
+        no entry."""
+        try:
+            digest, _ = self.index.digest(path)
+        except SourceError:
+            return None
+        for mode in (False, True) if facts_only else (False,):
+            key = self.key_of(digest, display, module, mode)
+            if os.path.isfile(self._file(key)):
+                return key
+        return None
+
+    def project_key(self, entries: Sequence[tuple[str, bool, str]]) -> str:
+        """The key of a run's project phase from its files' (display, facts only, entry
+        key): the same files with the same entries give the same project findings."""
+        return self._hash("project", *(f"{display}\0{int(facts_only)}\0{key}"
+                                       for display, facts_only, key in entries))
 
     def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
+        return Path(self._file(key))
+
+    def _file(self, key: str) -> str:
+        return os.path.join(self._folder, key[:2], key + ".json")
 
     def get(self, key: str) -> Entry | None:
         """The stored result, or None when there is none (or it is unreadable)."""
         try:
-            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            with open(self._file(key), encoding="utf-8") as stream:
+                data = json.load(stream)
             diagnostics = [_diagnostic(item) for item in data["diagnostics"]]
             facts = None if data["facts"] is None else FileFacts.from_json(data["facts"])
             suppressions = _suppressions(data["suppressions"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
         return diagnostics, facts, suppressions
+
+    def get_facts(self, key: str) -> tuple[FileFacts | None] | None:
+        """Only the facts of a stored result (a context file's part of a run): (facts,), or
+        None when there is no readable entry. From the facts pack when it has them."""
+        pack = self._facts_pack()
+        try:
+            if key in pack:
+                data = pack[key]
+            else:
+                with open(self._file(key), encoding="utf-8") as stream:
+                    data = json.load(stream)["facts"]
+            return (None if data is None else FileFacts.from_json(data),)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def _pack_file(self) -> str:
+        return os.path.join(self._folder, f"facts-{self.fingerprint[:32]}.json")
+
+    def _facts_pack(self) -> dict[str, Any]:
+        """Every file's facts of a recent run, by entry key, in one file: a pre-commit run
+        reads the facts of the whole project, and one file decodes much faster than a
+        thousand. Entries are keyed by content, so the pack is never stale, only incomplete."""
+        if self._pack is None:
+            try:
+                with open(self._pack_file(), encoding="utf-8") as stream:
+                    pack = json.load(stream)
+            except (OSError, ValueError):
+                pack = {}
+            self._pack = pack if isinstance(pack, dict) else {}
+        return self._pack
+
+    def update_pack(self, facts: Mapping[str, FileFacts | None]) -> None:
+        """Rewrite the facts pack with these entries' facts when it lacks more than a few of
+        them (a pre-commit run adds one file: the next reads it from its own entry)."""
+        pack = self._facts_pack()
+        missing = sum(key not in pack for key in facts)
+        if missing <= max(8, len(facts) // 20):
+            return
+        self._pack = {key: None if value is None else value.to_json()
+                      for key, value in facts.items()}
+        write_atomic(self.root, Path(self._pack_file()),
+                     json.dumps(self._pack, separators=(",", ":")))
 
     def put(self, key: str, diagnostics: Iterable[Diagnostic], facts: FileFacts | None,
             suppressions: Suppressions | None = None) -> None:
@@ -126,21 +258,4 @@ class Cache:
             "facts": None if facts is None else facts.to_json(),
             "suppressions": _suppressions_json(suppressions),
         }, separators=(",", ":"))
-        temporary = None
-        try:
-            if not path.parent.is_dir():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                ignore = self.root / ".gitignore"  # like ruff: git never sees the cache
-                if not ignore.exists():
-                    ignore.write_text("# created by fastmcp-lint\n*\n", encoding="utf-8")
-            handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(payload)
-            os.replace(temporary, path)
-            temporary = None
-        except OSError:
-            pass
-        finally:
-            if temporary is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
+        write_atomic(self.root, path, payload)

@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from fastmcp_lint.api import BaseRule, Diagnostic
+from fastmcp_lint.api import Diagnostic
 from fastmcp_lint.facts import FileFacts
 
 Status = Literal["pass", "fail", "not found", "not checked"]
+
+
+class Serving(Protocol):
+    """What the scorecard needs of a rule (its class or its metadata)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def checklist(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,7 @@ class Score:
     codes: tuple[str, ...]
 
 
-def _serves(rule: type[BaseRule], item: Item) -> bool:
+def _serves(rule: Serving, item: Item) -> bool:
     checklist = rule.checklist.strip().lower()
     return bool(checklist) and item.title.startswith(checklist)
 
@@ -73,7 +83,7 @@ def _found(facts: Sequence[FileFacts], item: Item) -> list[str]:
 
 
 def score(diagnostics: Iterable[Diagnostic], facts: Sequence[FileFacts],
-          rules: Iterable[type[BaseRule]]) -> list[Score]:
+          rules: Iterable[Serving]) -> list[Score]:
     """Score every item from a run's diagnostics, facts and the rules that ran."""
     enabled = list(rules)
     found = list(diagnostics)

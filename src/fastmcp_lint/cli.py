@@ -12,19 +12,17 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-# Ctrl-C while these load (they take most of a second) is one line and exit 130, like a
-# Ctrl-C later on, not a traceback: `main` can't catch what happens before it exists.
+# Ctrl-C while these load is one line and exit 130, like a Ctrl-C later on, not a
+# traceback: `main` can't catch what happens before it exists. What only some runs need
+# (rich, the reports, the rules' docs) is imported where it is used: start-up time is
+# most of a pre-commit run's time.
 try:
     import click
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from fastmcp_lint import __version__
-    from fastmcp_lint.baseline import write_baseline
-    from fastmcp_lint.docs import explain, rules_json, rules_lines
     from fastmcp_lint.errors import UserError
-    from fastmcp_lint.meta_codes import find_meta_code
     from fastmcp_lint.pipeline import (
         EXIT_CLEAN,
         EXIT_ERROR,
@@ -35,13 +33,14 @@ try:
         load,
         summary_of,
     )
-    from fastmcp_lint.reports import STRING_FORMATS
-    from fastmcp_lint.reports.statistics import render_statistics
-    from fastmcp_lint.reports.summary import RunSummary
-    from fastmcp_lint.reports.text import render_text
 except KeyboardInterrupt:
     sys.stderr.write("\nfastmcp-lint: interrupted\n")
     raise SystemExit(130) from None
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from fastmcp_lint.reports.summary import RunSummary
 
 FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab", "checklist")
 
@@ -51,19 +50,28 @@ def _selectors(values: Sequence[str]) -> tuple[str, ...]:
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     plain = bool(os.environ.get("NO_COLOR"))
     return Console(color_system=None if plain else "auto", no_color=plain, highlight=False,
                    soft_wrap=True)
 
 
-def _render(summary: RunSummary, fmt: str, console: Console,
+def _render(summary: RunSummary, fmt: str, console: Callable[[], Console],
             fix_note: str | None = None, statistics: bool = False) -> str | None:
-    """The report as text for machine formats; the text format prints itself."""
+    """The report as text for machine formats; the text format prints itself (on the
+    console `console()` makes: rich is imported only for it)."""
     if statistics:
+        from fastmcp_lint.reports.statistics import render_statistics
+
         return render_statistics(summary)
-    if fmt in STRING_FORMATS:
+    if fmt != "text":
+        from fastmcp_lint.reports.formats import STRING_FORMATS
+
         return STRING_FORMATS[fmt](summary)
-    render_text(summary, console, fix_hint=fix_note)
+    from fastmcp_lint.reports.text import render_text
+
+    render_text(summary, console(), fix_hint=fix_note)
     return None
 
 
@@ -138,6 +146,9 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         progress=_progress if fmt == "text" and not quiet and output_file is None else None,
     )
     if list_rules or explain_rule:
+        from fastmcp_lint.docs import explain, rules_json, rules_lines
+        from fastmcp_lint.meta_codes import find_meta_code
+
         _, registry = load(options)
         if explain_rule:
             rule = registry.find(explain_rule) or find_meta_code(explain_rule)
@@ -154,6 +165,8 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
     run = lint(options)
     result, config, outcomes = run.result, run.config, run.outcomes
     if baseline_out is not None:
+        from fastmcp_lint.baseline import write_baseline
+
         count = write_baseline(baseline_out, run.all_diagnostics)
         click.echo(f"fastmcp-lint: recorded {count} problem{'s' if count != 1 else ''} in "
                    f"{baseline_out}", err=True)
@@ -174,8 +187,13 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
                      and (fmt != "text" or statistics or output_file is not None) else None)
     if output_file is not None:
         sink = io.StringIO()
-        text = _render(summary, fmt, Console(file=sink, no_color=True, width=100), fix_note,
-                       statistics)
+
+        def to_sink() -> Console:
+            from rich.console import Console
+
+            return Console(file=sink, no_color=True, width=100)
+
+        text = _render(summary, fmt, to_sink, fix_note, statistics)
         text = sink.getvalue() if text is None else text
         try:
             output_file.write_text(text, encoding="utf-8")
@@ -188,7 +206,7 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
                        f"{summary.files} file{'s' if summary.files != 1 else ''}; "
                        f"report written to {output_file}", err=True)
     else:
-        text = _render(summary, fmt, _console(), fix_note, statistics)
+        text = _render(summary, fmt, _console, fix_note, statistics)
         if fix_note is not None and (fmt != "text" or statistics) and not quiet:
             click.echo(f"fastmcp-lint: {fix_note}", err=True)
         if text is not None:
@@ -204,8 +222,19 @@ PROGRESS_MIN_FILES = 300
 
 def _progress(total: int) -> Callable[[int], None]:
     """A progress bar on stderr, only on a terminal and for long runs; it erases itself."""
+    if total < PROGRESS_MIN_FILES:
+        return lambda _: None
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     console = Console(stderr=True)
-    if total < PROGRESS_MIN_FILES or not console.is_terminal:
+    if not console.is_terminal:
         return lambda _: None
     bar = Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(),
                    TimeElapsedColumn(), console=console, transient=True)

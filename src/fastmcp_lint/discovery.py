@@ -55,6 +55,8 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
 )
 
 PYTHON_SUFFIX = ".py"
+#: What makes a gitignore pattern more than a plain name.
+_GLOB = re.compile(r"[*?\[\]/!\\]")
 
 # A .gitignore (or .git/info/exclude) and the folder its patterns are relative to.
 _IgnoreFile = tuple[str, pathspec.GitIgnoreSpec]
@@ -90,7 +92,27 @@ def _printable(name: str) -> str:
     return name
 
 
-def discover(paths: Sequence[Path], config: Config) -> list[Path]:
+class RealPaths:
+    """`os.path.realpath` of many files, resolving each folder once: a file that is not a
+    link is its folder's real path joined with its name (realpath itself checks every
+    component of every path, the most costly part of discovering a large project)."""
+
+    def __init__(self) -> None:
+        self._folders: dict[str, str] = {}
+
+    def of(self, path: str | os.PathLike[str]) -> str:
+        text = os.fspath(path)
+        folder, name = os.path.split(text)
+        if not name or name in (os.curdir, os.pardir) or os.path.islink(text):
+            return os.path.realpath(text)
+        real = self._folders.get(folder)
+        if real is None:
+            real = self._folders[folder] = os.path.realpath(folder)
+        return os.path.join(real, name)
+
+
+def discover(paths: Sequence[Path], config: Config,
+             real_paths: RealPaths | None = None) -> list[Path]:
     """The .py files to lint under ``paths``, deduplicated and sorted by ``display_path``.
 
     Paths come back as the user spelled them joined with the names found (never resolved
@@ -105,9 +127,10 @@ def discover(paths: Sequence[Path], config: Config) -> list[Path]:
     excludes = _Excludes(config)
     gitignores = _GitIgnores() if config.respect_gitignore else None
     by_real_path: dict[str, tuple[str, Path]] = {}
+    real_path = real_paths or RealPaths()
 
     def add(path: Path) -> None:
-        real = os.path.realpath(path)
+        real = real_path.of(path)
         shown = display_path(path)
         kept = by_real_path.get(real)
         if kept is None or shown < kept[0]:
@@ -163,10 +186,11 @@ class _Excludes:
         self.root = os.path.abspath(config.root)
         where = f"{display_path(config.path)}: " if config.path is not None else ""
         user: list[pathspec.GitIgnoreSpec] = []
-        if config.exclude is None:
-            self.defaults = _compile(DEFAULT_EXCLUDES, "default excludes")
-        else:
-            self.defaults = _compile((), "default excludes")
+        defaults = DEFAULT_EXCLUDES if config.exclude is None else ()
+        # A plain name matches exactly that name: a set lookup, not a pattern per entry.
+        self.default_names = frozenset(p for p in defaults if not _GLOB.search(p))
+        self.defaults = _compile([p for p in defaults if _GLOB.search(p)], "default excludes")
+        if config.exclude is not None:
             user.append(_compile(config.exclude, f"{where}[tool.fastmcp-lint] exclude"))
         user.append(_compile(config.extend_exclude, f"{where}[tool.fastmcp-lint] extend-exclude"))
         self.user = [spec for spec in user if len(spec)]
@@ -189,7 +213,8 @@ class _Excludes:
         return any(spec.match_file(subject) for spec in self.user)
 
     def by_default(self, name: str, *, is_dir: bool) -> bool:
-        return self.defaults.match_file(name + "/" if is_dir else name)
+        return name in self.default_names or (
+            len(self.defaults) > 0 and self.defaults.match_file(name + "/" if is_dir else name))
 
 
 class _GitIgnores:

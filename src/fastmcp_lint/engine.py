@@ -15,7 +15,6 @@ import fnmatch
 import gc
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
@@ -30,12 +29,10 @@ from fastmcp_lint.api import (
     ProjectFinding,
     ProjectRule,
     Rule,
-    Severity,
 )
 from fastmcp_lint.cache import Cache
 from fastmcp_lint.context import Tracker
 from fastmcp_lint.facts import (
-    CONDITIONS,
     FeatureFact,
     FileFacts,
     ImportFact,
@@ -46,78 +43,25 @@ from fastmcp_lint.facts import (
 )
 from fastmcp_lint.fixes import fix_text, to_edits
 from fastmcp_lint.model import FileModel, ModelBuilder
+from fastmcp_lint.modules import module_name_for, virtual_module_name
 from fastmcp_lint.parsing import parse_module
 from fastmcp_lint.positions import Positions
 from fastmcp_lint.reading import SourceError, SourceText, decode, read_bytes
-from fastmcp_lint.suppression import NoqaCodes, Suppressions, find_suppressions, unused_noqa
+from fastmcp_lint.results import (
+    FML000,
+    FML000_NAME,
+    FileResult,
+    RunResult,
+    Settings,
+    assemble,
+    project_conditions,
+    syntax_error,
+)
+from fastmcp_lint.suppression import Suppressions, find_suppressions, unused_noqa
 from fastmcp_lint.walker import Event, EventLog, Walker
 
-FML000 = "FML000"
 #: A file that contains none of these yields no fact a project rule uses.
 _PROJECT_WORDS = ("import", "MCP", "mcp", "health", "livez", "readyz", "Route")
-FML000_NAME = "syntax-error"
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the engine needs from the configuration, already resolved to codes."""
-
-    severity: dict[str, Severity] = field(default_factory=dict)
-    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
-    options: dict[str, object] = field(default_factory=dict)
-    verbose: bool = False
-    #: Set to report the unused noqa comments (FML001) of the linted files.
-    unused_noqa: NoqaCodes | None = None
-
-
-@dataclass
-class FileResult:
-    path: str
-    diagnostics: list[Diagnostic]
-    facts: FileFacts | None
-    suppressions: Suppressions | None = None
-
-
-@dataclass
-class RunResult:
-    files: int
-    diagnostics: list[Diagnostic]
-    facts: list[FileFacts] = field(default_factory=list)
-
-
-def module_name_for(path: Path) -> tuple[str | None, str | None]:
-    """The dotted module name of a file and its package, from the `__init__.py` files above.
-
-    A folder named `src` ends the package even if it has a stray `__init__.py` (src layout).
-    """
-    parts: list[str] = [] if path.name == "__init__.py" else [path.stem]
-    folder = path.parent
-    while (folder / "__init__.py").is_file() and folder.name and folder.name != "src":
-        parts.insert(0, folder.name)
-        folder = folder.parent
-    module = ".".join(parts) or None
-    if path.name == "__init__.py":
-        return module, module
-    return module, ".".join(parts[:-1]) or None
-
-
-def virtual_module_name(path: str) -> tuple[str | None, str | None]:
-    """Module name of a path that is not on disk: every folder is taken to be a package."""
-    parts = [p for p in path.replace("\\", "/").split("/") if p and p != "."]
-    if parts and parts[0] == "src":
-        parts.pop(0)
-    if not parts or not parts[-1].endswith(".py"):
-        return None, None
-    last = parts.pop()
-    if last != "__init__.py":
-        parts.append(last[:-3])
-        return ".".join(parts), ".".join(parts[:-1]) or None
-    module = ".".join(parts) or None
-    return module, module
-
-
-def syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> Diagnostic:
-    return Diagnostic(FML000, FML000_NAME, "error", message, path, line, column, line, column)
 
 
 _Callbacks = dict[str, list[tuple[Rule, Callable[[cst.CSTNode], object]]]]
@@ -189,28 +133,6 @@ class Engine:
         self.conditions: dict[str, bool] = {}
 
     # -- one file ---------------------------------------------------------------------------
-
-    def lookup(self, path: Path, display: str, facts_only: bool
-               ) -> tuple[bool, FileResult | FileFacts | None]:
-        """A file's result from the cache alone (never parsing): (found, result).
-
-        A project file that is only context can use the entry of a run that linted it.
-        """
-        if self.cache is None:
-            return False, None
-        try:
-            data = read_bytes(path)
-        except SourceError:
-            return False, None
-        module, _ = module_name_for(path.absolute())
-        hit = self.cache.get(self.cache.key(data, display, module, False))
-        if hit is not None:
-            return True, (hit[1] if facts_only else FileResult(display, *hit))
-        if facts_only:
-            hit = self.cache.get(self.cache.key(data, display, module, True))
-            if hit is not None:
-                return True, hit[1]
-        return False, None
 
     def lint_path(self, path: Path, display: str) -> FileResult:
         """Lint one file, through the cache when the engine has one."""
@@ -442,29 +364,26 @@ class Engine:
                  if self.project_rules]
         return self.finish(results, [f for f in extra if f is not None])
 
-    def finish(self, results: Sequence[FileResult],
-               context_facts: Sequence[FileFacts] = ()) -> RunResult:
-        """The project phase: project rules, unused noqa and project conditions over the
-        per-file results (in any order: the diagnostics are sorted)."""
-        diagnostics: list[Diagnostic] = []
-        facts: list[FileFacts] = []
-        suppressions: dict[str, Suppressions] = {}
-        for result in results:
-            diagnostics.extend(result.diagnostics)
-            if result.facts is not None:
-                facts.append(result.facts)
-            if result.suppressions is not None:
-                suppressions[result.path] = result.suppressions
-        facts.extend(context_facts)
-        diagnostics.extend(self.check_project(facts, {result.path for result in results},
-                                              suppressions))
+    def project_phase(self, results: Sequence[FileResult],
+                      context_facts: Sequence[FileFacts] = ()) -> list[Diagnostic]:
+        """What the project adds to the files' own diagnostics: the project rules' findings
+        and (with unused noqa on) the unused directives, before project conditions apply."""
+        facts = [r.facts for r in results if r.facts is not None] + list(context_facts)
+        suppressions = {r.path: r.suppressions for r in results if r.suppressions is not None}
+        diagnostics = self.check_project(facts, {result.path for result in results},
+                                         suppressions)
         if self.settings.unused_noqa is not None:
             for display, noqa in suppressions.items():
                 diagnostics.extend(unused_noqa(noqa, display, self.settings.unused_noqa))
-        self.conditions = {name: test(facts) for name, test in CONDITIONS.items()}
-        diagnostics = self.resolve_conditions(diagnostics)
-        diagnostics.sort(key=Diagnostic.sort_key)
-        return RunResult(len(results), diagnostics, facts)
+        return diagnostics
+
+    def finish(self, results: Sequence[FileResult],
+               context_facts: Sequence[FileFacts] = ()) -> RunResult:
+        """The project phase and project conditions over the per-file results (in any
+        order: the diagnostics are sorted)."""
+        result, self.conditions = assemble(results, context_facts,
+                                           self.project_phase(results, context_facts))
+        return result
 
     def resolve_conditions(self, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
         """Drop findings whose project condition the project does not meet."""
@@ -568,7 +487,7 @@ def lint_source(code: str, rules: Sequence[type[BaseRule]], path: str = "server.
     diagnostics = list(result.diagnostics)
     facts = [result.facts] if result.facts is not None else []
     diagnostics.extend(engine.check_project(facts, {path}))
-    engine.conditions = {name: test(facts) for name, test in CONDITIONS.items()}
+    engine.conditions = project_conditions(facts)
     return sorted(engine.resolve_conditions(diagnostics), key=Diagnostic.sort_key)
 
 
@@ -585,5 +504,5 @@ def fix_source(code: str, rules: Sequence[type[BaseRule]], path: str = "server.p
     return code
 
 
-__all__ = ["Engine", "FileResult", "Location", "RunResult", "Settings", "fix_source",
-           "lint_source", "module_name_for"]
+__all__ = ["FML000", "FML000_NAME", "Engine", "FileResult", "Location", "RunResult", "Settings",
+           "fix_source", "lint_source", "module_name_for", "syntax_error", "virtual_module_name"]

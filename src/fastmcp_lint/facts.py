@@ -7,7 +7,7 @@ send between processes.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -96,7 +96,25 @@ class FileFacts:
     file_noqa: list[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The facts as JSON for the cache: spans and records as arrays, not objects, since
+        a pre-commit run reads the facts of every file of the project."""
+        return {
+            "path": self.path,
+            "module": self.module,
+            "imports_fastmcp": self.imports_fastmcp,
+            "servers": [[_span(s.location), s.at_import_time, s.bound_at_module_level]
+                        for s in self.servers],
+            "module_servers": self.module_servers,
+            "health": [_span(h) for h in self.health],
+            "starts": [[_span(s.location), s.method, s.transport] for s in self.starts],
+            "mounted": self.mounted,
+            "imports": [[_span(i.location), i.targets] for i in self.imports],
+            "features": [[f.kind, _span(f.location), f.what] for f in self.features],
+            "registrations": [[r.kind, r.name, r.server, _span(r.location), r.version,
+                               r.branches] for r in self.registrations],
+            "noqa": self.noqa,
+            "file_noqa": self.file_noqa,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FileFacts:
@@ -104,24 +122,28 @@ class FileFacts:
             path=data["path"],
             module=data["module"],
             imports_fastmcp=data["imports_fastmcp"],
-            servers=[ServerFact(Location(**s["location"]), s["at_import_time"],
-                                s["bound_at_module_level"]) for s in data["servers"]],
+            servers=[ServerFact(Location(*at), imported, bound)
+                     for at, imported, bound in data["servers"]],
             module_servers=list(data["module_servers"]),
-            health=[Location(**h) for h in data["health"]],
-            starts=[StartFact(Location(**s["location"]), s["method"], s["transport"])
-                    for s in data["starts"]],
+            health=[Location(*at) for at in data["health"]],
+            starts=[StartFact(Location(*at), method, transport)
+                    for at, method, transport in data["starts"]],
             mounted=list(data["mounted"]),
-            imports=[ImportFact(Location(**i["location"]),
-                                tuple(tuple(t) for t in i["targets"])) for i in data["imports"]],
-            features=[FeatureFact(f["kind"], Location(**f["location"]), f["what"])
-                      for f in data["features"]],
-            registrations=[RegistrationFact(r["kind"], r["name"], r["server"],
-                                            Location(**r["location"]), r["version"],
-                                            tuple((i, e) for i, e in r["branches"]))
-                           for r in data["registrations"]],
+            imports=[ImportFact(Location(*at), tuple(map(tuple, targets)))
+                     for at, targets in data["imports"]],
+            features=[FeatureFact(kind, Location(*at), what)
+                      for kind, at, what in data["features"]],
+            registrations=[RegistrationFact(kind, name, server, Location(*at), version,
+                                            tuple((i, e) for i, e in branches))
+                           for kind, name, server, at, version, branches
+                           in data["registrations"]],
             noqa={int(k): list(v) for k, v in data["noqa"].items()},
             file_noqa=data["file_noqa"],
         )
+
+
+def _span(at: Location) -> list[int]:
+    return [at.line, at.column, at.end_line, at.end_column]
 
 
 def may_run_over_stdio(files: list[FileFacts]) -> bool:

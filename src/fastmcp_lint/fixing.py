@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastmcp_lint.api import Applicability, Diagnostic
-from fastmcp_lint.engine import Engine, FileResult, module_name_for, syntax_error
+from fastmcp_lint.engine import Engine
 from fastmcp_lint.fixes import fix_text
+from fastmcp_lint.modules import module_name_for
 from fastmcp_lint.reading import SourceError, SourceText, read_source
+from fastmcp_lint.results import FileResult, syntax_error
 
 MAX_PASSES = 10
 

@@ -2,6 +2,8 @@
 report -> exit status.
 
 The CLI only parses flags into `RunOptions`; everything here is callable from tests.
+A run whose every file is cached uses the rules' metadata (see `manifest`) and never
+imports a rule, the engine or LibCST; they are imported where a file must be checked.
 """
 
 from __future__ import annotations
@@ -10,24 +12,27 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from fastmcp_lint import __version__
 from fastmcp_lint.api import Applicability, BaseRule, Diagnostic
-from fastmcp_lint.baseline import Baseline
 from fastmcp_lint.cache import CACHE_DIR, Cache, fingerprint
 from fastmcp_lint.checklist import as_json, score
 from fastmcp_lint.config import Config, load_config
-from fastmcp_lint.discovery import discover, display_path
-from fastmcp_lint.docs import explain, explain_markdown, help_uri
-from fastmcp_lint.engine import Engine, RunResult, Settings
+from fastmcp_lint.discovery import RealPaths, discover, display_path
 from fastmcp_lint.errors import UserError
-from fastmcp_lint.fixing import FixOutcome, fix_file
+from fastmcp_lint.manifest import Catalog, RuleMeta, describe
 from fastmcp_lint.meta_codes import SyntaxErrorCode, UnusedNoqa
-from fastmcp_lint.registry import Registry, default_plugins
+from fastmcp_lint.registry import R, Registry, default_plugins
 from fastmcp_lint.reports.summary import BaselineInfo, RuleInfo, RunSummary, SourceRoot
-from fastmcp_lint.scheduler import lint_files
+from fastmcp_lint.results import RunResult, Settings
+from fastmcp_lint.scheduler import LazyEngine, lint_files
 from fastmcp_lint.selection import per_file_ignores, selected_rules, severity_overrides
 from fastmcp_lint.suppression import NoqaCodes
+
+if TYPE_CHECKING:
+    from fastmcp_lint.engine import Engine
+    from fastmcp_lint.fixing import FixOutcome
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -66,11 +71,18 @@ class RunOptions:
         return ("safe", "unsafe") if self.unsafe_fixes else ("safe",)
 
 
-def load(options: RunOptions) -> tuple[Config, Registry]:
-    """The configuration and every rule plugin it names."""
+def load(options: RunOptions) -> tuple[Config, Registry[type[BaseRule]]]:
+    """The configuration and every rule plugin it names (imported: for their docs)."""
     config = load_config(list(options.paths), options.config_file)
     registry = Registry.load(default_plugins(config.plugins, config.root))
     return config, registry
+
+
+def catalog(options: RunOptions) -> tuple[Config, Catalog]:
+    """The configuration and its rules' metadata, from the manifest in the cache folder
+    when it is current (importing no rule)."""
+    config = load_config(list(options.paths), options.config_file)
+    return config, Catalog(config.plugins, config.root, _cache_folder(options, config))
 
 
 def _where(config: Config, key: str) -> str:
@@ -78,8 +90,7 @@ def _where(config: Config, key: str) -> str:
     return f"{name}: [tool.fastmcp-lint] {key}"
 
 
-def enabled_rules(options: RunOptions, config: Config,
-                  registry: Registry) -> list[type[BaseRule]]:
+def enabled_rules(options: RunOptions, config: Config, registry: Registry[R]) -> list[R]:
     cli_select = options.select
     select = list(cli_select) if cli_select is not None else (
         list(config.select) if config.select is not None else None)
@@ -93,8 +104,8 @@ def enabled_rules(options: RunOptions, config: Config,
     )
 
 
-def settings_for(options: RunOptions, config: Config, registry: Registry,
-                 rules: Sequence[type[BaseRule]] = ()) -> Settings:
+def settings_for(options: RunOptions, config: Config, registry: Registry[Any],
+                 rules: Sequence[Any] = ()) -> Settings:
     unused_noqa = (NoqaCodes.of(((code, rule.name) for code, rule in registry.rules.items()),
                                 (rule.code for rule in rules))
                    if options.report_unused_noqa else None)
@@ -115,7 +126,7 @@ class LintRun:
     result: RunResult
     config: Config
     outcomes: list[FixOutcome]
-    rules: list[type[BaseRule]]
+    rules: list[RuleMeta]
     settings: Settings
     baseline: BaselineInfo | None = None
     #: The findings before the baseline hid any (what --write-baseline records).
@@ -127,20 +138,32 @@ def lint(options: RunOptions) -> LintRun:
 
     Raises UserError for anything the user must fix first.
     """
-    baseline = Baseline.load(options.baseline) if options.baseline is not None else None
-    config, registry = load(options)
-    rules = enabled_rules(options, config, registry)
-    settings = settings_for(options, config, registry, rules)
-    engine = Engine(rules, settings, _cache(options, config, rules, settings))
-    files = discover(list(options.paths), config)
+    baseline = None
+    if options.baseline is not None:
+        from fastmcp_lint.baseline import Baseline
+
+        baseline = Baseline.load(options.baseline)
+    config, rule_catalog = catalog(options)
+    rules = enabled_rules(options, config, rule_catalog.registry)
+    settings = settings_for(options, config, rule_catalog.registry, rules)
+    cache = _cache(options, config, rules, settings)
+
+    def build() -> Engine:
+        from fastmcp_lint.engine import Engine  # LibCST: only when a file must be checked
+
+        return Engine(rule_catalog.classes([rule.code for rule in rules]), settings, cache)
+
+    engine = LazyEngine(build, cache, any(rule.project for rule in rules))
+    real_paths = RealPaths()
+    files = discover(list(options.paths), config, real_paths)
     pairs = [(path, display_path(path)) for path in files]
-    context = project_context(files, config)
+    context = project_context(files, config, options.paths, real_paths)
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
     advance = options.progress(len(pairs) + len(context)) if options.progress else None
     result = lint_files(engine, pairs, context, jobs=jobs, progress=advance)
     outcomes: list[FixOutcome] = []
     if options.fixing:
-        result, outcomes = _fix(engine, result, pairs, options)
+        result, outcomes = _fix(engine.get(), result, pairs, options)
         if options.report_unused_noqa and not options.diff and any(
                 o.changed for o in outcomes):
             # Whether a directive is used is known only from a whole run, and fixes move
@@ -155,18 +178,23 @@ def lint(options: RunOptions) -> LintRun:
     return run
 
 
-def _cache(options: RunOptions, config: Config, rules: Sequence[type[BaseRule]],
+def _cache_folder(options: RunOptions, config: Config) -> Path | None:
+    """The project's cache folder (`.fastmcp-lint-cache/` at its root, or `cache-dir`)."""
+    return None if options.no_cache else config.root / (config.cache_dir or CACHE_DIR)
+
+
+def _cache(options: RunOptions, config: Config, rules: Sequence[RuleMeta],
            settings: Settings) -> Cache | None:
-    """The project's result cache (`.fastmcp-lint-cache/` at its root, or `cache-dir`)."""
-    if options.no_cache:
-        return None
-    folder = config.root / (config.cache_dir or CACHE_DIR)
-    return Cache(folder, fingerprint(rules, settings))
+    """The project's result cache."""
+    folder = _cache_folder(options, config)
+    return None if folder is None else Cache(folder, fingerprint(rules, settings))
 
 
 def _fix(engine: Engine, result: RunResult, pairs: Sequence[tuple[Path, str]],
          options: RunOptions) -> tuple[RunResult, list[FixOutcome]]:
     """Fix the files that have fixable diagnostics; their diagnostics become what remains."""
+    from fastmcp_lint.fixing import fix_file
+
     allow = options.allowed_fixes
     fixable = {d.path for d in result.diagnostics
                if d.fix is not None and d.fix.applicability in allow}
@@ -182,20 +210,26 @@ def _fix(engine: Engine, result: RunResult, pairs: Sequence[tuple[Path, str]],
     return RunResult(result.files, diagnostics), outcomes
 
 
-def project_context(files: Sequence[Path], config: Config) -> list[tuple[Path, str]]:
+def project_context(files: Sequence[Path], config: Config, given: Sequence[Path] = (),
+                    real_paths: RealPaths | None = None) -> list[tuple[Path, str]]:
     """The project's other files, when only part of it is linted (pre-commit, one file).
 
     The project is the folder of the config file, else the nearest folder with a
     `pyproject.toml` or `.git`; outside such a folder there is no project to complete.
+    When the project's root is among the `given` paths, every file is linted already.
     """
     root = config.root
     if config.path is None and not ((root / "pyproject.toml").is_file()
                                     or (root / ".git").exists()):
         return []
     # realpath, not Path.resolve: resolve raises on a symlink loop, which discover returns
-    linted = {os.path.realpath(path) for path in files}
-    return [(path, display_path(path)) for path in discover([root], config)
-            if os.path.realpath(path) not in linted]
+    real = real_paths or RealPaths()
+    top = os.path.realpath(root)
+    if any(path.is_dir() and os.path.realpath(path) == top for path in given):
+        return []
+    linted = {real.of(path) for path in files}
+    return [(path, display_path(path)) for path in discover([root], config, real)
+            if real.of(path) not in linted]
 
 
 def summary_of(result: RunResult, run: LintRun | None = None) -> RunSummary:
@@ -209,21 +243,21 @@ def summary_of(result: RunResult, run: LintRun | None = None) -> RunSummary:
                       checklist=as_json(score(result.diagnostics, result.facts, run.rules)))
 
 
-def rule_infos(rules: Sequence[type[BaseRule]], settings: Settings) -> tuple[RuleInfo, ...]:
+def rule_infos(rules: Sequence[RuleMeta], settings: Settings) -> tuple[RuleInfo, ...]:
     """The enabled rules as reports describe them (with configured severities), and the
     codes the engine reports itself: FML000 always, FML001 when it is on."""
-    described: list[type[BaseRule]] = [SyntaxErrorCode]
+    described = [describe(SyntaxErrorCode)]
     if settings.unused_noqa is not None:
-        described.append(UnusedNoqa)
+        described.append(describe(UnusedNoqa))
     described += sorted(rules, key=lambda rule: rule.code)
     return tuple(
         RuleInfo(
             code=rule.code, name=rule.name,
             severity=settings.severity.get(rule.code, rule.severity),
             summary=rule.summary, what=rule.what, why=rule.why, checklist=rule.checklist,
-            tags=tuple(rule.tags), fixable=rule.fixable,
-            security_severity=rule.security_severity, help_text=explain(rule),
-            help_markdown=explain_markdown(rule), help_uri=help_uri(rule),
+            tags=rule.tags, fixable=rule.fixable,
+            security_severity=rule.security_severity, help_text=rule.help_text,
+            help_markdown=rule.help_markdown, help_uri=rule.help_uri,
         )
         for rule in described
     )

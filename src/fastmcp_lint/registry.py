@@ -16,9 +16,9 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
+from typing import Generic, Protocol, TypeVar
 
 from fastmcp_lint.api import SEVERITIES, BaseRule, ProjectRule, Rule
 from fastmcp_lint.errors import UserError
@@ -96,10 +96,20 @@ def _check_metadata(rule: type[BaseRule], label: str) -> None:
 
 def default_plugins(local: Iterable[str] = (), root: Path | None = None) -> list[Plugin]:
     """The built-in rules, every installed entry point, then the config's local paths."""
+    # Importing importlib.metadata takes longer than a run that finds its rules listed in
+    # the manifest (see `manifest`): only a run that loads the rules pays for it.
+    from importlib.metadata import entry_points
+
     plugins = [Plugin("fastmcp-lint (built-in rules)", BUILTIN_PLUGIN)]
     for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         if entry.value.split(":")[0] != BUILTIN_PLUGIN:
             plugins.append(Plugin(f"{entry.name} ({entry.value})", entry.value))
+    return plugins + local_plugins(local, root)
+
+
+def local_plugins(local: Iterable[str] = (), root: Path | None = None) -> list[Plugin]:
+    """The config's local rule paths, each checked to be inside the project root."""
+    plugins: list[Plugin] = []
     base = (root or Path.cwd()).resolve()
     for item in local:
         path = (base / item).resolve()
@@ -110,15 +120,34 @@ def default_plugins(local: Iterable[str] = (), root: Path | None = None) -> list
     return plugins
 
 
-class Registry:
+class RuleMetadata(Protocol):
+    """What selection needs of a rule: a rule class, or its metadata from the manifest."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+
+    @property
+    def default_enabled(self) -> bool: ...
+
+
+R = TypeVar("R", bound=RuleMetadata)
+
+
+class Registry(Generic[R]):
     """Every loaded rule by code, with lookups by name, prefix and tag."""
 
-    def __init__(self, rules: Sequence[type[BaseRule]]) -> None:
+    def __init__(self, rules: Sequence[R]) -> None:
         self.rules = {rule.code: rule for rule in sorted(rules, key=lambda r: r.code)}
         self.by_name = {rule.name: rule for rule in self.rules.values()}
 
     @classmethod
-    def load(cls, plugins: Sequence[Plugin]) -> Registry:
+    def load(cls, plugins: Sequence[Plugin]) -> Registry[type[BaseRule]]:
         seen: dict[str, str] = {}
         names: dict[str, str] = {}
         rules: list[type[BaseRule]] = []
@@ -143,9 +172,9 @@ class Registry:
                 seen[rule.code] = names[rule.name] = plugin.label
                 rule.origin = plugin.label
                 rules.append(rule)
-        return cls(rules)
+        return Registry(rules)
 
-    def find(self, code_or_name: str) -> type[BaseRule] | None:
+    def find(self, code_or_name: str) -> R | None:
         return self.rules.get(code_or_name.upper()) or self.by_name.get(code_or_name.lower())
 
     def select(self, selector: str) -> set[str]:

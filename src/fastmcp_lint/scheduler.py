@@ -1,8 +1,11 @@
 """Spreading a run's files over worker processes; the engine does each file's work.
 
-A handful of files (the pre-commit case) is checked in this process: starting workers
-would cost more than it saves. Otherwise files go to a pool of forked workers in chunks,
-each worker building its own engine (and sharing the on-disk cache). A worker that dies
+First every file is looked up in the cache, in this process; when all are found and so is
+the project phase for exactly these entries, the run is assembled from the cache without
+building an engine (which imports the rules and LibCST). A handful of files to check (the
+pre-commit case) is checked in this process: starting workers would cost more than it
+saves. Otherwise files go to a pool of forked workers in chunks, each worker building its
+own engine (and sharing the on-disk cache). A worker that dies
 (a crash in native code) loses nothing but the file that killed it: the chunks it had are
 checked again one file per process, and that file becomes an FML000 diagnostic.
 """
@@ -10,25 +13,57 @@ checked again one file per process, and that file becomes an FML000 diagnostic.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import gc
 import signal
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastmcp_lint.api import BaseRule
-from fastmcp_lint.cache import Cache
-from fastmcp_lint.engine import Engine, FileResult, RunResult, Settings, syntax_error
+from fastmcp_lint.cache import Cache, Output
 from fastmcp_lint.facts import FileFacts
+from fastmcp_lint.modules import ModuleNames
+from fastmcp_lint.results import FileResult, RunResult, Settings, assemble, syntax_error
+
+if TYPE_CHECKING:
+    import multiprocessing.context
+    from concurrent.futures import ProcessPoolExecutor
+
+    from fastmcp_lint.engine import Engine
 
 #: Below this many files, one process is faster than a pool.
 PARALLEL_MIN_FILES = 48
 
 Task = tuple[Path, str, bool]  # path, display path, facts only (a context file)
-Output = FileResult | FileFacts | None
 Spec = tuple[tuple[type[BaseRule], ...], Settings, Path | None, str]
 Progress = Callable[[int], None]
+
+
+class LazyEngine:
+    """A run's engine, built on first use: building it imports the rules (and LibCST),
+    which a run whose every file is cached never needs."""
+
+    def __init__(self, build: Callable[[], Engine], cache: Cache | None,
+                 project: bool) -> None:
+        """`project`: whether a project rule is enabled (so context files matter)."""
+        self._build = build
+        self._engine: Engine | None = None
+        self.cache = cache
+        self.project = project
+        #: The project's conditions, once a run has assembled its result without an
+        #: engine; an engine built later (for --fix) gets them.
+        self.conditions: dict[str, bool] | None = None
+
+    @classmethod
+    def of(cls, engine: Engine) -> LazyEngine:
+        return cls(lambda: engine, engine.cache, bool(engine.project_rules))
+
+    def get(self) -> Engine:
+        if self._engine is None:
+            self._engine = self._build()
+            if self.conditions is not None:
+                self._engine.conditions = self.conditions
+        return self._engine
 
 
 def _one(engine: Engine, task: Task) -> Output:
@@ -38,6 +73,8 @@ def _one(engine: Engine, task: Task) -> Output:
 
 def _work(spec: Spec, chunk: Sequence[Task]) -> list[Output]:
     """A worker's job: its own engine over a chunk of files."""
+    from fastmcp_lint.engine import Engine  # LibCST: only where files are checked
+
     rules, settings, cache_dir, run_fingerprint = spec
     cache = Cache(cache_dir, run_fingerprint) if cache_dir is not None else None
     engine = Engine(rules, settings, cache)
@@ -56,6 +93,9 @@ def _died(task: Task) -> Output:
 def _isolated(spec: Spec, chunk: Sequence[Task],
               context: multiprocessing.context.BaseContext) -> list[Output]:
     """Check each file of a chunk in a process of its own, to find the one that kills it."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     outputs: list[Output] = []
     for task in chunk:
         try:
@@ -92,32 +132,104 @@ def _chunks(tasks: Sequence[Task], jobs: int) -> list[Sequence[Task]]:
     return [tasks[start:start + size] for start in range(0, len(tasks), size)]
 
 
-def _run(engine: Engine, tasks: Sequence[Task], jobs: int, progress: Progress) -> list[Output]:
-    """Cached results straight from the cache in this process; the rest computed."""
+def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
+         progress: Progress) -> RunResult:
+    """Cached results straight from the cache in this process; the rest computed; then
+    the project phase, from the cache too when every file's entry is the same."""
+    cache = source.cache
+    names = ModuleNames()
     outputs: list[Output] = [None] * len(tasks)
+    keys: list[str | None] = [None] * len(tasks)
     missing: list[int] = []
-    for index, task in enumerate(tasks):
-        found, output = engine.lookup(*task)
-        if found:
-            outputs[index] = output
-            progress(1)
-        else:
-            missing.append(index)
+    with _no_cycle_collection():
+        for index, (path, display, facts_only) in enumerate(tasks):
+            found = (cache.lookup(path, display, names.of(path)[0], facts_only)
+                     if cache is not None else None)
+            if found is not None:
+                keys[index], outputs[index] = found
+                progress(1)
+            else:
+                missing.append(index)
+        if cache is not None and not missing:
+            project = cache.get(_project_key(cache, tasks, keys))
+            if project is not None:
+                cache.index.save()
+                results, facts = _split(outputs)
+                result, source.conditions = assemble(results, facts, project[0])
+                return result
+        engine = source.get()
     computed = _compute(engine, [tasks[index] for index in missing], jobs, progress)
     for index, output in zip(missing, computed, strict=True):
         outputs[index] = output
+    results, facts = _split(outputs)
+    with _no_cycle_collection():
+        diagnostics = engine.project_phase(results, facts)
+        result, engine.conditions = assemble(results, facts, diagnostics)
+    if cache is not None:
+        for index in missing:  # the entries the computed files have now...
+            path, display, facts_only = tasks[index]
+            key = cache.entry_key(path, display, names.of(path)[0], facts_only)
+            # ...if they hold what was computed: a file changed during the run must not
+            # pair its new entry with the old facts (in the project key or the pack)
+            if key is not None and cache.get_facts(key) != (_facts_of(outputs[index]),):
+                key = None
+            keys[index] = key
+        if all(key is not None for key in keys):
+            cache.put(_project_key(cache, tasks, keys), diagnostics, None)
+        cache.update_pack({key: _facts_of(output) for key, output in zip(keys, outputs,
+                                                                          strict=True)
+                           if key is not None})
+        cache.index.save()
+    return result
+
+
+def _facts_of(output: Output) -> FileFacts | None:
+    return output.facts if isinstance(output, FileResult) else output
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """No cyclic garbage collection for a while: reading the cache (and importing the
+    engine) builds tens of thousands of small acyclic objects, and collections triggered
+    by them would scan every object alive again and again, for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _project_key(cache: Cache, tasks: Sequence[Task], keys: Sequence[str | None]) -> str:
+    return cache.project_key([(display, facts_only, key or "")
+                              for (_, display, facts_only), key in zip(tasks, keys, strict=True)])
+
+
+def _split(outputs: Sequence[Output]) -> tuple[list[FileResult], list[FileFacts]]:
+    return ([o for o in outputs if isinstance(o, FileResult)],
+            [o for o in outputs if isinstance(o, FileFacts)])
+
+
+def _serial(engine: Engine, tasks: Sequence[Task], progress: Progress) -> list[Output]:
+    outputs: list[Output] = []
+    for task in tasks:
+        outputs.append(_one(engine, task))
+        progress(1)
     return outputs
 
 
 def _compute(engine: Engine, tasks: Sequence[Task], jobs: int,
              progress: Progress) -> list[Output]:
-    if jobs <= 1 or len(tasks) < PARALLEL_MIN_FILES or (
-            "fork" not in multiprocessing.get_all_start_methods()):
-        outputs: list[Output] = []
-        for task in tasks:
-            outputs.append(_one(engine, task))
-            progress(1)
-        return outputs
+    if jobs <= 1 or len(tasks) < PARALLEL_MIN_FILES:
+        return _serial(engine, tasks, progress)
+    # Imported only here: worker pools cost a pre-commit run's start-up time for nothing.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return _serial(engine, tasks, progress)
     context = multiprocessing.get_context("fork")
     cache = engine.cache
     spec: Spec = (engine.rules, engine.settings, cache.root if cache else None,
@@ -146,14 +258,12 @@ def _compute(engine: Engine, tasks: Sequence[Task], jobs: int,
     return [output for index in range(len(chunks)) for output in done[index]]
 
 
-def lint_files(engine: Engine, files: Sequence[tuple[Path, str]],
+def lint_files(engine: Engine | LazyEngine, files: Sequence[tuple[Path, str]],
                context: Sequence[tuple[Path, str]] = (), *, jobs: int = 1,
                progress: Progress | None = None) -> RunResult:
     """Lint files (and read the facts of the project's other files) with `jobs` workers."""
+    source = engine if isinstance(engine, LazyEngine) else LazyEngine.of(engine)
     tasks: list[Task] = [(path, display, False) for path, display in files]
-    if engine.project_rules:
+    if source.project:
         tasks += [(path, display, True) for path, display in context]
-    outputs = _run(engine, tasks, jobs, progress or (lambda _: None))
-    results = [o for o in outputs if isinstance(o, FileResult)]
-    facts = [o for o in outputs if isinstance(o, FileFacts)]
-    return engine.finish(results, facts)
+    return _run(source, tasks, jobs, progress or (lambda _: None))

@@ -9,13 +9,14 @@ it was written.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-from fastmcp_lint.api import BaseRule, Severity
+from fastmcp_lint.api import Severity
 from fastmcp_lint.errors import UserError
-from fastmcp_lint.registry import Registry
+from fastmcp_lint.registry import R, Registry
 
 
-def expand(registry: Registry, selectors: Iterable[str], where: str) -> set[str]:
+def expand(registry: Registry[Any], selectors: Iterable[str], where: str) -> set[str]:
     """The codes a list of selectors means; `where` names the option or key for errors."""
     codes: set[str] = set()
     for selector in selectors:
@@ -32,14 +33,14 @@ def expand(registry: Registry, selectors: Iterable[str], where: str) -> set[str]
 
 
 def selected_rules(
-    registry: Registry,
+    registry: Registry[R],
     *,
     select: Sequence[str] | None,
     extend_select: Sequence[tuple[Sequence[str], str]] = (),
     ignore: Sequence[tuple[Sequence[str], str]] = (),
     select_where: str = "--select",
-) -> list[type[BaseRule]]:
-    """The enabled rules, sorted by code.
+) -> list[R]:
+    """The enabled rules (classes or metadata, as the registry holds), sorted by code.
 
     `select` is the winning select list (CLI over config), None for the default selection;
     `extend_select` and `ignore` are (selectors, where) pairs from config and CLI.
@@ -55,7 +56,7 @@ def selected_rules(
     return [registry.rules[code] for code in sorted(codes)]
 
 
-def severity_overrides(registry: Registry, overrides: Mapping[str, str],
+def severity_overrides(registry: Registry[Any], overrides: Mapping[str, str],
                        where: str) -> dict[str, Severity]:
     """Per-code severities from config: keys are selectors, values error/warning."""
     result: dict[str, Severity] = {}
@@ -67,7 +68,7 @@ def severity_overrides(registry: Registry, overrides: Mapping[str, str],
     return result
 
 
-def per_file_ignores(registry: Registry, table: Mapping[str, Sequence[str]],
+def per_file_ignores(registry: Registry[Any], table: Mapping[str, Sequence[str]],
                      where: str) -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple((pattern, frozenset(expand(registry, selectors, f"{where} '{pattern}'")))
                  for pattern, selectors in sorted(table.items()))

@@ -1,27 +1,6 @@
 """Report formats: one module a format, each a pure function of a sorted `RunSummary`.
 
-`STRING_FORMATS` maps the formats that render to a string; `text` writes to a rich Console
-instead (and is not imported here, so the JSON path does not pay for rich).
+`formats.STRING_FORMATS` maps the formats that render to a string; `text` writes to a rich
+Console instead. This package module imports nothing, so a run imports only the formats it
+prints (and `summary`, which every run needs).
 """
-
-from __future__ import annotations
-
-from collections.abc import Callable, Mapping
-from types import MappingProxyType
-
-from fastmcp_lint.reports.checklist import render_checklist
-from fastmcp_lint.reports.concise import render_concise
-from fastmcp_lint.reports.github import render_github
-from fastmcp_lint.reports.gitlab import render_gitlab
-from fastmcp_lint.reports.json_report import render_json
-from fastmcp_lint.reports.sarif import render_sarif
-from fastmcp_lint.reports.statistics import render_statistics
-from fastmcp_lint.reports.summary import RunSummary
-
-STRING_FORMATS: Mapping[str, Callable[[RunSummary], str]] = MappingProxyType(
-    {"concise": render_concise, "json": render_json, "sarif": render_sarif,
-     "github": render_github, "gitlab": render_gitlab, "checklist": render_checklist}
-)
-
-__all__ = ["STRING_FORMATS", "RunSummary", "render_checklist", "render_concise",
-           "render_github", "render_gitlab", "render_json", "render_sarif", "render_statistics"]

@@ -1,0 +1,68 @@
+"""What a run produces, as plain data: per-file results, the run's result, FML000.
+
+Kept apart from the engine (which needs LibCST) so that a run whose every file is cached can
+be assembled and reported without importing the parser or a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from fastmcp_lint.api import Diagnostic, Severity
+from fastmcp_lint.facts import CONDITIONS, FileFacts
+from fastmcp_lint.suppression import NoqaCodes, Suppressions
+
+FML000 = "FML000"
+FML000_NAME = "syntax-error"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the engine needs from the configuration, already resolved to codes."""
+
+    severity: dict[str, Severity] = field(default_factory=dict)
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
+    options: dict[str, object] = field(default_factory=dict)
+    verbose: bool = False
+    #: Set to report the unused noqa comments (FML001) of the linted files.
+    unused_noqa: NoqaCodes | None = None
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: list[Diagnostic]
+    facts: FileFacts | None
+    suppressions: Suppressions | None = None
+
+
+@dataclass
+class RunResult:
+    files: int
+    diagnostics: list[Diagnostic]
+    facts: list[FileFacts] = field(default_factory=list)
+
+
+def syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> Diagnostic:
+    return Diagnostic(FML000, FML000_NAME, "error", message, path, line, column, line, column)
+
+
+def project_conditions(facts: Sequence[FileFacts]) -> dict[str, bool]:
+    """Whether the project meets each condition a finding may depend on."""
+    return {name: test(list(facts)) for name, test in CONDITIONS.items()}
+
+
+def assemble(results: Sequence[FileResult], context_facts: Sequence[FileFacts],
+             project: Iterable[Diagnostic]) -> tuple[RunResult, dict[str, bool]]:
+    """The run's result from the files' results and the project phase's diagnostics
+    (`project`): findings whose condition the project does not meet are dropped, the rest
+    sorted. Also returns the project's conditions."""
+    diagnostics = [d for result in results for d in result.diagnostics]
+    diagnostics.extend(project)
+    facts = [result.facts for result in results if result.facts is not None]
+    facts.extend(context_facts)
+    conditions = project_conditions(facts)
+    kept = [d for d in diagnostics if not d.condition or conditions.get(d.condition, True)]
+    kept.sort(key=Diagnostic.sort_key)
+    return RunResult(len(results), kept, facts), conditions
