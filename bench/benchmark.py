@@ -276,10 +276,18 @@ _MEASURE = (
 )
 
 
+def _installed_env() -> dict[str, str]:
+    """The environment for timed runs, as installed: pip compiles bytecode at install time,
+    so an editable checkout may write it too (some sandboxes set PYTHONDONTWRITEBYTECODE,
+    which would make every run compile every module of ours again)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run_cli(args: list[str], cwd: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one `fastmcp-lint` run, in a fresh process."""
     command = [sys.executable, "-c", _MEASURE, sys.executable, "-m", "fastmcp_lint", *args]
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=True)
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=True,
+                          env=_installed_env())
     elapsed, rss_kib, code = json.loads(done.stdout)
     if code not in (0, 1):
         raise RuntimeError(f"fastmcp-lint {' '.join(args)} exited {code}")
@@ -326,6 +334,7 @@ def cli_scenarios(files: list[Path], roots: list[Path], lines: int,
                             f"peak RSS {rss:.0f} MiB"))
             return seconds, rss
 
+        run_cli(["--version"], project)  # bytecode written before anything is timed
         scenario("cli cold -j1", [".", "--no-cache", "--jobs", "1"], project, len(files),
                  "cold1")
         scenario(f"cli cold -j{jobs}", [".", "--no-cache", "--jobs", str(jobs)], project,
@@ -347,10 +356,16 @@ def cli_scenarios(files: list[Path], roots: list[Path], lines: int,
         run_cli([".", "--format", "concise", "--quiet"], thousand)  # fill the cache
         candidates = sorted(thousand.rglob("*.py"))
         changed = candidates[len(candidates) // 2]
-        changed.write_text(changed.read_text(encoding="utf-8") + "\n# changed\n",
-                           encoding="utf-8")
-        scenario("one changed file (1000-file project)",
-                 [str(changed.relative_to(thousand))], thousand, 1)
+        best: tuple[float, float] | None = None
+        for attempt in range(3):  # the best of three fresh edits: one run is too noisy
+            changed.write_text(changed.read_text(encoding="utf-8") + f"\n# changed {attempt}\n",
+                               encoding="utf-8")
+            timed = run_cli([str(changed.relative_to(thousand)), "--format", "concise",
+                             "--quiet"], thousand)
+            best = timed if best is None or timed[0] < best[0] else best
+        assert best is not None
+        rows.append(Row("one changed file (1000-file project)", 1, 0, best[0],
+                        f"best of 3; peak RSS {best[1]:.0f} MiB"))
         return rows
     finally:
         shutil.rmtree(work, ignore_errors=True)
