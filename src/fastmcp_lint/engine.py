@@ -1,7 +1,8 @@
-"""The engine: read, parse, build the model, run every enabled rule in one traversal, collect.
+"""The engine: read, parse, build the model, run every enabled rule, collect.
 
-Per file: bytes -> text -> one LibCST parse -> the FastMCP model (one light pass) -> one
-traversal that calls every enabled rule's visitors -> positions of the reported nodes ->
+Per file: bytes -> text -> one LibCST parse -> one walk that builds the FastMCP model and
+records the events the enabled rules handle -> the rules replay those events (each rule's
+visitors, in source order, with the walk's contexts) -> positions of the reported nodes ->
 `# noqa` filter -> diagnostics and the file's facts. Then project rules run over all facts.
 A file that can't be read or parsed, or a rule that raises, becomes an FML000 diagnostic;
 the other files and rules go on.

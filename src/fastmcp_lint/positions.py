@@ -1,12 +1,15 @@
 """Positions of the few nodes that are reported, worked out only when a file has any.
 
 LibCST's `PositionProvider` costs a code generation of the whole file. Here a node is
-located by generating only the top-level statement that holds it (the model's walk
-recorded which one), and finding that statement's code in the source text, where it must
-occur exactly once; only when that fails is the whole file generated, once. Facts that
-every file has (its imports) are located more cheaply still: a small node's own code is
-searched for in the source text, in source order, which LibCST's exact round trip makes
-reliable.
+located by generating only the innermost statement that holds it (found through the order
+in which the model's walk met the nodes), and finding that statement's code in the source
+text, where it must start a line and occur exactly once. A compound statement is found by
+its header alone (decorators, the `def` line), and its body is then generated only as far
+as the node. A statement whose code repeats (`mcp = FastMCP("test")` in many tests) leaves
+it to the statement around it; only when no statement will do is the whole file generated,
+once. Facts that every file has (its imports) are located more cheaply still: a small
+node's own code is searched for in the source text, in source order, which LibCST's exact
+round trip makes reliable.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ class _Span:
         self.start = self.state.offset
 
     def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
-        if error is not None:  # generation stopped early (`_HeaderCodegen`): no span
+        if error is not None:  # generation stopped early (`_Done`): no span
             return
         spans = self.state.spans
         start = self.start if self.start_node is None else spans[id(self.start_node)][0]

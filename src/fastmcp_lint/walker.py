@@ -39,7 +39,8 @@ SCOPE_FIELDS = frozenset(
 
 
 class WalkVisitor(Protocol):
-    """What the walk calls: the engine's rule dispatcher and the model builder both are one.
+    """What the walk calls: the model builder is one (the rules hear the same calls from the
+    walk's `EventLog`).
 
     A visitor may have a `wants` attribute, the names of the node types it handles; the
     walk then calls `on_visit`/`on_leave` only for those (it still walks every node, and
