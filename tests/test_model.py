@@ -32,6 +32,7 @@ def build(code: str, package: str | None = None) -> FileModel:
     "from typing import Generic, TypeVar\nfrom fastmcp import FastMCP\nT = TypeVar('T')\n"
     "class My(FastMCP[T], Generic[T]):\n    pass\nmcp = My('x')\n",
     "from fastmcp import FastMCP\nmcp: FastMCP = FastMCP('x')\n",
+    "import mcp\napp = mcp.server.fastmcp.FastMCP('x')\n",
 ])
 def test_module_level_servers_in_every_import_form(code: str) -> None:
     model = build(code)
@@ -377,3 +378,11 @@ def test_registered_keys_carry_versions_branches_and_known_servers_only() -> Non
         ("tool", "b", "kb.m:mcp", "2", ((0, False),), "b"),
         ("tool", "b", "kb.app:mcp", "", ((0, True), (1, False)), "c"),
     ]
+
+
+def test_a_relative_import_inside_fastmcp_names_the_server_class() -> None:
+    """Files that import nothing from fastmcp or mcp skip the server-class question; a
+    relative import inside the fastmcp package itself must still count."""
+    model = build("from .server import FastMCP\nmcp = FastMCP('x')\n", package="fastmcp")
+    assert len(model.server_sites) == 1
+    assert not build("class FastMCP:\n    pass\nmcp = FastMCP('x')\n").server_sites

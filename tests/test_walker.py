@@ -137,3 +137,29 @@ def test_a_node_made_on_the_fly_is_resolved_afresh_each_time() -> None:
     answers = [context.resolve(cst.Attribute(cst.Name(name), cst.Name("sleep")))
                for name in ("t", "os", "t", "nothing")]
     assert answers == ["time.sleep", "os.sleep", "time.sleep", None]
+
+
+def test_the_collector_is_paused_only_while_a_file_is_checked() -> None:
+    import gc
+
+    from fastmcp_lint.engine import lint_source
+
+    seen: list[bool] = []
+
+    class _Sees(Rule):
+        code = "FML991"
+        name = "sees-gc"
+        summary = "sees the collector"
+
+        def visit_Module(self, node: cst.Module) -> None:
+            seen.append(gc.isenabled())
+
+    assert gc.isenabled()
+    lint_source("x = 1\n", [_Sees])
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        lint_source("x = 1\n", [_Sees])
+        assert not gc.isenabled()  # a caller's own choice is kept
+    finally:
+        gc.enable()
