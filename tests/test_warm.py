@@ -234,6 +234,22 @@ def test_a_file_changed_just_now_is_not_recorded(tmp_path: Path) -> None:
     assert FileIndex(tmp_path, tmp_path / "index.json").digest(source)[1] == b"x = 1\n"
 
 
+def test_the_index_forgets_files_that_are_gone(tmp_path: Path,
+                                              short_racy_window: float) -> None:
+    old, new = tmp_path / "old.py", tmp_path / "new.py"
+    old.write_bytes(b"x = 1\n")
+    time.sleep(short_racy_window)
+    index = FileIndex(tmp_path, tmp_path / "index.json")
+    index.digest(old)
+    index.save()
+    old.rename(new)  # a rename: the old name's entry is dropped when anything is saved
+    time.sleep(short_racy_window)
+    index = FileIndex(tmp_path, tmp_path / "index.json")
+    index.digest(new)
+    index.save()
+    assert list(json.loads((tmp_path / "index.json").read_text())) == [str(new)]
+
+
 @pytest.mark.parametrize("garbage", ["{not json", "[]", '{"/a.py": 3}', ""])
 def test_a_corrupt_index_is_ignored(tmp_path: Path, garbage: str,
                                     short_racy_window: float) -> None:

@@ -83,11 +83,13 @@ class FileIndex:
         return digest, data
 
     def save(self) -> None:
-        """Write the new entries (merged with the file's current ones); failing to only
-        costs speed."""
+        """Write the new entries (merged with the file's current ones, less those of files
+        that no longer exist, so renames don't grow it forever); failing to only costs
+        speed."""
         if not self._new:
             return
-        entries = self._read()
+        entries = {name: entry for name, entry in self._read().items()
+                   if os.path.lexists(name)}
         entries.update(self._new)
         if write_atomic(self.root, self.path, json.dumps(entries, separators=(",", ":"))):
             self._entries = entries
