@@ -11,11 +11,9 @@ the other files and rules go on.
 from __future__ import annotations
 
 import ast
-import contextlib
 import fnmatch
-import gc
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import libcst as cst
@@ -32,6 +30,7 @@ from fastmcp_lint.api import (
     Rule,
 )
 from fastmcp_lint.cache import Cache
+from fastmcp_lint.collector import collector_paused
 from fastmcp_lint.context import Tracker
 from fastmcp_lint.facts import (
     FeatureFact,
@@ -159,7 +158,7 @@ class Engine:
 
     def lint_text(self, source: SourceText, display: str, module_name: str | None,
                   package: str | None) -> FileResult:
-        with _collector_paused():
+        with collector_paused():
             return self._lint_text(source, display, module_name, package)
 
     def _lint_text(self, source: SourceText, display: str, module_name: str | None,
@@ -331,7 +330,7 @@ class Engine:
                 hit = self.cache.get(candidate)
                 if hit is not None:
                     return hit[1]
-        with _collector_paused():
+        with collector_paused():
             facts = self._facts_only(data, display, module_name, package)
         if key is not None and self.cache is not None:
             self.cache.put(key, [], facts)
@@ -390,25 +389,6 @@ class Engine:
         """Drop findings whose project condition the project does not meet."""
         return [d for d in diagnostics if not d.condition or self.conditions.get(d.condition,
                                                                                  True)]
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while one file is checked.
-
-    A file's tree and model are a few hundred thousand objects that live only for that
-    file; the collector would traverse them again and again as the passes allocate (about a
-    tenth of the time). What they leave is freed by reference counting, and any cycles are
-    collected soon after the collector is back on.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _syntax_error_of(path: str, text: str, error: cst.ParserSyntaxError) -> Diagnostic:

@@ -13,14 +13,14 @@ checked again one file per process, and that file becomes an FML000 diagnostic.
 from __future__ import annotations
 
 import contextlib
-import gc
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastmcp_lint.api import BaseRule
 from fastmcp_lint.cache import Cache, Output
+from fastmcp_lint.collector import collector_paused
 from fastmcp_lint.facts import FileFacts
 from fastmcp_lint.modules import ModuleNames
 from fastmcp_lint.results import FileResult, RunResult, Settings, assemble, syntax_error
@@ -141,7 +141,7 @@ def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
     outputs: list[Output] = [None] * len(tasks)
     keys: list[str | None] = [None] * len(tasks)
     missing: list[int] = []
-    with _no_cycle_collection():
+    with collector_paused():
         for index, (path, display, facts_only) in enumerate(tasks):
             found = (cache.lookup(path, display, names.of(path)[0], facts_only)
                      if cache is not None else None)
@@ -162,7 +162,7 @@ def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
     for index, output in zip(missing, computed, strict=True):
         outputs[index] = output
     results, facts = _split(outputs)
-    with _no_cycle_collection():
+    with collector_paused():
         diagnostics = engine.project_phase(results, facts)
         result, engine.conditions = assemble(results, facts, diagnostics)
     if cache is not None:
@@ -185,20 +185,6 @@ def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
 
 def _facts_of(output: Output) -> FileFacts | None:
     return output.facts if isinstance(output, FileResult) else output
-
-
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """No cyclic garbage collection for a while: reading the cache (and importing the
-    engine) builds tens of thousands of small acyclic objects, and collections triggered
-    by them would scan every object alive again and again, for nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _project_key(cache: Cache, tasks: Sequence[Task], keys: Sequence[str | None]) -> str:
