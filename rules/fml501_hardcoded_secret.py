@@ -7,6 +7,7 @@ import re
 import libcst as cst
 
 from fastmcp_lint.api import FileContext, Invalid, Rule, Valid
+from fastmcp_lint.model import string_value
 
 #: Words that make a name a credential's name, matched case-insensitively anywhere in the
 #: name with its separators (`_`, `-`, `.`, spaces) removed, so that `API_KEY`, `apiKey`,
@@ -60,18 +61,7 @@ def literal_text(node: cst.CSTNode) -> str | None:
     """The text of a plain string literal (also implicit concatenation, or an f-string
     without placeholders); None for anything else."""
     if isinstance(node, cst.SimpleString):
-        raw = node.value
-        prefix = len(raw) - len(raw.lstrip("rRbBuU"))
-        if "b" in raw[:prefix].lower():
-            return None  # bytes are not string literals
-        if "\\" not in raw and "\r" not in raw:  # nothing to evaluate: cut the quotes off
-            quote = 3 if raw.startswith(('"""', "'''"), prefix) else 1
-            return raw[prefix + quote:len(raw) - quote]
-        try:
-            value = node.evaluated_value
-        except Exception:  # an escape that Python itself would reject
-            return None
-        return value if isinstance(value, str) else None
+        return string_value(node)  # bytes are not string literals
     if isinstance(node, cst.FormattedString):
         if not all(isinstance(part, cst.FormattedStringText) for part in node.parts):
             return None

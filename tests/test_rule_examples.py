@@ -9,6 +9,7 @@ import pytest
 
 from fastmcp_lint.api import BaseRule, Invalid, Valid
 from fastmcp_lint.engine import fix_source, lint_source
+from fastmcp_lint.model import string_value
 from fastmcp_lint.registry import Registry, default_plugins
 
 RULES = sorted(Registry.load(default_plugins()).rules.values(), key=lambda r: r.code)
@@ -75,3 +76,4 @@ def test_fml501_reads_a_literal_as_python_would(literal: str) -> None:
     value = ast.literal_eval(literal)
     expected = value if isinstance(value, str) else None
     assert literal_text(cst.parse_expression(literal)) == expected
+    assert string_value(cst.parse_expression(literal)) == expected

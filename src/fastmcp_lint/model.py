@@ -509,9 +509,21 @@ def client_library_of_value(expr: cst.BaseExpression | None, scope: Scope) -> se
 
 
 def string_value(expr: cst.BaseExpression | None) -> str | None:
-    """The value of a plain string literal (also implicitly concatenated), else None."""
+    """The value of a plain string literal (also implicitly concatenated), else None
+    (bytes, or an escape Python itself would reject, included)."""
+    if isinstance(expr, cst.SimpleString):
+        raw = expr.value
+        prefix = len(raw) - len(raw.lstrip("rRbBuU"))
+        if "b" in raw[:prefix].lower():
+            return None
+        if "\\" not in raw and "\r" not in raw:  # nothing to evaluate: cut the quotes off
+            quote = 3 if raw.startswith(('"""', "'''"), prefix) else 1
+            return raw[prefix + quote:len(raw) - quote]
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-        value = expr.evaluated_value
+        try:
+            value = expr.evaluated_value
+        except Exception:  # an escape that Python itself would reject
+            return None
         return value if isinstance(value, str) else None
     return None
 
