@@ -12,31 +12,11 @@ from pathlib import Path
 import pytest
 from cli_runner import run
 from jsonschema import Draft202012Validator
+from sample_server import SERVER
 
 from fastmcp_lint.api import Diagnostic
 from fastmcp_lint.baseline import Baseline, fingerprint, normalise, render_baseline
 from fastmcp_lint.reports.json_report import load_schema
-
-SERVER = """\
-import time
-from fastmcp import FastMCP
-
-mcp = FastMCP("demo")
-ITEMS = []
-
-
-@mcp.tool
-async def slow(x: int) -> int:
-    \"\"\"Sleep for a second, then record x.\"\"\"
-    time.sleep(1)
-    ITEMS.append(x)
-    return x
-
-
-@mcp.custom_route("/health", methods=["GET"])
-async def health(request):
-    return None
-"""
 
 NEW_TOOL = """
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from cli_runner import run
+from sample_server import SERVER
 
 from fastmcp_lint.api import Diagnostic
 from fastmcp_lint.reports.github import escape_data, escape_property, render_github
@@ -123,26 +124,6 @@ def test_paths_are_relative_to_the_repository_root() -> None:
     assert files == ["services/api/pkg/server.py", "/elsewhere/x.py"]
 
 
-SERVER = """\
-import time
-from fastmcp import FastMCP
-
-mcp = FastMCP("demo")
-ITEMS = []
-
-
-@mcp.tool
-async def slow(x: int) -> int:
-    \"\"\"Sleep for a second, then record x.\"\"\"
-    time.sleep(1)
-    ITEMS.append(x)
-    return x
-
-
-@mcp.custom_route("/health", methods=["GET"])
-async def health(request):
-    return None
-"""
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from urllib.parse import quote
 import pytest
 from cli_runner import run
 from jsonschema import Draft4Validator
+from sample_server import SERVER
 
 from fastmcp_lint.docs import HOMEPAGE
 from fastmcp_lint.registry import Registry
@@ -31,26 +32,6 @@ SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682
 PROJECTS = sorted(p for p in (ROOT / "fixtures" / "rules").iterdir() if p.is_dir()) + sorted(
     p for p in (ROOT / "fixtures" / "servers").iterdir() if p.is_dir())
 
-SERVER = """\
-import time
-from fastmcp import FastMCP
-
-mcp = FastMCP("demo")
-ITEMS = []
-
-
-@mcp.tool
-async def slow(x: int) -> int:
-    \"\"\"Sleep for a second, then record x.\"\"\"
-    time.sleep(1)
-    ITEMS.append(x)
-    return x
-
-
-@mcp.custom_route("/health", methods=["GET"])
-async def health(request):
-    return None
-"""
 
 
 @pytest.fixture(scope="module")
