@@ -19,6 +19,7 @@ import contextlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -133,6 +134,7 @@ class _UntilCodegen(_OffsetCodegen):
 
 
 _Statement = tuple[cst.CSTNode, tuple[str, ...]]
+_State = TypeVar("_State", bound=_OffsetCodegen)
 _SUITES = ("body", "handlers", "orelse", "finalbody", "cases")
 
 
@@ -203,10 +205,7 @@ class Positions:
                 found = self._in_statement(statement, indent, node)
                 if found is not None:
                     return found
-            state = _OffsetCodegen(default_indent=self._module.default_indent,
-                                   default_newline=self._module.default_newline)
-            self._module._codegen(state)
-            self._ranges = state.spans
+            self._ranges = self._generate(self._state(_OffsetCodegen), self._module).spans
         return self._ranges.get(id(node))
 
     def _in_statement(self, statement: cst.CSTNode, indent: tuple[str, ...],
@@ -223,13 +222,25 @@ class Positions:
         found = located[1].get(id(node))
         if found is not None:
             return found
-        state = _UntilCodegen(default_indent=self._module.default_indent,
-                              default_newline=self._module.default_newline, target=id(node))
-        state.indent_tokens = list(indent)
-        with contextlib.suppress(_Done):
-            statement._codegen(state)
+        state = self._state(_UntilCodegen)
+        state.target = id(node)
+        self._generate(state, statement, indent)
         span = state.spans.get(id(node))
         return None if span is None else (span[0] + located[0], span[1] + located[0])
+
+    def _state(self, kind: type[_State]) -> _State:
+        """A code generation state with the module's default indent and newline."""
+        return kind(default_indent=self._module.default_indent,
+                    default_newline=self._module.default_newline)
+
+    def _generate(self, state: _State, node: cst.CSTNode, indent: tuple[str, ...] = ()
+                  ) -> _State:
+        """Generate `node`'s code into `state`, as far as the state lets it go, inside the
+        indentation of the blocks around it."""
+        state.indent_tokens = list(indent)
+        with contextlib.suppress(_Done):
+            node._codegen(state)
+        return state
 
     def _statements_holding(self, node: cst.CSTNode) -> list[_Statement]:
         """The statements that may hold `node`, outermost first, each with its indentation.
@@ -292,12 +303,8 @@ class Positions:
         key = (id(statement), header)
         if key in self._statements:
             return self._statements[key]
-        state = (_HeaderCodegen if header else _TextCodegen)(
-            default_indent=self._module.default_indent,
-            default_newline=self._module.default_newline)
-        state.indent_tokens = list(indent)
-        with contextlib.suppress(_Done):
-            statement._codegen(state)
+        state = self._generate(self._state(_HeaderCodegen if header else _TextCodegen),
+                               statement, indent)
         code = "".join(state.pieces)
         text = self._text
         start = text.find(code) if code else -1
