@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import textwrap
 
 import libcst as cst
 import pytest
+from tests.sample_server import SERVER
 
 from fastmcp_lint.context import Tracker
+from fastmcp_lint.engine import Engine
 from fastmcp_lint.model import FileModel, ModelBuilder
+from fastmcp_lint.reading import decode
+from fastmcp_lint.registry import Registry, default_plugins
 from fastmcp_lint.walker import Walker
 
 
@@ -386,3 +391,25 @@ def test_a_relative_import_inside_fastmcp_names_the_server_class() -> None:
     model = build("from .server import FastMCP\nmcp = FastMCP('x')\n", package="fastmcp")
     assert len(model.server_sites) == 1
     assert not build("class FastMCP:\n    pass\nmcp = FastMCP('x')\n").server_sites
+
+
+def test_a_linted_file_leaves_no_cycle_that_keeps_its_tree_alive() -> None:
+    """The tree must be freed when the file is done, not when the cyclic collector next
+    runs: a cycle through it (bound methods stored on the model builder did this) kept every
+    file's whole tree in memory, and made each collection traverse it."""
+    engine = Engine(list(Registry.load(default_plugins()).rules.values()))
+    source = decode(SERVER.encode())
+    engine.lint_text(source, "server.py", "server", None)  # rules' first-use work
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        before = {id(o) for o in gc.get_objects() if isinstance(o, cst.CSTNode)}  # defaults
+        result = engine.lint_text(source, "server.py", "server", None)
+        alive = [o for o in gc.get_objects()
+                 if isinstance(o, cst.CSTNode) and id(o) not in before]
+    finally:
+        if enabled:
+            gc.enable()
+    assert result.diagnostics  # the file was really linted
+    assert alive == []

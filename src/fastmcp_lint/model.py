@@ -597,20 +597,25 @@ class ModelBuilder:
         self._flow.on_visit(node)
         handler = self._handlers.get(kind)
         if handler is not None:
-            handler(node)
+            handler(self, node)
         return True
 
-    def _handlers_by_type(self) -> dict[type, Callable[[Any], None]]:
+    def _handlers_by_type(self) -> dict[type, Callable[[ModelBuilder, Any], None]]:
         """What `on_visit` does per node type (looked up by exact type: LibCST's node
-        classes are final, and an `isinstance` on them is an ABC check)."""
+        classes are final, and an `isinstance` on them is an ABC check).
+
+        Plain functions, not bound methods: methods stored on `self` would make a reference
+        cycle, and then each file's whole tree would wait for the cyclic garbage collector.
+        """
+        builder = type(self)
         return {
-            cst.Call: self._visit_call, cst.Assign: self._visit_assign,
-            cst.AnnAssign: self._visit_ann_assign, cst.AugAssign: self._visit_aug_assign,
-            cst.Import: self._visit_import, cst.ImportFrom: self._visit_import,
-            cst.FunctionDef: self._visit_function, cst.ClassDef: self._visit_class,
-            cst.Return: self._visit_return, cst.For: self._visit_for,
-            cst.WithItem: self._visit_with_item, cst.ExceptHandler: self._visit_except,
-            cst.Global: self._visit_global, cst.NamedExpr: self._visit_named_expr,
+            cst.Call: builder._visit_call, cst.Assign: builder._visit_assign,
+            cst.AnnAssign: builder._visit_ann_assign, cst.AugAssign: builder._visit_aug_assign,
+            cst.Import: builder._visit_import, cst.ImportFrom: builder._visit_import,
+            cst.FunctionDef: builder._visit_function, cst.ClassDef: builder._visit_class,
+            cst.Return: builder._visit_return, cst.For: builder._visit_for,
+            cst.WithItem: builder._visit_with_item, cst.ExceptHandler: builder._visit_except,
+            cst.Global: builder._visit_global, cst.NamedExpr: builder._visit_named_expr,
         }
 
     def _visit_call(self, node: cst.Call) -> None:
