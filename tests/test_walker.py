@@ -9,7 +9,7 @@ import libcst as cst
 
 from fastmcp_lint.api import Rule
 from fastmcp_lint.engine import Engine
-from fastmcp_lint.walker import EventLog, Walker
+from fastmcp_lint.walker import _SKIPPED, EventLog, Walker
 
 SOURCE = textwrap.dedent("""\
     import asyncio, time
@@ -82,6 +82,58 @@ def test_the_event_log_holds_what_a_walk_tells_a_visitor() -> None:
             replayed.on_leave(node)
     assert replayed.heard == walked.heard
     assert len(log.order) > 50 and log.order[0] is module
+
+
+def test_the_walk_meets_every_node_libcst_visits_in_the_same_order() -> None:
+    """Every node but whitespace, comments and parentheses, leaves (names, strings, commas)
+    included, in LibCST's own visiting order; and the log records the same for the types
+    it is given."""
+    module = cst.parse_module(SOURCE + "x = {'a': [1, 2.5, b'c', *y]} if a else f'{b!r:>3}'\n")
+
+    class LibCSTOrder(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.heard: list[tuple[bool, int]] = []
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, _SKIPPED):
+                return False
+            self.heard.append((True, id(node)))
+            return True
+
+        def on_leave(self, original_node: cst.CSTNode) -> None:
+            if not isinstance(original_node, _SKIPPED):
+                self.heard.append((False, id(original_node)))
+
+    class Everything:
+        def __init__(self) -> None:
+            self.heard: list[tuple[bool, int]] = []
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            self.heard.append((True, id(node)))
+            return True
+
+        def on_leave(self, node: cst.CSTNode) -> None:
+            self.heard.append((False, id(node)))
+
+        def on_field(self, node: cst.CSTNode, field: str, entering: bool) -> None:
+            return None
+
+    expected = LibCSTOrder()
+    module.visit(expected)
+    walked = Everything()
+    every_type = frozenset(type(n).__name__ for n in _nodes(module))
+    log = EventLog(every_type)
+    Walker().walk(module, walked, log)
+    assert walked.heard == expected.heard
+    assert [(entering, id(node)) for node, field, entering in log.events
+            if field is None] == expected.heard
+    assert [id(node) for node in log.order] == [i for entering, i in expected.heard if entering]
+    kinds = {type(node).__name__ for node in log.order}
+    assert {"Name", "SimpleString", "Comma", "Integer", "Float", "StarredElement"} <= kinds
+
+
+def _nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
+    return [node, *(n for child in node.children for n in _nodes(child))]
 
 
 class _Probe(Rule):

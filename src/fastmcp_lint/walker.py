@@ -90,8 +90,10 @@ class _FieldRecorder(cst.CSTVisitor):
 
 
 #: What the walk does with a field's value, by its type: walk it (a node), walk each of its
-#: items (a sequence), or nothing (whitespace, parentheses, strings, None, sentinels).
-_WALK, _EACH, _SKIP = 1, 2, 0
+#: items (a sequence), nothing (whitespace, parentheses, strings, None, sentinels), or meet
+#: it without descending (a node with no children to walk: half of all nodes are names,
+#: strings, commas and dots, and a call per node was most of the walk's cost).
+_SKIP, _WALK, _EACH, _LEAF = 0, 1, 2, 3
 
 _Info = tuple[str, tuple[tuple[str, bool], ...], int]
 
@@ -122,7 +124,8 @@ class Walker:
                 for field in recorder.fields
                 if not _is_trivia_field(field)
             )
-            info = (name, fields, _SKIP if isinstance(value, _SKIPPED) else _WALK)
+            info = (name, fields, _SKIP if isinstance(value, _SKIPPED)
+                    else _WALK if fields else _LEAF)
         self._types[kind] = info
         return info
 
@@ -158,13 +161,24 @@ class Walker:
                 visitor.on_field(node, field_name, True)
                 events.append((node, field_name, True))
             found = types.get(type(value)) or self._learn(value)
-            if found[2] == _WALK:
-                self._walk(value, found, visitor, wants, logged, events, order)
-            elif found[2] == _EACH:
-                for child in value:
+            children = value if found[2] == _EACH else (value,)
+            for child in children:
+                if child is not value:
                     found = types.get(type(child)) or self._learn(child)
-                    if found[2] == _WALK:
-                        self._walk(child, found, visitor, wants, logged, events, order)
+                what = found[2]
+                if what == _WALK:
+                    self._walk(child, found, visitor, wants, logged, events, order)
+                elif what == _LEAF:  # what `_walk` does for it, without a call
+                    order.append(child)
+                    kind = found[0]
+                    leaf_logged = kind in logged
+                    if leaf_logged:
+                        events.append((child, None, True))
+                    if wants is None or kind in wants:
+                        visitor.on_visit(child)  # nothing below it to skip
+                        visitor.on_leave(child)
+                    if leaf_logged:
+                        events.append((child, None, False))
             if announced:
                 visitor.on_field(node, field_name, False)
                 events.append((node, field_name, False))
