@@ -50,7 +50,7 @@ class ClientPerCall(Rule):
         "holder set up by the lifespan."
     )
     hint = "create the client once in the server's lifespan and reuse it"
-    needles = ("Client", "Session", "session")
+    needles = ("httpx", "aiohttp", "requests")  # the modules that define the clients
 
     VALID = (
         Valid("import httpx\nfrom fastmcp import FastMCP, Context\n\nmcp = FastMCP('x')\n\n"

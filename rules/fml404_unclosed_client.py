@@ -86,7 +86,7 @@ class UnclosedClient(Rule):
         "(`await client.aclose()`)."
     )
     hint = "close it on shutdown (in the server's lifespan), or create it there with `async with`"
-    needles = ("Client", "Session", "session")
+    needles = ("httpx", "aiohttp", "requests")  # the modules that define the clients
 
     VALID = (
         Valid("import httpx\nfrom contextlib import asynccontextmanager\n\n"

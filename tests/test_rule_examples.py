@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import libcst as cst
 import pytest
@@ -77,3 +78,27 @@ def test_fml501_reads_a_literal_as_python_would(literal: str) -> None:
     expected = value if isinstance(value, str) else None
     assert literal_text(cst.parse_expression(literal)) == expected
     assert string_value(cst.parse_expression(literal)) == expected
+
+
+def _reported_sources(rule: type[BaseRule]) -> list[tuple[str, str]]:
+    """(where, source) of every example and fixture file in which `rule` reports."""
+    sources = [(f"{rule.code} INVALID {index}", example.code)
+               for index, example in enumerate(rule.INVALID)]
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    for path in sorted(fixtures.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if any(rule.code in line for line in text.splitlines() if "# expect:" in line):
+            sources.append((str(path.relative_to(fixtures)), text))
+    return sources
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if getattr(r, "needles", None)],
+                         ids=[r.code for r in RULES if getattr(r, "needles", None)])
+def test_needles_never_hide_a_finding(rule: type[BaseRule]) -> None:
+    """A file without any of a rule's needles is not checked by it, so every file the rule
+    reports on must contain one."""
+    needles = getattr(rule, "needles", None) or ()
+    sources = _reported_sources(rule)
+    assert sources
+    for where, source in sources:
+        assert any(needle in source for needle in needles), where
