@@ -46,7 +46,9 @@ _PRINTABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
 #: A message may share no run of this many characters with the secret (case-insensitive).
 _LEAK_RUN = 4
 
-_STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+#: String literal node types, matched exactly: an `isinstance` on LibCST's node classes is an
+#: ABC check, and this rule looks at every argument, parameter and assignment.
+_STRINGS = frozenset({cst.SimpleString, cst.ConcatenatedString, cst.FormattedString})
 
 
 _PREFIX_STARTS = tuple(prefix for prefix, _ in _PREFIXES)
@@ -218,16 +220,18 @@ class HardcodedSecret(Rule):
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
-        self._named: dict[cst.CSTNode, str] = {}
-        self._done: set[cst.CSTNode] = set()
+        #: Keyed by id(literal): a node's own `__hash__` is Python code, called per string.
+        #: The tree, which keeps the literals alive, outlives the rule's walk.
+        self._named: dict[int, str] = {}
+        self._done: set[int] = set()
 
     # -- names given to literals (parents are visited before the literals they hold) ----------
 
     def _name(self, name: str | None, value: cst.BaseExpression | None) -> None:
         if name is None or value is None:
             return
-        if isinstance(value, _STRINGS) and is_secret_name(name):
-            self._named.setdefault(value, name)
+        if type(value) in _STRINGS and is_secret_name(name):
+            self._named.setdefault(id(value), name)
 
     def _assign(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
         if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple,
@@ -272,15 +276,15 @@ class HardcodedSecret(Rule):
         parts: list[cst.CSTNode] = [node]
         while parts:  # the parts are judged as one literal, never on their own
             part = parts.pop()
-            self._done.add(part)
+            self._done.add(id(part))
             if isinstance(part, cst.ConcatenatedString):
                 parts.extend((part.left, part.right))
 
     def _check(self, node: cst.SimpleString | cst.FormattedString | cst.ConcatenatedString
                ) -> None:
-        if node in self._done:
+        if id(node) in self._done:
             return
-        name = self._named.get(node)
+        name = self._named.get(id(node))
         text = literal_text(node)
         if text is None or (name is None and not text.startswith(_PREFIX_STARTS)):
             return  # most literals: not named like a secret, nor shaped like one

@@ -85,16 +85,17 @@ class FlowCollector:
     def on_field(self, node: cst.CSTNode, field_name: str, entering: bool) -> None:
         """A body (function, lambda, class) starts a fresh root block; an `if` body or
         `else` a nested one."""
-        if isinstance(node, cst.If):
+        kind = type(node)  # exact types: LibCST's classes are final, `isinstance` is slow
+        if kind is cst.If:
             if entering:
                 self._blocks.append(Block(self._blocks[-1]))
             else:
                 self._blocks.pop()
-        elif isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        elif kind is cst.FunctionDef or kind is cst.Lambda or kind is cst.ClassDef:
             if entering:
                 self._blocks.append(Block(None))
-                self._events.append(self.events.setdefault(node, []) if isinstance(
-                    node, cst.FunctionDef) else None)
+                self._events.append(self.events.setdefault(node, [])
+                                    if type(node) is cst.FunctionDef else None)
             else:
                 self._blocks.pop()
                 self._events.pop()
@@ -106,7 +107,7 @@ class FlowCollector:
             events = self._events[-1]
             if kind is cst.For and events is not None:
                 events.append((node, self._blocks[-1]))
-        elif isinstance(node, cst.Expr) and self._events[-1] is not None:
+        elif type(node) is cst.Expr and self._events[-1] is not None:
             self.discarded.add(node.value)
 
     def on_leave(self, node: cst.CSTNode) -> None:

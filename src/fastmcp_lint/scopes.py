@@ -82,10 +82,14 @@ class Scope:
         return None
 
     def resolve(self, expr: cst.BaseExpression) -> str | None:
-        """The dotted name of a `Name` or `a.b.c` attribute chain, through imports."""
-        if isinstance(expr, cst.Name):
+        """The dotted name of a `Name` or `a.b.c` attribute chain, through imports.
+
+        (Exact type checks here and in `dotted`: both run for most calls of a file, and an
+        `isinstance` on LibCST's node classes goes through an ABC check.)
+        """
+        if type(expr) is cst.Name:
             return self.resolve_name(expr.value)
-        if isinstance(expr, cst.Attribute):
+        if type(expr) is cst.Attribute:
             base = self.resolve(expr.value)
             return None if base is None else f"{base}.{expr.attr.value}"
         return None
@@ -93,9 +97,9 @@ class Scope:
 
 def dotted(expr: cst.BaseExpression) -> str | None:
     """`a.b.c` spelled out for a Name/Attribute chain, else None."""
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         return expr.value
-    if isinstance(expr, cst.Attribute):
+    if type(expr) is cst.Attribute:
         base = dotted(expr.value)
         return None if base is None else f"{base}.{expr.attr.value}"
     return None
