@@ -66,10 +66,11 @@ def test_positions_from_one_statement_match_the_whole_file(path: Path) -> None:
 
 @pytest.mark.parametrize("text", [
     'print("x")\nprint("x")\n',          # the same statement twice: not found once
+    '# head\n\nprint("x")\n\nprint("x")\nprint("x")\n',
     'x = 1\n\ndef f():\n    return x',  # no newline at the end
     '# head\n\n@d\nclass C:\n    y = [1,\n  2]\n',
 ])
-def test_positions_fall_back_to_the_whole_file_when_a_statement_is_ambiguous(
+def test_positions_when_a_statement_repeats_or_the_file_is_odd(
         text: str) -> None:
     module = cst.parse_module(text)
     order = _walked(module)
@@ -129,6 +130,23 @@ async def fourth():
         for item in range(3):
             while item:
                 item -= 1
+
+
+async def test_one():
+    mcp = FastMCP("x")
+    @mcp.tool
+    def add(a: int) -> int:
+        return a
+    assert add
+
+
+async def test_two():
+    ready = True  # the rest repeats test_one: found by counting from here
+    mcp = FastMCP("x")
+    @mcp.tool
+    def add(a: int) -> int:
+        return a
+    assert add
 '''
 
 

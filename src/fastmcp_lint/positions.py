@@ -5,11 +5,13 @@ located by generating only the innermost statement that holds it (found through 
 in which the model's walk met the nodes), and finding that statement's code in the source
 text, where it must start a line and occur exactly once. A compound statement is found by
 its header alone (decorators, the `def` line), and its body is then generated only as far
-as the node. A statement whose code repeats (`mcp = FastMCP("test")` in many tests) leaves
-it to the statement around it; only when no statement will do is the whole file generated,
-once. Facts that every file has (its imports) are located more cheaply still: a small
-node's own code is searched for in the source text, in source order, which LibCST's exact
-round trip makes reliable.
+as the node. A statement whose code repeats (`mcp = FastMCP("test")` in many tests) is
+counted from the nearest statement before it in its block whose code is unique, or from the
+block's start (the statements of a block follow each other with nothing between them);
+failing that, the statement around it is used, and only when no statement will do is the
+whole file generated, once. Facts that every file has (its imports) are located more
+cheaply still: a small node's own code is searched for in the source text, in source order,
+which LibCST's exact round trip makes reliable.
 """
 
 from __future__ import annotations
@@ -134,6 +136,16 @@ class _UntilCodegen(_OffsetCodegen):
 
 
 _Statement = tuple[cst.CSTNode, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class _Code:
+    """A statement's generated code: its length, its nodes' spans from its start, and
+    where it starts in the file (None: the code is not found there exactly once)."""
+
+    length: int
+    spans: dict[int, tuple[int, int]]
+    start: int | None
 _State = TypeVar("_State", bound=_OffsetCodegen)
 _SUITES = ("body", "handlers", "orelse", "finalbody", "cases")
 
@@ -172,10 +184,8 @@ class Positions:
         self._walked: dict[int, int] | None = None
         #: Per id(module or compound statement), its statements and where the walk met them.
         self._suites: dict[int, tuple[list[_Statement], list[int]]] = {}
-        #: Per (id(statement), header only), where it starts and its nodes' spans in the
-        #: file (None: that code is not there exactly once).
-        self._statements: dict[tuple[int, bool],
-                               tuple[int, dict[int, tuple[int, int]]] | None] = {}
+        #: Per (id(statement), header only), its generated code (see `_Code`).
+        self._codes: dict[tuple[int, bool], _Code] = {}
 
     def _point(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""
@@ -201,32 +211,83 @@ class Positions:
 
     def _span(self, node: cst.CSTNode) -> tuple[int, int] | None:
         if self._ranges is None:
-            for statement, indent in reversed(self._statements_holding(node)):
+            chain = self._statements_holding(node)
+            for depth in range(len(chain) - 1, -1, -1):
+                statement, indent = chain[depth]
                 found = self._in_statement(statement, indent, node)
+                if found is None:  # its code repeats: count from a statement before it
+                    parent = chain[depth - 1] if depth else (self._module, ())
+                    found = self._after_previous(parent, statement, indent, node)
                 if found is not None:
                     return found
             self._ranges = self._generate(self._state(_OffsetCodegen), self._module).spans
         return self._ranges.get(id(node))
 
     def _in_statement(self, statement: cst.CSTNode, indent: tuple[str, ...],
-                      node: cst.CSTNode) -> tuple[int, int] | None:
-        """`node`'s span, if it is in `statement` and the statement can be found in the
-        text: a simple statement by its code, a compound one by its header (the body is
-        then generated only as far as `node`)."""
-        if not isinstance(statement, cst.BaseCompoundStatement):
-            located = self._located(statement, indent, header=False)
-            return located[1].get(id(node)) if located is not None else None
-        located = self._located(statement, indent, header=True)
-        if located is None:
+                      node: cst.CSTNode, start: int | None = None) -> tuple[int, int] | None:
+        """`node`'s span, if it is in `statement`, which starts at `start` or else must be
+        found in the text: a simple statement by its code, a compound one by its header (the
+        body is then generated only as far as `node`)."""
+        compound = isinstance(statement, cst.BaseCompoundStatement)
+        code = self._code(statement, indent, header=compound)
+        if start is None:
+            start = code.start
+            if start is None:
+                return None
+        span = code.spans.get(id(node))
+        if span is None and compound:
+            state = self._state(_UntilCodegen)
+            state.target = id(node)
+            self._generate(state, statement, indent)
+            span = state.spans.get(id(node))
+        return None if span is None else (span[0] + start, span[1] + start)
+
+    def _after_previous(self, parent: _Statement, statement: cst.CSTNode,
+                        indent: tuple[str, ...], node: cst.CSTNode) -> tuple[int, int] | None:
+        """`node`'s span in a statement whose code is not unique (`mcp = FastMCP("test")`
+        in every test), counted from the nearest simple statement before it in its block
+        whose code is, or else from the block's start: the statements of a block follow
+        each other in the text with nothing between them."""
+        block, siblings = self._block_of(parent[0], statement)
+        offset = 0
+        for previous in reversed(siblings):
+            if type(previous) is not cst.SimpleStatementLine:
+                return None  # its length would cost its whole body
+            code = self._code(previous, indent, header=False)
+            offset += code.length
+            if code.start is not None:
+                return self._in_statement(statement, indent, node, code.start + offset)
+        start = self._block_start(parent, block)
+        return None if start is None else self._in_statement(statement, indent, node,
+                                                              start + offset)
+
+    def _block_of(self, parent: cst.CSTNode, statement: cst.CSTNode
+                  ) -> tuple[cst.CSTNode | None, Sequence[cst.CSTNode]]:
+        """The block of `parent` (the module, or one of its indented blocks) that holds
+        `statement`, and the statements before it there."""
+        blocks: list[cst.Module | cst.IndentedBlock] = (
+            [parent] if isinstance(parent, cst.Module)
+            else [block for block, _ in _blocks(parent)])
+        for block in blocks:
+            for index, sibling in enumerate(block.body):
+                if sibling is statement:
+                    return block, block.body[:index]
+        return None, ()
+
+    def _block_start(self, parent: _Statement, block: cst.CSTNode | None) -> int | None:
+        """Where the first statement of `block` starts in the file, when that is known
+        without generating anything but headers: the module's body, or a compound
+        statement's first block, found by the statement's header."""
+        code_of = self._module.code_for_node
+        if isinstance(block, cst.Module):
+            return sum(len(code_of(line)) for line in block.header)
+        blocks = _blocks(parent[0])
+        if block is None or not blocks or blocks[0][0] is not block:
             return None
-        found = located[1].get(id(node))
-        if found is not None:
-            return found
-        state = self._state(_UntilCodegen)
-        state.target = id(node)
-        self._generate(state, statement, indent)
-        span = state.spans.get(id(node))
-        return None if span is None else (span[0] + located[0], span[1] + located[0])
+        header = self._code(*parent, header=True)
+        if header.start is None:
+            return None
+        return header.start + header.length + len(code_of(blocks[0][0].header))
 
     def _state(self, kind: type[_State]) -> _State:
         """A code generation state with the module's default indent and newline."""
@@ -296,26 +357,23 @@ class Positions:
                 return None
         return self._walked.get(id(node))
 
-    def _located(self, statement: cst.CSTNode, indent: tuple[str, ...], header: bool
-                 ) -> tuple[int, dict[int, tuple[int, int]]] | None:
-        """Where a statement starts in the file and its nodes' spans there (with `header`,
-        only those before its first indented block), if that code occurs exactly once."""
+    def _code(self, statement: cst.CSTNode, indent: tuple[str, ...], header: bool) -> _Code:
+        """A statement's code (with `header`, only up to its first indented block), its
+        nodes' spans in it, and where it is in the file if it occurs there exactly once."""
         key = (id(statement), header)
-        if key in self._statements:
-            return self._statements[key]
+        known = self._codes.get(key)
+        if known is not None:
+            return known
         state = self._generate(self._state(_HeaderCodegen if header else _TextCodegen),
                                statement, indent)
         code = "".join(state.pieces)
         text = self._text
-        start = text.find(code) if code else -1
-        located = None
+        found = text.find(code) if code else -1
         # a statement starts a line; found exactly once, it is this one
-        if (start != -1 and (start == 0 or text[start - 1] in "\r\n")
-                and text.find(code, start + 1) == -1):
-            located = (start, {key: (begin + start, end + start)
-                               for key, (begin, end) in state.spans.items()})
-        self._statements[key] = located
-        return located
+        unique = (found != -1 and (found == 0 or text[found - 1] in "\r\n")
+                  and text.find(code, found + 1) == -1)
+        known = self._codes[key] = _Code(len(code), state.spans, found if unique else None)
+        return known
 
     def of_statements(self, nodes: list[cst.CSTNode]) -> list[Location]:
         """Locations of small statements given in source order, found in the text.
