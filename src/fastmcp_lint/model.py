@@ -573,7 +573,9 @@ class ModelBuilder:
         self._placed: dict[cst.CSTNode, tuple[tuple[int, bool], ...]] = {}
         self._flow = FlowCollector()
         self._handlers = self._handlers_by_type()
-        self._may_name_servers = True  # known once the walk is done
+        #: The names that may lead to a server class (None: not known until the walk is
+        #: done); a call through any other name is not a server's construction.
+        self._server_roots: frozenset[str] | None = None
 
     # -- the walk ---------------------------------------------------------------------------
 
@@ -747,12 +749,16 @@ class ModelBuilder:
     def _is_server_class(self, expr: cst.BaseExpression, scope: Scope,
                          local: set[cst.ClassDef]) -> bool:
         """A server class, or one of its constructors (`FastMCP.from_fastapi`, `.as_proxy`)."""
-        if not self._may_name_servers:
-            return False
         if isinstance(expr, cst.Attribute) and expr.attr.value in _SERVER_CONSTRUCTORS:
             expr = expr.value
         if isinstance(expr, cst.Subscript):
             expr = expr.value
+        if self._server_roots is not None:
+            root = expr
+            while type(root) is cst.Attribute:
+                root = root.value
+            if type(root) is not cst.Name or root.value not in self._server_roots:
+                return False
         if scope.resolve(expr) in SERVER_CLASSES:
             return True
         if isinstance(expr, cst.Name):
@@ -761,17 +767,21 @@ class ModelBuilder:
                 return any(b.kind == "class" and b.node in local for b in found[1])
         return False
 
-    def _imports_a_server_package(self) -> bool:
-        """Whether any import could name a server class: without one, no name in the file
-        can (a local subclass needs one for its base too)."""
-        return any(
-            binding.qualified is not None
-            and binding.qualified.split(".", 1)[0] in ("fastmcp", "mcp")
-            for scope in self.model.scopes.values()
-            for bindings in scope.bindings.values() for binding in bindings)
+    def _names_of_servers(self) -> frozenset[str]:
+        """The names, in any scope, through which a server class may be reached: imports of
+        a server class or of a module above one (`fastmcp`, `mcp.server`), and the file's
+        own classes (a subclass). Without one, no expression in the file names a server
+        class; this is asked of every call in the file."""
+        roots: set[str] = set()
+        for scope in self.model.scopes.values():
+            for name, bindings in scope.bindings.items():
+                if any(b.kind == "class" or (b.qualified is not None and _above_server_class(
+                        b.qualified)) for b in bindings):
+                    roots.add(name)
+        return frozenset(roots)
 
     def _server_classes(self) -> set[cst.ClassDef]:
-        self._may_name_servers = self._imports_a_server_package()
+        self._server_roots = self._names_of_servers()
         local: set[cst.ClassDef] = set()
         changed = True
         while changed:
@@ -1115,6 +1125,11 @@ def _writes_to_stdout(call: cst.Call) -> bool:
     """`basicConfig(stream=sys.stdout)` or `StreamHandler(sys.stdout)`."""
     arg = keyword(call, "stream") or positional(call, 0)
     return arg is not None and dotted(arg.value) in ("sys.stdout", "stdout")
+
+
+def _above_server_class(name: str) -> bool:
+    """A server class's dotted name, or a module it is reached through."""
+    return any(cls == name or cls.startswith(name + ".") for cls in SERVER_CLASSES)
 
 
 def _server_like(name: str) -> bool:
