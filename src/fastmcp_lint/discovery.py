@@ -64,13 +64,14 @@ _IgnoreFile = tuple[str, pathspec.GitIgnoreSpec]
 _Inherited = tuple[pathspec.GitIgnoreSpec, int] | None
 
 
-def display_path(path: Path) -> str:
+def display_path(path: Path, cwd: str | None = None) -> str:
     """How a path is shown: relative to cwd with "/" when under it, else absolute posix.
 
     Bytes of a file name that don't decode (they reach Python as lone surrogates, which no
-    report can encode) are shown as ``\\xNN`` escapes, as ``ls -b`` does.
+    report can encode) are shown as ``\\xNN`` escapes, as ``ls -b`` does. (`cwd`: the
+    working directory, when the caller has it already.)
     """
-    cwd = os.getcwd()
+    cwd = cwd or os.getcwd()
     absolute = os.path.abspath(path)
     relative = _relative_under(absolute, cwd)
     if relative is None:
@@ -99,9 +100,16 @@ class RealPaths:
 
     def __init__(self) -> None:
         self._folders: dict[str, str] = {}
+        self._files: dict[str, str] = {}
 
     def of(self, path: str | os.PathLike[str]) -> str:
         text = os.fspath(path)
+        known = self._files.get(text)
+        if known is None:
+            known = self._files[text] = self._real(text)
+        return known
+
+    def _real(self, text: str) -> str:
         folder, name = os.path.split(text)
         if not name or name in (os.curdir, os.pardir) or os.path.islink(text):
             return os.path.realpath(text)
@@ -113,7 +121,15 @@ class RealPaths:
 
 def discover(paths: Sequence[Path], config: Config,
              real_paths: RealPaths | None = None) -> list[Path]:
-    """The .py files to lint under ``paths``, deduplicated and sorted by ``display_path``.
+    """The .py files to lint under ``paths``, deduplicated and sorted by ``display_path``
+    (see `discover_shown`)."""
+    return [path for path, _ in discover_shown(paths, config, real_paths)]
+
+
+def discover_shown(paths: Sequence[Path], config: Config,
+                   real_paths: RealPaths | None = None) -> list[tuple[Path, str]]:
+    """The .py files to lint under ``paths`` with their ``display_path``, deduplicated and
+    sorted by it.
 
     Paths come back as the user spelled them joined with the names found (never resolved
     through symlinks), so reports show what the user typed. Files named explicitly are linted
@@ -128,10 +144,11 @@ def discover(paths: Sequence[Path], config: Config,
     gitignores = _GitIgnores() if config.respect_gitignore else None
     by_real_path: dict[str, tuple[str, Path]] = {}
     real_path = real_paths or RealPaths()
+    cwd = os.getcwd()
 
     def add(path: Path) -> None:
         real = real_path.of(path)
-        shown = display_path(path)
+        shown = display_path(path, cwd)
         kept = by_real_path.get(real)
         if kept is None or shown < kept[0]:
             by_real_path[real] = (shown, path)
@@ -146,7 +163,8 @@ def discover(paths: Sequence[Path], config: Config,
             add(given)
         # anything else (a FIFO, a socket, a device) is not source code: skip it
 
-    return [path for _, path in sorted(by_real_path.values(), key=lambda kept: kept[0])]
+    return [(path, shown) for shown, path in sorted(by_real_path.values(),
+                                                    key=lambda kept: kept[0])]
 
 
 def _relative_under(path: str, folder: str) -> str | None:

@@ -19,7 +19,7 @@ from fastmcp_lint.api import Applicability, BaseRule, Diagnostic
 from fastmcp_lint.cache import CACHE_DIR, Cache, fingerprint
 from fastmcp_lint.checklist import as_json, score
 from fastmcp_lint.config import Config, load_config
-from fastmcp_lint.discovery import RealPaths, discover, display_path
+from fastmcp_lint.discovery import RealPaths, discover_shown, display_path
 from fastmcp_lint.errors import UserError
 from fastmcp_lint.manifest import Catalog, RuleMeta, describe
 from fastmcp_lint.meta_codes import SyntaxErrorCode, UnusedNoqa
@@ -155,8 +155,8 @@ def lint(options: RunOptions) -> LintRun:
 
     engine = LazyEngine(build, cache, any(rule.project for rule in rules))
     real_paths = RealPaths()
-    files = discover(list(options.paths), config, real_paths)
-    pairs = [(path, display_path(path)) for path in files]
+    pairs = discover_shown(list(options.paths), config, real_paths)
+    files = [path for path, _ in pairs]
     context = project_context(files, config, options.paths, real_paths)
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
     advance = options.progress(len(pairs) + len(context)) if options.progress else None
@@ -228,7 +228,7 @@ def project_context(files: Sequence[Path], config: Config, given: Sequence[Path]
     if any(path.is_dir() and os.path.realpath(path) == top for path in given):
         return []
     linted = {real.of(path) for path in files}
-    return [(path, display_path(path)) for path in discover([root], config, real)
+    return [(path, shown) for path, shown in discover_shown([root], config, real)
             if real.of(path) not in linted]
 
 
