@@ -382,3 +382,51 @@ def test_nesting_guard_refuses_before_the_parser_overflows(
     assert refused.value.line == 2
     if column is not None:
         assert refused.value.column == column
+
+
+#: The deepest code of each kind the nesting guard lets through (lambdas take the most
+#: stack of the parser per level).
+AT_THE_LIMITS = [
+    "x = " + "(" * 199 + "lambda: " * 795 + "1" + ")" * 199,
+    "x = " + "{1: " * 199 + "lambda: " * 795 + "1" + "}" * 199,
+    "x = " + "lambda: " * 995 + "1",
+    "x = " + "not " * 995 + "y",
+    "x = a" + ".b" * 995,
+    "x = " + "[" * 199 + "-" * 795 + "1" + "]" * 199,
+]
+
+
+def test_code_at_the_guards_limits_parses_on_the_main_thread_and_off_it() -> None:
+    """The parse runs on the main thread when its stack limit is MAIN_STACK_NEEDED (Linux's
+    and macOS's default): the deepest code the guard lets through must parse there, here with
+    the limit set to exactly that. On a thread with a small stack (1 MiB, Windows' default)
+    the parse must move to a thread with a large one. (A crash is a signal: a subprocess.)"""
+    resource = pytest.importorskip("resource", reason="no stack limits on this platform")
+    script = textwrap.dedent(f"""\
+        import threading
+        from fastmcp_lint import parsing
+        assert parsing._main_stack_suffices()
+        texts = [text + "\\n" for text in {AT_THE_LIMITS!r}]
+        for text in texts:
+            parsing.parse_module(text)
+        print("main thread", len(texts))
+        def off_main():
+            assert not parsing._main_stack_suffices()
+            for text in texts[2:]:  # the brackets are slow to parse, and need less stack
+                parsing.parse_module(text)
+            print("small thread", len(texts) - 2)
+        threading.stack_size(1024 * 1024)
+        worker = threading.Thread(target=off_main)
+        worker.start()
+        worker.join()
+    """)
+
+    def limit_stack() -> None:
+        resource.setrlimit(resource.RLIMIT_STACK, (parsing.MAIN_STACK_NEEDED,
+                                                   resource.getrlimit(resource.RLIMIT_STACK)[1]))
+
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          preexec_fn=limit_stack, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    count = len(AT_THE_LIMITS)
+    assert done.stdout.split("\n")[:2] == [f"main thread {count}", f"small thread {count - 2}"]
