@@ -11,6 +11,9 @@ before parsing, one cheap scan of the tokens bounds how deep the tree can get:
   dots, calls and string pieces. The analysis after the parse recurses in Python and gives up
   at a few hundred levels anyway, so this refuses nothing that could have been checked.
 
+Most files are nowhere near either limit, and a few regular-expression passes prove it; only
+the others are scanned token by token.
+
 Positions and fixes rely on LibCST giving back the text it parsed, byte for byte; the one
 known exception (a form feed in front of code) is refused too, with a message saying so.
 
@@ -44,13 +47,14 @@ PARSER_STACK_SIZE = 256 * 1024 * 1024
 #: The main thread's stack limit that lets the parse run on it.
 MAIN_STACK_NEEDED = 8 * 1024 * 1024
 
-_STRING = (
-    r"[rRbBuUfFtT]{0,3}(?:"
+#: A string literal from its opening quote on (unterminated triple quotes run to the end).
+_QUOTED = (
     r"'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*(?:'''|\Z)"
     r'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*(?:"""|\Z)'
     r"|'[^'\\\r\n]*(?:\\(?:\r\n|.)[^'\\\r\n]*)*'"
-    r'|"[^"\\\r\n]*(?:\\(?:\r\n|.)[^"\\\r\n]*)*")'
+    r'|"[^"\\\r\n]*(?:\\(?:\r\n|.)[^"\\\r\n]*)*"'
 )
+_STRING = rf"[rRbBuUfFtT]{{0,3}}(?:{_QUOTED})"
 _TOKEN = re.compile(
     rf"(?P<s>{_STRING})|(?P<w>\w+)|(?P<c>#[^\r\n]*)|(?P<j>\\(?:\r\n|\r|\n))"
     r"|(?P<n>\r\n|\r|\n)|(?P<o>[(\[{])|(?P<x>[)\]}])|(?P<r>[,;])"
@@ -103,9 +107,11 @@ def check_nesting(text: str) -> None:
 
     An estimate from tokens alone: strings and comments are skipped (but an f-string's
     replacement fields are code, and are scanned), brackets are counted exactly, and an
-    expression's depth is its chains of operators summed over its brackets.
+    expression's depth is its chains of operators summed over its brackets. Most texts are
+    cleared without the token scan, by `_surely_shallow`; the outcome is the scan's anyway.
     """
-    _scan(text, [_Segment(0)], text, 0)
+    if not _surely_shallow(text):
+        _scan(text, [_Segment(0)], text, 0)
 
 
 def _scan(code: str, stack: list[_Segment], text: str, offset: int) -> None:
@@ -197,6 +203,87 @@ def _fields(literal: str, prefix: int) -> str:
 def _prefix(literal: str) -> str:
     """The lower-cased prefix letters of a string literal (``rb``, ``f``, ``""``)."""
     return literal[: len(literal) - len(literal.lstrip("rRbBuUfFtT"))].lower()
+
+
+#: The scan's strings, matched from the opening quote (prefix letters stay behind, as a
+#: word), and its comments: starting at a quote or `#`, `re` skips to the next one in C.
+_LITERAL_OR_COMMENT = re.compile(rf"{_QUOTED}|#[^\r\n]*", re.DOTALL)
+#: Letters `_TOKEN` takes as a string's prefix: at most three, not the end of a longer word
+#: (`bar"x"` is the name `bar` and a plain string).
+_STRING_PREFIX = re.compile(r"(?<!\w)[rRbBuUfFtT]{1,3}\Z")
+#: Blanks and line continuations, which add no level (`\\\r\n` before `\\\r`, which would leave
+#: a newline the scan doesn't see).
+_BLANKS = (" ", "\t", "\f", "\\\r\n", "\\\n", "\\\r")
+_INNERMOST = re.compile(r"[(\[{]([^()\[\]{}]*)[)\]}]")
+_BRACKET = re.compile(r"[()\[\]{}]")
+#: Passes over the skeleton the rounds may take before giving up (the scan costs about 30).
+_ROUNDS_BUDGET = 16
+
+
+def _surely_shallow(text: str) -> bool:
+    """True if ``text`` is sure to pass `_scan`; False if unsure (`_scan` then decides).
+
+    `_scan` is a Python loop over every token; this is a few `re` passes, and accepts nearly
+    every real file. It bounds both depths from above on `_skeleton(text)`: the scan's own
+    brackets, commas, semicolons and newlines, in its order, and at least one character for
+    each token that adds a level. Innermost groups collapse to "0" (a closed group is one
+    level where it stands) round by round, so each group goes in the round of its height.
+    At any token the depth is at most one per open bracket plus, for each open group and the
+    top level, the levels added since its last comma (or top-level newline): at most its
+    current piece's length. Open groups' heights differ, so each round counts once, with its
+    longest piece; the number of rounds is the bracket depth.
+    """
+    code = _skeleton(text)
+    height = depth = 0
+    budget = _ROUNDS_BUDGET * len(code)
+    while True:
+        parts = _INNERMOST.split(code)  # outside, content, outside, content, ..., outside
+        if len(parts) == 1:
+            break
+        height += 1
+        depth += 1 + _longest_piece(",".join(parts[1::2]), ";")
+        code = "0".join(parts[::2])
+        budget -= len(code)
+        if height > MAX_BRACKETS or depth > MAX_DEPTH or budget < 0:
+            return False
+    if _BRACKET.search(code):  # unmatched: the scan's stack doesn't nest as this text does
+        return False
+    return depth + _longest_piece(code, ";\r\n") <= MAX_DEPTH  # newlines end top-level chains
+
+
+def _skeleton(code: str) -> str:
+    """``code`` without comments, blanks and continuations, each string literal as "0".
+
+    An f-string with fields becomes its fields' skeleton and then "0", since `_scan` scans
+    them first, continuing the same brackets. No character the scan reads as a bracket,
+    comma, semicolon or newline is added (some newlines may go, which only merges pieces).
+    """
+    code = _LITERAL_OR_COMMENT.sub(_stand_in, code)
+    for blank in _BLANKS:
+        code = code.replace(blank, "")
+    return code
+
+
+def _stand_in(match: re.Match[str]) -> str:
+    """What `_skeleton` keeps of a string literal or comment."""
+    literal = match.group()
+    if literal.startswith("#"):
+        return ""
+    if "{" in literal:  # as in `_scan`, from the literal with its prefix
+        start = match.start()
+        letters = _STRING_PREFIX.search(match.string, max(start - 3, 0), start)
+        literal = (letters.group() if letters else "") + literal
+        prefix = _prefix(literal)
+        if "f" in prefix or "t" in prefix:
+            return _skeleton(_fields(literal, len(prefix))) + "0"
+    return "0"
+
+
+def _longest_piece(code: str, breaks: str) -> int:
+    """The length of the longest piece of ``code`` between commas and any of ``breaks``."""
+    for stop in breaks:
+        code = code.replace(stop, ",")
+    return max(map(len, code.split(",")))
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
