@@ -22,8 +22,8 @@ The parse itself runs on the main thread when its stack may grow to MAIN_STACK_N
 3 MiB with LibCST 1.9, and a test checks that it parses with exactly 8 MiB). Anywhere else
 (another thread, Windows' 1 MiB, a lower `ulimit -s`) it runs on a thread with a large stack,
 so the margin below the overflow does not depend on the platform's defaults (512 KiB for
-macOS threads). A thread per file costs a tenth of a small file's parse (its large stack is
-mapped and touched afresh each time), which is why the main thread is preferred.
+macOS threads). A thread per file cost 5-8% of the parse (its large stack is mapped and
+touched afresh each time), which is why the main thread is preferred.
 """
 
 from __future__ import annotations
