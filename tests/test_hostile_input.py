@@ -364,6 +364,9 @@ def test_an_inexact_encoding_refuses_to_encode() -> None:
     "x = (" + "\n".join(["'piece'"] * 900) + ")",
     "x = {" + ", ".join(f"'k{i}': [{i}, ({i},)]" for i in range(1000)) + "}",
     "s = '((((((((((' * 300 + \"[[[[\" + '''" + "(" * 500 + "'''",  # brackets in strings
+    # a format spec is text: `#o` is no comment, so no brace stays open for the rest
+    "print(f'{mode:#o} {x:{width}.{precision}f} {y!r:>{n}}')\n"
+    + "def f(x) -> int: return x\n" * 1001,
 ])
 def test_nesting_guard_lets_deep_but_parseable_code_through(text: str) -> None:
     parsing.parse_module(text + "\n")

@@ -126,14 +126,14 @@ def test_a_field_that_leaves_a_bracket_open_is_not_taken_for_one_atom() -> None:
     """Counting an f-string as one piece of its own length would accept these.
 
     `f"{(}"` leaves `{` open in the scan's stack, so the newlines after it no longer end a
-    chain; `{x:#o}` leaves it open too (`#o}"` is a comment in the field's code).
+    chain. (`{x:#o}` does not: a format spec is text, and `#o` no comment.)
     """
     opened = 's = f"{(}"\n' + "a + b\n" * (MAX_DEPTH + 1)
     assert _exact(opened) is not None
     _assert_sound(opened)
-    commented = "print(f'{mode:#o}')\n" + "def f(x) -> int: return x\n" * (MAX_DEPTH + 1)
-    assert not parsing._surely_shallow(commented)
-    _assert_sound(commented)
+    spec = "print(f'{mode:#o}')\n" + "def f(x) -> int: return x\n" * (MAX_DEPTH + 1)
+    assert _exact(spec) is None
+    assert parsing._surely_shallow(spec)
 
 
 @pytest.mark.parametrize(("text", "skeleton"), [
@@ -142,7 +142,7 @@ def test_a_field_that_leaves_a_bracket_open_is_not_taken_for_one_atom() -> None:
     ("(rbf'{a}'", "(rbf{a}0"),
     ("Rf'{a}' (f'{(}'", "Rf{a}0(f{(}0"),  # fields first, then the string's own link
     ("f'{a#(}' + f'''{b\n}'''", "f{a0+f{b\n}0"),  # a field's comment ends with the field
-    ("f'{{(}}' + f'{x:{w}}'", "f0+f{x:{w}}0"),
+    ("f'{{(}}' + f'{x:{w}}'", "f0+f{x{w}}0"),  # a format spec is text, its fields code
     ("a  # it's (\nb", "a\nb"),
     ("'#' + \\\r\n a", "0+a"),
     ("'a\\\r\nb' 'c\\\nd'", "00"),

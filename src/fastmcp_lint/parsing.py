@@ -164,24 +164,34 @@ _TRIPLE_QUOTES = ("'''", '"""')
 
 
 def _fields(literal: str, prefix: int) -> str:
-    """An f-string literal with everything but its replacement fields blanked out.
+    """An f-string literal with everything but its replacement fields' code blanked out.
 
     The result has the literal's length (so positions still match) and keeps each field with
-    its braces, nested brackets and strings (nested f-strings are then scanned in turn).
+    its braces, nested brackets and strings (nested f-strings are then scanned in turn). A
+    field's format spec (after a `:` directly inside its braces) is text, except for the
+    fields nested in it: `{mode:#o}` has no comment in it.
     """
     quote = 3 if literal.startswith(_TRIPLE_QUOTES, prefix) else 1
     end = len(literal) - quote if len(literal) >= prefix + 2 * quote else len(literal)
     kept = [" "] * len(literal)
     depth = 0
+    #: For each open field, innermost last: the depth its code is at, and whether the walk
+    #: is in its format spec.
+    fields: list[list[int | bool]] = []
     index = prefix + quote
     while index < end:
         char = literal[index]
-        if depth == 0:
-            if char in "{}" and literal.startswith(char * 2, index):  # {{ and }} are text
-                index += 2
+        if not fields or fields[-1][1]:  # text: outside the fields, or a format spec
+            if not fields and char in "{}" and literal.startswith(char * 2, index):
+                index += 2  # {{ and }} are text
                 continue
             if char == "{":
-                depth = 1
+                depth += 1
+                fields.append([depth, False])
+                kept[index] = char
+            elif char == "}" and fields:  # the end of the field whose spec this is
+                fields.pop()
+                depth -= 1
                 kept[index] = char
             index += 1
             continue
@@ -191,11 +201,17 @@ def _fields(literal: str, prefix: int) -> str:
                 kept[index:inner.end()] = literal[index:inner.end()]
                 index = inner.end()
                 continue
+        if char == ":" and depth == fields[-1][0]:
+            fields[-1][1] = True  # the format spec begins
+            index += 1
+            continue
         kept[index] = char
         if char in "([{":
             depth += 1
         elif char in ")]}":
             depth -= 1
+            while fields and depth < fields[-1][0]:  # the field's own brace, or a stray one
+                fields.pop()
         index += 1
     return "".join(kept)
 
