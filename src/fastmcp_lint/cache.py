@@ -127,7 +127,11 @@ class Cache:
         self._folder = os.fspath(self.directory)
         self.fingerprint = run_fingerprint
         self._index: FileIndex | None = None
+        #: The facts pack's entries not yet read (each is decoded once, then dropped: its
+        #: JSON lists would otherwise stay alive, for the collector to scan, all run long),
+        #: and the keys it had.
         self._pack: dict[str, Any] | None = None
+        self._pack_keys: frozenset[str] = frozenset()
 
     def key(self, data: bytes, display: str, module: str | None, facts_only: bool) -> str:
         return self.key_of(content_digest(data), display, module, facts_only)
@@ -213,7 +217,7 @@ class Cache:
         pack = self._facts_pack()
         try:
             if key in pack:
-                data = pack[key]
+                data = pack.pop(key)
             else:
                 with open(self._file(key), encoding="utf-8") as stream:
                     data = json.load(stream)["facts"]
@@ -235,19 +239,19 @@ class Cache:
             except (OSError, ValueError):
                 pack = {}
             self._pack = pack if isinstance(pack, dict) else {}
+            self._pack_keys = frozenset(self._pack)
         return self._pack
 
     def update_pack(self, facts: Mapping[str, FileFacts | None]) -> None:
         """Rewrite the facts pack with these entries' facts when it lacks more than a few of
         them (a pre-commit run adds one file: the next reads it from its own entry)."""
-        pack = self._facts_pack()
-        missing = sum(key not in pack for key in facts)
+        self._facts_pack()
+        missing = sum(key not in self._pack_keys for key in facts)
         if missing <= max(8, len(facts) // 20):
             return
-        self._pack = {key: None if value is None else value.to_json()
-                      for key, value in facts.items()}
-        write_atomic(self.root, Path(self._pack_file()),
-                     json.dumps(self._pack, separators=(",", ":")))
+        pack = {key: None if value is None else value.to_json() for key, value in facts.items()}
+        self._pack, self._pack_keys = {}, frozenset(pack)
+        write_atomic(self.root, Path(self._pack_file()), json.dumps(pack, separators=(",", ":")))
 
     def put(self, key: str, diagnostics: Iterable[Diagnostic], facts: FileFacts | None,
             suppressions: Suppressions | None = None) -> None:
