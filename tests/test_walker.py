@@ -215,3 +215,29 @@ def test_the_collector_is_paused_only_while_a_file_is_checked() -> None:
         assert not gc.isenabled()  # a caller's own choice is kept
     finally:
         gc.enable()
+
+
+def test_a_command_run_spaces_collections_out_and_puts_them_back(tmp_path, monkeypatch
+                                                                  ) -> None:
+    import gc
+
+    from fastmcp_lint import cli
+    from fastmcp_lint.collector import RUN_THRESHOLD
+
+    seen: list[int] = []
+    real_lint = cli.lint
+
+    def lint(options):  # type: ignore[no-untyped-def]
+        seen.append(gc.get_threshold()[0])
+        return real_lint(options)
+
+    monkeypatch.setattr(cli, "lint", lint)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ok.py").write_text("x = 1\n", encoding="utf-8")
+    before = gc.get_threshold()
+    try:
+        cli.main(["ok.py", "--no-cache", "--quiet"])
+    except SystemExit as done:
+        assert done.code == 0
+    assert seen == [max(before[0], RUN_THRESHOLD)]
+    assert gc.get_threshold() == before

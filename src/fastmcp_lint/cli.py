@@ -22,6 +22,7 @@ try:
     import click
 
     from fastmcp_lint import __version__
+    from fastmcp_lint.collector import collections_spaced
     from fastmcp_lint.errors import UserError
     from fastmcp_lint.pipeline import (
         EXIT_CLEAN,
@@ -258,8 +259,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         with contextlib.suppress(Exception):
             reconfigure(errors="backslashreplace")
     try:
-        status = command.main(args=list(argv) if argv is not None else None,
-                              prog_name="fastmcp-lint", standalone_mode=False)
+        with collections_spaced():
+            status = command.main(args=list(argv) if argv is not None else None,
+                                  prog_name="fastmcp-lint", standalone_mode=False)
     except UserError as error:
         click.echo(f"fastmcp-lint: error: {error}", err=True)
         sys.exit(EXIT_ERROR)
