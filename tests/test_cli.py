@@ -328,3 +328,20 @@ def test_an_opt_in_rule_is_listed_as_such_and_runs_only_when_selected(
         "[tool.fastmcp-lint]\nextend-select = [\"FML705\"]\n", encoding="utf-8")
     assert finding in run(["--format", "concise"], capsys)[1]
     assert "FML705" not in run(["--ignore", "FML705", "--format", "concise"], capsys)[1]
+
+
+def test_the_command_ends_at_once_with_its_whole_output_and_status(tmp_path: Path) -> None:
+    """Run as a command, the process ends without tearing the interpreter down: the report
+    (here larger than a pipe's buffer) must still arrive whole, with the exit status."""
+    tool = "@mcp.tool\nasync def slow_{n}(x: int) -> int:\n    time.sleep(1)\n    return x\n\n"
+    source = "import time\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n" + "".join(
+        tool.format(n=n) for n in range(400))
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    (tmp_path / "server.py").write_text(source, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "fastmcp_lint", "server.py", "--no-cache",
+                           "--format", "json"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert len(done.stdout) > 65536
+    report = json.loads(done.stdout)
+    assert sum(d["code"] == "FML101" for d in report["diagnostics"]) == 400

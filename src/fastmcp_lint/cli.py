@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 # Ctrl-C while these load is one line and exit 130, like a Ctrl-C later on, not a
 # traceback: `main` can't catch what happens before it exists. What only some runs need
@@ -276,4 +276,22 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(EXIT_ERROR)
-    sys.exit(status if isinstance(status, int) else EXIT_CLEAN)
+    code = status if isinstance(status, int) else EXIT_CLEAN
+    if argv is None:  # the process's own command line: the process ends with the run
+        _end_process(code)
+    sys.exit(code)
+
+
+def _end_process(code: int) -> NoReturn:
+    """End the process at once, with `code`, once the output is flushed.
+
+    Tearing the interpreter down (every module, every file's facts, a last full collection)
+    took 35-50 ms of a half-second pre-commit run; mypy ends the same way. Everything the run
+    writes (reports, cache entries, fixed files) is closed by now.
+    """
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:  # the reader went away, as in `main`
+        code = EXIT_ERROR
+    os._exit(code)
