@@ -146,6 +146,8 @@ class _Code:
     length: int
     spans: dict[int, tuple[int, int]]
     start: int | None
+
+
 _State = TypeVar("_State", bound=_OffsetCodegen)
 _SUITES = ("body", "handlers", "orelse", "finalbody", "cases")
 
@@ -248,7 +250,7 @@ class Positions:
         in every test), counted from the nearest simple statement before it in its block
         whose code is, or else from the block's start: the statements of a block follow
         each other in the text with nothing between them."""
-        block, siblings = self._block_of(parent[0], statement)
+        block, first, siblings = self._block_of(parent[0], statement)
         offset = 0
         for previous in reversed(siblings):
             if type(previous) is not cst.SimpleStatementLine:
@@ -257,37 +259,37 @@ class Positions:
             offset += code.length
             if code.start is not None:
                 return self._in_statement(statement, indent, node, code.start + offset)
-        start = self._block_start(parent, block)
+        start = self._block_start(parent, block) if first else None
         return None if start is None else self._in_statement(statement, indent, node,
                                                               start + offset)
 
     def _block_of(self, parent: cst.CSTNode, statement: cst.CSTNode
-                  ) -> tuple[cst.CSTNode | None, Sequence[cst.CSTNode]]:
+                  ) -> tuple[cst.Module | cst.IndentedBlock | None, bool, Sequence[cst.CSTNode]]:
         """The block of `parent` (the module, or one of its indented blocks) that holds
-        `statement`, and the statements before it there."""
+        `statement`, whether it is the first, and the statements before it there."""
         blocks: list[cst.Module | cst.IndentedBlock] = (
             [parent] if isinstance(parent, cst.Module)
             else [block for block, _ in _blocks(parent)])
-        for block in blocks:
+        for position, block in enumerate(blocks):
             for index, sibling in enumerate(block.body):
                 if sibling is statement:
-                    return block, block.body[:index]
-        return None, ()
+                    return block, position == 0, block.body[:index]
+        return None, False, ()
 
-    def _block_start(self, parent: _Statement, block: cst.CSTNode | None) -> int | None:
-        """Where the first statement of `block` starts in the file, when that is known
-        without generating anything but headers: the module's body, or a compound
+    def _block_start(self, parent: _Statement, block: cst.Module | cst.IndentedBlock | None
+                     ) -> int | None:
+        """Where the first statement of a first block starts in the file, when that is
+        known without generating anything but headers: the module's body, or a compound
         statement's first block, found by the statement's header."""
         code_of = self._module.code_for_node
         if isinstance(block, cst.Module):
             return sum(len(code_of(line)) for line in block.header)
-        blocks = _blocks(parent[0])
-        if block is None or not blocks or blocks[0][0] is not block:
+        if block is None:
             return None
         header = self._code(*parent, header=True)
         if header.start is None:
             return None
-        return header.start + header.length + len(code_of(blocks[0][0].header))
+        return header.start + header.length + len(code_of(block.header))
 
     def _state(self, kind: type[_State]) -> _State:
         """A code generation state with the module's default indent and newline."""
