@@ -177,7 +177,7 @@ def _fields(literal: str, prefix: int) -> str:
     depth = 0
     #: For each open field, innermost last: the depth its code is at, and whether the walk
     #: is in its format spec.
-    fields: list[list[int | bool]] = []
+    fields: list[tuple[int, bool]] = []
     index = prefix + quote
     while index < end:
         char = literal[index]
@@ -187,7 +187,7 @@ def _fields(literal: str, prefix: int) -> str:
                 continue
             if char == "{":
                 depth += 1
-                fields.append([depth, False])
+                fields.append((depth, False))
                 kept[index] = char
             elif char == "}" and fields:  # the end of the field whose spec this is
                 fields.pop()
@@ -202,7 +202,7 @@ def _fields(literal: str, prefix: int) -> str:
                 index = inner.end()
                 continue
         if char == ":" and depth == fields[-1][0]:
-            fields[-1][1] = True  # the format spec begins
+            fields[-1] = (depth, True)  # the format spec begins
             index += 1
             continue
         kept[index] = char
