@@ -165,6 +165,7 @@ def test_json_contract_and_key_order() -> None:
         ("by_severity", {"error": 2, "warning": 1}),
         ("by_code", {"FML101": 2, "FML301": 1}),
         ("fixable", 2),
+        ("test_files_skipped", 0),
     ]
     first, second, third = report["diagnostics"]
     assert list(first) == [
@@ -228,6 +229,7 @@ def test_empty_json_report() -> None:
         "by_severity": {"error": 0, "warning": 0},
         "by_code": {},
         "fixable": 0,
+        "test_files_skipped": 0,
     }
     assert report["diagnostics"] == []
 

@@ -105,6 +105,8 @@ def _render(summary: RunSummary, fmt: str, console: Callable[[], Console],
               metavar="FILE", help="Record every current problem in FILE and exit 0.")
 @click.option("--report-unused-noqa", is_flag=True,
               help="Report `# noqa` directives that suppress nothing (FML001).")
+@click.option("--include-tests", is_flag=True,
+              help="Lint test code too (skipped by default; config: lint-tests = true).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the diagnostics, no summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Show tracebacks of internal errors.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
@@ -121,8 +123,8 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
             ignore: tuple[str, ...], fmt: str, output_file: Path | None, fix: bool,
             unsafe_fixes: bool, diff: bool, exit_zero: bool,
             fail_on: str | None, statistics: bool, baseline: Path | None,
-            baseline_out: Path | None, report_unused_noqa: bool, quiet: bool,
-            verbose: bool, jobs: int | None, no_cache: bool, config_file: Path | None,
+            baseline_out: Path | None, report_unused_noqa: bool, include_tests: bool,
+            quiet: bool, verbose: bool, jobs: int | None, no_cache: bool, config_file: Path | None,
             list_rules: bool, explain_rule: str | None) -> int:
     """Check FastMCP servers for production problems (default path: the current folder).
 
@@ -141,6 +143,7 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         unsafe_fixes=unsafe_fixes,
         diff=diff,
         report_unused_noqa=report_unused_noqa,
+        include_tests=include_tests,
         baseline=baseline if baseline_out is None else None,
         jobs=jobs,
         no_cache=no_cache,
@@ -184,8 +187,10 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
     summary = summary_of(result, run)
     if quiet and fmt == "text":
         fmt = "concise"
-    baseline_note = (summary.baseline.note() if summary.baseline is not None and not quiet
-                     and (fmt != "text" or statistics or output_file is not None) else None)
+    in_report = fmt == "text" and not statistics and output_file is None
+    notes = [note for note in (summary.baseline.note() if summary.baseline else None,
+                               summary.skipped_note()) if note is not None]
+    notes = [] if quiet or in_report else notes
     if output_file is not None:
         sink = io.StringIO()
 
@@ -212,8 +217,8 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
             click.echo(f"fastmcp-lint: {fix_note}", err=True)
         if text is not None:
             sys.stdout.write(text)
-    if baseline_note is not None:
-        click.echo(f"fastmcp-lint: {baseline_note}", err=True)
+    for note in notes:
+        click.echo(f"fastmcp-lint: {note}", err=True)
     return exit_status(result.diagnostics, options, config)
 
 

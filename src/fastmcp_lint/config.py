@@ -54,6 +54,10 @@ class Config:
     extend_blocking_calls: tuple[str, ...] = ()
     plugins: tuple[str, ...] = ()
     cache_dir: str | None = None
+    #: Gitignore-style globs that make a file test code (None: the default list).
+    test_paths: tuple[str, ...] | None = None
+    #: Lint test code too (it is skipped by default, see RULES.md).
+    lint_tests: bool = False
 
 
 def find_config_file(paths: Sequence[Path]) -> Path | None:
@@ -305,6 +309,8 @@ _KEYS: Mapping[str, tuple[str, _Parser]] = MappingProxyType(
         "extend-blocking-calls": ("extend_blocking_calls", _dotted_names),
         "plugins": ("plugins", _plugin_paths),
         "cache-dir": ("cache_dir", _non_empty_string),
+        "test-paths": ("test_paths", _non_empty_string_list),
+        "lint-tests": ("lint_tests", _bool),
     }
 )
 

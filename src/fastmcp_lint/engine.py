@@ -46,15 +46,16 @@ from fastmcp_lint.model import FileModel, ModelBuilder
 from fastmcp_lint.modules import module_name_for, virtual_module_name
 from fastmcp_lint.parsing import parse_module
 from fastmcp_lint.positions import Positions
+from fastmcp_lint.projects import Projects
 from fastmcp_lint.reading import SourceError, SourceText, decode, read_bytes
 from fastmcp_lint.results import (
     FML000,
     FML000_NAME,
+    Conditions,
     FileResult,
     RunResult,
     Settings,
     assemble,
-    project_conditions,
     syntax_error,
 )
 from fastmcp_lint.suppression import Suppressions, find_suppressions, unused_noqa
@@ -130,7 +131,9 @@ class Engine:
         self._names: dict[type[Rule], tuple[tuple[str, bool, str], ...]] = {}
         self._wanted: dict[tuple[type[Rule], ...], frozenset[str]] = {}
         #: Project conditions, known once `run` has seen every file's facts.
-        self.conditions: dict[str, bool] = {}
+        self.conditions: Conditions | None = None
+        #: Which project each file belongs to: project rules are answered per project.
+        self.projects = Projects()
 
     # -- one file ---------------------------------------------------------------------------
 
@@ -271,15 +274,18 @@ class Engine:
     def check_project(self, facts: Sequence[FileFacts], reported: set[str],
                       suppressions: Mapping[str, Suppressions] | None = None,
                       ) -> list[Diagnostic]:
-        """Run project rules over every file's facts; keep findings in `reported` files.
+        """Run project rules over each project's facts (RULES.md, "Projects"); keep
+        findings in `reported` files.
 
         `suppressions` are the linted files' own, so their directives count as used.
         """
         by_path = {f.path: f for f in facts}
         diagnostics: list[Diagnostic] = []
-        for rule in self.project_rules:
+        projects = self.projects.group(facts, _path_of)
+        for rule, project in ((rule, project) for rule in self.project_rules
+                              for project in projects.values()):
             try:
-                findings = list(rule().check(facts))
+                findings = list(rule().check(project))
                 for finding in findings:
                     if not isinstance(finding, ProjectFinding):
                         raise TypeError(f"check() yielded {type(finding).__name__}, "
@@ -293,8 +299,8 @@ class Engine:
                            f"{type(error).__name__}: {error}")
                 if self.settings.verbose:
                     message += "\n" + traceback.format_exc()
-                diagnostics.append(syntax_error(
-                    sorted(reported)[0] if reported else ".", message))
+                blamed = sorted(f.path for f in project if f.path in reported)
+                diagnostics.append(syntax_error(blamed[0] if blamed else ".", message))
                 continue
             for finding in findings:
                 if finding.path not in reported or self._ignored(rule.code, rule.name,
@@ -382,13 +388,18 @@ class Engine:
         """The project phase and project conditions over the per-file results (in any
         order: the diagnostics are sorted)."""
         result, self.conditions = assemble(results, context_facts,
-                                           self.project_phase(results, context_facts))
+                                           self.project_phase(results, context_facts),
+                                           self.projects)
         return result
 
     def resolve_conditions(self, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
         """Drop findings whose project condition the project does not meet."""
-        return [d for d in diagnostics if not d.condition or self.conditions.get(d.condition,
-                                                                                 True)]
+        conditions = self.conditions
+        return [d for d in diagnostics if conditions is None or conditions.allows(d)]
+
+
+def _path_of(facts: FileFacts) -> str:
+    return facts.path
 
 
 def _syntax_error_of(path: str, text: str, error: cst.ParserSyntaxError) -> Diagnostic:
@@ -468,7 +479,7 @@ def lint_source(code: str, rules: Sequence[type[BaseRule]], path: str = "server.
     diagnostics = list(result.diagnostics)
     facts = [result.facts] if result.facts is not None else []
     diagnostics.extend(engine.check_project(facts, {path}))
-    engine.conditions = project_conditions(facts)
+    engine.conditions = Conditions(facts, engine.projects)
     return sorted(engine.resolve_conditions(diagnostics), key=Diagnostic.sort_key)
 
 

@@ -23,6 +23,7 @@ from fastmcp_lint.discovery import RealPaths, discover_shown, display_path
 from fastmcp_lint.errors import UserError
 from fastmcp_lint.manifest import Catalog, RuleMeta, describe
 from fastmcp_lint.meta_codes import SyntaxErrorCode, UnusedNoqa
+from fastmcp_lint.projects import Projects, TestCode
 from fastmcp_lint.registry import R, Registry, default_plugins
 from fastmcp_lint.reports.summary import BaselineInfo, RuleInfo, RunSummary, SourceRoot
 from fastmcp_lint.results import RunResult, Settings
@@ -54,6 +55,8 @@ class RunOptions:
     diff: bool = False
     #: Report the noqa comments that suppress nothing (FML001).
     report_unused_noqa: bool = False
+    #: Lint test code too (`--include-tests`; config `lint-tests`).
+    include_tests: bool = False
     #: Hide the findings recorded in this baseline file.
     baseline: Path | None = None
     #: Worker processes (None: one per CPU); `no_cache` ignores and writes no cache.
@@ -131,6 +134,8 @@ class LintRun:
     baseline: BaselineInfo | None = None
     #: The findings before the baseline hid any (what --write-baseline records).
     all_diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: Test files found and not linted (test code is skipped unless asked for).
+    skipped_tests: int = 0
 
 
 def lint(options: RunOptions) -> LintRun:
@@ -155,9 +160,12 @@ def lint(options: RunOptions) -> LintRun:
 
     engine = LazyEngine(build, cache, any(rule.project for rule in rules))
     real_paths = RealPaths()
-    pairs = discover_shown(list(options.paths), config, real_paths)
+    found = discover_shown(list(options.paths), config, real_paths)
+    is_test = test_code(options, config)
+    pairs = [pair for pair in found if not is_test(pair[0])]
     files = [path for path, _ in pairs]
-    context = project_context(files, config, options.paths, real_paths)
+    context = [pair for pair in project_context(files, config, options.paths, real_paths)
+               if not is_test(pair[0])]
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
     advance = options.progress(len(pairs) + len(context)) if options.progress else None
     result = lint_files(engine, pairs, context, jobs=jobs, progress=advance)
@@ -170,12 +178,22 @@ def lint(options: RunOptions) -> LintRun:
             # lines: check the fixed tree again.
             result = lint_files(engine, pairs, context, jobs=jobs)
     run = LintRun(result, config, outcomes, rules, settings,
-                  all_diagnostics=list(result.diagnostics))
+                  all_diagnostics=list(result.diagnostics),
+                  skipped_tests=len(found) - len(pairs))
     if baseline is not None and options.baseline is not None:
         kept, hidden, stale = baseline.split(result.diagnostics)
         run.result = replace(result, diagnostics=kept)
         run.baseline = BaselineInfo(display_path(options.baseline), hidden, stale)
     return run
+
+
+def test_code(options: RunOptions, config: Config) -> Callable[[Path], bool]:
+    """Whether a file is test code that this run skips (never, with `--include-tests` or
+    `lint-tests`). Files named on the command line are skipped too: pre-commit names them,
+    and a pre-commit run must agree with a full run."""
+    if options.include_tests or config.lint_tests:
+        return lambda _: False
+    return TestCode(Projects(config.root), config.test_paths)
 
 
 def _cache_folder(options: RunOptions, config: Config) -> Path | None:
@@ -240,6 +258,7 @@ def summary_of(result: RunResult, run: LintRun | None = None) -> RunSummary:
     return RunSummary(files=result.files, diagnostics=tuple(result.diagnostics),
                       tool_version=__version__, rules=rule_infos(run.rules, run.settings),
                       baseline=run.baseline, root=source_root(),
+                      skipped_tests=run.skipped_tests,
                       checklist=as_json(score(result.diagnostics, result.facts, run.rules)))
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from fastmcp_lint.api import Diagnostic, Severity
 from fastmcp_lint.facts import CONDITIONS, FileFacts
+from fastmcp_lint.projects import Projects
 from fastmcp_lint.suppression import NoqaCodes, Suppressions
 
 FML000 = "FML000"
@@ -48,21 +49,37 @@ def syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> Dia
     return Diagnostic(FML000, FML000_NAME, "error", message, path, line, column, line, column)
 
 
-def project_conditions(facts: Sequence[FileFacts]) -> dict[str, bool]:
-    """Whether the project meets each condition a finding may depend on."""
-    return {name: test(list(facts)) for name, test in CONDITIONS.items()}
+class Conditions:
+    """Each project's answer to each condition a finding may depend on ("may run over
+    stdio"): a finding is kept when the project of its file meets its condition."""
+
+    def __init__(self, facts: Sequence[FileFacts], projects: Projects) -> None:
+        self._projects = projects
+        self._answers = {root: {name: test(group) for name, test in CONDITIONS.items()}
+                         for root, group in projects.group(facts, _path_of).items()}
+
+    def allows(self, diagnostic: Diagnostic) -> bool:
+        if not diagnostic.condition:
+            return True
+        answers = self._answers.get(self._projects.root_of(diagnostic.path), {})
+        return answers.get(diagnostic.condition, True)
+
+
+def _path_of(facts: FileFacts) -> str:
+    return facts.path
 
 
 def assemble(results: Sequence[FileResult], context_facts: Sequence[FileFacts],
-             project: Iterable[Diagnostic]) -> tuple[RunResult, dict[str, bool]]:
+             project: Iterable[Diagnostic], projects: Projects,
+             ) -> tuple[RunResult, Conditions]:
     """The run's result from the files' results and the project phase's diagnostics
-    (`project`): findings whose condition the project does not meet are dropped, the rest
-    sorted. Also returns the project's conditions."""
+    (`project`): findings whose condition their project does not meet are dropped, the
+    rest sorted. Also returns the projects' conditions."""
     diagnostics = [d for result in results for d in result.diagnostics]
     diagnostics.extend(project)
     facts = [result.facts for result in results if result.facts is not None]
     facts.extend(context_facts)
-    conditions = project_conditions(facts)
-    kept = [d for d in diagnostics if not d.condition or conditions.get(d.condition, True)]
+    conditions = Conditions(facts, projects)
+    kept = [d for d in diagnostics if conditions.allows(d)]
     kept.sort(key=Diagnostic.sort_key)
     return RunResult(len(results), kept, facts), conditions

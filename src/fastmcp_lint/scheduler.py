@@ -23,7 +23,15 @@ from fastmcp_lint.cache import Cache, Output
 from fastmcp_lint.collector import collector_paused
 from fastmcp_lint.facts import FileFacts
 from fastmcp_lint.modules import ModuleNames
-from fastmcp_lint.results import FileResult, RunResult, Settings, assemble, syntax_error
+from fastmcp_lint.projects import Projects
+from fastmcp_lint.results import (
+    Conditions,
+    FileResult,
+    RunResult,
+    Settings,
+    assemble,
+    syntax_error,
+)
 
 if TYPE_CHECKING:
     import multiprocessing.context
@@ -50,9 +58,10 @@ class LazyEngine:
         self._engine: Engine | None = None
         self.cache = cache
         self.project = project
-        #: The project's conditions, once a run has assembled its result without an
+        #: The projects' conditions, once a run has assembled its result without an
         #: engine; an engine built later (for --fix) gets them.
-        self.conditions: dict[str, bool] | None = None
+        self.conditions: Conditions | None = None
+        self.projects = Projects()
 
     @classmethod
     def of(cls, engine: Engine) -> LazyEngine:
@@ -155,7 +164,8 @@ def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
             if project is not None:
                 cache.index.save()
                 results, facts = _split(outputs)
-                result, source.conditions = assemble(results, facts, project[0])
+                result, source.conditions = assemble(results, facts, project[0],
+                                                     source.projects)
                 return result
         engine = source.get()
     computed = _compute(engine, [tasks[index] for index in missing], jobs, progress)
@@ -164,7 +174,7 @@ def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
     results, facts = _split(outputs)
     with collector_paused():
         diagnostics = engine.project_phase(results, facts)
-        result, engine.conditions = assemble(results, facts, diagnostics)
+        result, engine.conditions = assemble(results, facts, diagnostics, engine.projects)
     if cache is not None:
         for index in missing:  # the entries the computed files have now...
             path, display, facts_only = tasks[index]

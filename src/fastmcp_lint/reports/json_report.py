@@ -30,6 +30,7 @@ def render_json(summary: RunSummary) -> str:
         "by_severity": counts.by_severity,
         "by_code": counts.by_code,
         "fixable": counts.fixable,
+        "test_files_skipped": summary.skipped_tests,
     }
     if summary.baseline is not None:
         totals["baseline"] = {

@@ -105,6 +105,16 @@ class RunSummary:
     root: SourceRoot | None = None
     #: The checklist scorecard, as the JSON report carries it (see `checklist.py`).
     checklist: tuple[dict[str, Any], ...] = ()
+    #: Test files found and skipped (test code is not linted by default).
+    skipped_tests: int = 0
+
+    def skipped_note(self) -> str | None:
+        """One line saying how many test files were skipped and how to include them."""
+        if not self.skipped_tests:
+            return None
+        count = self.skipped_tests
+        return (f"{count} test file{'s' if count != 1 else ''} skipped "
+                "(lint them with --include-tests or `lint-tests = true`).")
 
     def counts(self) -> Counts:
         return count_by(self.diagnostics)

@@ -124,6 +124,9 @@ def _summary_lines(summary: RunSummary, fix_hint: str | None) -> list[Text]:
             lines.append(Text(f"{counts.unsafe}{more} fixable with --unsafe-fixes."))
     if summary.baseline is not None:
         lines.append(Text(_printable(summary.baseline.note())))
+    skipped = summary.skipped_note()
+    if skipped is not None:
+        lines.append(Text(skipped, "dim"))
     if fix_hint is not None:
         lines.append(Text(_printable(fix_hint)))
     return lines
