@@ -71,6 +71,67 @@ def test_crlf_and_bom_are_kept(folder: Path, capsys) -> None:
     assert target.read_bytes() == codecs.BOM_UTF8 + AFTER.replace("\n", "\r\n").encode()
 
 
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"])
+def test_every_line_ending_is_fixed_in_place_and_compiles(folder: Path, capsys,
+                                                          newline: str) -> None:
+    """Lines end at a lone CR too: the fix lands on the call, the noqa on its own line still
+    counts, and the file keeps its line endings."""
+    target = folder / "server.py"
+    source = BEFORE + "\n\nasync def kept():\n    time.sleep(2)  # noqa: FML101\n"
+    target.write_bytes(source.replace("\n", newline).encode())
+    code, _, err = run(["--fix", "--select", "FML101", "--no-cache"], capsys)
+    fixed = target.read_bytes().decode()
+    expected = AFTER + "\n\nasync def kept():\n    time.sleep(2)  # noqa: FML101\n"
+    assert (code, fixed) == (0, expected.replace("\n", newline))
+    compile(fixed, "server.py", "exec")
+
+
+def test_mixed_line_endings_are_fixed_where_they_are(folder: Path, capsys) -> None:
+    target = folder / "server.py"
+    target.write_bytes(b"import time\r\n\rasync def tool():\n    time.sleep(1)\r    return 1\r\n")
+    run(["--fix", "--select", "FML101", "--no-cache"], capsys)
+    assert target.read_bytes() == (b"import asyncio\r\nimport time\r\n\rasync def tool():\n"
+                                   b"    await asyncio.sleep(1)\r    return 1\r\n")
+
+
+MODULE_AWAIT = '''
+import libcst as cst
+
+from fastmcp_lint.api import Fix, Rule
+
+
+class AwaitEverything(Rule):
+    """Test rule: a fix that parses (LibCST accepts a module-level await) but cannot compile."""
+
+    code = "FML990"
+    name = "await-everything"
+    severity = "warning"
+    checklist = "(tool quality)"
+    summary = "awaits a name"
+    what = why = instead = "test"
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        if isinstance(node.value, cst.Name):
+            self.report(node, "await it", fix=Fix("safe", ((node.value, cst.Await(node.value)),)))
+'''
+
+
+def test_a_fix_that_would_not_compile_is_not_written(folder: Path, capsys) -> None:
+    (folder / "pyproject.toml").write_text("[tool.fastmcp-lint]\nplugins = ['awaits.py']\n")
+    (folder / "awaits.py").write_text(MODULE_AWAIT)
+    target = folder / "server.py"
+    target.write_text("import asyncio\n\nready = asyncio.sleep(0)\nready\n")
+    code, out, _ = run(["server.py", "--fix", "--select", "FML990", "--no-cache",
+                        "--format", "concise"], capsys)
+    assert target.read_text() == "import asyncio\n\nready = asyncio.sleep(0)\nready\n"
+    assert code == 1
+    assert "server.py:4:1: FML990 await it" in out
+    assert ("server.py:1:1: FML000 fixes not applied: the fixed code would not compile: "
+            "SyntaxError: 'await' outside function (line 4)") in out
+    code, out, err = run(["server.py", "--diff", "--select", "FML990", "--no-cache"], capsys)
+    assert (code, out) == (0, "")
+
+
 def test_latin1_file_keeps_its_encoding(folder: Path, capsys) -> None:
     target = folder / "server.py"
     source = "# -*- coding: latin-1 -*-\n" + BEFORE + "NAME = 'café'\n"

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastmcp_lint.errors import UserError
+from fastmcp_lint.lines import split_lines
 from fastmcp_lint.reading import SourceError, read_source
 
 if TYPE_CHECKING:
@@ -39,8 +39,6 @@ BASELINE_VERSION = 1
 TOOL_NAME = "fastmcp-lint"
 #: Codes a baseline never records nor hides.
 NEVER_BASELINED = frozenset({"FML000"})
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 #: A finding's identity in a baseline: (code, path, fingerprint).
 Key = tuple[str, str, str]
@@ -66,7 +64,7 @@ def read_lines(path: str) -> list[str]:
         text = read_source(Path(path)).text
     except (SourceError, OSError):
         return []
-    return _LINE_BREAK.split(text)
+    return split_lines(text)
 
 
 class _Lines:

@@ -13,6 +13,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from fastmcp_lint.api import Applicability, Diagnostic, DiagnosticFix, Edit, Fix
+from fastmcp_lint.lines import LineIndex
 from fastmcp_lint.parsing import parse_module
 from fastmcp_lint.positions import Positions
 
@@ -57,8 +58,7 @@ def _import_edit(module: cst.Module, positions: Positions, name: str) -> Edit:
 
 def _line_indent(text: str, line: int) -> str:
     """The leading whitespace of a 1-based line of `text`."""
-    lines = text.split("\n", line)
-    current = lines[line - 1] if line - 1 < len(lines) else ""
+    current = LineIndex(text).line(line)
     return current[: len(current) - len(current.lstrip(" \t"))]
 
 
@@ -93,15 +93,6 @@ def to_edits(fix: Fix, module: cst.Module, positions: Positions, text: str) -> D
     return DiagnosticFix(fix.applicability, tuple(edits), fix.description)
 
 
-def _offsets(text: str) -> list[int]:
-    """The offset at which each 1-based line starts (index 0 unused)."""
-    starts = [0, 0]
-    for index, char in enumerate(text):
-        if char == "\n":
-            starts.append(index + 1)
-    return starts
-
-
 Span = tuple[int, int, str]
 
 
@@ -127,12 +118,7 @@ def apply_edits(text: str, fixes: Iterable[Sequence[Edit]]) -> tuple[str, int]:
     (two fixes adding the same import) are made once; insertions at one point keep the
     order in which they were taken.
     """
-    starts = _offsets(text)
-
-    def offset(line: int, column: int) -> int:
-        if line >= len(starts):
-            return len(text)
-        return min(starts[line] + column - 1, len(text))
+    offset = LineIndex(text).offset
 
     def first(edits: Sequence[Edit]) -> tuple[int, int]:
         return min((offset(e.line, e.column), offset(e.end_line, e.end_column)) for e in edits)

@@ -20,6 +20,7 @@ from pathlib import Path
 from fastmcp_lint.api import Applicability, Diagnostic
 from fastmcp_lint.engine import Engine
 from fastmcp_lint.fixes import fix_text
+from fastmcp_lint.lines import lines_with_breaks
 from fastmcp_lint.modules import module_name_for
 from fastmcp_lint.reading import SourceError, SourceText, read_source
 from fastmcp_lint.results import FileResult, syntax_error
@@ -44,7 +45,7 @@ class FixOutcome:
 
     def diff(self) -> str:
         return "".join(difflib.unified_diff(
-            self.before.splitlines(keepends=True), self.after.splitlines(keepends=True),
+            lines_with_breaks(self.before), lines_with_breaks(self.after),
             fromfile=f"a/{self.path}", tofile=f"b/{self.path}"))
 
 
@@ -58,7 +59,7 @@ def fix_file(engine: Engine, path: Path, display: str, allow: Sequence[Applicabi
     module_name, package = module_name_for(path.absolute())
     text = source.text
     result = _lint(engine, source, display, module_name, package)
-    before_count = len(result.diagnostics)
+    original = result.diagnostics
     for _ in range(MAX_PASSES):
         if any(d.code == "FML000" for d in result.diagnostics):
             break
@@ -69,7 +70,12 @@ def fix_file(engine: Engine, path: Path, display: str, allow: Sequence[Applicabi
         result = _lint(engine, type(source)(text, source.encoding, source.bom), display,
                        module_name, package)
     outcome = FixOutcome(display, result.diagnostics, source.text, text,
-                         max(before_count - len(result.diagnostics), 0))
+                         max(len(original) - len(result.diagnostics), 0))
+    broken = _breaks_compilation(source.text, text, display) if outcome.changed else None
+    if broken is not None:
+        outcome.errors.append(syntax_error(display, f"fixes not applied: {broken}"))
+        outcome.after, outcome.fixed = outcome.before, 0
+        outcome.remaining = original
     if write and outcome.changed:
         try:
             problem = write_atomically(path, source.encode(text))
@@ -79,6 +85,27 @@ def fix_file(engine: Engine, path: Path, display: str, allow: Sequence[Applicabi
             outcome.errors.append(syntax_error(display, f"fixes not written: {problem}"))
             outcome.after, outcome.fixed = outcome.before, 0
     return outcome
+
+
+def _breaks_compilation(before: str, after: str, display: str) -> str | None:
+    """Why the fixed text would not compile when the original does, or None.
+
+    LibCST parses more than CPython compiles (a module-level `await`, `return` outside a
+    function), so a fix that parses can still break the file. `compile` only compiles: the
+    code is never run.
+    """
+    try:
+        compile(after, display, "exec", dont_inherit=True)
+        return None
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        problem = error
+    try:
+        compile(before, display, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # newer syntax than this Python compiles: the parse is all we can check
+    where = f" (line {problem.lineno})" if isinstance(problem, SyntaxError) else ""
+    return (f"the fixed code would not compile: {type(problem).__name__}: "
+            f"{getattr(problem, 'msg', None) or problem}{where}")
 
 
 def _lint(engine: Engine, source: SourceText, display: str, module_name: str | None,

@@ -37,6 +37,7 @@ from typing import TypeVar
 
 import libcst as cst
 
+from fastmcp_lint.lines import LineIndex
 from fastmcp_lint.reading import SourceError
 
 MAX_BRACKETS = 200
@@ -304,10 +305,7 @@ def _longest_piece(code: str, breaks: str) -> int:
 
 def _position(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of ``offset`` (any of the three newline styles ends a line)."""
-    before = text[:offset]
-    line_start = max(before.rfind("\n"), before.rfind("\r")) + 1
-    lines = before.count("\n") + before.count("\r") - before.count("\r\n") + 1
-    return lines, offset - line_start + 1
+    return LineIndex(text).point(offset)
 
 
 _T = TypeVar("_T")

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -27,8 +26,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from fastmcp_lint.facts import Location
-
-_NEWLINE = re.compile(r"\r\n?|\n")
+from fastmcp_lint.lines import LineIndex
 
 
 class _Span:
@@ -181,7 +179,7 @@ class Positions:
         self._text = text
         self._order = order
         self._ranges: dict[int, tuple[int, int]] | None = None
-        self._line_starts: list[int] | None = None
+        self._lines: LineIndex | None = None
         #: id(node) -> its index in `order`.
         self._walked: dict[int, int] | None = None
         #: Per id(module or compound statement), its statements and where the walk met them.
@@ -191,19 +189,9 @@ class Positions:
 
     def _point(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""
-        if self._line_starts is None:
-            if "\r" in self._text:  # LibCST also ends lines at a lone "\r"
-                starts = [0, *(m.end() for m in _NEWLINE.finditer(self._text))]
-            else:
-                starts = [0]
-                find = self._text.find
-                index = find("\n")
-                while index != -1:
-                    starts.append(index + 1)
-                    index = find("\n", index + 1)
-            self._line_starts = starts
-        line = bisect.bisect_right(self._line_starts, offset)
-        return line, offset - self._line_starts[line - 1] + 1
+        if self._lines is None:
+            self._lines = LineIndex(self._text)
+        return self._lines.point(offset)
 
     def of(self, node: cst.CSTNode) -> Location:
         found = self._span(node)
@@ -390,7 +378,7 @@ class Positions:
             code = self._module.code_for_node(node)
             start = text.find(code, cursor)
             while start != -1:
-                line_start = text.rfind("\n", 0, start) + 1
+                line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
                 before = text[line_start:start].strip()
                 if not before or before.endswith(";"):
                     break
@@ -411,6 +399,5 @@ class Positions:
         start = self._text.find(code) if code else -1
         if start == -1:
             return self.of(node)
-        line_start = self._text.rfind("\n", 0, start) + 1
-        line = self._text.count("\n", 0, start) + 1
-        return Location(line, start - line_start + 1, line, start - line_start + 1)
+        line, column = self._point(start)
+        return Location(line, column, line, column)

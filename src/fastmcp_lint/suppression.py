@@ -12,13 +12,13 @@ registered prefix (`FML999`); `# noqa: E501` for another tool is never reported.
 
 from __future__ import annotations
 
-import io
 import re
 import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from fastmcp_lint.api import Diagnostic
+from fastmcp_lint.lines import split_lines
 from fastmcp_lint.meta_codes import SyntaxErrorCode, UnusedNoqa
 
 _LINE = re.compile(r"#\s*noqa(?![\w-])(?P<sep>\s*:\s*(?P<codes>[\w\-][\w\-,\s]*))?", re.I)
@@ -158,7 +158,9 @@ def find_suppressions(source: str) -> Suppressions:
     if "noqa" not in source and "NOQA" not in source.upper():
         return found
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+        lines = split_lines(source)  # the engine's lines: a lone "\r" ends one too
+        readline = iter([*(line + "\n" for line in lines[:-1]), lines[-1]]).__next__
+        tokens = list(tokenize.generate_tokens(readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return found
     strings: dict[int, tuple[int, ...]] = {}

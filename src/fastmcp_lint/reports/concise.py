@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
+from fastmcp_lint.lines import LINE_BREAK
 from fastmcp_lint.reports.summary import RunSummary
-
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def render_concise(summary: RunSummary) -> str:
@@ -15,7 +12,7 @@ def render_concise(summary: RunSummary) -> str:
     A line break inside a message or path becomes a space, so one diagnostic stays one line.
     """
     return "".join(
-        f"{_LINE_BREAK.sub(' ', d.path)}:{d.line}:{d.column}: {d.code} "
-        f"{_LINE_BREAK.sub(' ', d.message)}\n"
+        f"{LINE_BREAK.sub(' ', d.path)}:{d.line}:{d.column}: {d.code} "
+        f"{LINE_BREAK.sub(' ', d.message)}\n"
         for d in summary.diagnostics
     )

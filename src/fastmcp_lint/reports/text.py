@@ -17,6 +17,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
+from fastmcp_lint.lines import LINE_BREAK
 from fastmcp_lint.reports.summary import Counts, RunSummary
 
 if TYPE_CHECKING:
@@ -33,8 +34,6 @@ _GUTTER = "bold blue"
 #: point at masked, so the report (a CI log, a shared terminal) never repeats the secret.
 SECRET_TAG = "secret"
 
-#: The line breaks LibCST counts lines by (`str.splitlines` also splits on \f, \x1c, \u2028...).
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -204,7 +203,7 @@ def _read_lines(path: str) -> list[str] | None:
         data = Path(path).read_bytes()
     except (OSError, ValueError):
         return None
-    return _LINE_BREAK.split(data.decode("utf-8-sig", errors="replace"))
+    return LINE_BREAK.split(data.decode("utf-8-sig", errors="replace"))
 
 
 def _display(source: str) -> str:
@@ -227,7 +226,7 @@ def _picture(match: re.Match[str]) -> str:
 
 
 def _one_line(text: str) -> str:
-    return _LINE_BREAK.sub(" ", text)
+    return LINE_BREAK.sub(" ", text)
 
 
 def _plural(count: int, noun: str) -> str:
