@@ -79,7 +79,7 @@ def test_every_line_ending_is_fixed_in_place_and_compiles(folder: Path, capsys,
     target = folder / "server.py"
     source = BEFORE + "\n\nasync def kept():\n    time.sleep(2)  # noqa: FML101\n"
     target.write_bytes(source.replace("\n", newline).encode())
-    code, _, err = run(["--fix", "--select", "FML101", "--no-cache"], capsys)
+    code, _, _ = run(["--fix", "--select", "FML101", "--no-cache"], capsys)
     fixed = target.read_bytes().decode()
     expected = AFTER + "\n\nasync def kept():\n    time.sleep(2)  # noqa: FML101\n"
     assert (code, fixed) == (0, expected.replace("\n", newline))
@@ -129,7 +129,9 @@ def test_a_fix_that_would_not_compile_is_not_written(folder: Path, capsys) -> No
     assert ("server.py:1:1: FML000 fixes not applied: the fixed code would not compile: "
             "SyntaxError: 'await' outside function (line 4)") in out
     code, out, err = run(["server.py", "--diff", "--select", "FML990", "--no-cache"], capsys)
-    assert (code, out) == (0, "")
+    assert (code, out) == (1, "")
+    assert err.endswith("fastmcp-lint: server.py: fixes not applied: the fixed code would not "
+                        "compile: SyntaxError: 'await' outside function (line 4)\n")
 
 
 def test_latin1_file_keeps_its_encoding(folder: Path, capsys) -> None:

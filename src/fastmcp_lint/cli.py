@@ -181,7 +181,10 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         count = sum(outcome.fixed for outcome in changed)
         click.echo(f"fastmcp-lint: {count} fix{'es' if count != 1 else ''} would be applied "
                    f"to {len(changed)} file{'s' if len(changed) != 1 else ''}", err=True)
-        return EXIT_FINDINGS if changed and not exit_zero else EXIT_CLEAN
+        refused = [error for outcome in outcomes for error in outcome.errors]
+        for error in refused:
+            click.echo(f"fastmcp-lint: {error.path}: {error.message}", err=True)
+        return EXIT_FINDINGS if (changed or refused) and not exit_zero else EXIT_CLEAN
     fixed = sum(outcome.fixed for outcome in outcomes if outcome.changed)
     fix_note = f"Fixed {fixed} problem{'s' if fixed != 1 else ''}." if options.fixing else None
     summary = summary_of(result, run)
