@@ -97,6 +97,17 @@ def test_local_plugin_outside_project_is_refused(project: Path, tmp_path: Path, 
     ("acme_bad_code", RULE.format(cls="BadCode", code="acme1", name="bad-code"),
      "has code 'acme1'"),
     ("acme_raises", "raise RuntimeError('boom at import')\n", "RuntimeError: boom at import"),
+    ("acme_misspelled", RULE.format(cls="Typo", code="ACME901", name="typo-rule").replace(
+        "def visit_Call(", "def visit_Cal("),
+     "rule ACME901: `visit_Cal` names no LibCST node type (did you mean `visit_Call`?)"),
+    ("acme_per_field", RULE.format(cls="Field", code="ACME902", name="per-field").replace(
+        "def visit_Call(", "def visit_Call_func("),
+     "`visit_Call_func` is a per-field visitor, which fastmcp-lint does not call; use "
+     "`visit_Call` and read `node.func`"),
+    ("acme_matcher", RULE.format(cls="Matcher", code="ACME903", name="matcher-rule").replace(
+        "    def visit_Call(", "    @m.visit(m.Call())\n    def on_call(").replace(
+        "import libcst as cst\n", "import libcst as cst\nimport libcst.matchers as m\n"),
+     "`on_call` uses a LibCST matcher decorator"),
 ])
 def test_broken_plugin_is_one_line_exit_2(project: Path, tmp_path: Path, capsys,
                                           monkeypatch: pytest.MonkeyPatch, module: str,
@@ -230,3 +241,64 @@ def test_project_rule_that_misbehaves_is_an_internal_error(
     assert code == 1, err
     assert ("FML000 internal error in rule ACME700 (junk-project-rule): " + fragment) in out
     assert "app.py:5:5: FML101" in out
+
+
+SKIPPING = '''
+import libcst as cst
+
+from fastmcp_lint.api import Rule
+
+
+class EveryCall(Rule):
+    code = "ACME600"
+    name = "every-call"
+    severity = "warning"
+    checklist = "(tool quality)"
+    summary = "a call"
+    what = why = instead = "test"
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return not node.name.value.startswith("skip_")
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.report(node.name, f"left {node.name.value}")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.report(node, "call")
+'''
+
+
+def test_a_visit_returning_false_skips_the_subtree_for_that_rule_only(
+        project: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    install_fake_distribution(tmp_path, "acme_skipping", SKIPPING, monkeypatch)
+    (project / "app.py").write_text(textwrap.dedent("""\
+        def skip_me():
+            f()
+            def inner():
+                g()
+        def keep():
+            h()
+        k()
+        """))
+    code, out, _ = run(["--format", "concise", "--select", "ACME600,FML102", "--no-cache"],
+                       capsys)
+    assert code == 1
+    assert out.splitlines() == [
+        "app.py:1:5: ACME600 left skip_me",
+        "app.py:5:5: ACME600 left keep",
+        "app.py:6:5: ACME600 call",
+        "app.py:7:1: ACME600 call",
+    ]
+
+
+def test_a_node_that_is_not_in_the_tree_is_a_rule_error(
+        project: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    made_up = RULE.format(cls="MadeUp", code="ACME700", name="made-up").replace(
+        'self.report(node, "eval() of a string")',
+        'self.report(cst.Name("eval"), "eval() of a string")')
+    install_fake_distribution(tmp_path, "acme_made_up", made_up, monkeypatch)
+    code, out, _ = run(["--format", "concise", "--select", "ACME700", "--no-cache"], capsys)
+    assert code == 1
+    assert out == ("app.py:1:1: FML000 internal error in rule ACME700 (made-up): ValueError: "
+                   "reported a Name node that is not in the file's tree (a node the rule built "
+                   "itself?)\n")

@@ -97,18 +97,32 @@ class _Dispatch:
                 table.setdefault(kind, []).append((rule, getattr(rule, attribute)))
 
     def replay(self, events: list[Event]) -> None:
-        """Hear a walk's events, as if the rules walked the tree themselves."""
+        """Hear a walk's events, as if the rules walked the tree themselves.
+
+        As in LibCST, a `visit_X` that returns False skips the node's children for that
+        rule (its `leave_X` is still called).
+        """
         on_field = self.tracker.on_field
+        #: id(rule) -> the node whose subtree it skips; id(node) -> the rules it ends for.
+        skipping: dict[int, cst.CSTNode] = {}
+        ends: dict[int, list[Rule]] = {}
         for node, field_name, entering in events:
             if field_name is not None:
                 on_field(node, field_name, entering)
                 continue
+            if ends and not entering:
+                for rule in ends.pop(id(node), ()):
+                    del skipping[id(rule)]
             callbacks = (self.visits if entering else self.leaves).get(type(node).__name__)
             if not callbacks:
                 continue
             for rule, callback in callbacks:  # one callback per rule, node type and table
+                if skipping and id(rule) in skipping:
+                    continue
                 try:
-                    callback(node)
+                    if callback(node) is False and entering:
+                        skipping[id(rule)] = node
+                        ends.setdefault(id(node), []).append(rule)
                 except (Exception, SystemExit) as error:  # a broken rule must not stop others
                     self.failures.append((type(rule), error, traceback.format_exc()))
                     self.rules.remove(rule)
@@ -255,7 +269,10 @@ class Engine:
         if self._ignored(rule.code, rule.name, path):
             return None
         _check_finding(finding)
-        at = positions.of(finding.node)
+        at = positions.find(finding.node)
+        if at is None:
+            raise ValueError(f"reported a {type(finding.node).__name__} node that is not in "
+                             "the file's tree (a node the rule built itself?)")
         fix = (to_edits(finding.fix, module, positions, text) if finding.fix is not None
                else None)
         return Diagnostic(

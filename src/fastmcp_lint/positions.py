@@ -194,9 +194,14 @@ class Positions:
         return self._lines.point(offset)
 
     def of(self, node: cst.CSTNode) -> Location:
+        """Where a node of the tree is (1:1 for a node that is not in it)."""
+        return self.find(node) or Location(1, 1, 1, 1)
+
+    def find(self, node: cst.CSTNode) -> Location | None:
+        """Where a node of the tree is, or None when it is not in the tree."""
         found = self._span(node)
         if found is None:
-            return Location(1, 1, 1, 1)
+            return None
         return Location(*self._point(found[0]), *self._point(found[1]))
 
     def _span(self, node: cst.CSTNode) -> tuple[int, int] | None:

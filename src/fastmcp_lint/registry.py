@@ -8,6 +8,7 @@ reuses a code or lacks metadata is a UserError naming the plugin.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
 import inspect
@@ -94,6 +95,41 @@ def _check_metadata(rule: type[BaseRule], label: str) -> None:
                         "(expected error or warning)")
 
 
+#: The attributes LibCST's matcher decorators (`@m.visit`, `@m.call_if_inside`, ...) set on a
+#: method; fastmcp-lint's walk does not run matcher-decorated visitors.
+_MATCHER_ATTRIBUTES = ("_call_if_inside_matcher", "_call_if_not_inside_matcher",
+                       "_visit_matcher", "_leave_matcher")
+
+
+def _check_visitors(rule: type[BaseRule], label: str) -> None:
+    """Every `visit_X`/`leave_X` of a file rule names a LibCST node type: a misspelled one
+    (`visit_Cal`), a per-field one (`visit_Call_func`) or a matcher decorator would silently
+    never be called."""
+    if not issubclass(rule, Rule):
+        return
+    import libcst as cst  # only when rules are loaded, never on a cached run
+
+    nodes = {name for name, value in vars(cst).items()
+             if isinstance(value, type) and issubclass(value, cst.CSTNode)}
+    where = f"plugin '{label}': rule {rule.code}"
+    for attribute in sorted(dir(rule)):
+        method = getattr(rule, attribute, None)
+        if any(getattr(method, marker, None) for marker in _MATCHER_ATTRIBUTES):
+            raise UserError(f"{where}: `{attribute}` uses a LibCST matcher decorator, which "
+                            "fastmcp-lint does not run; test the node in a visit_<Node> "
+                            "method with `libcst.matchers.matches()` instead")
+        prefix, _, kind = attribute.partition("_")
+        if prefix not in ("visit", "leave") or not kind or kind in nodes:
+            continue
+        node, _, field_name = kind.partition("_")
+        if node in nodes and field_name:
+            raise UserError(f"{where}: `{attribute}` is a per-field visitor, which fastmcp-lint "
+                            f"does not call; use `{prefix}_{node}` and read `node.{field_name}`")
+        close = difflib.get_close_matches(kind, sorted(nodes), n=1)
+        hint = f" (did you mean `{prefix}_{close[0]}`?)" if close else ""
+        raise UserError(f"{where}: `{attribute}` names no LibCST node type{hint}")
+
+
 def default_plugins(local: Iterable[str] = (), root: Path | None = None) -> list[Plugin]:
     """The built-in rules, every installed entry point, then the config's local paths."""
     # Importing importlib.metadata takes longer than a run that finds its rules listed in
@@ -163,6 +199,7 @@ class Registry(Generic[R]):
                                 f"{type(error).__name__}: {error}") from None
             for rule in loaded:
                 _check_metadata(rule, plugin.label)
+                _check_visitors(rule, plugin.label)
                 if rule.code in seen:
                     raise UserError(f"plugin '{plugin.label}': rule code {rule.code} is "
                                     f"already defined by '{seen[rule.code]}'")
