@@ -1,4 +1,5 @@
-"""The checklist scorecard: twelve items, each pass, fail or not found, with its evidence."""
+"""The checklist scorecard: twelve items, three anti-patterns and the sections beyond them,
+each pass, fail or not found, with its evidence."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import jsonschema
 import pytest
 from cli_runner import run
 
-from fastmcp_lint.checklist import ITEMS
+from fastmcp_lint.checklist import CHECKLIST
 from fastmcp_lint.reports.json_report import load_schema
 
 SERVERS = Path(__file__).resolve().parent.parent / "fixtures" / "servers"
@@ -20,7 +21,10 @@ def scorecard(folder: Path, monkeypatch, capsys) -> dict[str, dict]:
     monkeypatch.chdir(folder)
     report = json.loads(run(["--format", "json"], capsys)[1])
     jsonschema.Draft202012Validator(load_schema()).validate(report)
-    assert [item["title"] for item in report["checklist"]] == [i.title for i in ITEMS]
+    assert [item["title"] for item in report["checklist"]] == [i.shown for i in CHECKLIST]
+    scored = {code for item in report["checklist"] if item["status"] == "fail"
+              for code in item["codes"]}
+    assert {d["code"] for d in report["diagnostics"]} <= scored  # no finding is lost
     return {item["title"]: item for item in report["checklist"]}
 
 
@@ -36,6 +40,11 @@ def test_weather_server_scorecard(monkeypatch, capsys) -> None:
         "weather/server.py:9: FML401 server has no health check endpoint for load balancers "
         "and platforms to probe"]
     assert card["module-level server object"]["evidence"] == ["weather/server.py: `mcp`"]
+    blocking = card["blocking operations in async"]
+    assert (blocking["kind"], blocking["status"], blocking["codes"]) == (
+        "anti-pattern", "fail", ["FML101", "FML102", "FML103"])
+    assert blocking["evidence"][0].startswith("weather/server.py:20: FML101 ")
+    assert card["tool interface the model sees"]["kind"] == "section"
 
 
 def test_clean_server_scorecard(monkeypatch, capsys) -> None:
@@ -75,6 +84,10 @@ def test_checklist_text_format(monkeypatch, capsys) -> None:
     assert lines[0].startswith("FastMCP production checklist")
     assert " 7. [FAIL] health check endpoint" in lines
     assert " 5. [NOT FOUND] caching for expensive operations" in lines
+    factory = lines[lines.index("Anti-patterns") + 2]
+    assert factory.startswith("13. [") and factory.endswith("] factory functions in __init__.py")
+    assert "14. [FAIL] blocking operations in async" in lines
+    assert lines[lines.index("Beyond the checklist") + 2].startswith("16. ")
     assert "\x1b[" not in out
 
 

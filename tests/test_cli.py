@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -345,3 +346,20 @@ def test_the_command_ends_at_once_with_its_whole_output_and_status(tmp_path: Pat
     assert len(done.stdout) > 65536
     report = json.loads(done.stdout)
     assert sum(d["code"] == "FML101" for d in report["diagnostics"]) == 400
+
+
+@pytest.mark.parametrize(("env", "handler_ran"), [({}, False),
+                                                  ({"FASTMCP_LINT_NO_FAST_EXIT": "1"}, True)])
+def test_exit_handlers_run_when_asked(tmp_path: Path, env: dict[str, str],
+                                      handler_ran: bool) -> None:
+    """The command ends at once after its output (as mypy does), unless exit handlers
+    (coverage, a plugin's atexit) are wanted."""
+    (tmp_path / "server.py").write_text("x = 1\n")
+    script = ("import atexit, sys\n"
+              "atexit.register(lambda: print('handler ran', file=sys.stderr))\n"
+              "sys.argv = ['fastmcp-lint', 'server.py', '--no-cache']\n"
+              "from fastmcp_lint.cli import main\nmain()\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, **env}, check=False)
+    assert done.returncode == 0, done.stderr
+    assert ("handler ran" in done.stderr) is handler_ran

@@ -174,7 +174,9 @@ HOSTILE: dict[str, tuple[bytes, Expected]] = {
     "ctrl_z.py": (b"x = 1\n\x1a\n", "non-printable character U+001A"),
     "bom_in_the_middle.py": ("x = 1\n\ufeffy = 2\n".encode(), "non-printable character U+FEFF"),
     "cookie_that_lies.py": ('# coding: ascii\nx = "é"\n'.encode(), "not valid ascii"),
-    "zero_width_joiner.py": ("x\u200d = 1\n".encode(), "not a valid identifier"),
+    # LibCST's own message since 1.5; CPython's before (either says what is wrong)
+    "zero_width_joiner.py": ("x\u200d = 1\n".encode(),
+                             "not a valid identifier|invalid non-printable character U+200D"),
     "elif_chain_3000.py": (b"if x:\n    pass\n" + b"elif x:\n    pass\n" * 3000,
                            "too deeply nested"),
 }
@@ -258,7 +260,7 @@ def test_every_bad_file_is_one_fml000_and_every_good_file_is_checked(
         if isinstance(outcome, str):
             if len(found) != 1 or found[0]["code"] != "FML000":
                 problems.append(f"{path}: expected one FML000, got {codes}")
-            elif outcome not in str(found[0]["message"]):
+            elif not any(part in str(found[0]["message"]) for part in outcome.split("|")):
                 problems.append(f"{path}: FML000 {found[0]['message']!r} lacks {outcome!r}")
         else:
             errors = [str(d["message"])[:120] for d in found if d["code"] == "FML000"]

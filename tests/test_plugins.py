@@ -97,6 +97,9 @@ def test_local_plugin_outside_project_is_refused(project: Path, tmp_path: Path, 
     ("acme_bad_code", RULE.format(cls="BadCode", code="acme1", name="bad-code"),
      "has code 'acme1'"),
     ("acme_raises", "raise RuntimeError('boom at import')\n", "RuntimeError: boom at import"),
+    ("acme_bad_checklist", RULE.format(cls="Off", code="ACME904", name="off-card").replace(
+        'checklist = "(security)"', 'checklist = "No blocking calls"'),
+     "rule ACME904 has checklist 'No blocking calls', which is not on the scorecard"),
     ("acme_misspelled", RULE.format(cls="Typo", code="ACME901", name="typo-rule").replace(
         "def visit_Call(", "def visit_Cal("),
      "rule ACME901: `visit_Cal` names no LibCST node type (did you mean `visit_Call`?)"),
@@ -216,7 +219,7 @@ class Junk(ProjectRule):
     code = "ACME700"
     name = "junk-project-rule"
     severity = "warning"
-    checklist = "(test)"
+    checklist = "(tool quality)"
     summary = "yields junk"
     what = "Yields things that are not findings."
     why = "To test the engine."

@@ -37,7 +37,7 @@ class Killer(Rule):
     code = "KILL100"
     name = "kill-worker"
     severity = "error"
-    checklist = "(test)"
+    checklist = "(tool quality)"
     summary = "kills the process on one file"
     what = "Exits the process when it sees the name `die_here`."
     why = "To prove a dead worker loses only its file."
@@ -115,3 +115,31 @@ def test_a_dead_worker_costs_only_its_file(project: Path, capsys) -> None:
     assert sum(codes.count("FML101") for codes in by_path.values()) == 69
     died = next(d for d in result["diagnostics"] if d["path"] == "many/server_33.py")
     assert "died" in died["message"]
+
+
+def test_spawned_workers_give_the_same_report(project: Path, capsys,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where fork is unsafe (macOS) or missing (Windows), workers are spawned: they import
+    the rules afresh and must agree with one process."""
+    from fastmcp_lint import scheduler
+
+    assert scheduler.worker_start_method() == "fork"  # Linux
+    serial = report(capsys, "--jobs", "1", "--no-cache")
+    monkeypatch.setattr(scheduler, "worker_start_method", lambda: "spawn")
+    spawned = report(capsys, "--jobs", "2", "--no-cache")
+    assert spawned == serial
+
+
+def test_rules_a_spawned_worker_cannot_import_are_checked_in_one_process(
+        project: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastmcp_lint import scheduler
+
+    assert not scheduler._picklable((lambda: None,))  # type: ignore[arg-type]
+    monkeypatch.setattr(scheduler, "worker_start_method", lambda: "spawn")
+    monkeypatch.setattr(scheduler, "_picklable", lambda spec: False)
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a worker pool was started")
+
+    monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", no_pool)
+    assert report(capsys, "--jobs", "2", "--no-cache")["summary"]["by_code"]["FML101"] == 70

@@ -54,7 +54,7 @@ class Shout(Rule):
     code = "LOC300"
     name = "no-shout"
     severity = "{severity}"
-    checklist = "(test)"
+    checklist = "(tool quality)"
     summary = "print() call"
     what = "Finds print()."
     why = "{why}"

@@ -285,9 +285,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     except BrokenPipeError:
         sys.exit(EXIT_ERROR)
     code = status if isinstance(status, int) else EXIT_CLEAN
-    if argv is None:  # the process's own command line: the process ends with the run
+    if argv is None and _may_end_at_once():  # the process's own command line
         _end_process(code)
     sys.exit(code)
+
+
+#: Set (to anything but "" or "0") to end the process normally, running exit handlers.
+NO_FAST_EXIT = "FASTMCP_LINT_NO_FAST_EXIT"
+
+
+def _may_end_at_once() -> bool:
+    """Whether nothing needs the interpreter's normal shutdown: not under coverage (which
+    writes its data at exit), and not when the user asked for exit handlers to run (a
+    plugin's `atexit`, a profiler)."""
+    if os.environ.get(NO_FAST_EXIT, "") not in ("", "0"):
+        return False
+    return "coverage" not in sys.modules and sys.gettrace() is None
 
 
 def _end_process(code: int) -> NoReturn:

@@ -40,16 +40,6 @@ class SourceText:
     #: `unicode_escape` or `utf-7` that a PEP 263 cookie may name); fixes need it.
     exact: bool = True
 
-    @property
-    def newline(self) -> str:
-        """The file's newline style, judged by its first line ending."""
-        first = self.text.find("\n")
-        if first > 0 and self.text[first - 1] == "\r":
-            return "\r\n"
-        if first == -1 and "\r" in self.text:
-            return "\r"
-        return "\n"
-
     def encode(self, text: str) -> bytes:
         """`text` as bytes in this file's encoding, BOM included.
 

@@ -22,6 +22,7 @@ from types import ModuleType
 from typing import Generic, Protocol, TypeVar
 
 from fastmcp_lint.api import SEVERITIES, BaseRule, ProjectRule, Rule
+from fastmcp_lint.checklist import CHECKLIST_KEYS
 from fastmcp_lint.errors import UserError
 
 ENTRY_POINT_GROUP = "fastmcp_lint.rules"
@@ -90,6 +91,10 @@ def _check_metadata(rule: type[BaseRule], label: str) -> None:
     if not _NAME.match(rule.name):
         raise UserError(f"plugin '{label}': rule {rule.code} has name '{rule.name}' "
                         "(expected kebab-case, like blocking-sleep-in-async)")
+    if rule.checklist not in CHECKLIST_KEYS:
+        known = ", ".join(sorted(CHECKLIST_KEYS))
+        raise UserError(f"plugin '{label}': rule {rule.code} has checklist '{rule.checklist}', "
+                        f"which is not on the scorecard (expected one of: {known})")
     if rule.severity not in SEVERITIES:
         raise UserError(f"plugin '{label}': rule {rule.code} has severity '{rule.severity}' "
                         "(expected error or warning)")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -224,12 +225,13 @@ def _compute(engine: Engine, tasks: Sequence[Task], jobs: int,
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return _serial(engine, tasks, progress)
-    context = multiprocessing.get_context("fork")
     cache = engine.cache
     spec: Spec = (engine.rules, engine.settings, cache.root if cache else None,
                   cache.fingerprint if cache else "")
+    method = worker_start_method()
+    if method != "fork" and not _picklable(spec):
+        return _serial(engine, tasks, progress)  # a rule a fresh process could not import
+    context = multiprocessing.get_context(method)
     chunks = _chunks(tasks, jobs)
     done: dict[int, list[Output]] = {}
     broken: list[int] = []
@@ -252,6 +254,29 @@ def _compute(engine: Engine, tasks: Sequence[Task], jobs: int,
         done[index] = _isolated(spec, chunks[index], context)
         progress(len(chunks[index]))
     return [output for index in range(len(chunks)) for output in done[index]]
+
+
+def worker_start_method() -> str:
+    """How worker processes start: forked on Linux (cheap, and the parent's imports come
+    along), spawned elsewhere: macOS's system libraries are not safe to use after a fork,
+    and Windows has no fork."""
+    import multiprocessing
+
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "spawn"
+
+
+def _picklable(spec: Spec) -> bool:
+    """Whether a spawned worker can be handed the rules (each class is pickled by its
+    module's name: a rule defined in `__main__` or a script is not)."""
+    import pickle
+
+    try:
+        pickle.dumps(spec)
+    except Exception:
+        return False
+    return True
 
 
 def lint_files(engine: Engine | LazyEngine, files: Sequence[tuple[Path, str]],

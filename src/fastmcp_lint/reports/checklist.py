@@ -9,13 +9,19 @@ from fastmcp_lint.reports.summary import RunSummary
 
 _MARKS = {"pass": "PASS", "fail": "FAIL", "not found": "NOT FOUND", "not checked": "NOT CHECKED"}
 _MAX_EVIDENCE = 5
+_HEADINGS = {"anti-pattern": "Anti-patterns", "section": "Beyond the checklist"}
 
 
 def render_checklist(summary: RunSummary) -> str:
     """One line per item with its status, then its evidence indented below it."""
     scores: Sequence[dict[str, Any]] = summary.checklist
-    lines = [f"FastMCP production checklist ({summary.files} files checked)", ""]
+    files = f"{summary.files} file{'s' if summary.files != 1 else ''}"
+    lines = [f"FastMCP production checklist ({files} checked)", ""]
+    kind = "item"
     for item in scores:
+        if item.get("kind", "item") != kind:
+            kind = item["kind"]
+            lines += ["", _HEADINGS[kind], ""]
         lines.append(f"{item['item']:>2}. [{_MARKS[item['status']]}] {item['title']}")
         evidence = item["evidence"]
         shown = evidence[:_MAX_EVIDENCE]
