@@ -27,7 +27,7 @@ from fastmcp_lint.reading import SourceError, decode
 from fastmcp_lint.registry import Registry
 
 #: hypothesmith compiles what it generates; CPython's warnings about it are noise here.
-pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::SyntaxWarning"), pytest.mark.slow]
 
 EXAMPLES = int(os.environ.get("FASTMCP_LINT_FUZZ_EXAMPLES", "30"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 30,

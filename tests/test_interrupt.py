@@ -20,7 +20,10 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
+pytestmark = [
+    pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups"),
+    pytest.mark.slow,
+]
 
 SOURCE = textwrap.dedent("""\
     import time

@@ -24,6 +24,8 @@ import pytest
 from fastmcp_lint import __version__
 from fastmcp_lint.registry import Registry, default_plugins
 
+pytestmark = pytest.mark.slow  # builds, subprocesses or fuzzing: `-m 'not slow'` skips it
+
 ROOT = Path(__file__).resolve().parents[1]
 BUILTIN_CODES = {"FML101", "FML201", "FML202", "FML301", "FML401"}
 SERVER = "import time\nasync def tool(): time.sleep(1)\n"

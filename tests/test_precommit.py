@@ -49,7 +49,10 @@ if __name__ == "__main__":
 GOOD_SERVER = BAD_SERVER.replace("import time", "import asyncio").replace(
     "time.sleep(1)", "await asyncio.sleep(1)")
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
+    pytest.mark.slow,
+]
 
 
 def _env(tmp: Path) -> dict[str, str]:

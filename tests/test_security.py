@@ -14,6 +14,8 @@ from cli_runner import run
 
 from fastmcp_lint.registry import Registry
 
+pytestmark = pytest.mark.slow  # builds, subprocesses or fuzzing: `-m 'not slow'` skips it
+
 #: What every file of the hostile project does if anything imports, runs or evaluates it.
 PAYLOAD = textwrap.dedent("""\
     import os
