@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
+
+import pytest
+from cli_runner import run
 
 from fastmcp_lint.api import Diagnostic, DiagnosticFix, Edit
 from fastmcp_lint.cache import Cache, fingerprint
@@ -68,3 +73,94 @@ def test_fingerprint_changes_with_rules_and_settings(registry: Registry) -> None
     assert fingerprint(rules, "s") == fingerprint(rules, "s")
     assert fingerprint(rules[:-1], "s") != fingerprint(rules, "s")
     assert fingerprint(rules, "t") != fingerprint(rules, "s")
+
+
+def _bump(path: Path, text: str) -> None:
+    """Rewrite a file with a new mtime, as an editor would."""
+    path.write_text(text)
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+
+
+def test_fingerprint_covers_every_engine_module(tmp_path: Path, registry: Registry,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit of `model.py` or of `reports/...` decides results as much as a rule does."""
+    from fastmcp_lint import cache as cache_module
+
+    engine = tmp_path / "fastmcp_lint"
+    (engine / "reports").mkdir(parents=True)
+    for name in ("cache.py", "model.py", "reports/text.py"):
+        (engine / name).write_text("x = 1\n")
+    monkeypatch.setattr(cache_module, "__file__", str(engine / "cache.py"))
+    rules = list(registry.rules.values())
+    before = fingerprint(rules, "s")
+    _bump(engine / "model.py", "x = 2\n")
+    edited = fingerprint(rules, "s")
+    _bump(engine / "reports" / "text.py", "x = 2\n")
+    assert len({before, edited, fingerprint(rules, "s")}) == 3
+    (engine / "dataflow.py").write_text("")
+    assert fingerprint(rules, "s") != before
+
+
+HELPED_RULE = '''
+import libcst as cst
+
+from fastmcp_lint.api import Rule
+from helped_rules_helper import MESSAGE
+
+
+class Helped(Rule):
+    code = "HLP100"
+    name = "helped-rule"
+    severity = "warning"
+    checklist = "(tool quality)"
+    summary = "a call"
+    what = why = instead = "test"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.report(node, MESSAGE)
+'''
+
+
+def test_a_warm_run_sees_an_edited_plugin_helper(tmp_path: Path, capsys,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plugin's helper module beside the rule decides results: editing it must not leave
+    a warm run printing the old answer."""
+    plugin = tmp_path / "lint_rules"
+    plugin.mkdir()
+    (plugin / "helped.py").write_text(HELPED_RULE)
+    (plugin / "helped_rules_helper.py").write_text("MESSAGE = 'old answer'\n")
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.fastmcp-lint]\nplugins = ['lint_rules/helped.py']\n"
+        "extend-exclude = ['lint_rules']\n")
+    (tmp_path / "app.py").write_text("f()\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(plugin))
+    args = ["--select", "HLP100", "--format", "concise"]
+    assert run(args, capsys)[1] == "app.py:1:1: HLP100 old answer\n"
+    assert run(args, capsys)[1] == "app.py:1:1: HLP100 old answer\n"  # warm
+    _bump(plugin / "helped_rules_helper.py", "MESSAGE = 'new answer'\n")
+    monkeypatch.delitem(sys.modules, "helped_rules_helper")
+    assert run(args, capsys)[1] == "app.py:1:1: HLP100 new answer\n"
+
+
+def test_prune_keeps_what_the_run_used_and_drops_the_oldest(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastmcp_lint import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "MAX_ENTRIES", 4)
+    cache = Cache(tmp_path, "f")
+    diagnostics, facts = _result()
+    keys = [cache.key(str(n).encode(), "a.py", "a", False) for n in range(8)]
+    for age, key in enumerate(reversed(keys)):  # keys[0] is the newest, keys[7] the oldest
+        cache.put(key, diagnostics, facts)
+        entry = tmp_path / "v1" / key[:2] / f"{key}.json"
+        os.utime(entry, (1_000_000 + age, 1_000_000 + age))
+    (tmp_path / "v1" / "facts-oldfingerprint.json").write_text("{}")
+    assert cache.prune([keys[7], None], files=1) == 5  # 4 oldest unused entries + old pack
+    assert [cache.get(key) is not None for key in keys] == [
+        True, True, True, False, False, False, False, True]
+    assert not (tmp_path / "v1" / "facts-oldfingerprint.json").exists()
+    cache.put(keys[3], diagnostics, facts)
+    assert cache.prune([], files=1) == 0  # at most once a day
+    assert cache.prune([], files=1, force=True) == 1

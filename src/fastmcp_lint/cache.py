@@ -1,7 +1,8 @@
 """The result cache: a file's diagnostics and facts, keyed by everything that decides them.
 
-The key is a hash of the tool version, the enabled rules (code, where they come from, and
-their module's size and mtime), the settings, the file's display path and module name,
+The key is a hash of the tool version and its modules' stamps, the enabled rules (code, where
+they come from, and the stamps of the modules beside them), the settings, the file's display
+path and module name,
 and the digest of its bytes (which the file index remembers for files whose stat has not
 changed). An entry is one small JSON file under `<cache>/v1/`, written atomically
 (temporary file, then rename), so two runs can share the cache; an entry that can't be
@@ -12,10 +13,12 @@ parses nothing and imports no rule.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
 import os
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -32,6 +35,10 @@ from fastmcp_lint.suppression import Directive, Suppressions
 
 CACHE_DIR = ".fastmcp-lint-cache"
 _LAYOUT = "v1"
+#: The cache is pruned at most this often (the check is one `stat` of a marker file)...
+PRUNE_EVERY_SECONDS = 24 * 3600
+#: ...down to this many entries, or three per file of the run if that is more.
+MAX_ENTRIES = 10_000
 #: Changes whenever the JSON of an entry does, so an old entry is never read as a new one.
 _ENTRY_FORMAT = "2"
 
@@ -58,19 +65,42 @@ def rule_source(rule: type[BaseRule]) -> str:
 def fingerprint(rules: Iterable[type[BaseRule] | RuleSource], settings: object) -> str:
     """What, besides a file itself, decides its result: the tool, the rules, the settings.
 
-    Rules are classes, or their metadata from the manifest (which records `source`).
+    The tool is every module of the engine package (the model, the dataflow and the
+    reports decide results as much as a rule does); a rule is its code, its plugin and
+    every module of the folder its class is defined in (the helpers a plugin imports sit
+    beside it). Rules are classes, or their metadata from the manifest (which records
+    `source`).
     """
-    parts: list[str] = [__version__]
+    engine = os.path.dirname(os.path.abspath(__file__))
+    parts: list[str] = [__version__, _tree_stamp(engine)]
+    folders: set[str] = set()
     for rule in sorted(rules, key=lambda r: r.code):
         source = rule.source if isinstance(rule, RuleSource) else rule_source(rule)
-        try:
-            stat = os.stat(source)
-            stamp = f"{stat.st_size}:{stat.st_mtime_ns}"
-        except OSError:
-            stamp = "?"
-        parts.append(f"{rule.code}|{rule.origin}|{source}|{stamp}")
+        parts.append(f"{rule.code}|{rule.origin}|{source}")
+        if source:
+            folders.add(os.path.dirname(os.path.abspath(source)))
+    parts += [f"{folder}|{_tree_stamp(folder, deep=False)}" for folder in sorted(folders)
+              if folder != engine]
     parts.append(repr(settings))
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _tree_stamp(folder: str, *, deep: bool = True) -> str:
+    """The names, sizes and mtimes of a folder's Python modules (and its subfolders' too,
+    when `deep`): any edit, addition or removal changes it."""
+    stamps: list[str] = []
+    try:
+        with os.scandir(folder) as scan:
+            for entry in sorted(scan, key=lambda e: e.name):
+                if entry.name.endswith(".py") and entry.is_file():
+                    status = entry.stat()
+                    stamps.append(f"{entry.name}:{status.st_size}:{status.st_mtime_ns}")
+                elif (deep and entry.is_dir(follow_symlinks=False)
+                      and not entry.name.startswith((".", "__"))):
+                    stamps.append(f"{entry.name}/[{_tree_stamp(entry.path)}]")
+    except OSError:
+        return "?"
+    return ",".join(stamps)
 
 
 def _diagnostic(data: dict[str, Any]) -> Diagnostic:
@@ -263,3 +293,43 @@ class Cache:
             "suppressions": _suppressions_json(suppressions),
         }, separators=(",", ":"))
         write_atomic(self.root, path, payload)
+
+    def prune(self, used: Iterable[str | None], files: int, *, force: bool = False) -> int:
+        """Keep the cache bounded: at most once a day (or when `force`d), delete the
+        least recently written entries beyond the limit, never one this run `used`, and
+        the facts packs of other fingerprints. Returns how many files were deleted."""
+        marker = self.directory / "pruned"
+        now = time.time()
+        try:
+            if not force and now - marker.stat().st_mtime < PRUNE_EVERY_SECONDS:
+                return 0
+        except OSError:
+            pass
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            return 0
+        keep = {key for key in used if key is not None}
+        entries: list[tuple[float, str]] = []
+        stale: list[str] = []
+        with contextlib.suppress(OSError), os.scandir(self._folder) as top:
+            for folder in top:
+                if folder.name.startswith("facts-") and folder.name != os.path.basename(
+                        self._pack_file()):
+                    stale.append(folder.path)
+                if len(folder.name) != 2 or not folder.is_dir(follow_symlinks=False):
+                    continue
+                with contextlib.suppress(OSError), os.scandir(folder.path) as scan:
+                    entries += [(entry.stat().st_mtime, entry.path) for entry in scan
+                                if entry.name.endswith(".json")
+                                and entry.name[:-5] not in keep]
+        limit = max(MAX_ENTRIES, 3 * files) - len(keep)
+        entries.sort()
+        doomed = stale + [path for _, path in entries[:max(len(entries) - limit, 0)]]
+        removed = 0
+        for path in doomed:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+                removed += 1
+        return removed

@@ -161,12 +161,14 @@ def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
             else:
                 missing.append(index)
         if cache is not None and not missing:
-            project = cache.get(_project_key(cache, tasks, keys))
+            project_key = _project_key(cache, tasks, keys)
+            project = cache.get(project_key)
             if project is not None:
                 cache.index.save()
                 results, facts = _split(outputs)
                 result, source.conditions = assemble(results, facts, project[0],
                                                      source.projects)
+                cache.prune([*keys, project_key], len(tasks))
                 return result
         engine = source.get()
     computed = _compute(engine, [tasks[index] for index in missing], jobs, progress)
@@ -191,6 +193,7 @@ def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
                                                                           strict=True)
                            if key is not None})
         cache.index.save()
+        cache.prune([*keys, _project_key(cache, tasks, keys)], len(tasks))
     return result
 
 
