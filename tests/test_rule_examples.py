@@ -9,9 +9,9 @@ import libcst as cst
 import pytest
 
 from fastmcp_lint.api import BaseRule, Invalid, Valid
-from fastmcp_lint.engine import fix_source, lint_source
 from fastmcp_lint.model import string_value
 from fastmcp_lint.registry import Registry, default_plugins
+from fastmcp_lint.testing import check_example
 
 RULES = sorted(Registry.load(default_plugins()).rules.values(), key=lambda r: r.code)
 
@@ -36,23 +36,14 @@ INVALID_CASES = _cases("INVALID")
 def test_valid_example_gives_no_diagnostic(
     rule: type[BaseRule], index: int, example: Valid
 ) -> None:
-    diagnostics = lint_source(example.code, [rule], example.path)
-    assert [(d.code, d.line, d.column, d.message) for d in diagnostics] == []
+    check_example(rule, example)
 
 
 @pytest.mark.parametrize(("rule", "index", "example"), INVALID_CASES, ids=_ids(INVALID_CASES))
 def test_invalid_example_gives_exactly_its_diagnostics(
     rule: type[BaseRule], index: int, example: Invalid
 ) -> None:
-    diagnostics = lint_source(example.code, [rule], example.path)
-    assert [(d.code, d.line, d.column) for d in diagnostics] == [
-        (rule.code, line, column) for line, column in example.at
-    ]
-    if example.fixed is not None:
-        fixed = fix_source(example.code, [rule], example.path, allow=("safe", "unsafe"))
-        assert fixed == example.fixed
-        cst.parse_module(fixed)
-        assert fix_source(fixed, [rule], example.path, allow=("safe", "unsafe")) == fixed
+    check_example(rule, example)
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])

@@ -28,8 +28,19 @@ if TYPE_CHECKING:
 __all__ = [
     "Applicability", "BaseRule", "Diagnostic", "DiagnosticFix", "Edit", "FileContext",
     "FileFacts", "Finding", "Fix", "Invalid", "Location", "ProjectFinding", "ProjectRule",
-    "Rule", "Severity", "ToolCallRule", "Valid",
+    "Rule", "Scope", "Severity", "ToolCallRule", "Valid",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """`Scope` (the type of `context.scope` and of `ToolCallRule.check_call`'s scope) is
+    public here, but imported only when asked for: it needs LibCST, which a cached run never
+    imports."""
+    if name == "Scope":
+        from fastmcp_lint.scopes import Scope
+
+        return Scope
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 Severity = Literal["error", "warning"]
 Applicability = Literal["safe", "unsafe"]
@@ -48,13 +59,15 @@ class Valid:
 class Invalid:
     """Code the rule must report exactly at `at` ((line, column) pairs, 1-based).
 
-    `fixed` is the source after the rule's fixes (safe and unsafe) are applied, when it has one.
+    `fixed` is the source after the rule's fixes (safe and unsafe) are applied, when it has one;
+    `message`, when given, is text every one of its diagnostics' messages must contain.
     """
 
     code: str
     at: tuple[tuple[int, int], ...] = ((1, 1),)
     fixed: str | None = None
     path: str = "server.py"
+    message: str | None = None
 
 
 @dataclass(frozen=True)
