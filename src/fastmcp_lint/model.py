@@ -80,6 +80,9 @@ HTTP_CLIENTS = {
     "requests.session": "requests",
     "httpx.Client": "httpx",
     "httpx.AsyncClient": "httpx",
+    # httpx2 (the client FastMCP 4 and the MCP SDK 2 use) is httpx under another name.
+    "httpx2.Client": "httpx",
+    "httpx2.AsyncClient": "httpx",
     "aiohttp.ClientSession": "aiohttp",
     "aiohttp.client.ClientSession": "aiohttp",
 }
