@@ -739,15 +739,50 @@ class ModelBuilder:
                 attributes.setdefault(a.target.value, set()).update(libraries)
 
     def _find_flows(self) -> None:
-        """Replay the recorded flow of each tool function, over its schema parameters."""
+        """Replay the recorded flow of each tool function, over its schema parameters.
+
+        Parameters whose annotation pydantic validates into a value that cannot carry a
+        command, a path or SQL (`SAFE_TYPES`, `Literal[...]`, an `Enum` subclass of the
+        file) are left out: RULES.md never flags values derived only from them.
+        """
         functions = []
+        paths: dict[cst.FunctionDef, frozenset[str]] = {}
+        enums = self._enum_classes()
         for function, registration in self.model.tools.items():
             scope = self.model.scopes.get(function)
             if registration.kind == "route" or scope is None:
                 continue
-            names = [p.name.value for p in self.model.schema_parameters(registration)]
+            outer = scope.parent or self.model.module_scope
+            names = []
+            path_names = set()
+            for param in self.model.schema_parameters(registration):
+                annotation = param.annotation.annotation if param.annotation else None
+                if annotation is not None and _safe_annotation(annotation, outer, enums):
+                    continue
+                names.append(param.name.value)
+                if annotation is not None and _path_annotation(annotation, outer):
+                    path_names.add(param.name.value)
             functions.append((function, scope, names))
-        self.model.flows = Flows.build(self._flow, functions)
+            if path_names:
+                paths[function] = frozenset(path_names)
+        self.model.flows = Flows.build(self._flow, functions, paths)
+
+    def _enum_classes(self) -> frozenset[str]:
+        """The names of the file's classes that are `Enum` subclasses (also through one
+        another)."""
+        found: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for node, scope in self._classes:
+                name = node.name.value
+                if name not in found and any(
+                        (scope.resolve(base.value) or "").startswith("enum.")
+                        or (isinstance(base.value, cst.Name) and base.value.value in found)
+                        for base in node.bases):
+                    found.add(name)
+                    changed = True
+        return frozenset(found)
 
     def _is_server_class(self, expr: cst.BaseExpression, scope: Scope,
                          local: set[cst.ClassDef]) -> bool:
@@ -1122,6 +1157,67 @@ def _feature_of(name: str | None) -> Literal["retry", "cache", "rate-limit", "lo
     if name.rsplit(".", 1)[-1].lower().startswith("ttlcache"):
         return "cache"
     return None
+
+
+#: Parameter types that pydantic validates into values that cannot carry a command, a path or
+#: SQL (RULES.md, FML9xx).
+SAFE_TYPES = frozenset({
+    "builtins.int", "builtins.float", "builtins.bool", "uuid.UUID", "datetime.date",
+    "datetime.datetime", "decimal.Decimal",
+})
+_PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
+                         "pathlib.PurePosixPath", "pathlib.WindowsPath",
+                         "pathlib.PureWindowsPath", "anyio.Path"})
+_NONE_NAMES = frozenset({"None", "NoneType"})
+
+
+def _annotation_parts(annotation: cst.BaseExpression, scope: Scope) -> list[cst.BaseExpression]:
+    """The types an annotation admits, without `None`: `X | None`, `Optional[X]`,
+    `Union[X, Y]` and `Annotated[X, ...]` opened up."""
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator,
+                                                                  cst.BitOr):
+        return [*_annotation_parts(annotation.left, scope),
+                *_annotation_parts(annotation.right, scope)]
+    if isinstance(annotation, cst.Name) and annotation.value in _NONE_NAMES:
+        return []
+    if isinstance(annotation, cst.Subscript):
+        wrapper = (scope.resolve(annotation.value) or dotted(annotation.value) or "")
+        wrapper = wrapper.rsplit(".", 1)[-1]
+        elements = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
+        if wrapper == "Annotated":
+            return _annotation_parts(elements[0], scope) if elements else [annotation]
+        if wrapper in ("Optional", "Union"):
+            return [part for e in elements for part in _annotation_parts(e, scope)]
+    return [annotation]
+
+
+def _safe_annotation(annotation: cst.BaseExpression, scope: Scope,
+                     enums: frozenset[str]) -> bool:
+    """`int`, `float`, `bool`, `Literal[...]`, an Enum subclass, `uuid.UUID`, a date, a
+    `Decimal`, or `X | None`/`Optional[X]` of these (every type it admits is one)."""
+    parts = _annotation_parts(annotation, scope)
+    if not parts:
+        return False
+    for part in parts:
+        if isinstance(part, cst.Subscript):
+            if (scope.resolve(part.value) or dotted(part.value) or "").rsplit(
+                    ".", 1)[-1] != "Literal":
+                return False
+            continue
+        resolved = scope.resolve(part)
+        if resolved in SAFE_TYPES or (resolved or "").startswith("enum."):
+            continue
+        if isinstance(part, cst.Name) and part.value in enums:
+            continue
+        return False
+    return True
+
+
+def _path_annotation(annotation: cst.BaseExpression, scope: Scope) -> bool:
+    """An annotation that makes pydantic hand the function a path object (`Path`,
+    `Path | None`)."""
+    parts = _annotation_parts(annotation, scope)
+    return bool(parts) and all(scope.resolve(part) in _PATH_TYPES for part in parts)
 
 
 def _writes_to_stdout(call: cst.Call) -> bool:
