@@ -38,27 +38,10 @@ BLOCKING_CALLS: dict[str, str] = {
 }
 
 
-#: What an MCP client is imported as (RULES.md names `fastmcp.Client` and `mcp.ClientSession`;
-#: the client modules of fastmcp and the SDK, and the MCP clients of agent frameworks, are
-#: the same kind of program).
-_MCP_CLIENTS = frozenset({"fastmcp.Client", "mcp.ClientSession", "mcp.stdio_client"})
-_MCP_CLIENT_MODULES = ("fastmcp.client.", "mcp.client.", "agents.mcp.", "pydantic_ai.mcp.",
-                       "langchain_mcp_adapters.")
-
-
 def _is_interactive_client(model: FileModel) -> bool:
     """A module that imports an MCP client and registers no tool: its `input()` reads the
     user's next prompt in a chat loop, which is the program's whole job, not a server's."""
-    if any(r.kind != "route" for r in model.registrations):
-        return False
-    for scope in model.scopes.values():
-        for bindings in scope.bindings.values():
-            for binding in bindings:
-                name = binding.qualified
-                if name is not None and (name in _MCP_CLIENTS
-                                         or name.startswith(_MCP_CLIENT_MODULES)):
-                    return True
-    return False
+    return model.mcp_client and not any(r.kind != "route" for r in model.registrations)
 
 
 def _in_memory_sqlite(node: cst.Call) -> bool:

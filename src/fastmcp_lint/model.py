@@ -73,6 +73,19 @@ _ROUTE_METHODS = frozenset({"get", "route", "api_route", "head", "add_route", "a
 _DECORATOR_ROUTES = frozenset({"get", "route", "api_route", "head"})
 HEALTH_WORDS = ("health", "livez", "readyz")
 
+#: What an MCP client is imported as: RULES.md names `fastmcp.Client` and
+#: `mcp.ClientSession`; the client modules of fastmcp and the SDK, and the MCP clients of
+#: agent frameworks, make the same kind of program.
+MCP_CLIENTS = frozenset({"fastmcp.Client", "mcp.ClientSession", "mcp.stdio_client"})
+_MCP_CLIENT_MODULES = ("fastmcp.client.", "mcp.client.", "agents.mcp.", "pydantic_ai.mcp.",
+                       "langchain_mcp_adapters.")
+
+
+def is_mcp_client(name: str) -> bool:
+    """Whether a dotted import target is an MCP client (`fastmcp.Client`, ...)."""
+    return name in MCP_CLIENTS or name.startswith(_MCP_CLIENT_MODULES)
+
+
 #: HTTP client and session classes (and factories), by dotted name, with their library.
 HTTP_CLIENTS = {
     "requests.Session": "requests",
@@ -194,6 +207,20 @@ class FileModel:
     features: list[Feature] = field(default_factory=list)
     #: The data flow of tool input through each tool function (see `dataflow.py`).
     flows: Flows = field(default_factory=Flows)
+    #: It imports an MCP client (`MCP_CLIENTS`).
+    mcp_client: bool = False
+    #: A server module (RULES.md, FML6xx): it imports fastmcp or `mcp.server`, or registers
+    #: tools, and is not only an MCP client (it imports one, builds no server and
+    #: registers nothing).
+    server_module: bool = False
+    #: The targets (as in ImportRecord) of the imports that do not run at import time:
+    #: in functions and under `if __name__ == "__main__":` (not under TYPE_CHECKING).
+    deferred_imports: list[tuple[tuple[str, ...], ...]] = field(default_factory=list)
+    #: Functions that serve web routes (`custom_route`, a FastAPI/Starlette route decorator,
+    #: a function given to Starlette's `Route(...)`): they run only over HTTP.
+    route_handlers: set[cst.FunctionDef] = field(default_factory=set)
+    #: Calls in an `if` branch that runs only for an HTTP transport (see `http_only_branch`).
+    http_only_calls: set[cst.Call] = field(default_factory=set)
     #: Attribute names (and class-body names) the file assigns an HTTP client to
     #: (`self.session = requests.Session()`), with the clients' libraries.
     client_attributes: dict[str, set[str]] = field(default_factory=dict)
@@ -651,6 +678,8 @@ class ModelBuilder:
         self._note_fastmcp_import(node)
         if tracker.at_import_time and not tracker.in_type_checking:
             self.model.imports.append(ImportRecord(node, self._import_targets(node)))
+        elif not tracker.in_type_checking:
+            self.model.deferred_imports.append(self._import_targets(node))
 
     def _visit_function(self, node: cst.FunctionDef) -> None:
         scope = self.tracker.scope
@@ -724,7 +753,50 @@ class ModelBuilder:
         self._find_features()
         self._find_clients()
         self._find_flows()
-        return self.model
+        model = self.model
+        model.mcp_client = any(
+            binding.qualified is not None and is_mcp_client(binding.qualified)
+            for scope in model.scopes.values() for bindings in scope.bindings.values()
+            for binding in bindings)
+        self._find_route_handlers()
+        http_branches = set()
+        for node, index in self._ifs.items():
+            branch = _http_test(node.test)
+            if branch is not None:
+                http_branches.add((index, branch == "else"))
+        if http_branches:
+            model.http_only_calls = {
+                call for call, placed in self._placed.items()
+                if isinstance(call, cst.Call) and any(b in http_branches for b in placed)}
+        registers = any(r.kind != "route" for r in model.registrations)
+        model.server_module = (model.imports_fastmcp or registers) and not (
+            model.mcp_client and not registers and not model.server_sites)
+        return model
+
+    def _find_route_handlers(self) -> None:
+        handlers = self.model.route_handlers
+        handlers.update(r.function for r in self.model.registrations if r.kind == "route")
+        for function, _ in self._functions:
+            for decorator in function.decorators:
+                expr = decorator.decorator
+                if (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+                        and expr.func.attr.value in _WEB_ROUTE_DECORATORS):
+                    first = positional(expr, 0) or keyword(expr, "path")
+                    text = string_value(first.value) if first is not None else None
+                    if text is not None and text.startswith("/"):
+                        handlers.add(function)
+        for site in self._calls:
+            call = site.call
+            func = call.func
+            if not (isinstance(func, cst.Name) and func.value in ("Route", "WebSocketRoute")
+                    or isinstance(func, cst.Attribute) and func.attr.value in (
+                        "Route", "WebSocketRoute", "add_route", "add_api_route")):
+                continue
+            endpoint = positional(call, 1) or keyword(call, "endpoint")
+            if endpoint is not None:
+                ref = self._function_ref(endpoint.value, site.scope)
+                if ref is not None:
+                    handlers.add(ref[0])
 
     def _find_clients(self) -> None:
         attributes = self.model.client_attributes
@@ -1218,6 +1290,63 @@ def _path_annotation(annotation: cst.BaseExpression, scope: Scope) -> bool:
     `Path | None`)."""
     parts = _annotation_parts(annotation, scope)
     return bool(parts) and all(scope.resolve(part) in _PATH_TYPES for part in parts)
+
+
+#: Web framework decorators that register a route (`@app.get("/x")`, `@router.post(...)`).
+_WEB_ROUTE_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "head", "options",
+                                   "route", "api_route", "websocket", "websocket_route"})
+_HTTP_TRANSPORT_NAMES = frozenset({"http", "streamable-http", "streamable_http", "sse"})
+
+
+def _transport_value(expr: cst.BaseExpression) -> bool:
+    """A name or attribute whose last part contains `transport` (`args.transport`)."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and (
+            expr.func.attr.value in ("lower", "strip", "casefold")):
+        expr = expr.func.value  # `transport.lower() == "sse"`
+    if isinstance(expr, cst.Name):
+        return "transport" in expr.value.lower()
+    return isinstance(expr, cst.Attribute) and "transport" in expr.attr.value.lower()
+
+
+def _strings(expr: cst.BaseExpression) -> set[str] | None:
+    """The strings of a literal or a tuple/list/set display of literals, else None."""
+    text = string_value(expr)
+    if text is not None:
+        return {text}
+    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        found = {string_value(e.value) for e in expr.elements}
+        return None if None in found else found  # type: ignore[return-value]
+    return None
+
+
+def _http_test(test: cst.BaseExpression) -> Literal["body", "else"] | None:
+    """Which branch of `if test:` runs only for an HTTP transport (RULES.md, FML601; an
+    `elif` is part of the `else`): "body" for
+    `transport == "sse"`, `transport in ("http", "sse")`, `transport != "stdio"` (also as
+    one operand of an `and`), "else" for `transport == "stdio"`; None otherwise."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        if "body" in (_http_test(test.left), _http_test(test.right)):
+            return "body"
+        return None
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return None
+    target = test.comparisons[0]
+    left, right, operator = test.left, target.comparator, target.operator
+    if not _transport_value(left):
+        if isinstance(operator, (cst.Equal, cst.NotEqual)) and _transport_value(right):
+            left, right = right, left
+        else:
+            return None
+    names = _strings(right)
+    if not names:
+        return None
+    if isinstance(operator, (cst.Equal, cst.In)):
+        if names <= _HTTP_TRANSPORT_NAMES:
+            return "body"
+        return "else" if names == {"stdio"} else None
+    if isinstance(operator, (cst.NotEqual, cst.NotIn)) and "stdio" in names:
+        return "body"
+    return None
 
 
 def _writes_to_stdout(call: cst.Call) -> bool:

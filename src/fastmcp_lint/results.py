@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from fastmcp_lint.api import Diagnostic, Severity
-from fastmcp_lint.facts import CONDITIONS, FileFacts
+from fastmcp_lint.facts import CONDITIONS, FILE_CONDITIONS, FileFacts
 from fastmcp_lint.suppression import NoqaCodes, Suppressions
 
 FML000 = "FML000"
@@ -50,7 +50,11 @@ def syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> Dia
 
 def project_conditions(facts: Sequence[FileFacts]) -> dict[str, bool]:
     """Whether the project meets each condition a finding may depend on."""
-    return {name: test(list(facts)) for name, test in CONDITIONS.items()}
+    files = list(facts)
+    conditions = {name: test(files) for name, test in CONDITIONS.items()}
+    for name, per_file in FILE_CONDITIONS.items():
+        conditions.update((f"{name}:{path}", value) for path, value in per_file(files).items())
+    return conditions
 
 
 def assemble(results: Sequence[FileResult], context_facts: Sequence[FileFacts],
