@@ -40,7 +40,12 @@ class StdoutInStdioServer(Rule):
         "`in (\"http\", \"sse\")`) or with `!= \"stdio\"`, and the `else:` of "
         "`== \"stdio\"`; a module that no server module imports (a script of its own). A "
         "server module is never exempt as a script: its `if __name__ == \"__main__\":` "
-        "block is how it starts. Whether the project may run over stdio, and which modules "
+        "block is how it starts, unless every server start in the file names an HTTP "
+        "transport or there is none (then running it as a script drives a demo or a test of "
+        "the server in memory, or serves HTTP): code in that block and in the module's "
+        "functions it calls by name (not tools) is then not reported. The `__main__` block "
+        "of a module the server imports never runs in the server's process and is not "
+        "reported either. Whether the project may run over stdio, and which modules "
         "server modules import, are decided from every file of the project, also those not "
         "passed on the command line."
     )
@@ -77,6 +82,12 @@ class StdoutInStdioServer(Rule):
         Valid("import asyncio\nfrom fastmcp import Client\n\nasync def main():\n"
               "    async with Client('server.py') as client:\n"
               "        print(await client.list_tools())\n\nasyncio.run(main())\n"),
+        # A demo driver: run as a script, it calls the server in memory and prints.
+        Valid("import asyncio\nfrom fastmcp import FastMCP, Client\n\nmcp = FastMCP('x')\n\n"
+              "@mcp.tool\ndef add(a: int, b: int) -> int:\n    return a + b\n\n"
+              "async def demo():\n    async with Client(mcp) as client:\n"
+              "        print(await client.call_tool('add', {'a': 1, 'b': 2}))\n\n"
+              "if __name__ == '__main__':\n    asyncio.run(demo())\n"),
         # Web routes run only over HTTP.
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
               "@mcp.custom_route('/health', methods=['GET'])\nasync def health(request):\n"
@@ -132,9 +143,10 @@ class StdoutInStdioServer(Rule):
 
     def _runs_only_over_http(self, node: cst.Call) -> bool:
         """In an HTTP-only branch, or in a web route handler (or a function nested in one)."""
-        if node in self.context.model.http_only_calls:
+        model = self.context.model
+        if node in model.http_only_calls or node in model.script_only_calls:
             return True
-        handlers = self.context.model.route_handlers
+        handlers = model.route_handlers
         return bool(handlers) and any(f in handlers for f in self.context.where.functions)
 
     def _sys(self) -> tuple[str, tuple[str, ...]]:

@@ -80,7 +80,9 @@ class StdoutLoggingInStdioServer(Rule):
         return arg is not None and self.context.resolve(arg.value) == "sys.stdout"
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self._server_module or node in self.context.model.http_only_calls:
+        model = self.context.model
+        if not self._server_module or node in model.http_only_calls or (
+                node in model.script_only_calls):
             return
         handlers = self.context.model.route_handlers
         if handlers and any(f in handlers for f in self.context.where.functions):

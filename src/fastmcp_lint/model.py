@@ -177,6 +177,7 @@ class _CallSite:
     scope: Scope
     at_import_time: bool
     function: cst.FunctionDef | cst.Lambda | None
+    in_main_guard: bool = False
 
 
 @dataclass
@@ -219,8 +220,14 @@ class FileModel:
     #: Functions that serve web routes (`custom_route`, a FastAPI/Starlette route decorator,
     #: a function given to Starlette's `Route(...)`): they run only over HTTP.
     route_handlers: set[cst.FunctionDef] = field(default_factory=set)
-    #: Calls in an `if` branch that runs only for an HTTP transport (see `http_only_branch`).
+    #: Calls in an `if` branch that runs only for an HTTP transport (see `_http_test`).
     http_only_calls: set[cst.Call] = field(default_factory=set)
+    #: Calls that run only when the module is run as a script that starts no stdio server:
+    #: in its `if __name__ == "__main__":` block, or (in a server module) in the functions
+    #: that block calls (by name, transitively; not tools), when every server start of the
+    #: file names an HTTP transport or there is none (a demo or test driver around the
+    #: server).
+    script_only_calls: set[cst.Call] = field(default_factory=set)
     #: Attribute names (and class-body names) the file assigns an HTTP client to
     #: (`self.session = requests.Session()`), with the clients' libraries.
     client_attributes: dict[str, set[str]] = field(default_factory=dict)
@@ -653,8 +660,8 @@ class ModelBuilder:
     def _visit_call(self, node: cst.Call) -> None:
         if isinstance(node.func, (cst.Name, cst.Attribute, cst.Call)):
             tracker = self.tracker
-            self._calls.append(
-                _CallSite(node, tracker.scope, tracker.at_import_time, tracker.function))
+            self._calls.append(_CallSite(node, tracker.scope, tracker.at_import_time,
+                                         tracker.function, tracker.main_guard > 0))
 
     def _visit_assign(self, node: cst.Assign) -> None:
         scope = self.tracker.scope
@@ -771,7 +778,66 @@ class ModelBuilder:
         registers = any(r.kind != "route" for r in model.registrations)
         model.server_module = (model.imports_fastmcp or registers) and not (
             model.mcp_client and not registers and not model.server_sites)
+        self._find_script_calls()
         return model
+
+    def _find_script_calls(self) -> None:
+        model = self.model
+        if any(start.transport not in _HTTP_TRANSPORT_NAMES | {"streamable_http"}
+               for start in model.starts):
+            return
+        for scope in model.scopes.values():  # `fastmcp.cli` runs a server (`fastmcp run`)
+            for bindings in scope.bindings.values():
+                if any(b.qualified is not None and (b.qualified == "fastmcp.cli"
+                                                   or b.qualified.startswith("fastmcp.cli."))
+                       for b in bindings):
+                    return
+        functions = {f.name.value: f for f, scope in self._functions
+                     if scope is model.module_scope and f not in model.tools}
+        by_function: dict[cst.CSTNode | None, list[cst.Call]] = {}
+        roots: list[cst.Call] = []
+        for site in self._calls:
+            if site.in_main_guard:
+                roots.append(site.call)
+            else:
+                owner = site.function
+                while owner is not None and owner not in functions.values():
+                    owner = self._outer_function(owner)
+                by_function.setdefault(owner, []).append(site.call)
+        found = set(roots)
+        seen: set[cst.FunctionDef] = set()
+        # The functions of a module the server imports run in the server whoever calls
+        # them; only a server module's own script functions are its script's.
+        stack = list(roots) if model.server_module else []
+        while stack:
+            call = stack.pop()
+            callee = self._called_function(call, functions)
+            if callee is None or callee in seen:
+                continue
+            seen.add(callee)
+            for inner in by_function.get(callee, ()):
+                found.add(inner)
+                stack.append(inner)
+        model.script_only_calls = found
+
+    def _outer_function(self, function: cst.CSTNode) -> cst.CSTNode | None:
+        scope = self.model.scopes.get(function)
+        parent = scope.parent if scope is not None else None
+        while parent is not None and not isinstance(parent.node, (cst.FunctionDef,
+                                                                  cst.Lambda)):
+            parent = parent.parent
+        return parent.node if parent is not None else None
+
+    @staticmethod
+    def _called_function(call: cst.Call, functions: dict[str, cst.FunctionDef]
+                         ) -> cst.FunctionDef | None:
+        """The module function a call names (`main()`, `asyncio.run(main())`)."""
+        for expr in [call.func, *(arg.value for arg in call.args)]:
+            if isinstance(expr, cst.Call):
+                expr = expr.func
+            if isinstance(expr, cst.Name) and expr.value in functions:
+                return functions[expr.value]
+        return None
 
     def _find_route_handlers(self) -> None:
         handlers = self.model.route_handlers
