@@ -78,7 +78,8 @@ class BlockingIoInAsync(Rule):
         "MCP client (`fastmcp.Client`, `mcp.ClientSession`, anything from `fastmcp.client` "
         "or `mcp.client`, or the MCP clients of `agents`, `pydantic_ai` and "
         "`langchain_mcp_adapters`) and registers no tool, resource or prompt. `httpx2` (the "
-        "client of FastMCP 4 and the MCP SDK 2) counts as `httpx`. Calls made on objects these return (`session.get()`, `f.read()`) are not "
+        "client of FastMCP 4 and the MCP SDK 2) counts as `httpx`. Calls made on objects "
+        "these return (`session.get()`, `f.read()`) are not "
         "reported: only the listed calls themselves."
     )
     why = (

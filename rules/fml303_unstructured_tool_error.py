@@ -122,7 +122,8 @@ class UnstructuredToolError(Rule):
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
               "def fetch(url: str) -> dict:\n    try:\n        return load(url)\n"
               "    except OSError as e:\n"
-              "        return {'success': False, 'error': {'code': 'UNKNOWN', 'message': str(e)}}\n"),
+              "        return {'success': False,\n"
+              "                'error': {'code': 'UNKNOWN', 'message': str(e)}}\n"),
         Valid("import json\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
               "def fetch(url: str) -> str:\n    try:\n        return load(url)\n"
               "    except OSError as e:\n"

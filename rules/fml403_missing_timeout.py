@@ -49,7 +49,8 @@ class MissingTimeout(Rule):
     what = (
         "Finds `requests` calls without a `timeout=` argument: the module functions "
         "`requests.get/post/put/patch/delete/head/options/request` (any import form), and "
-        "those methods and `send` (of a prepared request) on a `requests.Session`: a receiver that is a `requests.Session()` "
+        "those methods and `send` (of a prepared request) on a `requests.Session`: a "
+        "receiver that is a `requests.Session()` "
         "call, a name bound to one (assignment, `with ... as s`, a parameter annotated "
         "`requests.Session`), or an attribute (`self.session`) that the file assigns one. "
         "A call with `**kwargs` is taken to pass a timeout. It also finds `timeout=None` "

@@ -800,7 +800,7 @@ class ModelBuilder:
             if site.in_main_guard:
                 roots.append(site.call)
             else:
-                owner = site.function
+                owner: cst.CSTNode | None = site.function
                 while owner is not None and owner not in functions.values():
                     owner = self._outer_function(owner)
                 by_function.setdefault(owner, []).append(site.call)
@@ -854,9 +854,9 @@ class ModelBuilder:
         for site in self._calls:
             call = site.call
             func = call.func
-            if not (isinstance(func, cst.Name) and func.value in ("Route", "WebSocketRoute")
-                    or isinstance(func, cst.Attribute) and func.attr.value in (
-                        "Route", "WebSocketRoute", "add_route", "add_api_route")):
+            if not ((isinstance(func, cst.Name) and func.value in ("Route", "WebSocketRoute"))
+                    or (isinstance(func, cst.Attribute) and func.attr.value in (
+                        "Route", "WebSocketRoute", "add_route", "add_api_route"))):
                 continue
             endpoint = positional(call, 1) or keyword(call, "endpoint")
             if endpoint is not None:
