@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from fastmcp_lint.api import FileContext, Invalid, Rule, Valid
-from fastmcp_lint.model import positional, string_value
+from fastmcp_lint.model import FileModel, positional, string_value
 
 _HTTP = "use `httpx.AsyncClient` (or aiohttp) and `await` the request"
 _SUBPROCESS = "use `await asyncio.create_subprocess_exec(...)`"
@@ -21,9 +21,10 @@ BLOCKING_CALLS: dict[str, str] = {
     "urllib.request.urlopen": _HTTP,
     "http.client.HTTPConnection": _HTTP,
     "http.client.HTTPSConnection": _HTTP,
-    **{f"httpx.{m}": _HTTP for m in (
+    **{f"{library}.{m}": _HTTP for library in ("httpx", "httpx2") for m in (
         "get", "post", "put", "patch", "delete", "head", "options", "request", "stream")},
     "httpx.Client": "use `httpx.AsyncClient` and `await` the request",
+    "httpx2.Client": "use `httpx2.AsyncClient` and `await` the request",
     **{f"subprocess.{m}": _SUBPROCESS for m in (
         "run", "call", "check_call", "check_output", "getoutput", "getstatusoutput")},
     "os.system": _SUBPROCESS,
@@ -35,6 +36,12 @@ BLOCKING_CALLS: dict[str, str] = {
     "psycopg2.connect": _DATABASE,
     "pymysql.connect": _DATABASE,
 }
+
+
+def _is_interactive_client(model: FileModel) -> bool:
+    """A module that imports an MCP client and registers no tool: its `input()` reads the
+    user's next prompt in a chat loop, which is the program's whole job, not a server's."""
+    return model.mcp_client and not any(r.kind != "route" for r in model.registrations)
 
 
 def _in_memory_sqlite(node: cst.Call) -> bool:
@@ -67,7 +74,12 @@ class BlockingIoInAsync(Rule):
         "`loop.run_in_executor`, `anyio.to_thread.run_sync`) is not a call, so neither is "
         "reported; the decorators and default values of a nested `def` run in the async "
         "function and are. `sqlite3.connect(\":memory:\")` opens no file and is not "
-        "reported. Calls made on objects these return (`session.get()`, `f.read()`) are not "
+        "reported, nor is `input()` in an interactive MCP client: a module that imports an "
+        "MCP client (`fastmcp.Client`, `mcp.ClientSession`, anything from `fastmcp.client` "
+        "or `mcp.client`, or the MCP clients of `agents`, `pydantic_ai` and "
+        "`langchain_mcp_adapters`) and registers no tool, resource or prompt. `httpx2` (the "
+        "client of FastMCP 4 and the MCP SDK 2) counts as `httpx`. Calls made on objects "
+        "these return (`session.get()`, `f.read()`) are not "
         "reported: only the listed calls themselves."
     )
     why = (
@@ -107,6 +119,13 @@ class BlockingIoInAsync(Rule):
               "            os.system('make')\n    return Job\n"),
         Valid("import sqlite3\n\nasync def tool():\n    return sqlite3.connect(':memory:')\n"),
         Valid("import requests\n\nif __name__ == '__main__':\n    requests.get('http://x')\n"),
+        # An interactive MCP client: reading the user's next prompt is its job.
+        Valid("from mcp import ClientSession\n\nasync def chat(session: ClientSession):\n"
+              "    while True:\n        query = input('> ')\n"
+              "        await session.call_tool('ask', {'q': query})\n"),
+        Valid("from fastmcp import Client\n\nasync def main():\n"
+              "    async with Client('server.py') as client:\n"
+              "        await client.call_tool(input('tool: '))\n"),
     )
     INVALID = (
         Invalid("import requests\n\nasync def tool(url):\n"
@@ -126,11 +145,18 @@ class BlockingIoInAsync(Rule):
         Invalid("import asyncio\nimport subprocess\n\nasync def tool():\n"
                 "    await asyncio.to_thread(subprocess.check_output(['ls']))\n",
                 at=((5, 29),)),
+        # A server that also uses a client is still a server.
+        Invalid("from fastmcp import Client, FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "async def ask() -> str:\n    return input('> ')\n", at=((7, 12),)),
+        Invalid("import httpx2\n\nasync def tool(url):\n    return httpx2.get(url).text\n",
+                at=((4, 12),)),
     )
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self._calls = dict(BLOCKING_CALLS)
+        if _is_interactive_client(context.model):
+            del self._calls["builtins.input"]
         extra = context.options.get("extend-blocking-calls", ())
         if isinstance(extra, (list, tuple, set, frozenset)):
             for name in extra:

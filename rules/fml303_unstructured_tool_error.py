@@ -7,11 +7,19 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from fastmcp_lint.api import FileContext, Invalid, Rule, Valid
+from fastmcp_lint.model import dotted
 
 _Handler = cst.ExceptHandler | cst.ExceptStarHandler
 _TO_TEXT = frozenset({"builtins.str", "builtins.repr"})
 _STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 _EXCEPTIONS = {"tool": "ToolError", "resource": "ResourceError", "prompt": "PromptError"}
+#: Result wrappers that carry text without saying it is an error.
+_WRAPPERS = frozenset({"TextContent", "ToolResult"})
+#: Dict keys that name an error's text ...
+_ERROR_WORDS = ("error", "message", "detail")
+#: ... and the keys that say machine-readably that the call failed (a structured error).
+_STATUS_KEYS = frozenset({"success", "ok", "is_error", "iserror", "status"})
+_CODE_KEYS = frozenset({"code", "error_code", "type"})
 
 
 @dataclass
@@ -22,6 +30,29 @@ class _Open:
     name: str
     #: Local names assigned error text in the handler body (`message = f"...{e}"`).
     texts: set[str] = field(default_factory=set)
+    #: Local names assigned error text wrapped without structure (`result = {"error": ...}`).
+    wrapped: set[str] = field(default_factory=set)
+
+
+def _keys(node: cst.Dict) -> dict[str, cst.BaseExpression]:
+    """The string keys of a dict display and their values (lower-cased keys)."""
+    found: dict[str, cst.BaseExpression] = {}
+    for element in node.elements:
+        if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+            key = element.key.evaluated_value
+            if isinstance(key, str):
+                found[key.lower()] = element.value
+    return found
+
+
+def _structured(node: cst.Dict) -> bool:
+    """A dict that says machine-readably that the call failed: a status key, or an error
+    code at its top level or in a nested `error` dict."""
+    keys = _keys(node)
+    if keys.keys() & (_STATUS_KEYS | _CODE_KEYS):
+        return True
+    nested = keys.get("error")
+    return isinstance(nested, cst.Dict) and bool(_keys(nested).keys() & _CODE_KEYS)
 
 
 def _mentions(expr: cst.CSTNode, names: set[str]) -> bool:
@@ -54,8 +85,17 @@ class UnstructuredToolError(Rule):
         "operands include one of those or a string literal and `e` (`\"Error: \" + str(e)`, "
         "`\"Error: %s\" % e`), or `\"...\".format(...)` with `e` in its arguments. A local "
         "name assigned such a string earlier in the same handler counts too "
-        "(`message = f\"...{e}\"; return message`). Returning `e` itself, a dict or another "
-        "structured object, or a string that does not use `e`, is not reported."
+        "(`message = f\"...{e}\"; return message`). Also error text wrapped without "
+        "structure: a `TextContent(...)` or `ToolResult(...)` (or a list of them) whose text "
+        "is such a string, a dict display whose only sign of failure is a key containing "
+        "`error`, `message` or `detail` with such a string as its value "
+        "(`{\"error\": str(e)}`), `json.dumps(...)` of such a dict, or a local name "
+        "assigned any of these in the handler. Not reported: a dict that says "
+        "machine-readably that the call failed (a `success`, `ok`, `is_error` or `status` "
+        "key, or an error code: a `code`, `error_code` or `type` key at its top level or in "
+        "a nested `error` dict, as in `{\"success\": False, \"error\": {\"code\": "
+        "\"UNKNOWN\", \"message\": str(e)}}`); the result of any other call "
+        "(`create_error(...)`); returning `e` itself or a string that does not use `e`."
     )
     why = (
         "MCP results carry an `isError` flag that clients and models use to tell a failure "
@@ -78,9 +118,19 @@ class UnstructuredToolError(Rule):
               "mcp = FastMCP('x')\n\n@mcp.tool\ndef fetch(url: str) -> str:\n    try:\n"
               "        return load(url)\n    except OSError as e:\n"
               "        raise ToolError(f'cannot fetch {url}') from e\n"),
+        # Structured errors: a status key, or an error code (top level or nested).
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
               "def fetch(url: str) -> dict:\n    try:\n        return load(url)\n"
-              "    except OSError as e:\n        return {'error': str(e), 'url': url}\n"),
+              "    except OSError as e:\n"
+              "        return {'success': False,\n"
+              "                'error': {'code': 'UNKNOWN', 'message': str(e)}}\n"),
+        Valid("import json\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def fetch(url: str) -> str:\n    try:\n        return load(url)\n"
+              "    except OSError as e:\n"
+              "        return json.dumps({'error': str(e), 'error_code': 'IO'})\n"),
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def fetch(url: str) -> dict:\n    try:\n        return load(url)\n"
+              "    except OSError as e:\n        return create_error(str(e))\n"),
         Valid("def helper(url):\n    try:\n        return load(url)\n    except OSError as e:\n"
               "        return str(e)\n"),
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
@@ -101,6 +151,18 @@ class UnstructuredToolError(Rule):
               "    except OSError as e:\n        return f'cannot fetch {url}'\n"),
     )
     INVALID = (
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "def fetch(url: str) -> dict:\n    try:\n        return load(url)\n"
+                "    except OSError as e:\n        return {'error': str(e), 'url': url}\n",
+                at=((10, 9),)),
+        Invalid("import json\nfrom mcp.types import TextContent\nfrom fastmcp import FastMCP\n\n"
+                "mcp = FastMCP('x')\n\n@mcp.tool\nasync def fetch(url: str) -> list:\n"
+                "    try:\n        return await load(url)\n    except Exception as exc:\n"
+                "        if url:\n"
+                "            return [TextContent(type='text', text=f'Error: {exc}')]\n"
+                "        payload = {'error_message': repr(exc)}\n"
+                "        return json.dumps(payload, indent=2)\n",
+                at=((13, 13), (15, 9))),
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
                 "def fetch(url: str) -> str:\n    try:\n        return load(url)\n"
                 "    except Exception as e:\n        return str(e)\n",
@@ -194,27 +256,62 @@ class UnstructuredToolError(Rule):
             return [*self._operands(expr.left, operator), *self._operands(expr.right, operator)]
         return [expr]
 
+    def _is_wrapped_error(self, expr: cst.BaseExpression, record: _Open) -> bool:
+        """Error text wrapped without structure: `TextContent(text=...)`, `ToolResult(...)`,
+        a list of them, a dict whose only sign of failure is an `error`/`message`/`detail`
+        key, `json.dumps` of such a dict, or a local name assigned one in the handler."""
+        if isinstance(expr, cst.Name):
+            return expr.value in record.wrapped
+        if isinstance(expr, (cst.List, cst.Tuple)):
+            return any(isinstance(e, cst.Element) and isinstance(e.value, cst.Call)
+                       and self._is_wrapped_error(e.value, record) for e in expr.elements)
+        if isinstance(expr, cst.Dict):
+            if _structured(expr):
+                return False
+            return any(any(word in key for word in _ERROR_WORDS)
+                       and self._is_error_text(value, record)
+                       for key, value in _keys(expr).items())
+        if isinstance(expr, cst.Call):
+            resolved = self.context.resolve(expr.func)
+            spelled = resolved or dotted(expr.func) or ""
+            if spelled.rsplit(".", 1)[-1] in _WRAPPERS:
+                return any(self._is_error_text(arg.value, record)
+                           or self._is_wrapped_error(arg.value, record) for arg in expr.args)
+            if resolved == "json.dumps" and expr.args and expr.args[0].keyword is None:
+                first = expr.args[0].value
+                return isinstance(first, (cst.Dict, cst.Name)) and self._is_wrapped_error(
+                    first, record)
+        return False
+
     def visit_Assign(self, node: cst.Assign) -> None:
         for record in self._handlers_here():
             for target in node.targets:
                 if isinstance(target.target, cst.Name):
+                    name = target.target.value
                     if self._is_error_text(node.value, record):
-                        record.texts.add(target.target.value)
+                        record.texts.add(name)
                     else:
-                        record.texts.discard(target.target.value)
+                        record.texts.discard(name)
+                    if self._is_wrapped_error(node.value, record):
+                        record.wrapped.add(name)
+                    else:
+                        record.wrapped.discard(name)
 
     def visit_Return(self, node: cst.Return) -> None:
         if node.value is None:
             return
         for record in self._handlers_here():
-            if self._is_error_text(node.value, record):
+            wrapped = self._is_wrapped_error(node.value, record)
+            if wrapped or self._is_error_text(node.value, record):
                 registration = self.context.model.tool_of(record.function)
                 kind = registration.kind if registration is not None else "tool"
                 self.report(
                     node,
                     f"{kind} `{record.function.name.value}` returns the text of exception "
-                    f"`{record.name}` as a successful result: raise "
-                    f"`{_EXCEPTIONS.get(kind, 'ToolError')}(...)` or return a structured "
-                    "error object",
+                    f"`{record.name}` as a successful result"
+                    + (" (wrapped, with nothing that says it failed)" if wrapped else "")
+                    + f": raise `{_EXCEPTIONS.get(kind, 'ToolError')}(...)` or return a "
+                    "structured error (`{\"success\": False, \"error\": {\"code\": ..., "
+                    "\"message\": ...}}`)",
                 )
                 return

@@ -10,6 +10,8 @@ from fastmcp_lint.api import Invalid, Rule, Valid
 CLIENTS = {
     "httpx.AsyncClient": "httpx.AsyncClient",
     "httpx.Client": "httpx.Client",
+    "httpx2.AsyncClient": "httpx2.AsyncClient",
+    "httpx2.Client": "httpx2.Client",
     "aiohttp.ClientSession": "aiohttp.ClientSession",
     "aiohttp.client.ClientSession": "aiohttp.ClientSession",
     "requests.Session": "requests.Session",
@@ -27,7 +29,8 @@ class ClientPerCall(Rule):
     checklist = "connection pooling"
     summary = "new HTTP client created on every tool call"
     what = (
-        "Finds `httpx.AsyncClient(...)`, `httpx.Client(...)`, `aiohttp.ClientSession(...)` "
+        "Finds `httpx.AsyncClient(...)`, `httpx.Client(...)` (also from `httpx2`, the client "
+        "of FastMCP 4 and the MCP SDK 2), `aiohttp.ClientSession(...)` "
         "and `requests.Session()` (also `requests.session()` and the classes' defining "
         "modules, `aiohttp.client.ClientSession`, `requests.sessions.Session`) called in the "
         "body of a tool, resource or prompt function, or in the body of an `async def` "
@@ -104,6 +107,10 @@ class ClientPerCall(Rule):
                 "    def make(client=httpx.Client()):\n        return client\n"
                 "    return make().get(url).text\n",
                 at=((8, 21),)),
+        Invalid("import httpx2\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "async def fetch(url: str) -> str:\n"
+                "    async with httpx2.AsyncClient() as client:\n"
+                "        return (await client.get(url)).text\n", at=((8, 16),)),
     )
 
     def _in_tool(self) -> bool:

@@ -11,9 +11,11 @@ from fastmcp_lint.model import keyword
 from fastmcp_lint.scopes import Scope
 
 _METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
+#: A session also sends a prepared request, with the same keyword arguments.
+_SESSION_METHODS = _METHODS | {"send"}
 _REQUESTS_FUNCTIONS = frozenset(
     {f"requests.{m}" for m in _METHODS} | {f"requests.api.{m}" for m in _METHODS})
-_TIMEOUT_LIBRARIES = ("httpx.", "aiohttp.")
+_TIMEOUT_LIBRARIES = ("httpx.", "httpx2.", "aiohttp.")
 
 
 @dataclass
@@ -47,11 +49,13 @@ class MissingTimeout(Rule):
     what = (
         "Finds `requests` calls without a `timeout=` argument: the module functions "
         "`requests.get/post/put/patch/delete/head/options/request` (any import form), and "
-        "those methods on a `requests.Session`: a receiver that is a `requests.Session()` "
+        "those methods and `send` (of a prepared request) on a `requests.Session`: a "
+        "receiver that is a `requests.Session()` "
         "call, a name bound to one (assignment, `with ... as s`, a parameter annotated "
         "`requests.Session`), or an attribute (`self.session`) that the file assigns one. "
         "A call with `**kwargs` is taken to pass a timeout. It also finds `timeout=None` "
-        "given to any `httpx.*` or `aiohttp.*` call (`httpx.AsyncClient(timeout=None)`, "
+        "given to any `httpx.*` (also `httpx2.*`, the client of FastMCP 4 and the MCP SDK 2) "
+        "or `aiohttp.*` call (`httpx.AsyncClient(timeout=None)`, "
         "`httpx.get(url, timeout=None)`, `httpx.Timeout(timeout=None)`, "
         "`aiohttp.ClientSession(timeout=None)`), to any method of an httpx or aiohttp client "
         "known as above (`client.get(url, timeout=None)`), and, since it means the same "
@@ -75,6 +79,12 @@ class MissingTimeout(Rule):
     needles = ("requests", "httpx", "aiohttp")
 
     VALID = (
+        Valid("import requests\n\nsession = requests.Session()\n\ndef fetch(url):\n"
+              "    prepared = session.prepare_request(requests.Request('GET', url))\n"
+              "    return session.send(prepared, timeout=10)\n"),
+        Valid("import httpx2\n\nasync def fetch(url):\n"
+              "    async with httpx2.AsyncClient(timeout=10) as c:\n"
+              "        return await c.get(url)\n"),
         Valid("import requests\n\ndef fetch(url):\n    return requests.get(url, timeout=10)\n"),
         Valid("import requests\n\ndef fetch(url, **options):\n"
               "    return requests.post(url, **options)\n"),
@@ -112,6 +122,10 @@ class MissingTimeout(Rule):
         Invalid("import httpx as h\n\nasync def fetch(url):\n"
                 "    return await h.AsyncClient().get(url, timeout=None)\n",
                 at=((4, 18),)),
+        Invalid("import requests\n\nsession = requests.Session()\n\ndef fetch(url):\n"
+                "    prepared = session.prepare_request(requests.Request('GET', url))\n"
+                "    return session.send(prepared)\n", at=((7, 12),)),
+        Invalid("import httpx2\n\nclient = httpx2.AsyncClient(timeout=None)\n", at=((3, 10),)),
     )
 
     def __init__(self, context: FileContext) -> None:
@@ -140,7 +154,7 @@ class MissingTimeout(Rule):
             if len(receiver) > 40:
                 receiver = "client"
             label = f"`{receiver}.{method.method}()`"
-            if libraries == {"requests"} and method.method in _METHODS:
+            if libraries == {"requests"} and method.method in _SESSION_METHODS:
                 self._check_requests(method.call, f"{label} (a `requests.Session`)")
             elif "requests" not in libraries and _timeout_is_none(method.call):
                 self._report_none(method.call, label)

@@ -13,6 +13,8 @@ from fastmcp_lint.scopes import Scope
 _CLIENTS = {
     "httpx.AsyncClient": ("httpx.AsyncClient", "await {}.aclose()"),
     "httpx.Client": ("httpx.Client", "{}.close()"),
+    "httpx2.AsyncClient": ("httpx2.AsyncClient", "await {}.aclose()"),
+    "httpx2.Client": ("httpx2.Client", "{}.close()"),
     "aiohttp.ClientSession": ("aiohttp.ClientSession", "await {}.close()"),
     "aiohttp.client.ClientSession": ("aiohttp.ClientSession", "await {}.close()"),
     "requests.Session": ("requests.Session", "{}.close()"),
@@ -55,7 +57,8 @@ class UnclosedClient(Rule):
     checklist = "graceful shutdown handling"
     summary = "module-level HTTP client is never closed"
     what = (
-        "Finds `httpx.AsyncClient(...)`, `httpx.Client(...)`, `aiohttp.ClientSession(...)` "
+        "Finds `httpx.AsyncClient(...)`, `httpx.Client(...)` (also from `httpx2`, the client "
+        "of FastMCP 4 and the MCP SDK 2), `aiohttp.ClientSession(...)` "
         "and `requests.Session()` (also `requests.session()`, `requests.sessions.Session`, "
         "`aiohttp.client.ClientSession`) created at module level (the module body, class "
         "bodies and module-level `if`/`try`/`with` blocks; not under "
@@ -113,6 +116,7 @@ class UnclosedClient(Rule):
     INVALID = (
         Invalid("import httpx\n\nclient = httpx.AsyncClient(base_url='https://api.example.com')\n",
                 at=((3, 10),)),
+        Invalid("from httpx2 import Client\n\nclient = Client()\n", at=((3, 10),)),
         Invalid("import requests as r\n\nsession = r.Session()\n\ndef stop():\n"
                 "    session = make()\n    session.close()\n",
                 at=((3, 11),)),

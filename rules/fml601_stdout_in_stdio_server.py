@@ -8,6 +8,8 @@ from fastmcp_lint.api import FileContext, Fix, Invalid, Rule, Valid
 from fastmcp_lint.model import dotted, keyword
 
 STDIO = "may-run-over-stdio"
+#: Per file (`name:path`): a server module imports it and the project may run over stdio.
+IMPORTED = "stdout-reaches-stdio-server"
 
 
 class StdoutInStdioServer(Rule):
@@ -23,10 +25,29 @@ class StdoutInStdioServer(Rule):
         "HTTP transport: `run()` without one, `run(transport=\"stdio\")`, a transport read "
         "from the environment or the command line, `run_stdio_async()`, or no start at all, "
         "since `fastmcp run` defaults to stdio), finds `print(...)` without `file=` or with "
-        "`file=sys.stdout`, and `sys.stdout.write(...)`, anywhere in a module that imports "
-        "`fastmcp` or `mcp.server` or registers tools. Whether the project may run over stdio "
-        "is decided from every file of the project, also those not passed on the command "
-        "line."
+        "`file=sys.stdout`, and `sys.stdout.write(...)`, anywhere in a server module (one "
+        "that imports `fastmcp` or `mcp.server`, or registers tools) and in any module of "
+        "the project that a server module imports, directly or through other project "
+        "modules (the import may stand at module level or inside a function): that code "
+        "runs in the server process. A module that only uses an MCP client "
+        "(`fastmcp.Client`, `mcp.ClientSession`, see FML102), builds no server and registers "
+        "nothing is a client program, not a server module. Not reported: inside a web route "
+        "handler (`custom_route`, a FastAPI/Starlette route decorator such as "
+        "`@app.get(\"/x\")`, a function given to Starlette's `Route(...)`), which runs only "
+        "over HTTP; inside a branch that runs only for an HTTP transport: the body of an "
+        "`if` whose test compares a transport value (a name or attribute whose last part "
+        "contains `transport`) with HTTP transport names (`== \"sse\"`, "
+        "`in (\"http\", \"sse\")`) or with `!= \"stdio\"`, and the `else:` of "
+        "`== \"stdio\"`; a module that no server module imports (a script of its own). A "
+        "server module is never exempt as a script: its `if __name__ == \"__main__\":` "
+        "block is how it starts, unless every server start in the file names an HTTP "
+        "transport or there is none (then running it as a script drives a demo or a test of "
+        "the server in memory, or serves HTTP): code in that block and in the module's "
+        "functions it calls by name (not tools) is then not reported. The `__main__` block "
+        "of a module the server imports never runs in the server's process and is not "
+        "reported either. Whether the project may run over stdio, and which modules "
+        "server modules import, are decided from every file of the project, also those not "
+        "passed on the command line."
     )
     why = (
         "Over the stdio transport, stdout IS the JSON-RPC channel to the client. One stray "
@@ -57,6 +78,27 @@ class StdoutInStdioServer(Rule):
               "logging.getLogger(__name__).info('started')\n"),
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\ndef print(*args):\n"
               "    return args\n\nprint('not the builtin')\n"),
+        # A client program prints its results: its stdout is nobody's protocol.
+        Valid("import asyncio\nfrom fastmcp import Client\n\nasync def main():\n"
+              "    async with Client('server.py') as client:\n"
+              "        print(await client.list_tools())\n\nasyncio.run(main())\n"),
+        # A demo driver: run as a script, it calls the server in memory and prints.
+        Valid("import asyncio\nfrom fastmcp import FastMCP, Client\n\nmcp = FastMCP('x')\n\n"
+              "@mcp.tool\ndef add(a: int, b: int) -> int:\n    return a + b\n\n"
+              "async def demo():\n    async with Client(mcp) as client:\n"
+              "        print(await client.call_tool('add', {'a': 1, 'b': 2}))\n\n"
+              "if __name__ == '__main__':\n    asyncio.run(demo())\n"),
+        # Web routes run only over HTTP.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "@mcp.custom_route('/health', methods=['GET'])\nasync def health(request):\n"
+              "    print('health probe')\n    return 'ok'\n"),
+        # Branches that run only for an HTTP transport.
+        Valid("import os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n"
+              "transport = os.getenv('MCP_TRANSPORT', 'stdio')\n"
+              "if transport in ('sse', 'streamable-http'):\n"
+              "    print(f'listening on :8000 ({transport})')\n"
+              "if transport == 'stdio':\n    pass\nelse:\n    print('http mode')\n"
+              "mcp.run(transport=transport)\n"),
     )
     INVALID = (
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
@@ -79,12 +121,33 @@ class StdoutInStdioServer(Rule):
                 fixed="import sys\nimport os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n"
                       "print(file=sys.stderr)\n"
                       "mcp.run(transport=os.environ.get('TRANSPORT', 'http'))\n"),
+        # The stdio branch, and a server module's own main block, run over stdio.
+        Invalid("import sys\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "if __name__ == '__main__':\n    transport = sys.argv[1]\n"
+                "    if transport == 'stdio':\n        print('stdio mode', file=sys.stderr)\n"
+                "    elif transport != 'stdio':\n        print('http mode')\n"
+                "    print('starting')\n    mcp.run(transport=transport)\n",
+                at=((12, 5),),
+                fixed="import sys\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                      "if __name__ == '__main__':\n    transport = sys.argv[1]\n"
+                      "    if transport == 'stdio':\n        print('stdio mode', file=sys.stderr)\n"
+                      "    elif transport != 'stdio':\n        print('http mode')\n"
+                      "    print('starting', file=sys.stderr)\n    mcp.run(transport=transport)\n"),
     )
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         model = context.model
-        self._server_module = model.imports_fastmcp or bool(model.registrations)
+        self._condition = (STDIO if model.server_module
+                           else f"{IMPORTED}:{context.path}")
+
+    def _runs_only_over_http(self, node: cst.Call) -> bool:
+        """In an HTTP-only branch, or in a web route handler (or a function nested in one)."""
+        model = self.context.model
+        if node in model.http_only_calls or node in model.script_only_calls:
+            return True
+        handlers = model.route_handlers
+        return bool(handlers) and any(f in handlers for f in self.context.where.functions)
 
     def _sys(self) -> tuple[str, tuple[str, ...]]:
         for name, bindings in self.context.model.module_scope.bindings.items():
@@ -111,9 +174,9 @@ class StdoutInStdioServer(Rule):
         return [*result, new]
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self._server_module:
-            return
         name = self.context.resolve(node.func)
+        if name not in ("builtins.print", "sys.stdout.write") or self._runs_only_over_http(node):
+            return
         alias, imports = self._sys()
         if name == "builtins.print":
             target = keyword(node, "file")
@@ -126,7 +189,7 @@ class StdoutInStdioServer(Rule):
             self.report(node, "`print()` writes to stdout, the JSON-RPC channel of a stdio "
                               "server: one stray line corrupts the session",
                         fix=Fix("safe", ((node, new),), imports, "print to sys.stderr"),
-                        condition=STDIO)
+                        condition=self._condition)
         elif name == "sys.stdout.write" and isinstance(node.func, cst.Attribute):
             func = node.func
             stdout = func.value
@@ -136,4 +199,4 @@ class StdoutInStdioServer(Rule):
             self.report(node, "`sys.stdout.write()` writes to the JSON-RPC channel of a stdio "
                               "server: one stray line corrupts the session",
                         fix=Fix("safe", ((node, new),), imports, "write to sys.stderr"),
-                        condition=STDIO)
+                        condition=self._condition)

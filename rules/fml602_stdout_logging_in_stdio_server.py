@@ -20,8 +20,10 @@ class StdoutLoggingInStdioServer(Rule):
     checklist = "logging configured"
     summary = "logging to stdout in a server that may run over stdio"
     what = (
-        "In a project that may run over stdio (see FML601), and in a module that imports "
-        "`fastmcp` or `mcp.server` or registers tools, finds logging set up to write to "
+        "In a project that may run over stdio (see FML601), and in a server module (one that "
+        "imports `fastmcp` or `mcp.server` or registers tools, and is not only an MCP "
+        "client), outside web route handlers and branches that run only for an HTTP "
+        "transport (as in FML601), finds logging set up to write to "
         "stdout: `logging.basicConfig(stream=sys.stdout)`, `logging.StreamHandler(sys.stdout)` "
         "(positional or `stream=`), and a `rich.console.Console(...)` that writes to stdout "
         "(no `file=` and no `stderr=True`)."
@@ -39,6 +41,9 @@ class StdoutLoggingInStdioServer(Rule):
     needles = ("stdout", "Console")
 
     VALID = (
+        # A client program's logging goes where its user reads it.
+        Valid("import sys\nimport logging\nfrom fastmcp import Client\n\n"
+              "logging.basicConfig(stream=sys.stdout)\nclient = Client('server.py')\n"),
         Valid("import logging\nfrom fastmcp import FastMCP\n\nlogging.basicConfig()\n"
               "mcp = FastMCP('x')\n"),
         Valid("import sys\nimport logging\nfrom fastmcp import FastMCP\n\n"
@@ -51,6 +56,12 @@ class StdoutLoggingInStdioServer(Rule):
               "mcp.run(transport='streamable-http')\n"),
     )
     INVALID = (
+        Invalid("import sys\nimport logging\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "if __name__ == '__main__':\n    transport = sys.argv[1]\n"
+                "    if transport == 'sse':\n"
+                "        logging.basicConfig(stream=sys.stdout)\n"
+                "    else:\n        logging.basicConfig(stream=sys.stdout)\n"
+                "    mcp.run(transport=transport)\n", at=((12, 9),)),
         Invalid("import sys\nimport logging\nfrom fastmcp import FastMCP\n\n"
                 "logging.basicConfig(level=logging.INFO, stream=sys.stdout)\n"
                 "mcp = FastMCP('x')\n", at=((5, 1),)),
@@ -63,13 +74,18 @@ class StdoutLoggingInStdioServer(Rule):
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         model = context.model
-        self._server_module = model.imports_fastmcp or bool(model.registrations)
+        self._server_module = model.server_module
 
     def _is_stdout(self, arg: cst.Arg | None) -> bool:
         return arg is not None and self.context.resolve(arg.value) == "sys.stdout"
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self._server_module:
+        model = self.context.model
+        if not self._server_module or node in model.http_only_calls or (
+                node in model.script_only_calls):
+            return
+        handlers = self.context.model.route_handlers
+        if handlers and any(f in handlers for f in self.context.where.functions):
             return
         name = self.context.resolve(node.func)
         if name == "logging.basicConfig":

@@ -42,8 +42,17 @@ class PathTraversalFromToolInput(ToolCallRule):
         "`io.open`, `os.open`, `os.remove/unlink/rmdir/rename/replace/mkdir/makedirs/listdir/"
         "scandir`, `shutil.rmtree/copy/copy2/copyfile/copytree/move`, `aiofiles.open`, "
         "`anyio.open_file`, or as the receiver of a `read_text/read_bytes/write_text/"
-        "write_bytes/open/unlink/rmdir/mkdir/iterdir/glob/rglob` method "
-        "(`(ROOT / name).read_text()`). Not reported when, earlier in the function, "
+        "write_bytes/open/unlink/rmdir/mkdir/iterdir/glob/rglob` method when that receiver "
+        "is a path object: built by `Path(...)`/`PurePath(...)`/`anyio.Path(...)`, the `/` "
+        "operator, a method or attribute of such a path, or a parameter annotated `Path` "
+        "(`(ROOT / name).read_text()`; not a plain string: `glob.glob(...)` on a `str` "
+        "parameter named `glob` that shadows the module names no path). "
+        "`os.path.dirname/abspath/normpath/expanduser/realpath` of a derived value are "
+        "derived; `os.path.basename` keeps only a file name and is not. Values derived only "
+        "from parameters annotated `int`, `float`, `bool`, `Literal[...]`, an `Enum` "
+        "subclass, `uuid.UUID`, `datetime.date`/`datetime.datetime` or `decimal.Decimal` "
+        "(also `X | None`, `Optional[X]`, `Annotated[X, ...]`) are never reported: pydantic "
+        "validates them. Not reported when, earlier in the function, "
         "containment or comparison checks mention values from each parameter the path comes "
         "from (a check of the final path covers them all): "
         "`.is_relative_to(...)`, `.relative_to(...)`, `.startswith(...)`, "
@@ -69,6 +78,19 @@ class PathTraversalFromToolInput(ToolCallRule):
                "glob")
 
     VALID = (
+        # A `str` parameter named `glob` shadows the module: a string, not a path.
+        Valid("import glob\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def find(glob: str = '*.md') -> list[str]:\n"
+              "    return sorted(glob.glob(glob))\n"),
+        # basename keeps only a file name.
+        Valid("import os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def save(name: str, body: str) -> None:\n"
+              "    with open(os.path.join('/srv/out', os.path.basename(name)), 'w') as f:\n"
+              "        f.write(body)\n"),
+        # An int parameter cannot carry a path.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def page(number: int | None = None) -> str:\n"
+              "    return open(f'/srv/pages/{number}.md').read()\n"),
         # The containment check: resolve, then is_relative_to.
         Valid("from pathlib import Path\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n"
               "ROOT = Path('/srv/docs').resolve()\n\n@mcp.tool\ndef read(name: str) -> str:\n"
@@ -100,6 +122,14 @@ class PathTraversalFromToolInput(ToolCallRule):
               "    return open(ctx.request_id).read()\n"),
     )
     INVALID = (
+        # dirname of a derived path still names a folder the input chose.
+        Invalid("import os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "def clear(path: str) -> None:\n    folder = os.path.dirname(path)\n"
+                "    os.rmdir(folder)\n", at=((9, 5),)),
+        # A parameter annotated `Path` is a path object.
+        Invalid("from pathlib import Path\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "@mcp.tool\ndef show(file: Path | None = None) -> str:\n"
+                "    return file.read_text() if file else ''\n", at=((8, 12),)),
         Invalid("import os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\nROOT = '/srv'\n\n"
                 "@mcp.tool\ndef read(name: str) -> str:\n"
                 "    \"\"\"Read a file of the served folder.\"\"\"\n"
@@ -128,6 +158,7 @@ class PathTraversalFromToolInput(ToolCallRule):
         model = self.context.model
         resolved = model.resolve(node.func, scope)
         paths: list[cst.BaseExpression] = []
+        needs_path = False
         if resolved in _ONE_PATH or resolved in _TWO_PATHS:
             count = 2 if resolved in _TWO_PATHS else 1
             paths = [arg.value for index in range(count)
@@ -137,9 +168,10 @@ class PathTraversalFromToolInput(ToolCallRule):
         elif (resolved is None and isinstance(node.func, cst.Attribute)
               and node.func.attr.value in _PATH_METHODS):
             paths = [node.func.value]
+            needs_path = True
         for path in paths:
             taint = model.unchecked(model.taint_of(path, node), node)
-            if taint is not None:
+            if taint is not None and (taint.path or not needs_path):
                 sink = f"`{call_label(node, resolved)}()`"
                 self.report(node, taint.reaches(sink, self.context.line_of)
                             + " with no containment check")

@@ -12,7 +12,7 @@ _METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"
 #: Methods whose first argument is the HTTP method and the second the URL.
 _METHOD_FIRST = frozenset({"request", "stream"})
 _FUNCTIONS = frozenset(
-    {f"{library}.{method}" for library in ("requests", "requests.api", "httpx")
+    {f"{library}.{method}" for library in ("requests", "requests.api", "httpx", "httpx2")
      for method in _METHODS} | {"urllib.request.urlopen"})
 
 
@@ -36,7 +36,7 @@ class SsrfFromToolInput(ToolCallRule):
         "URL starts with a value derived from the tool's parameters (the parameter itself, "
         "an f-string or `+` whose first part is derived, `urljoin` of a derived base; see "
         "FML901 for what derives): the URL (first argument, the second of "
-        "`request`/`stream`, or `url=`) of `requests` and `httpx` functions "
+        "`request`/`stream`, or `url=`) of `requests` and `httpx` (also `httpx2`) functions "
         "(`get post put patch delete head options request stream`), of those methods on an "
         "`httpx`, `requests` or `aiohttp` client or session, and of "
         "`urllib.request.urlopen`. Not reported: tool input only after a literal "
@@ -85,6 +85,9 @@ class SsrfFromToolInput(ToolCallRule):
               "    return httpx.get(url).text\n"),
     )
     INVALID = (
+        Invalid("import httpx2\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "def fetch(url: str) -> str:\n    return httpx2.get(url, timeout=5).text\n",
+                at=((8, 12),)),
         Invalid("import httpx\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
                 "async def fetch(url: str) -> str:\n    \"\"\"Fetch a page.\"\"\"\n"
                 "    async with httpx.AsyncClient() as client:\n"

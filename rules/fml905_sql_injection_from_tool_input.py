@@ -10,7 +10,8 @@ from fastmcp_lint.model import Scope, call_label, keyword, positional
 #: Methods that run the SQL text they are given first (DB-API cursors and connections,
 #: sqlite3, asyncpg, SQLAlchemy connections).
 _METHODS = frozenset({"execute", "executemany", "executescript", "fetch", "fetchrow",
-                      "fetchval", "exec_driver_sql"})
+                      "fetchval", "exec_driver_sql",
+                      "query"})  # BigQuery, ClickHouse (clickhouse_connect) and Snowflake
 _TEXT = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"})
 _KEYWORDS = ("sql", "query", "statement", "operation", "text")
 
@@ -27,15 +28,20 @@ class SqlInjectionFromToolInput(ToolCallRule):
     summary = "tool input is built into SQL text instead of bound as a parameter"
     what = (
         "Finds, in the body of a tool, resource or prompt function, a method named `execute`, "
-        "`executemany`, `executescript`, `fetch`, `fetchrow`, `fetchval` or "
-        "`exec_driver_sql`, or `sqlalchemy.text(...)`, whose first argument is an f-string, "
+        "`executemany`, `executescript`, `fetch`, `fetchrow`, `fetchval`, "
+        "`exec_driver_sql` or `query` (BigQuery, ClickHouse and Snowflake clients), or "
+        "`sqlalchemy.text(...)`, whose first argument is an f-string, "
         "`%` or `+` building, or `.format(...)` that contains a value derived from the tool's "
         "parameters (see FML901 for what derives), given directly or through a local name "
         "(`query = f\"...{name}...\"; cursor.execute(query)`). Not reported: values passed "
         "as bound parameters (`execute(\"... WHERE id = ?\", (item_id,))`); SQL text that "
         "is itself a parameter (a tool that runs the SQL it is given); building after checks "
         "that mention values from each parameter built in (`if table not in TABLES: raise`; "
-        "checking one identifier does not cover another). "
+        "checking one identifier does not cover another); values derived only from "
+        "parameters annotated `int`, `float`, `bool`, `Literal[...]`, an `Enum` subclass, "
+        "`uuid.UUID`, `datetime.date`/`datetime.datetime` or `decimal.Decimal` (also "
+        "`X | None`, `Optional[X]`, `Annotated[X, ...]`), which pydantic validates into "
+        "values that cannot carry SQL. "
         "Reported at the call."
     )
     why = (
@@ -51,9 +57,17 @@ class SqlInjectionFromToolInput(ToolCallRule):
         "them against an allow-list first."
     )
     hint = "pass values as bound parameters (`?`, `%s`, `$1`, `:name`); allow-list identifiers"
-    needles = ("execute", "fetch", "exec_driver_sql", "text")
+    needles = ("execute", "fetch", "exec_driver_sql", "text", "query")
 
     VALID = (
+        # Validated types cannot carry SQL (the issue: `int` parameters were reported).
+        Valid("import enum\nfrom typing import Literal, Optional\nfrom fastmcp import FastMCP\n\n"
+              "mcp = FastMCP('x')\n\nclass Order(str, enum.Enum):\n    ASC = 'ASC'\n"
+              "    DESC = 'DESC'\n\n@mcp.tool\n"
+              "def recent(db, limit: int = 10, order: Order = Order.DESC,\n"
+              "           kind: Optional[Literal['a', 'b']] = None) -> list:\n"
+              "    return db.execute(f'SELECT * FROM t WHERE k = {kind!r} '\n"
+              "                      f'ORDER BY ts {order.value} LIMIT {limit}').fetchall()\n"),
         Valid("import sqlite3\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
               "def find(name: str) -> list:\n    \"\"\"Find users by name.\"\"\"\n"
               "    with sqlite3.connect('app.db') as db:\n"
@@ -75,6 +89,11 @@ class SqlInjectionFromToolInput(ToolCallRule):
               "    return cursor.fetchall()\n"),
     )
     INVALID = (
+        # `query` of BigQuery/ClickHouse/Snowflake clients; the int is safe, the str is not.
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "def top(client, table: str, limit: int = 10) -> list:\n"
+                "    return client.query(f'SELECT * FROM {table} LIMIT {limit}').result_rows\n",
+                at=((7, 12),)),
         Invalid("import sqlite3\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
                 "@mcp.tool\ndef find(name: str) -> list:\n    \"\"\"Find users by name.\"\"\"\n"
                 "    query = f\"SELECT * FROM users WHERE name = '{name}'\"\n"

@@ -28,7 +28,16 @@ from fastmcp_lint.scopes import Scope, dotted
 DERIVING_CALLS = frozenset({
     "builtins.str", "os.path.join", "urllib.parse.urljoin", "pathlib.Path", "pathlib.PurePath",
     "pathlib.PosixPath", "pathlib.WindowsPath", "pathlib.PurePosixPath",
-    "pathlib.PureWindowsPath",
+    "pathlib.PureWindowsPath", "anyio.Path",
+    # The folder, or the same path made absolute, still names what the input chose
+    # (`os.path.basename` keeps only a file name, and is not among them).
+    "os.path.dirname", "os.path.abspath", "os.path.normpath", "os.path.expanduser",
+    "os.path.realpath",
+})
+#: Deriving calls whose result is a path object (FML902's path methods need one).
+PATH_CALLS = frozenset({
+    "pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.WindowsPath",
+    "pathlib.PurePosixPath", "pathlib.PureWindowsPath", "anyio.Path",
 })
 #: Methods that check a value (a containment or prefix test) wherever they are called.
 GUARD_METHODS = frozenset({"startswith", "is_relative_to", "relative_to"})
@@ -131,7 +140,9 @@ class Taint:
     else (the parameter itself, an f-string or `+` whose first part begins with one, `urljoin`
     of such a base): what FML903 needs for the scheme and host of a URL. `built`
     says it is string building (an f-string, `+`, `%` or `.format(...)`) that contains tool
-    input: what FML905 needs for SQL text.
+    input: what FML905 needs for SQL text. `path` says it is a path object (built by
+    `Path(...)`, the `/` operator, a path method or attribute, or a parameter annotated as a
+    path), not a plain string: what FML902's path methods need.
     """
 
     parameters: tuple[str, ...]
@@ -139,6 +150,7 @@ class Taint:
     assigned: cst.CSTNode | None = None
     leading: tuple[str, ...] = ()
     built: bool = False
+    path: bool = False
 
     @property
     def parameter(self) -> str:
@@ -153,7 +165,7 @@ class Taint:
         """The same value seen only through the parameters it begins with (what a URL's
         scheme and host come from)."""
         return Taint(self.leading or self.parameters, self.through, self.assigned, self.leading,
-                     self.built)
+                     self.built, self.path)
 
     def reaches(self, sink: str, line_of: Callable[[cst.CSTNode], int]) -> str:
         """The start of a message: "tool parameter `p` reaches `open()` through `x` (line 12)".
@@ -177,7 +189,7 @@ def _union(groups: Iterable[Iterable[str]]) -> tuple[str, ...]:
 
 
 def _merge(taints: Sequence[Taint | None], *, leading: Taint | tuple[str, ...] | None,
-           built: bool) -> Taint | None:
+           built: bool, path: bool = False) -> Taint | None:
     """One taint for a value made of several parts (the first derived part names it);
     `leading` is the part it begins with, or the parameters it begins with."""
     found = [t for t in taints if t is not None]
@@ -187,7 +199,7 @@ def _merge(taints: Sequence[Taint | None], *, leading: Taint | tuple[str, ...] |
     if not isinstance(leading, tuple):
         leading = leading.leading if leading is not None else ()
     return Taint(_union(t.parameters for t in found), first.through, first.assigned, leading,
-                 built)
+                 built, path)
 
 
 def _names(expr: cst.CSTNode) -> Iterator[cst.Name]:
@@ -236,9 +248,10 @@ class FunctionFlow:
     """The replayed record of one tool function: names' definitions and guards, in order."""
 
     def __init__(self, events: Sequence[_Event], parameters: Iterable[str],
-                 scope: Scope) -> None:
+                 scope: Scope, paths: frozenset[str] = frozenset()) -> None:
         self.scope = scope
-        self.parameters = {name: Taint((name,), leading=(name,)) for name in parameters}
+        self.parameters = {name: Taint((name,), leading=(name,), path=name in paths)
+                           for name in parameters}
         self.definitions: dict[str, list[_Definition]] = {}
         self.guards: list[tuple[int, frozenset[str]]] = []
         self.calls: dict[cst.Call, tuple[int, Block | None]] = {}
@@ -310,8 +323,9 @@ class FunctionFlow:
         added = self.taint(node.value, seq, block)
         built = not isinstance(operator, cst.DivideAssign) or (before is not None
                                                                 and before.built)
-        self._define(name, _merge([before, added], leading=before, built=built), node,
-                     seq, block)
+        path = isinstance(operator, cst.DivideAssign) or (before is not None and before.path)
+        self._define(name, _merge([before, added], leading=before, built=built, path=path),
+                     node, seq, block)
 
     def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression | None,
               taint: Taint | None, node: cst.CSTNode, seq: int, block: Block | None) -> None:
@@ -331,7 +345,7 @@ class FunctionFlow:
     def _define(self, name: str, taint: Taint | None, node: cst.CSTNode, seq: int,
                 block: Block | None) -> None:
         if taint is not None:
-            taint = Taint(taint.parameters, name, node, taint.leading, taint.built)
+            taint = Taint(taint.parameters, name, node, taint.leading, taint.built, taint.path)
         self.definitions.setdefault(name, []).append(_Definition(seq, block, taint))
 
     # -- queries ------------------------------------------------------------------------------
@@ -354,7 +368,7 @@ class FunctionFlow:
         if not reaching:
             return None
         return _merge(reaching, leading=_union(t.leading for t in reaching),
-                      built=any(t.built for t in reaching))
+                      built=any(t.built for t in reaching), path=any(t.path for t in reaching))
 
     def taint(self, expr: cst.BaseExpression, seq: int, block: Block | None) -> Taint | None:
         """The taint of `expr` evaluated at event `seq` (RULES.md, "derived from tool input")."""
@@ -362,7 +376,9 @@ class FunctionFlow:
             return self._name(expr.value, seq, block)
         if isinstance(expr, (cst.Attribute, cst.Subscript)):
             inner = self.taint(expr.value, seq, block)
-            return None if inner is None else _merge([inner], leading=inner, built=False)
+            return None if inner is None else _merge(
+                [inner], leading=inner, built=False,
+                path=inner.path and isinstance(expr, cst.Attribute))
         if isinstance(expr, cst.FormattedString):
             return self._fstring(expr, seq, block)
         if isinstance(expr, cst.ConcatenatedString):
@@ -381,7 +397,8 @@ class FunctionFlow:
                 parts = [first, *(self.taint(item, seq, block) for item in items)]
             else:
                 parts = [first, self.taint(second, seq, block)]
-            return _merge(parts, leading=first, built=not isinstance(operator, cst.Divide))
+            divide = isinstance(operator, cst.Divide)
+            return _merge(parts, leading=first, built=not divide, path=divide)
         if isinstance(expr, cst.Call):
             return self._call(expr, seq, block)
         return None
@@ -409,11 +426,12 @@ class FunctionFlow:
         resolved = self.scope.resolve(func)
         if resolved in DERIVING_CALLS:
             parts = [self.taint(arg.value, seq, block) for arg in call.args]
-            return _merge(parts, leading=parts[0] if parts else None, built=False)
+            return _merge(parts, leading=parts[0] if parts else None, built=False,
+                          path=resolved in PATH_CALLS)
         if isinstance(func, cst.Attribute) and resolved is None:
             receiver = self.taint(func.value, seq, block)
             if receiver is not None:
-                return _merge([receiver], leading=receiver, built=False)
+                return _merge([receiver], leading=receiver, built=False, path=receiver.path)
         return None
 
     def unchecked(self, taint: Taint, seq: int) -> Taint | None:
@@ -427,7 +445,8 @@ class FunctionFlow:
         if not left:
             return None
         return Taint(left, taint.through, taint.assigned,
-                     tuple(name for name in taint.leading if name in left), taint.built)
+                     tuple(name for name in taint.leading if name in left), taint.built,
+                     taint.path)
 
 
 class Flows:
@@ -440,14 +459,17 @@ class Flows:
 
     @classmethod
     def build(cls, collector: FlowCollector,
-              functions: Iterable[tuple[cst.FunctionDef, Scope, Sequence[str]]]) -> Flows:
-        """Replay the record of each (tool function, its scope, its parameters' names)."""
+              functions: Iterable[tuple[cst.FunctionDef, Scope, Sequence[str]]],
+              paths: dict[cst.FunctionDef, frozenset[str]] | None = None) -> Flows:
+        """Replay the record of each (tool function, its scope, its parameters' names);
+        `paths` names, per function, the parameters that are path objects."""
         flows = cls()
         for function, scope, parameters in functions:
             events = collector.events.get(function)
             if not events or not parameters:
                 continue
-            flow = FunctionFlow(events, parameters, scope)
+            flow = FunctionFlow(events, parameters, scope,
+                                (paths or {}).get(function, frozenset()))
             flows._by_function[function] = flow
             for call in flow.calls:
                 flows._by_call[call] = flow

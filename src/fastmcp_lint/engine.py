@@ -477,6 +477,8 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
                        in model.registered_keys(module or path)],
         noqa=suppressions.lines,
         file_noqa=suppressions.file,
+        server_module=model.server_module,
+        deferred_imports=list(model.deferred_imports),
     )
 
 

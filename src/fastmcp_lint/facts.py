@@ -87,6 +87,12 @@ class FileFacts:
     imports: list[ImportFact] = field(default_factory=list)
     features: list[FeatureFact] = field(default_factory=list)
     registrations: list[RegistrationFact] = field(default_factory=list)
+    #: A server module (RULES.md, FML6xx): it imports a server API or registers tools, and
+    #: is not only an MCP client.
+    server_module: bool = False
+    #: For each import that does not run at import time (in a function, under
+    #: `if __name__ == "__main__":`; not under TYPE_CHECKING), the targets as in ImportFact.
+    deferred_imports: list[tuple[tuple[str, ...], ...]] = field(default_factory=list)
     #: Suppression comments by line ("*" suppresses every rule), for project diagnostics too.
     noqa: dict[int, list[str]] = field(default_factory=dict)
     file_noqa: list[str] | None = None
@@ -110,6 +116,8 @@ class FileFacts:
                                r.branches] for r in self.registrations],
             "noqa": self.noqa,
             "file_noqa": self.file_noqa,
+            "server_module": self.server_module,
+            "deferred_imports": self.deferred_imports,
         }
 
     @classmethod
@@ -135,6 +143,9 @@ class FileFacts:
                            in data["registrations"]],
             noqa={int(k): list(v) for k, v in data["noqa"].items()},
             file_noqa=data["file_noqa"],
+            server_module=data.get("server_module", False),
+            deferred_imports=[tuple(map(tuple, targets))
+                              for targets in data.get("deferred_imports", ())],
         )
 
 
@@ -152,5 +163,45 @@ def may_run_over_stdio(files: list[FileFacts]) -> bool:
     return not starts or any(start.transport not in HTTP_TRANSPORTS for start in starts)
 
 
+def _imported_modules(files: list[FileFacts]) -> dict[str, set[str]]:
+    """The import graph of the project's modules: every import, at module level or not,
+    to the module of the project it names and the packages above it (their `__init__`
+    runs too)."""
+    modules = {f.module for f in files if f.module}
+    graph: dict[str, set[str]] = {}
+    for f in files:
+        if not f.module:
+            continue
+        edges = graph.setdefault(f.module, set())
+        for targets in [*(i.targets for i in f.imports), *f.deferred_imports]:
+            for candidates in targets:
+                target = next((c for c in candidates if c in modules), None)
+                while target:
+                    if target in modules:
+                        edges.add(target)
+                    target = target.rpartition(".")[0]
+    return graph
+
+
+def stdout_reaches_stdio_server(files: list[FileFacts]) -> dict[str, bool]:
+    """Per file, whether its stdout writes run in a server process that may speak over
+    stdio: the project may run over stdio, and a server module imports the file (directly
+    or through other modules of the project). Keyed by path."""
+    if not may_run_over_stdio(files):
+        return {f.path: False for f in files}
+    graph = _imported_modules(files)
+    reached: set[str] = set()
+    stack = [f.module for f in files if f.server_module and f.module]
+    while stack:
+        module = stack.pop()
+        for target in graph.get(module, ()):
+            if target not in reached:
+                reached.add(target)
+                stack.append(target)
+    return {f.path: f.module in reached for f in files}
+
+
 #: Conditions a file rule's finding may depend on, decided once the project is known.
 CONDITIONS = {"may-run-over-stdio": may_run_over_stdio}
+#: Conditions decided per file: a finding's condition is `name:path` (the file's path).
+FILE_CONDITIONS = {"stdout-reaches-stdio-server": stdout_reaches_stdio_server}

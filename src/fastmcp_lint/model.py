@@ -73,6 +73,19 @@ _ROUTE_METHODS = frozenset({"get", "route", "api_route", "head", "add_route", "a
 _DECORATOR_ROUTES = frozenset({"get", "route", "api_route", "head"})
 HEALTH_WORDS = ("health", "livez", "readyz")
 
+#: What an MCP client is imported as: RULES.md names `fastmcp.Client` and
+#: `mcp.ClientSession`; the client modules of fastmcp and the SDK, and the MCP clients of
+#: agent frameworks, make the same kind of program.
+MCP_CLIENTS = frozenset({"fastmcp.Client", "mcp.ClientSession", "mcp.stdio_client"})
+_MCP_CLIENT_MODULES = ("fastmcp.client.", "mcp.client.", "agents.mcp.", "pydantic_ai.mcp.",
+                       "langchain_mcp_adapters.")
+
+
+def is_mcp_client(name: str) -> bool:
+    """Whether a dotted import target is an MCP client (`fastmcp.Client`, ...)."""
+    return name in MCP_CLIENTS or name.startswith(_MCP_CLIENT_MODULES)
+
+
 #: HTTP client and session classes (and factories), by dotted name, with their library.
 HTTP_CLIENTS = {
     "requests.Session": "requests",
@@ -80,6 +93,9 @@ HTTP_CLIENTS = {
     "requests.session": "requests",
     "httpx.Client": "httpx",
     "httpx.AsyncClient": "httpx",
+    # httpx2 (the client FastMCP 4 and the MCP SDK 2 use) is httpx under another name.
+    "httpx2.Client": "httpx",
+    "httpx2.AsyncClient": "httpx",
     "aiohttp.ClientSession": "aiohttp",
     "aiohttp.client.ClientSession": "aiohttp",
 }
@@ -161,6 +177,7 @@ class _CallSite:
     scope: Scope
     at_import_time: bool
     function: cst.FunctionDef | cst.Lambda | None
+    in_main_guard: bool = False
 
 
 @dataclass
@@ -191,6 +208,26 @@ class FileModel:
     features: list[Feature] = field(default_factory=list)
     #: The data flow of tool input through each tool function (see `dataflow.py`).
     flows: Flows = field(default_factory=Flows)
+    #: It imports an MCP client (`MCP_CLIENTS`).
+    mcp_client: bool = False
+    #: A server module (RULES.md, FML6xx): it imports fastmcp or `mcp.server`, or registers
+    #: tools, and is not only an MCP client (it imports one, builds no server and
+    #: registers nothing).
+    server_module: bool = False
+    #: The targets (as in ImportRecord) of the imports that do not run at import time:
+    #: in functions and under `if __name__ == "__main__":` (not under TYPE_CHECKING).
+    deferred_imports: list[tuple[tuple[str, ...], ...]] = field(default_factory=list)
+    #: Functions that serve web routes (`custom_route`, a FastAPI/Starlette route decorator,
+    #: a function given to Starlette's `Route(...)`): they run only over HTTP.
+    route_handlers: set[cst.FunctionDef] = field(default_factory=set)
+    #: Calls in an `if` branch that runs only for an HTTP transport (see `_http_test`).
+    http_only_calls: set[cst.Call] = field(default_factory=set)
+    #: Calls that run only when the module is run as a script that starts no stdio server:
+    #: in its `if __name__ == "__main__":` block, or (in a server module) in the functions
+    #: that block calls (by name, transitively; not tools), when every server start of the
+    #: file names an HTTP transport or there is none (a demo or test driver around the
+    #: server).
+    script_only_calls: set[cst.Call] = field(default_factory=set)
     #: Attribute names (and class-body names) the file assigns an HTTP client to
     #: (`self.session = requests.Session()`), with the clients' libraries.
     client_attributes: dict[str, set[str]] = field(default_factory=dict)
@@ -623,8 +660,8 @@ class ModelBuilder:
     def _visit_call(self, node: cst.Call) -> None:
         if isinstance(node.func, (cst.Name, cst.Attribute, cst.Call)):
             tracker = self.tracker
-            self._calls.append(
-                _CallSite(node, tracker.scope, tracker.at_import_time, tracker.function))
+            self._calls.append(_CallSite(node, tracker.scope, tracker.at_import_time,
+                                         tracker.function, tracker.main_guard > 0))
 
     def _visit_assign(self, node: cst.Assign) -> None:
         scope = self.tracker.scope
@@ -648,6 +685,8 @@ class ModelBuilder:
         self._note_fastmcp_import(node)
         if tracker.at_import_time and not tracker.in_type_checking:
             self.model.imports.append(ImportRecord(node, self._import_targets(node)))
+        elif not tracker.in_type_checking:
+            self.model.deferred_imports.append(self._import_targets(node))
 
     def _visit_function(self, node: cst.FunctionDef) -> None:
         scope = self.tracker.scope
@@ -721,7 +760,109 @@ class ModelBuilder:
         self._find_features()
         self._find_clients()
         self._find_flows()
-        return self.model
+        model = self.model
+        model.mcp_client = any(
+            binding.qualified is not None and is_mcp_client(binding.qualified)
+            for scope in model.scopes.values() for bindings in scope.bindings.values()
+            for binding in bindings)
+        self._find_route_handlers()
+        http_branches = set()
+        for node, index in self._ifs.items():
+            branch = _http_test(node.test)
+            if branch is not None:
+                http_branches.add((index, branch == "else"))
+        if http_branches:
+            model.http_only_calls = {
+                call for call, placed in self._placed.items()
+                if isinstance(call, cst.Call) and any(b in http_branches for b in placed)}
+        registers = any(r.kind != "route" for r in model.registrations)
+        model.server_module = (model.imports_fastmcp or registers) and not (
+            model.mcp_client and not registers and not model.server_sites)
+        self._find_script_calls()
+        return model
+
+    def _find_script_calls(self) -> None:
+        model = self.model
+        if any(start.transport not in _HTTP_TRANSPORT_NAMES | {"streamable_http"}
+               for start in model.starts):
+            return
+        for scope in model.scopes.values():  # `fastmcp.cli` runs a server (`fastmcp run`)
+            for bindings in scope.bindings.values():
+                if any(b.qualified is not None and (b.qualified == "fastmcp.cli"
+                                                   or b.qualified.startswith("fastmcp.cli."))
+                       for b in bindings):
+                    return
+        functions = {f.name.value: f for f, scope in self._functions
+                     if scope is model.module_scope and f not in model.tools}
+        by_function: dict[cst.CSTNode | None, list[cst.Call]] = {}
+        roots: list[cst.Call] = []
+        for site in self._calls:
+            if site.in_main_guard:
+                roots.append(site.call)
+            else:
+                owner: cst.CSTNode | None = site.function
+                while owner is not None and owner not in functions.values():
+                    owner = self._outer_function(owner)
+                by_function.setdefault(owner, []).append(site.call)
+        found = set(roots)
+        seen: set[cst.FunctionDef] = set()
+        # The functions of a module the server imports run in the server whoever calls
+        # them; only a server module's own script functions are its script's.
+        stack = list(roots) if model.server_module else []
+        while stack:
+            call = stack.pop()
+            callee = self._called_function(call, functions)
+            if callee is None or callee in seen:
+                continue
+            seen.add(callee)
+            for inner in by_function.get(callee, ()):
+                found.add(inner)
+                stack.append(inner)
+        model.script_only_calls = found
+
+    def _outer_function(self, function: cst.CSTNode) -> cst.CSTNode | None:
+        scope = self.model.scopes.get(function)
+        parent = scope.parent if scope is not None else None
+        while parent is not None and not isinstance(parent.node, (cst.FunctionDef,
+                                                                  cst.Lambda)):
+            parent = parent.parent
+        return parent.node if parent is not None else None
+
+    @staticmethod
+    def _called_function(call: cst.Call, functions: dict[str, cst.FunctionDef]
+                         ) -> cst.FunctionDef | None:
+        """The module function a call names (`main()`, `asyncio.run(main())`)."""
+        for expr in [call.func, *(arg.value for arg in call.args)]:
+            if isinstance(expr, cst.Call):
+                expr = expr.func
+            if isinstance(expr, cst.Name) and expr.value in functions:
+                return functions[expr.value]
+        return None
+
+    def _find_route_handlers(self) -> None:
+        handlers = self.model.route_handlers
+        handlers.update(r.function for r in self.model.registrations if r.kind == "route")
+        for function, _ in self._functions:
+            for decorator in function.decorators:
+                expr = decorator.decorator
+                if (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+                        and expr.func.attr.value in _WEB_ROUTE_DECORATORS):
+                    first = positional(expr, 0) or keyword(expr, "path")
+                    text = string_value(first.value) if first is not None else None
+                    if text is not None and text.startswith("/"):
+                        handlers.add(function)
+        for site in self._calls:
+            call = site.call
+            func = call.func
+            if not ((isinstance(func, cst.Name) and func.value in ("Route", "WebSocketRoute"))
+                    or (isinstance(func, cst.Attribute) and func.attr.value in (
+                        "Route", "WebSocketRoute", "add_route", "add_api_route"))):
+                continue
+            endpoint = positional(call, 1) or keyword(call, "endpoint")
+            if endpoint is not None:
+                ref = self._function_ref(endpoint.value, site.scope)
+                if ref is not None:
+                    handlers.add(ref[0])
 
     def _find_clients(self) -> None:
         attributes = self.model.client_attributes
@@ -736,15 +877,50 @@ class ModelBuilder:
                 attributes.setdefault(a.target.value, set()).update(libraries)
 
     def _find_flows(self) -> None:
-        """Replay the recorded flow of each tool function, over its schema parameters."""
+        """Replay the recorded flow of each tool function, over its schema parameters.
+
+        Parameters whose annotation pydantic validates into a value that cannot carry a
+        command, a path or SQL (`SAFE_TYPES`, `Literal[...]`, an `Enum` subclass of the
+        file) are left out: RULES.md never flags values derived only from them.
+        """
         functions = []
+        paths: dict[cst.FunctionDef, frozenset[str]] = {}
+        enums = self._enum_classes()
         for function, registration in self.model.tools.items():
             scope = self.model.scopes.get(function)
             if registration.kind == "route" or scope is None:
                 continue
-            names = [p.name.value for p in self.model.schema_parameters(registration)]
+            outer = scope.parent or self.model.module_scope
+            names = []
+            path_names = set()
+            for param in self.model.schema_parameters(registration):
+                annotation = param.annotation.annotation if param.annotation else None
+                if annotation is not None and _safe_annotation(annotation, outer, enums):
+                    continue
+                names.append(param.name.value)
+                if annotation is not None and _path_annotation(annotation, outer):
+                    path_names.add(param.name.value)
             functions.append((function, scope, names))
-        self.model.flows = Flows.build(self._flow, functions)
+            if path_names:
+                paths[function] = frozenset(path_names)
+        self.model.flows = Flows.build(self._flow, functions, paths)
+
+    def _enum_classes(self) -> frozenset[str]:
+        """The names of the file's classes that are `Enum` subclasses (also through one
+        another)."""
+        found: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for node, scope in self._classes:
+                name = node.name.value
+                if name not in found and any(
+                        (scope.resolve(base.value) or "").startswith("enum.")
+                        or (isinstance(base.value, cst.Name) and base.value.value in found)
+                        for base in node.bases):
+                    found.add(name)
+                    changed = True
+        return frozenset(found)
 
     def _is_server_class(self, expr: cst.BaseExpression, scope: Scope,
                          local: set[cst.ClassDef]) -> bool:
@@ -1118,6 +1294,124 @@ def _feature_of(name: str | None) -> Literal["retry", "cache", "rate-limit", "lo
             return kind
     if name.rsplit(".", 1)[-1].lower().startswith("ttlcache"):
         return "cache"
+    return None
+
+
+#: Parameter types that pydantic validates into values that cannot carry a command, a path or
+#: SQL (RULES.md, FML9xx).
+SAFE_TYPES = frozenset({
+    "builtins.int", "builtins.float", "builtins.bool", "uuid.UUID", "datetime.date",
+    "datetime.datetime", "decimal.Decimal",
+})
+_PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
+                         "pathlib.PurePosixPath", "pathlib.WindowsPath",
+                         "pathlib.PureWindowsPath", "anyio.Path"})
+_NONE_NAMES = frozenset({"None", "NoneType"})
+
+
+def _annotation_parts(annotation: cst.BaseExpression, scope: Scope) -> list[cst.BaseExpression]:
+    """The types an annotation admits, without `None`: `X | None`, `Optional[X]`,
+    `Union[X, Y]` and `Annotated[X, ...]` opened up."""
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator,
+                                                                  cst.BitOr):
+        return [*_annotation_parts(annotation.left, scope),
+                *_annotation_parts(annotation.right, scope)]
+    if isinstance(annotation, cst.Name) and annotation.value in _NONE_NAMES:
+        return []
+    if isinstance(annotation, cst.Subscript):
+        wrapper = (scope.resolve(annotation.value) or dotted(annotation.value) or "")
+        wrapper = wrapper.rsplit(".", 1)[-1]
+        elements = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
+        if wrapper == "Annotated":
+            return _annotation_parts(elements[0], scope) if elements else [annotation]
+        if wrapper in ("Optional", "Union"):
+            return [part for e in elements for part in _annotation_parts(e, scope)]
+    return [annotation]
+
+
+def _safe_annotation(annotation: cst.BaseExpression, scope: Scope,
+                     enums: frozenset[str]) -> bool:
+    """`int`, `float`, `bool`, `Literal[...]`, an Enum subclass, `uuid.UUID`, a date, a
+    `Decimal`, or `X | None`/`Optional[X]` of these (every type it admits is one)."""
+    parts = _annotation_parts(annotation, scope)
+    if not parts:
+        return False
+    for part in parts:
+        if isinstance(part, cst.Subscript):
+            if (scope.resolve(part.value) or dotted(part.value) or "").rsplit(
+                    ".", 1)[-1] != "Literal":
+                return False
+            continue
+        resolved = scope.resolve(part)
+        if resolved in SAFE_TYPES or (resolved or "").startswith("enum."):
+            continue
+        if isinstance(part, cst.Name) and part.value in enums:
+            continue
+        return False
+    return True
+
+
+def _path_annotation(annotation: cst.BaseExpression, scope: Scope) -> bool:
+    """An annotation that makes pydantic hand the function a path object (`Path`,
+    `Path | None`)."""
+    parts = _annotation_parts(annotation, scope)
+    return bool(parts) and all(scope.resolve(part) in _PATH_TYPES for part in parts)
+
+
+#: Web framework decorators that register a route (`@app.get("/x")`, `@router.post(...)`).
+_WEB_ROUTE_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "head", "options",
+                                   "route", "api_route", "websocket", "websocket_route"})
+_HTTP_TRANSPORT_NAMES = frozenset({"http", "streamable-http", "streamable_http", "sse"})
+
+
+def _transport_value(expr: cst.BaseExpression) -> bool:
+    """A name or attribute whose last part contains `transport` (`args.transport`)."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and (
+            expr.func.attr.value in ("lower", "strip", "casefold")):
+        expr = expr.func.value  # `transport.lower() == "sse"`
+    if isinstance(expr, cst.Name):
+        return "transport" in expr.value.lower()
+    return isinstance(expr, cst.Attribute) and "transport" in expr.attr.value.lower()
+
+
+def _strings(expr: cst.BaseExpression) -> set[str] | None:
+    """The strings of a literal or a tuple/list/set display of literals, else None."""
+    text = string_value(expr)
+    if text is not None:
+        return {text}
+    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        found = {string_value(e.value) for e in expr.elements}
+        return None if None in found else found  # type: ignore[return-value]
+    return None
+
+
+def _http_test(test: cst.BaseExpression) -> Literal["body", "else"] | None:
+    """Which branch of `if test:` runs only for an HTTP transport (RULES.md, FML601; an
+    `elif` is part of the `else`): "body" for
+    `transport == "sse"`, `transport in ("http", "sse")`, `transport != "stdio"` (also as
+    one operand of an `and`), "else" for `transport == "stdio"`; None otherwise."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        if "body" in (_http_test(test.left), _http_test(test.right)):
+            return "body"
+        return None
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return None
+    target = test.comparisons[0]
+    left, right, operator = test.left, target.comparator, target.operator
+    if not _transport_value(left):
+        if isinstance(operator, (cst.Equal, cst.NotEqual)) and _transport_value(right):
+            left, right = right, left
+        else:
+            return None
+    names = _strings(right)
+    if not names:
+        return None
+    if isinstance(operator, (cst.Equal, cst.In)):
+        if names <= _HTTP_TRANSPORT_NAMES:
+            return "body"
+        return "else" if names == {"stdio"} else None
+    if isinstance(operator, (cst.NotEqual, cst.NotIn)) and "stdio" in names:
+        return "body"
     return None
 
 

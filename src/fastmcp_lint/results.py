@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from fastmcp_lint.api import Diagnostic, Severity
-from fastmcp_lint.facts import CONDITIONS, FileFacts
+from fastmcp_lint.facts import CONDITIONS, FILE_CONDITIONS, FileFacts
 from fastmcp_lint.projects import Projects
 from fastmcp_lint.suppression import NoqaCodes, Suppressions
 
@@ -51,11 +51,12 @@ def syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> Dia
 
 class Conditions:
     """Each project's answer to each condition a finding may depend on ("may run over
-    stdio"): a finding is kept when the project of its file meets its condition."""
+    stdio", or a per-file one named `name:path`): a finding is kept when the project of its
+    file meets its condition."""
 
     def __init__(self, facts: Sequence[FileFacts], projects: Projects) -> None:
         self._projects = projects
-        self._answers = {root: {name: test(group) for name, test in CONDITIONS.items()}
+        self._answers = {root: project_conditions(group)
                          for root, group in projects.group(facts, _path_of).items()}
 
     def allows(self, diagnostic: Diagnostic) -> bool:
@@ -67,6 +68,15 @@ class Conditions:
 
 def _path_of(facts: FileFacts) -> str:
     return facts.path
+
+
+def project_conditions(facts: Sequence[FileFacts]) -> dict[str, bool]:
+    """Whether one project meets each condition a finding may depend on."""
+    files = list(facts)
+    conditions = {name: test(files) for name, test in CONDITIONS.items()}
+    for name, per_file in FILE_CONDITIONS.items():
+        conditions.update((f"{name}:{path}", value) for path, value in per_file(files).items())
+    return conditions
 
 
 def assemble(results: Sequence[FileResult], context_facts: Sequence[FileFacts],
