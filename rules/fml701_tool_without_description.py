@@ -5,24 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from fastmcp_lint.api import Invalid, Rule, Valid
-from fastmcp_lint.model import Registration, string_value
 
 _KIND_LABEL = {"tool": "tool", "resource": "resource", "prompt": "prompt"}
-
-
-def _has_description(registration: Registration) -> bool:
-    """A `description=` was given: any expression but an empty or blank string literal."""
-    description = registration.description
-    if description is None or (isinstance(description, cst.Name)
-                               and description.value == "None"):
-        return False
-    text = string_value(description)
-    return text is None or bool(text.strip())
-
-
-def _has_docstring(function: cst.FunctionDef) -> bool:
-    docstring = function.get_docstring(clean=True)
-    return docstring is not None and bool(docstring.strip())
 
 
 class ToolWithoutDescription(Rule):
@@ -42,7 +26,11 @@ class ToolWithoutDescription(Rule):
         "missing (the model is shown nothing either way), and so does `description=None`; "
         "a `description=` that is any other expression (a constant, a call) is taken as "
         "given. When one function is registered several times, it is reported once if any "
-        "registration lacks a description. Reported at the function name."
+        "registration lacks a description. A docstring counts only for its part before the "
+        "first parameter or return section (a line `Args:`, `Arguments:`, `Parameters`, "
+        "`Returns:`, `Raises:`, `Yields:`, or a `:param`/`:return` field): FastMCP sends "
+        "the sections as parameter descriptions, so a docstring that starts with `Args:` "
+        "leaves the tool itself undescribed. Reported at the function name."
     )
     why = (
         "The description is the only thing that tells the model what a tool does and when to "
@@ -113,16 +101,21 @@ class ToolWithoutDescription(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         model = self.context.model
-        registration = model.tool_of(node)
-        if registration is None or _has_docstring(node):
+        if model.tool_of(node) is None:
             return
-        missing = next((r for r in model.registrations_of(node) if not _has_description(r)),
-                       None)
+        missing = next((r for r in model.registrations_of(node)
+                        if model.description_of(r) is None), None)
         if missing is None:
             return
         kind = _KIND_LABEL.get(missing.kind, "tool")
+        docstring = node.get_docstring(clean=True)
+        if docstring is not None and docstring.strip():
+            detail = ("its docstring has only parameter and return sections and there is no "
+                      "`description=`")
+        else:
+            detail = "it has no docstring and no `description=`"
         self.report(
             node.name,
-            f"{kind} `{node.name.value}` has no docstring and no `description=`: the model "
-            "is shown no description of it",
+            f"{kind} `{node.name.value}` has no description ({detail}): the model is shown "
+            "no description of it",
         )

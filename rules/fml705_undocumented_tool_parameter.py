@@ -7,12 +7,47 @@ import re
 import libcst as cst
 
 from fastmcp_lint.api import Invalid, Rule, Valid
-from fastmcp_lint.model import dotted, keyword, string_value
+from fastmcp_lint.model import (
+    FileModel,
+    Scope,
+    documented_parameters,
+    dotted,
+    keyword,
+    string_value,
+)
+
+#: How deep type aliases and Field constants are followed (`A = B`, `B = Annotated[...]`).
+_MAX_ALIAS_DEPTH = 5
+
+
+def _name_forms(name: str) -> set[str]:
+    """The spellings of a parameter name that describe it: the name, its camelCase and
+    snake_case forms, and their simple plurals (or singular)."""
+    bare = name.strip("_")
+    forms = {bare}
+    if "_" in bare:
+        head, *rest = [part for part in bare.split("_") if part]
+        forms.add(head + "".join(part[:1].upper() + part[1:] for part in rest))
+    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", bare).lower()
+    forms.add(snake)
+    for form in list(forms):
+        forms.add(form + "s")
+        forms.add(form + "es")
+        if form.endswith("y"):
+            forms.add(form[:-1] + "ies")
+        if form.endswith("ies"):
+            forms.add(form[:-3] + "y")
+        elif form.endswith("s") and len(form) > 2:
+            forms.add(form[:-1])
+    return {form for form in forms if form}
 
 
 def _mentions(description: str, name: str) -> bool:
-    """`name` is a whole word of the description (any case; `_` is part of a word)."""
-    pattern = rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])"
+    """`name`, in one of its forms, is a whole word of the description (any case; `_` is
+    part of a word)."""
+    words = "|".join(re.escape(form) for form in sorted(_name_forms(name), key=len,
+                                                         reverse=True))
+    pattern = rf"(?<![A-Za-z0-9_])(?:{words})(?![A-Za-z0-9_])"
     return re.search(pattern, description, re.IGNORECASE) is not None
 
 
@@ -20,36 +55,81 @@ def _last(expr: cst.BaseExpression) -> str:
     return (dotted(expr) or "").rsplit(".", 1)[-1]
 
 
-def _described_field(expr: cst.BaseExpression | None) -> bool:
-    """`Field(..., description=...)` with a description that is not a blank string."""
-    if not isinstance(expr, cst.Call) or _last(expr.func) != "Field":
-        return False
-    arg = keyword(expr, "description")
-    if arg is None or (isinstance(arg.value, cst.Name) and arg.value.value == "None"):
-        return False
-    text = string_value(arg.value)
-    return text is None or bool(text.strip())
+class _Aliases:
+    """Module-level names read through: type aliases (`Query = Annotated[...]`,
+    `Query: TypeAlias = ...`, `type Query = ...`) and names bound to a `Field(...)`."""
 
+    def __init__(self, model: FileModel, module: cst.Module) -> None:
+        self.model = model
+        self.module = module
+        self._type_aliases: dict[str, cst.BaseExpression] | None = None
 
-def _described_annotation(annotation: cst.BaseExpression) -> bool:
-    """`Annotated[T, Field(description=...)]` or `Annotated[T, "text"]`, also inside
-    `Optional[...]` or `... | None`."""
-    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator,
-                                                                  cst.BitOr):
-        return _described_annotation(annotation.left) or _described_annotation(annotation.right)
-    if not isinstance(annotation, cst.Subscript):
-        return False
-    elements = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
-    wrapper = _last(annotation.value)
-    if wrapper in ("Optional", "Union"):
-        return any(_described_annotation(e) for e in elements)
-    if wrapper != "Annotated":
-        return False
-    for metadata in elements[1:]:
-        text = string_value(metadata)
-        if (text is not None and text.strip()) or _described_field(metadata):
-            return True
-    return False
+    def value(self, expr: cst.BaseExpression, scope: Scope | None) -> cst.BaseExpression | None:
+        """What a Name bound once at module level (from where the tool is) is bound to."""
+        if not isinstance(expr, cst.Name):
+            return None
+        found = (scope or self.model.module_scope).lookup(expr.value)
+        if found is None:
+            return self.type_aliases().get(expr.value)
+        owner, bindings = found
+        if owner is not self.model.module_scope or len(bindings) != 1 or (
+                bindings[0].kind != "assign"):
+            return None
+        return bindings[0].value
+
+    def type_aliases(self) -> dict[str, cst.BaseExpression]:
+        if self._type_aliases is None:
+            self._type_aliases = {
+                small.name.value: small.value
+                for statement in self.module.body
+                if isinstance(statement, cst.SimpleStatementLine)
+                for small in statement.body if isinstance(small, cst.TypeAlias)}
+        return self._type_aliases
+
+    def described_field(self, expr: cst.BaseExpression | None, scope: Scope | None,
+                        depth: int = 0) -> bool:
+        """`Field(..., description=...)` with a description that is not a blank string,
+        directly or through a module-level name bound to one."""
+        if expr is None or depth > _MAX_ALIAS_DEPTH:
+            return False
+        if isinstance(expr, cst.Name):
+            return self.described_field(self.value(expr, scope), scope, depth + 1)
+        if not isinstance(expr, cst.Call) or _last(expr.func) != "Field":
+            return False
+        arg = keyword(expr, "description")
+        if arg is None or (isinstance(arg.value, cst.Name) and arg.value.value == "None"):
+            return False
+        text = string_value(arg.value)
+        return text is None or bool(text.strip())
+
+    def described_annotation(self, annotation: cst.BaseExpression, scope: Scope | None,
+                             depth: int = 0) -> bool:
+        """`Annotated[T, Field(description=...)]` or `Annotated[T, "text"]`, also inside
+        `Optional[...]` or `... | None`, directly or through a type alias."""
+        if depth > _MAX_ALIAS_DEPTH:
+            return False
+        if isinstance(annotation, cst.Name):
+            aliased = self.value(annotation, scope)
+            return aliased is not None and self.described_annotation(aliased, scope,
+                                                                     depth + 1)
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator,
+                                                                      cst.BitOr):
+            return (self.described_annotation(annotation.left, scope, depth)
+                    or self.described_annotation(annotation.right, scope, depth))
+        if not isinstance(annotation, cst.Subscript):
+            return False
+        elements = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
+        wrapper = _last(annotation.value)
+        if wrapper in ("Optional", "Union"):
+            return any(self.described_annotation(e, scope, depth) for e in elements)
+        if wrapper != "Annotated":
+            return False
+        for metadata in elements[1:]:
+            text = string_value(metadata)
+            if (text is not None and text.strip()) or self.described_field(metadata, scope,
+                                                                           depth):
+                return True
+        return elements[0:1] != [] and self.described_annotation(elements[0], scope, depth + 1)
 
 
 class UndocumentedToolParameter(Rule):
@@ -144,14 +224,20 @@ class UndocumentedToolParameter(Rule):
         description = model.description_of(registration)
         if description is None or description.text is None:
             return
+        documented = (documented_parameters(description.docstring)
+                      if description.docstring else frozenset())
+        aliases = _Aliases(model, self.context.module)
+        scope = registration.scope
         for param in model.schema_parameters(registration):
             name = param.name.value
-            if _mentions(description.text, name) or _described_field(param.default) or (
+            if name in documented or _mentions(description.text, name) or (
+                    aliases.described_field(param.default, scope)) or (
                     param.annotation is not None
-                    and _described_annotation(param.annotation.annotation)):
+                    and aliases.described_annotation(param.annotation.annotation, scope)):
                 continue
             self.report(
                 param,
-                f"parameter `{name}` of tool `{node.name.value}` is not described: neither "
-                "the description mentions it nor its schema has a description",
+                f"parameter `{name}` of tool `{node.name.value}` is not described: the "
+                "description does not mention it, the docstring has no entry for it and its "
+                "schema has no description",
             )

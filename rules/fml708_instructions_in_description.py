@@ -47,7 +47,9 @@ class InstructionsInDescription(Rule):
         "`you are now`, `override (the |your )?(system |previous )?instructions`. The words "
         "of a phrase may be separated by any whitespace (a phrase wrapped across docstring "
         "lines counts) but must be whole words. One diagnostic per description, naming the "
-        "first phrase found; reported at the `description=` value, else at the docstring."
+        "first phrase found; reported at the `description=` value, else at the docstring. "
+        "A docstring is searched whole, its `Args:`/`Returns:` sections too: FastMCP sends "
+        "them to the model as parameter descriptions."
     )
     why = (
         "Tool descriptions go straight into the model's context, and users rarely read "
@@ -104,7 +106,9 @@ class InstructionsInDescription(Rule):
             if description is None or description.text is None or id(description.node) in seen:
                 continue
             seen.add(id(description.node))
-            phrase = hidden_instruction(description.text)
+            # A docstring reaches the model whole: its `Args:` part as parameter descriptions.
+            text = description.docstring if description.from_docstring else description.text
+            phrase = hidden_instruction(text or "")
             if phrase is not None:
                 self.report(
                     description.node,
