@@ -73,6 +73,13 @@ class ToolWithoutDescription(Rule):
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
               "if __name__ == '__main__':\n    def debug(a):\n        return a\n"
               "    mcp.run()\n"),
+        # A description before the sections; `description=` with a sections-only docstring.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def add(a: int, b: int) -> int:\n    \"\"\"Add two integers.\n\n    Args:\n"
+              "        a: the first.\n        b: the second.\n    \"\"\"\n    return a + b\n\n"
+              "@mcp.tool(description='Subtract two integers.')\n"
+              "def sub(a: int, b: int) -> int:\n    \"\"\"\n    Args:\n        a: the first.\n"
+              "    \"\"\"\n    return a - b\n"),
     )
     INVALID = (
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
@@ -97,6 +104,16 @@ class ToolWithoutDescription(Rule):
         Invalid("from fastmcp import FastMCP\n\n\ndef register(mcp: FastMCP) -> None:\n"
                 "    @mcp.tool\n    async def ping() -> str:\n        return 'pong'\n",
                 at=((6, 15),)),
+        # Docstrings with nothing before their parameter or return sections.
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "def add(a: int, b: int) -> int:\n    \"\"\"\n    Args:\n        a: first.\n"
+                "        b: second.\n\n    Returns:\n        The sum.\n    \"\"\"\n"
+                "    return a + b\n\n@mcp.tool\ndef sub(a: int, b: int) -> int:\n"
+                "    \"\"\":param a: first.\n    :param b: second.\n    \"\"\"\n"
+                "    return a - b\n\n@mcp.tool\ndef neg(a: int) -> int:\n"
+                "    \"\"\"\n    Parameters\n    ----------\n    a : int\n        A number.\n"
+                "    \"\"\"\n    return -a\n",
+                at=((6, 5), (18, 5), (25, 5))),
     )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:

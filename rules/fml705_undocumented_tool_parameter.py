@@ -144,19 +144,27 @@ class UndocumentedToolParameter(Rule):
     what = (
         "Off unless selected: by code, name, a prefix such as `FML7`, or `ALL` "
         "(`--extend-select FML705`, or `extend-select = [\"FML705\"]` in the config). "
-        "Finds parameters of tools that have "
-        "a description (see FML704) in which the parameter is described nowhere: its name is "
-        "not a whole word of the description (matched without regard to case, `_` counting "
-        "as a letter, so `max_results` is not found in \"max results\"), its annotation is "
+        "Finds parameters of tools that have a description (see FML704: `description=`, "
+        "else the docstring up to its first parameter or return section) in which the "
+        "parameter is described nowhere: its name is not a whole word of the description "
+        "(matched without regard to case, `_` counting as a letter, so `max_results` is not "
+        "found in \"max results\"; simple plurals or the singular, and the camelCase and "
+        "snake_case forms of the name count: `query`/`queries`, `user_id`/`userId`), the "
+        "docstring has no entry for it (a Google `Args:`/`Arguments:`/`Parameters:` entry "
+        "`name:` or `name (type):`, a NumPy `Parameters` entry `name : type`, a Sphinx "
+        "`:param [type] name:` field; also when `description=` is given), its annotation is "
         "not `Annotated[..., Field(description=...)]` or `Annotated[..., \"text\"]` (also "
-        "inside `Optional[...]` or `| None`), and its default is not "
-        "`Field(..., description=...)`. A blank description string does not count. The "
-        "parameters are those FML702 checks: not `self`/`cls`, the bound first parameter of "
-        "a registered method, the FastMCP Context (annotated `Context`, or `ctx`/`context` "
-        "defaulting to `CurrentContext()`) or an injected dependency. Only tools: a "
-        "resource template's parameters come from its URI and a prompt's are arguments "
-        "without schema descriptions in most clients. A computed description is not "
-        "checked. Reported at the parameter."
+        "inside `Optional[...]` or `| None`, and through a module-level type alias: "
+        "`Days = Annotated[...]`, `Days: TypeAlias = ...`, `type Days = ...`), and its "
+        "default is not `Field(..., description=...)`; a `Field` may also be a module-level "
+        "name bound once to one (`CITY = Field(description=...)`). Aliases and `Field` "
+        "names imported from another module are not followed yet. A blank description "
+        "string does not count. The parameters are those FML702 checks: not `self`/`cls`, "
+        "the bound first parameter of a registered method, the FastMCP Context (annotated "
+        "`Context`, or `ctx`/`context` defaulting to `CurrentContext()`) or an injected "
+        "dependency. Only tools: a resource template's parameters come from its URI and a "
+        "prompt's are arguments without schema descriptions in most clients. A computed "
+        "description is not checked. Reported at the parameter."
     )
     why = (
         "The model fills every parameter from what it is told. A parameter that neither the "
@@ -197,6 +205,32 @@ class UndocumentedToolParameter(Rule):
               "mcp = FastMCP('x')\n\nclass Tools:\n    def count(me, table: str, db=Depends(object)"
               ") -> int:\n        \"\"\"Count the rows of a table.\"\"\"\n        return 0\n\n"
               "mcp.add_tool(Tools().count)\n"),
+        # NumPy and Sphinx entries; plurals, camelCase and snake_case forms of the name.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def count(table: str, where: str = '') -> int:\n    \"\"\"Count the rows.\n\n"
+              "    Parameters\n    ----------\n    table : str\n        The table.\n"
+              "    where : str, optional\n        A filter.\n    \"\"\"\n    return 0\n\n"
+              "@mcp.tool\ndef drop(table: str, cascade: bool = False) -> None:\n"
+              "    \"\"\"Drop a table and its rows.\n\n    :param str table: the table.\n"
+              "    :param cascade: also drop what depends on it.\n    \"\"\"\n\n"
+              "@mcp.tool\ndef find(query: str, user_id: str, pageSize: int) -> str:\n"
+              "    \"\"\"Run the queries as userId, one page_size page at a time.\"\"\"\n"
+              "    return query\n"),
+        # `Field` constants and `Annotated` aliases of the module, also through `type`.
+        Valid("from typing import Annotated, TypeAlias\n\nfrom fastmcp import FastMCP\n"
+              "from pydantic import Field\n\nmcp = FastMCP('x')\n"
+              "CITY = Field(description='City name, e.g. Paris')\n"
+              "Days: TypeAlias = Annotated[int, Field(description='Forecast length')]\n"
+              "Units = Annotated[str, 'metric or imperial']\ntype Lang = Annotated[str, CITY]\n\n"
+              "@mcp.tool(description='Report the weather forecast for a place.')\n"
+              "def weather(city: Annotated[str, CITY], days: Days = 1, units: Units | None = "
+              "None,\n            where: str = CITY, lang: Lang = 'en') -> str:\n"
+              "    return city\n"),
+        # `description=` is the description; the docstring's `Args:` still describe.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "@mcp.tool(description='Look up one record by its key.')\n"
+              "def lookup(key: str, fresh: bool = False) -> str:\n    \"\"\"\n    Args:\n"
+              "        fresh: skip the cache.\n    \"\"\"\n    return key\n"),
     )
     INVALID = (
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
@@ -214,6 +248,15 @@ class UndocumentedToolParameter(Rule):
                 "    def lookup(key: str, /, default: str = '') -> str:\n"
                 "        \"\"\"Look a key up in the store.\"\"\"\n        return key\n\n"
                 "    server.tool(lookup)\n", at=((5, 29),)),
+        # Named only in the `Returns:` section, which is not the description; a name
+        # bound twice is not read through; an `Args:` entry of another parameter.
+        Invalid("from typing import Annotated\n\nfrom fastmcp import FastMCP\n"
+                "from pydantic import Field\n\nmcp = FastMCP('x')\n"
+                "LIMIT = Field(description='How many')\nLIMIT = Field(description='Max')\n\n"
+                "@mcp.tool\ndef search(query: str, limit: int = LIMIT, owner: str = '') -> str:\n"
+                "    \"\"\"Search the stored notes.\n\n    Args:\n        query: words.\n\n"
+                "    Returns:\n        Notes of the owner.\n    \"\"\"\n    return query\n",
+                at=((11, 24), (11, 44))),
     )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
