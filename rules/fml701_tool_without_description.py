@@ -30,7 +30,9 @@ class ToolWithoutDescription(Rule):
         "first parameter or return section (a line `Args:`, `Arguments:`, `Parameters`, "
         "`Returns:`, `Raises:`, `Yields:`, or a `:param`/`:return` field): FastMCP sends "
         "the sections as parameter descriptions, so a docstring that starts with `Args:` "
-        "leaves the tool itself undescribed. Reported at the function name."
+        "leaves the tool itself undescribed. A function decorated with `@functools.wraps(f)` "
+        "has `f`'s docstring, which is not known here: not reported. Reported at the "
+        "function name."
     )
     why = (
         "The description is the only thing that tells the model what a tool does and when to "
@@ -80,6 +82,11 @@ class ToolWithoutDescription(Rule):
               "@mcp.tool(description='Subtract two integers.')\n"
               "def sub(a: int, b: int) -> int:\n    \"\"\"\n    Args:\n        a: the first.\n"
               "    \"\"\"\n    return a - b\n"),
+        # `functools.wraps` gives the wrapper the wrapped function's docstring.
+        Valid("import functools\n\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "def audited(func):\n    @functools.wraps(func)\n"
+              "    async def wrapper(*args, **kwargs):\n        return await func(*args, **kwargs)\n"
+              "\n    mcp.tool(name=func.__name__)(wrapper)\n    return wrapper\n"),
     )
     INVALID = (
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"

@@ -151,7 +151,7 @@ class UndocumentedToolParameter(Rule):
         "found in \"max results\"; simple plurals or the singular, and the camelCase and "
         "snake_case forms of the name count: `query`/`queries`, `user_id`/`userId`), the "
         "docstring has no entry for it (a Google `Args:`/`Arguments:`/`Parameters:` entry "
-        "`name:` or `name (type):`, a NumPy `Parameters` entry `name : type`, a Sphinx "
+        "`name:` or `name (type):`, also as a `- name:` bullet, a NumPy `Parameters` entry `name : type`, a Sphinx "
         "`:param [type] name:` field; also when `description=` is given), its annotation is "
         "not `Annotated[..., Field(description=...)]` or `Annotated[..., \"text\"]` (also "
         "inside `Optional[...]` or `| None`, and through a module-level type alias: "

@@ -277,8 +277,8 @@ class FileModel:
         parameter or return section (`docstring_description`: FastMCP sends the rest as
         parameter descriptions); None when there is neither, or the docstring has nothing
         before such a section. A `description=` that is a module-level constant bound once
-        to a string literal is read through; any other expression gives a Description with
-        no text.
+        to a string literal is read through; any other expression, and a docstring that
+        `@functools.wraps(f)` takes from another function, give a Description with no text.
         """
         given = registration.description
         node = docstring_node(registration.function)
@@ -289,6 +289,12 @@ class FileModel:
                 text = self._string_constant(given, registration.scope)
             if text is None or text.strip():
                 return Description(text, given, from_docstring=False, docstring=docstring)
+        for decorator in registration.function.decorators:
+            # `@functools.wraps(f)` copies `f.__doc__` over the wrapper's: not known here.
+            call = decorator.decorator
+            if isinstance(call, cst.Call) and (
+                    self.resolve(call.func, registration.scope) == "functools.wraps"):
+                return Description(None, call, from_docstring=False)
         if node is None or docstring is None:
             return None
         text = docstring_description(docstring)
@@ -495,7 +501,7 @@ _SPHINX_FIELD = re.compile(r":(param|parameter|arg|argument|key|keyword|type|ret
 _SPHINX_PARAM = re.compile(r":(?:param|parameter|arg|argument|key|keyword)\s+"
                            r"(?:[^:]*\s)?\**([A-Za-z_]\w*)\s*:")
 _GOOGLE_PARAMS = frozenset({"Args:", "Arguments:", "Parameters:", "Parameters"})
-_GOOGLE_ENTRY = re.compile(r"\**([A-Za-z_]\w*)\s*(?:\([^)]*\))?\s*:")
+_GOOGLE_ENTRY = re.compile(r"(?:[-*•]\s+)?\**([A-Za-z_]\w*)\s*(?:\([^)]*\))?\s*:")
 _NUMPY_ENTRY = re.compile(r"\**([A-Za-z_]\w*(?:\s*,\s*\**[A-Za-z_]\w*)*)\s*(?::|$)")
 
 
@@ -526,7 +532,7 @@ def docstring_description(docstring: str) -> str:
 
 def documented_parameters(docstring: str) -> frozenset[str]:
     """The parameter names a docstring documents: entries of a Google `Args:`/`Arguments:`/
-    `Parameters:` section, of a NumPy `Parameters` section (`name : type`, `a, b : int`),
+    `Parameters:` section (`name:`, `name (type):`, also as `- name:` bullets), of a NumPy `Parameters` section (`name : type`, `a, b : int`),
     and Sphinx `:param [type] name:` fields."""
     lines = docstring.splitlines()
     names: set[str] = {m.group(1) for m in _SPHINX_PARAM.finditer(docstring)}
