@@ -85,7 +85,8 @@ class ToolWithoutDescription(Rule):
         # `functools.wraps` gives the wrapper the wrapped function's docstring.
         Valid("import functools\n\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
               "def audited(func):\n    @functools.wraps(func)\n"
-              "    async def wrapper(*args, **kwargs):\n        return await func(*args, **kwargs)\n"
+              "    async def wrapper(*args, **kwargs):\n"
+              "        return await func(*args, **kwargs)\n"
               "\n    mcp.tool(name=func.__name__)(wrapper)\n    return wrapper\n"),
     )
     INVALID = (

@@ -532,8 +532,9 @@ def docstring_description(docstring: str) -> str:
 
 def documented_parameters(docstring: str) -> frozenset[str]:
     """The parameter names a docstring documents: entries of a Google `Args:`/`Arguments:`/
-    `Parameters:` section (`name:`, `name (type):`, also as `- name:` bullets), of a NumPy `Parameters` section (`name : type`, `a, b : int`),
-    and Sphinx `:param [type] name:` fields."""
+    `Parameters:` section (`name:`, `name (type):`, also as `- name:` bullets), of a NumPy
+    `Parameters` section (`name : type`, `a, b : int`), and Sphinx `:param [type] name:`
+    fields."""
     lines = docstring.splitlines()
     names: set[str] = {m.group(1) for m in _SPHINX_PARAM.finditer(docstring)}
     index = 0
