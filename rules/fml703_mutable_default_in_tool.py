@@ -184,6 +184,50 @@ class _DirectCalls(cst.CSTVisitor):
                 self.found.append((node, False))
 
 
+class _Escapes(cst.CSTVisitor):
+    """Whether a function lets a parameter's object out, where a caller or later code can
+    change it: returns or yields it (also inside a tuple, list or dict display), or stores
+    it as the value of an attribute or subscript (`self.tags = tags`)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.found = False
+
+    def _is_it(self, expr: cst.BaseExpression | None) -> bool:
+        if isinstance(expr, cst.Name):
+            return expr.value == self.name
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            return any(self._is_it(e.value) for e in expr.elements)
+        if isinstance(expr, cst.Dict):
+            return any(isinstance(e, cst.DictElement) and self._is_it(e.value)
+                       for e in expr.elements)
+        return False
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.found = self.found or self._is_it(node.value)
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.found = self.found or (not isinstance(node.value, cst.From)
+                                    and self._is_it(node.value))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self._is_it(node.value) and any(
+                isinstance(t.target, (cst.Attribute, cst.Subscript)) for t in node.targets):
+            self.found = True
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+def _escapes(function: cst.FunctionDef, name: str) -> bool:
+    visitor = _Escapes(name)
+    function.body.visit(visitor)
+    return visitor.found
+
+
 def _passes(call: cst.Call, param: cst.Param, index: int | None) -> bool:
     """Whether a direct call gives the parameter a value (or may, through `*`/`**`)."""
     positional = 0
@@ -240,9 +284,12 @@ class MutableDefaultInTool(Rule):
         "attribute of it, or an augmented assignment of the name itself, such as "
         "`tags += [x]`; also inside a nested function that does not bind the name itself), "
         "or the module calls the function directly (by name, `self.`/`cls.` in its class, "
-        "or `Class.name`) without passing that argument. Calls that come through MCP are "
-        "validated by pydantic, which copies the default for every call, so a default that "
-        "is only read is not reported. A mutation after a statement of the body's own that "
+        "or `Class.name`) without passing that argument and the function lets the object "
+        "out, where the caller or later code can change it: it returns or yields it (also "
+        "in a tuple, list or dict display) or stores it in an attribute or subscript "
+        "(`self.tags = tags`). A default that nothing changes is harmless even when direct "
+        "calls share it. Calls that come through MCP are validated by pydantic, which "
+        "copies the default for every call. A mutation after a statement of the body's own that "
         "rebinds the name (`tags = list(tags)`) touches the copy and does not count; a "
         "direct call that passes the argument (by position or keyword, or possibly through "
         "`*args`/`**kwargs`) does not use the default. Calls from other modules are not "
@@ -307,6 +354,11 @@ class MutableDefaultInTool(Rule):
               "    print(search(query='b', filters={}, fields=[]))\n\n"
               "class Other:\n    def search(self, q):\n        return q\n\n"
               "    def run(self):\n        return self.search('x')\n"),
+        # Called directly without the argument, but only read: sharing it is harmless.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def metrics(name: str, keys: list[str] = []) -> str:\n"
+              "    return name + ','.join(keys)\n\n"
+              "def analyze(name: str) -> str:\n    return metrics(name)\n"),
         # Not tools: a helper, and a nested def and lambda inside a tool.
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\ndef helper(items=[]):\n"
               "    items.append(1)\n    return items\n\n@mcp.tool\nasync def run(n: int) -> "
@@ -334,7 +386,7 @@ class MutableDefaultInTool(Rule):
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\nclass Tools:\n"
                 "    @staticmethod\n"
                 "    async def merge(a: dict = {}, b={x for x in 'ab'}):  # merge\n"
-                "        # body\n        return {**a, 'b': b}\n\nmcp.add_tool(Tools.merge)\n"
+                "        # body\n        return {'a': a, 'b': b}\n\nmcp.add_tool(Tools.merge)\n"
                 "print(Tools.merge())\n",
                 at=((7, 31), (7, 37)),
                 fixed="from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\nclass Tools:\n"
@@ -342,7 +394,7 @@ class MutableDefaultInTool(Rule):
                       "    async def merge(a: dict = None, b=None):  # merge\n"
                       "        if a is None:\n            a = {}\n"
                       "        if b is None:\n            b = {x for x in 'ab'}\n"
-                      "        # body\n        return {**a, 'b': b}\n\n"
+                      "        # body\n        return {'a': a, 'b': b}\n\n"
                       "mcp.add_tool(Tools.merge)\nprint(Tools.merge())\n"),
         # A subscript assignment mutates; the unmutated, never called `goal` is fine.
         Invalid("from fastmcp import FastMCP\n\n\ndef register(mcp: FastMCP) -> None:\n"
@@ -371,9 +423,9 @@ class MutableDefaultInTool(Rule):
                 at=((6, 23), (6, 37), (6, 72), (7, 23))),
         # `self.search(q)` leaves `filters` out; the first parameter is not passed.
         Invalid("from fastmcp import FastMCP\n\n\nclass Tools:\n"
-                "    def search(self, query: str, filters: dict = {}) -> str:\n"
-                "        return query + str(filters)\n\n"
-                "    def search_all(self, queries: list[str]) -> list[str]:\n"
+                "    def search(self, query: str, filters: dict = {}) -> tuple:\n"
+                "        return query, filters\n\n"
+                "    def search_all(self, queries: list[str]) -> list[tuple]:\n"
                 "        return [self.search(q) for q in queries]\n\n\n"
                 "def build() -> FastMCP:\n    server = FastMCP('x')\n"
                 "    server.add_tool(Tools().search)\n    return server\n",
@@ -413,13 +465,15 @@ class MutableDefaultInTool(Rule):
                 line = self.context.line_of(mutated[name])
                 found.append((param, f"the function mutates it (line {line})"))
                 continue
+            if not _escapes(node, name):
+                continue
             index = positional.index(param) if param in positional else None
             for call, bound in calls:
                 at = index - 1 if index is not None and bound else index
                 if not _passes(call, param, at):
                     line = self.context.line_of(call)
-                    found.append((param, f"the module calls it directly without `{name}` "
-                                         f"(line {line})"))
+                    found.append((param, f"the function lets it out and the module calls "
+                                         f"it directly without `{name}` (line {line})"))
                     break
         if not found:
             return
