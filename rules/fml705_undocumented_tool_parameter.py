@@ -77,6 +77,18 @@ class _Aliases:
             return None
         return bindings[0].value
 
+    def from_project(self, expr: cst.BaseExpression, scope: Scope | None) -> bool:
+        """A name imported from a module of the project's own package (its definition is
+        in another file: a `Field` constant there is taken as described)."""
+        package = self.model.package
+        if not isinstance(expr, cst.Name) or not package:
+            return False
+        found = (scope or self.model.module_scope).lookup(expr.value)
+        if found is None or not all(b.kind == "import" for b in found[1]):
+            return False
+        qualified = found[1][0].qualified or ""
+        return qualified.split(".")[0] == package.split(".")[0]
+
     def type_aliases(self) -> dict[str, cst.BaseExpression]:
         if self._type_aliases is None:
             self._type_aliases = {
@@ -93,6 +105,8 @@ class _Aliases:
         if expr is None or depth > _MAX_ALIAS_DEPTH:
             return False
         if isinstance(expr, cst.Name):
+            if "field" in expr.value.lower() and self.from_project(expr, scope):
+                return True
             return self.described_field(self.value(expr, scope), scope, depth + 1)
         if not isinstance(expr, cst.Call) or _last(expr.func) != "Field":
             return False
@@ -125,6 +139,8 @@ class _Aliases:
         if wrapper != "Annotated":
             return False
         for metadata in elements[1:]:
+            if self.from_project(metadata, scope):
+                return True
             text = string_value(metadata)
             if (text is not None and text.strip()) or self.described_field(metadata, scope,
                                                                            depth):
@@ -158,8 +174,11 @@ class UndocumentedToolParameter(Rule):
         "inside `Optional[...]` or `| None`, and through a module-level type alias: "
         "`Days = Annotated[...]`, `Days: TypeAlias = ...`, `type Days = ...`), and its "
         "default is not `Field(..., description=...)`; a `Field` may also be a module-level "
-        "name bound once to one (`CITY = Field(description=...)`). Aliases and `Field` "
-        "names imported from another module are not followed yet. A blank description "
+        "name bound once to one (`CITY = Field(description=...)`). Names imported from "
+        "another module of the project's package are not read yet (the project index will "
+        "follow them): one used as `Annotated` metadata, or as the default when its name "
+        "contains `field` (`REGION_NAME_FIELD`), is taken as a described `Field`; an "
+        "imported type alias is not followed, and its parameter is reported. A blank description "
         "string does not count. The parameters are those FML702 checks: not `self`/`cls`, "
         "the bound first parameter of a registered method, the FastMCP Context (annotated "
         "`Context`, or `ctx`/`context` defaulting to `CurrentContext()`) or an injected "
