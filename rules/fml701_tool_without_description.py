@@ -5,24 +5,8 @@ from __future__ import annotations
 import libcst as cst
 
 from fastmcp_lint.api import Invalid, Rule, Valid
-from fastmcp_lint.model import Registration, string_value
 
 _KIND_LABEL = {"tool": "tool", "resource": "resource", "prompt": "prompt"}
-
-
-def _has_description(registration: Registration) -> bool:
-    """A `description=` was given: any expression but an empty or blank string literal."""
-    description = registration.description
-    if description is None or (isinstance(description, cst.Name)
-                               and description.value == "None"):
-        return False
-    text = string_value(description)
-    return text is None or bool(text.strip())
-
-
-def _has_docstring(function: cst.FunctionDef) -> bool:
-    docstring = function.get_docstring(clean=True)
-    return docstring is not None and bool(docstring.strip())
 
 
 class ToolWithoutDescription(Rule):
@@ -42,7 +26,13 @@ class ToolWithoutDescription(Rule):
         "missing (the model is shown nothing either way), and so does `description=None`; "
         "a `description=` that is any other expression (a constant, a call) is taken as "
         "given. When one function is registered several times, it is reported once if any "
-        "registration lacks a description. Reported at the function name."
+        "registration lacks a description. A docstring counts only for its part before the "
+        "first parameter or return section (a line `Args:`, `Arguments:`, `Parameters`, "
+        "`Returns:`, `Raises:`, `Yields:`, or a `:param`/`:return` field): FastMCP sends "
+        "the sections as parameter descriptions, so a docstring that starts with `Args:` "
+        "leaves the tool itself undescribed. A function decorated with `@functools.wraps(f)` "
+        "has `f`'s docstring, which is not known here: not reported. Reported at the "
+        "function name."
     )
     why = (
         "The description is the only thing that tells the model what a tool does and when to "
@@ -85,6 +75,19 @@ class ToolWithoutDescription(Rule):
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
               "if __name__ == '__main__':\n    def debug(a):\n        return a\n"
               "    mcp.run()\n"),
+        # A description before the sections; `description=` with a sections-only docstring.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def add(a: int, b: int) -> int:\n    \"\"\"Add two integers.\n\n    Args:\n"
+              "        a: the first.\n        b: the second.\n    \"\"\"\n    return a + b\n\n"
+              "@mcp.tool(description='Subtract two integers.')\n"
+              "def sub(a: int, b: int) -> int:\n    \"\"\"\n    Args:\n        a: the first.\n"
+              "    \"\"\"\n    return a - b\n"),
+        # `functools.wraps` gives the wrapper the wrapped function's docstring.
+        Valid("import functools\n\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "def audited(func):\n    @functools.wraps(func)\n"
+              "    async def wrapper(*args, **kwargs):\n"
+              "        return await func(*args, **kwargs)\n"
+              "\n    mcp.tool(name=func.__name__)(wrapper)\n    return wrapper\n"),
     )
     INVALID = (
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
@@ -109,20 +112,35 @@ class ToolWithoutDescription(Rule):
         Invalid("from fastmcp import FastMCP\n\n\ndef register(mcp: FastMCP) -> None:\n"
                 "    @mcp.tool\n    async def ping() -> str:\n        return 'pong'\n",
                 at=((6, 15),)),
+        # Docstrings with nothing before their parameter or return sections.
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "def add(a: int, b: int) -> int:\n    \"\"\"\n    Args:\n        a: first.\n"
+                "        b: second.\n\n    Returns:\n        The sum.\n    \"\"\"\n"
+                "    return a + b\n\n@mcp.tool\ndef sub(a: int, b: int) -> int:\n"
+                "    \"\"\":param a: first.\n    :param b: second.\n    \"\"\"\n"
+                "    return a - b\n\n@mcp.tool\ndef neg(a: int) -> int:\n"
+                "    \"\"\"\n    Parameters\n    ----------\n    a : int\n        A number.\n"
+                "    \"\"\"\n    return -a\n",
+                at=((6, 5), (18, 5), (25, 5))),
     )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         model = self.context.model
-        registration = model.tool_of(node)
-        if registration is None or _has_docstring(node):
+        if model.tool_of(node) is None:
             return
-        missing = next((r for r in model.registrations_of(node) if not _has_description(r)),
-                       None)
+        missing = next((r for r in model.registrations_of(node)
+                        if model.description_of(r) is None), None)
         if missing is None:
             return
         kind = _KIND_LABEL.get(missing.kind, "tool")
+        docstring = node.get_docstring(clean=True)
+        if docstring is not None and docstring.strip():
+            detail = ("its docstring has only parameter and return sections and there is no "
+                      "`description=`")
+        else:
+            detail = "it has no docstring and no `description=`"
         self.report(
             node.name,
-            f"{kind} `{node.name.value}` has no docstring and no `description=`: the model "
-            "is shown no description of it",
+            f"{kind} `{node.name.value}` has no description ({detail}): the model is shown "
+            "no description of it",
         )

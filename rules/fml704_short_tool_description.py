@@ -27,7 +27,12 @@ class ShortToolDescription(Rule):
         "Finds tools, resources (and resource templates) and prompts whose description, "
         "stripped, has fewer than 20 characters or fewer than 3 words (words are separated "
         "by whitespace). The description is the `description=` string of the registration "
-        "when one is given, else the docstring as `inspect.cleandoc` cleans it; a "
+        "when one is given, else the docstring as `inspect.cleandoc` cleans it, up to its "
+        "first parameter or return section (a line `Args:`, `Arguments:`, `Parameters`, "
+        "`Returns:`, `Raises:`, `Yields:`, a NumPy header underlined with dashes, or a Sphinx "
+        "`:param`/`:return`/`:type`/`:raises` field): FastMCP sends the sections as "
+        "parameter descriptions, so a one-word summary above a long `Args:` section is "
+        "short. A "
         "`description=` that is empty or `None` falls back to the docstring, as FastMCP "
         "does. A `description=` naming a module-level constant bound once to a string is "
         "read through it; any other computed description (a call, an f-string) is not "
@@ -74,6 +79,14 @@ class ShortToolDescription(Rule):
               "    \"\"\"OK.\"\"\"\n    return None\n"),
         Valid("def tool(fn):\n    return fn\n\n@tool\ndef add(a, b):\n    \"\"\"Add.\"\"\"\n"
               "    return a + b\n"),
+        # Measured up to the first section: a full sentence before `Args:`.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def add(a: int, b: int) -> int:\n    \"\"\"Add two integers and return the sum.\n"
+              "\n    Args:\n        a: x\n    \"\"\"\n    return a + b\n"),
+        # A docstring with only sections has no description: FML701's.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def add(a: int, b: int) -> int:\n    \"\"\"\n    Args:\n        a: the first "
+              "integer to add.\n    \"\"\"\n    return a + b\n"),
     )
     INVALID = (
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
@@ -95,6 +108,18 @@ class ShortToolDescription(Rule):
                 "        return query\n\n\n"
                 "def build() -> FastMCP:\n    server = FastMCP('x')\n"
                 "    server.add_tool(Tools().search)\n    return server\n", at=((5, 9),)),
+        # Long docstrings whose description, before the sections, is one word.
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "def search(query: str, limit: int = 10) -> list[str]:\n    \"\"\"Search.\n\n"
+                "    Args:\n        query: the words to look for in every note title.\n"
+                "        limit: at most this many results are returned to the caller.\n"
+                "    \"\"\"\n    return [query]\n\n"
+                "@mcp.tool\ndef count(table: str) -> int:\n    \"\"\"Count rows.\n\n"
+                "    Parameters\n    ----------\n    table : str\n"
+                "        The table whose rows are counted, schema-qualified.\n    \"\"\"\n"
+                "    return 0\n\n@mcp.tool\ndef drop(table: str) -> None:\n"
+                "    \"\"\"Drop a table.\n    :param table: the table to drop for good, with "
+                "its data.\n    \"\"\"\n", at=((6, 5), (16, 5), (27, 5))),
     )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:

@@ -8,6 +8,7 @@ which routes the server serves, and which transports its `run(...)` calls name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -309,22 +310,34 @@ class FileModel:
         """What the model is shown as the description of a registered function.
 
         The `description=` of the registration when one is given (not None, not a blank
-        string), else the docstring as `inspect.cleandoc` cleans it; None when there is
-        neither. A `description=` that is a module-level constant bound once to a string
-        literal is read through; any other expression gives a Description with no text.
+        string), else the docstring as `inspect.cleandoc` cleans it, up to its first
+        parameter or return section (`docstring_description`: FastMCP sends the rest as
+        parameter descriptions); None when there is neither, or the docstring has nothing
+        before such a section. A `description=` that is a module-level constant bound once
+        to a string literal is read through; any other expression, and a docstring that
+        `@functools.wraps(f)` takes from another function, give a Description with no text.
         """
         given = registration.description
+        node = docstring_node(registration.function)
+        docstring = registration.function.get_docstring(clean=True)
         if given is not None and not (isinstance(given, cst.Name) and given.value == "None"):
             text = string_value(given)
             if text is None and isinstance(given, cst.Name):
                 text = self._string_constant(given, registration.scope)
             if text is None or text.strip():
-                return Description(text, given, from_docstring=False)
-        node = docstring_node(registration.function)
-        text = registration.function.get_docstring(clean=True)
-        if node is None or text is None or not text.strip():
+                return Description(text, given, from_docstring=False, docstring=docstring)
+        for decorator in registration.function.decorators:
+            # `@functools.wraps(f)` copies `f.__doc__` over the wrapper's: not known here.
+            call = decorator.decorator
+            if isinstance(call, cst.Call) and (
+                    self.resolve(call.func, registration.scope) == "functools.wraps"):
+                return Description(None, call, from_docstring=False)
+        if node is None or docstring is None:
             return None
-        return Description(text, node, from_docstring=True)
+        text = docstring_description(docstring)
+        if not text.strip():
+            return None
+        return Description(text, node, from_docstring=True, docstring=docstring)
 
     def _string_constant(self, name: cst.Name, scope: Scope | None) -> str | None:
         found = (scope or self.module_scope).lookup(name.value)
@@ -434,6 +447,9 @@ class Description:
     text: str | None
     node: cst.BaseExpression
     from_docstring: bool
+    #: The whole cleaned docstring (also when `description=` is given), sections included:
+    #: its `Args:` entries describe parameters, and all of it reaches the model.
+    docstring: str | None = None
 
 
 #: Parameter names that FastMCP fills with the Context when they default to `CurrentContext()`.
@@ -509,6 +525,85 @@ def docstring_node(function: cst.FunctionDef) -> cst.BaseExpression | None:
                                                               cst.ConcatenatedString)):
         return expr.value
     return None
+
+
+#: Whole lines that start a docstring's parameter or return part (RULES.md, FML7xx).
+_SECTION_HEADERS = frozenset({"Args:", "Arguments:", "Parameters", "Parameters:", "Returns:",
+                              "Raises:", "Yields:"})
+#: NumPy section names, headers when underlined with dashes.
+_NUMPY_SECTIONS = frozenset({"Parameters", "Returns", "Raises", "Yields", "Other Parameters"})
+#: Sphinx fields of the parameter and return part (`:param x:`, `:returns:`, ...).
+_SPHINX_FIELD = re.compile(r":(param|parameter|arg|argument|key|keyword|type|returns?|rtype"
+                           r"|raises?)\b")
+_SPHINX_PARAM = re.compile(r":(?:param|parameter|arg|argument|key|keyword)\s+"
+                           r"(?:[^:]*\s)?\**([A-Za-z_]\w*)\s*:")
+_GOOGLE_PARAMS = frozenset({"Args:", "Arguments:", "Parameters:", "Parameters"})
+_GOOGLE_ENTRY = re.compile(r"(?:[-*•]\s+)?\**([A-Za-z_]\w*)\s*(?:\([^)]*\))?\s*:")
+_NUMPY_ENTRY = re.compile(r"\**([A-Za-z_]\w*(?:\s*,\s*\**[A-Za-z_]\w*)*)\s*(?::|$)")
+
+
+def _is_dashes(line: str) -> bool:
+    stripped = line.strip()
+    return len(stripped) >= 3 and set(stripped) == {"-"}
+
+
+def _section_start(lines: list[str], index: int) -> bool:
+    stripped = lines[index].strip()
+    if stripped in _SECTION_HEADERS or _SPHINX_FIELD.match(stripped):
+        return True
+    return (stripped in _NUMPY_SECTIONS and index + 1 < len(lines)
+            and _is_dashes(lines[index + 1]))
+
+
+def docstring_description(docstring: str) -> str:
+    """The part of a cleaned docstring before its first parameter or return section (a line
+    `Args:`, `Arguments:`, `Parameters`, `Returns:`, `Raises:`, `Yields:`, a NumPy header
+    underlined with dashes, or a Sphinx `:param`/`:return` field), stripped: what FastMCP
+    shows as the description."""
+    lines = docstring.splitlines()
+    for index in range(len(lines)):
+        if _section_start(lines, index):
+            return "\n".join(lines[:index]).strip()
+    return docstring.strip()
+
+
+def documented_parameters(docstring: str) -> frozenset[str]:
+    """The parameter names a docstring documents: entries of a Google `Args:`/`Arguments:`/
+    `Parameters:` section (`name:`, `name (type):`, also as `- name:` bullets), of a NumPy
+    `Parameters` section (`name : type`, `a, b : int`), and Sphinx `:param [type] name:`
+    fields."""
+    lines = docstring.splitlines()
+    names: set[str] = {m.group(1) for m in _SPHINX_PARAM.finditer(docstring)}
+    index = 0
+    while index < len(lines):
+        stripped = lines[index].strip()
+        numpy = (stripped in ("Parameters", "Other Parameters") and index + 1 < len(lines)
+                 and _is_dashes(lines[index + 1]))
+        if not numpy and stripped not in _GOOGLE_PARAMS:
+            index += 1
+            continue
+        header_indent = len(lines[index]) - len(lines[index].lstrip())
+        index += 2 if numpy else 1
+        entry_indent: int | None = None
+        while index < len(lines):
+            line = lines[index]
+            if not line.strip():
+                index += 1
+                continue
+            indent = len(line) - len(line.lstrip())
+            if indent < header_indent or _section_start(lines, index) or (
+                    numpy and index + 1 < len(lines) and _is_dashes(lines[index + 1])):
+                break
+            if entry_indent is None:
+                entry_indent = indent
+            if indent < entry_indent:
+                break
+            if indent == entry_indent:
+                match = (_NUMPY_ENTRY if numpy else _GOOGLE_ENTRY).match(line.strip())
+                if match is not None:
+                    names.update(n.strip().lstrip("*") for n in match.group(1).split(","))
+            index += 1
+    return frozenset(names)
 
 
 def qualname(scope: Scope) -> str:
