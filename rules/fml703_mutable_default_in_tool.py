@@ -184,50 +184,6 @@ class _DirectCalls(cst.CSTVisitor):
                 self.found.append((node, False))
 
 
-class _Escapes(cst.CSTVisitor):
-    """Whether a function lets a parameter's object out, where a caller or later code can
-    change it: returns or yields it (also inside a tuple, list or dict display), or stores
-    it as the value of an attribute or subscript (`self.tags = tags`)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.found = False
-
-    def _is_it(self, expr: cst.BaseExpression | None) -> bool:
-        if isinstance(expr, cst.Name):
-            return expr.value == self.name
-        if isinstance(expr, (cst.Tuple, cst.List)):
-            return any(self._is_it(e.value) for e in expr.elements)
-        if isinstance(expr, cst.Dict):
-            return any(isinstance(e, cst.DictElement) and self._is_it(e.value)
-                       for e in expr.elements)
-        return False
-
-    def visit_Return(self, node: cst.Return) -> None:
-        self.found = self.found or self._is_it(node.value)
-
-    def visit_Yield(self, node: cst.Yield) -> None:
-        self.found = self.found or (not isinstance(node.value, cst.From)
-                                    and self._is_it(node.value))
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        if self._is_it(node.value) and any(
-                isinstance(t.target, (cst.Attribute, cst.Subscript)) for t in node.targets):
-            self.found = True
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-
-def _escapes(function: cst.FunctionDef, name: str) -> bool:
-    visitor = _Escapes(name)
-    function.body.visit(visitor)
-    return visitor.found
-
-
 def _passes(call: cst.Call, param: cst.Param, index: int | None) -> bool:
     """Whether a direct call gives the parameter a value (or may, through `*`/`**`)."""
     positional = 0
@@ -284,11 +240,10 @@ class MutableDefaultInTool(Rule):
         "attribute of it, or an augmented assignment of the name itself, such as "
         "`tags += [x]`; also inside a nested function that does not bind the name itself), "
         "or the module calls the function directly (by name, `self.`/`cls.` in its class, "
-        "or `Class.name`) without passing that argument and the function lets the object "
-        "out, where the caller or later code can change it: it returns or yields it (also "
-        "in a tuple, list or dict display) or stores it in an attribute or subscript "
-        "(`self.tags = tags`). A default that nothing changes is harmless even when direct "
-        "calls share it. Calls that come through MCP are validated by pydantic, which "
+        "or `Class.name`) without passing that argument: Python then shares the one object "
+        "between those calls (RULES.md; as with flake8-bugbear's B006, a default that is only "
+        "read today is one edit away from a shared-state bug). Calls that come through MCP "
+        "are validated by pydantic, which "
         "copies the default for every call. A mutation after a statement of the body's own that "
         "rebinds the name (`tags = list(tags)`) touches the copy and does not count; a "
         "direct call that passes the argument (by position or keyword, or possibly through "
@@ -354,11 +309,6 @@ class MutableDefaultInTool(Rule):
               "    print(search(query='b', filters={}, fields=[]))\n\n"
               "class Other:\n    def search(self, q):\n        return q\n\n"
               "    def run(self):\n        return self.search('x')\n"),
-        # Called directly without the argument, but only read: sharing it is harmless.
-        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
-              "def metrics(name: str, keys: list[str] = []) -> str:\n"
-              "    return name + ','.join(keys)\n\n"
-              "def analyze(name: str) -> str:\n    return metrics(name)\n"),
         # Not tools: a helper, and a nested def and lambda inside a tool.
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\ndef helper(items=[]):\n"
               "    items.append(1)\n    return items\n\n@mcp.tool\nasync def run(n: int) -> "
@@ -374,6 +324,12 @@ class MutableDefaultInTool(Rule):
               "        return items\n    mcp.run()\n"),
     )
     INVALID = (
+        # Only read, but called directly without the argument: the calls share `keys`.
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "def metrics(name: str, keys: list[str] = []) -> str:\n"
+                "    return name + ','.join(keys)\n\n"
+                "def analyze(name: str) -> str:\n    return metrics(name)\n",
+                at=((6, 42),), message="the project calls it directly without `keys` (line 10)"),
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
                 "def tag(name: str, tags: list[str] = []) -> list[str]:\n"
                 "    \"\"\"Tag a thing.\"\"\"\n    tags.append(name)\n    return tags\n",
@@ -465,15 +421,13 @@ class MutableDefaultInTool(Rule):
                 line = self.context.line_of(mutated[name])
                 found.append((param, f"the function mutates it (line {line})"))
                 continue
-            if not _escapes(node, name):
-                continue
             index = positional.index(param) if param in positional else None
             for call, bound in calls:
                 at = index - 1 if index is not None and bound else index
                 if not _passes(call, param, at):
                     line = self.context.line_of(call)
-                    found.append((param, f"the function lets it out and the module calls "
-                                         f"it directly without `{name}` (line {line})"))
+                    found.append((param, f"the project calls it directly without `{name}` "
+                                         f"(line {line})"))
                     break
         if not found:
             return
