@@ -29,12 +29,13 @@ _NOT_CREDENTIAL_TOKENS = ("next", "page", "pagination", "continuation", "cursor"
 # -- (b) credential prefixes -------------------------------------------------------------------
 
 #: Well-known credential prefixes, longest first, and what they mark (the message names the
-#: kind, never the prefix: the prefix is part of the secret too).
+#: kind, never the prefix: the prefix is part of the secret too, so no kind shares a run of
+#: `_LEAK_RUN` characters with its prefix: not "project", "live", "GitHub" for `github_pat_`).
 _PREFIXES: tuple[tuple[str, str], ...] = (
-    ("sk-proj-", "an OpenAI project API key"),
-    ("sk_live_", "a Stripe live secret key"),
+    ("sk-proj-", "an OpenAI API key"),
+    ("sk_live_", "a Stripe secret key"),
     ("sk-", "an OpenAI/Anthropic-style secret key"),
-    ("github_pat_", "a GitHub fine-grained personal access token"),
+    ("github_pat_", "a fine-grained personal access token"),
     ("ghp_", "a GitHub personal access token"),
     ("xoxb-", "a Slack bot token"),
     ("xoxp-", "a Slack user token"),
@@ -154,9 +155,9 @@ def looks_like_secret(text: str) -> bool:
                                                       or _BASE64.fullmatch(text))
 
 
-def credential_kind(text: str) -> str | None:
-    """What the first whitespace-separated word of `text` that is a prefixed credential
-    (`ghp_...` in `"Bearer ghp_..."`) is, if there is one."""
+def credential_kind(text: str) -> tuple[str, str] | None:
+    """The first whitespace-separated word of `text` that is a prefixed credential (`ghp_...`
+    in `"Bearer ghp_..."`) and what kind of key it is, if there is one."""
     for word in text.split():
         if len(word) < _PREFIXED_MIN_LENGTH or not word.startswith(_PREFIX_STARTS):
             continue
@@ -164,7 +165,7 @@ def credential_kind(text: str) -> str | None:
             continue  # a regular expression that finds such tokens
         prefix, kind = next(found for found in _PREFIXES if word.startswith(found[0]))
         if len(set(word[len(prefix):])) > 1:  # `ghp_000...000` is a placeholder
-            return kind
+            return kind, word
     return None
 
 
@@ -250,8 +251,8 @@ class HardcodedSecret(Rule):
         "it ends on (for a literal spread over lines by implicit concatenation, on any of its "
         "lines). Reported once per literal, at the string literal. The message says what "
         "matched: the name it is assigned to (when that shares no run of 4 characters with "
-        "the secret), or the kind of key its prefix marks; it never contains the secret, its "
-        "prefix or any run of 4 of its characters."
+        "the secret), or the kind of key its prefix marks; it never contains the secret (the "
+        "value, or for (b) the prefixed word), its prefix or any run of 4 of its characters."
     )
     why = (
         "A secret in the source is in every clone, fork, wheel, container image and CI log, "
@@ -422,15 +423,15 @@ class HardcodedSecret(Rule):
         text = literal_text(node)
         if text is None or is_placeholder(text):
             return
-        kind = credential_kind(text)
-        if kind is not None:
-            what = f"holds {kind}"
+        found = credential_kind(text)
+        if found is not None:
+            what, secret = f"holds {found[0]}", found[1]
         elif name is not None and looks_like_secret(text):
-            what = "looks like a hardcoded credential"
+            what, secret = "looks like a hardcoded credential", text
         else:
             return
         if not self._approved(node):
-            self._report(node, text, what, name)
+            self._report(node, secret, what, name)
 
     def _approved(self, node: cst.CSTNode) -> bool:
         """Whether another scanner's approval comment follows the literal on the line it
@@ -451,6 +452,8 @@ class HardcodedSecret(Rule):
         named = name is not None and _PRINTABLE_NAME.match(name) is not None
         candidates = [
             f"the string literal assigned to `{name}` {what}: {advice}" if named else "",
+            f"the string literal assigned to `{name}` looks like a credential: {advice}"
+            if named else "",
             f"this string literal {what}: {advice}",
             f"this string literal looks like a credential: {advice}",
             "hardcoded secret in a string literal",
