@@ -71,6 +71,24 @@ def test_fml501_reads_a_literal_as_python_would(literal: str) -> None:
     assert string_value(cst.parse_expression(literal)) == expected
 
 
+@pytest.mark.parametrize(("source", "names"), [
+    ("GITHUB_TOKEN = 'Sup3rS3cretValue'\n", "`GITHUB_TOKEN`"),
+    ("x = 'Bearer github_pat_11ABCDEFG0123456789_abcdefghij'\n", "fine-grained personal access"),
+    ("x = 'sk-proj-8sJd72Hs9aKq0LmNbV'\n", "OpenAI API key"),
+    ("x = 'sk_live_51Hx9aZ8bY7cX6dW5eV4f'\n", "Stripe secret key"),
+    ("aws_access_key = 'AKIAQ2W3E4R5T6Y7U8I9'\n", "`aws_access_key` holds an AWS access key ID"),
+    ("log.info('searching with key sk-ant-api03-Qx7Rt2Lm9Np4Vb8Zk3Hs')\n",
+     "holds an OpenAI/Anthropic-style secret key"),
+])
+def test_fml501_message_names_what_matched_and_no_part_of_the_secret(
+        source: str, names: str) -> None:
+    from fastmcp_lint.rules.fml501_hardcoded_secret import HardcodedSecret, leaks
+
+    [diagnostic] = lint_source(source, [HardcodedSecret], "server.py")
+    assert names in diagnostic.message
+    assert not leaks(diagnostic.message, source.split("'")[1].split()[-1])
+
+
 def _reported_sources(rule: type[BaseRule]) -> list[tuple[str, str]]:
     """(where, source) of every example and fixture file in which `rule` reports."""
     sources = [(f"{rule.code} INVALID {index}", example.code)
