@@ -9,6 +9,7 @@ import libcst as cst
 import pytest
 
 from fastmcp_lint.api import BaseRule, Invalid, Valid
+from fastmcp_lint.engine import lint_source
 from fastmcp_lint.model import string_value
 from fastmcp_lint.registry import Registry, default_plugins
 from fastmcp_lint.testing import check_example
