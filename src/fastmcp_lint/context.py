@@ -105,10 +105,6 @@ class Tracker:
         return isinstance(node, cst.FunctionDef) and node.asynchronous is not None
 
     @property
-    def in_function(self) -> bool:
-        return self.function is not None
-
-    @property
     def at_import_time(self) -> bool:
         """Runs on import: module or class body, not in a function, not under the main guard."""
         return self.function is None and self.main_guard == 0

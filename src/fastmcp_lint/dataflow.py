@@ -477,10 +477,6 @@ class Flows:
             flows._discarded = frozenset(c for c in collector.discarded if c in flows._by_call)
         return flows
 
-    def follows(self, at: cst.Call) -> bool:
-        """Whether the call `at` is in the body of a tool function that has parameters."""
-        return at in self._by_call
-
     def calls(self, function: cst.FunctionDef) -> tuple[cst.Call, ...]:
         """The calls in the own body of a tool function with parameters, in source order
         (a call ends before the calls around it), for sinks to be looked for among."""

@@ -285,11 +285,6 @@ class FileModel:
         result is thrown away."""
         return self.flows.discarded(call)
 
-    def follows(self, at: cst.Call) -> bool:
-        """Whether the call `at` is in the own body of a tool function with parameters: the
-        only calls `taint_of` can find tool input at (a cheap test before the rest)."""
-        return self.flows.follows(at)
-
     def taint_of(self, expr: cst.BaseExpression, at: cst.Call) -> Taint | None:
         """How `expr`, evaluated at the call `at` in the body of a tool function, is derived
         from the tool's parameters (RULES.md, FML9xx); None when it is not, or when `at` is
@@ -672,10 +667,6 @@ def positional(call: cst.Call, index: int) -> cst.Arg | None:
     """The index-th positional argument of a call, if given (no star arguments)."""
     plain = [arg for arg in call.args if arg.keyword is None and not arg.star]
     return plain[index] if index < len(plain) else None
-
-
-def is_async_function(node: cst.CSTNode | None) -> bool:
-    return isinstance(node, cst.FunctionDef) and node.asynchronous is not None
 
 
 class ModelBuilder:
