@@ -11,12 +11,12 @@ the other files and rules go on.
 from __future__ import annotations
 
 import ast
-import fnmatch
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import libcst as cst
+import pathspec
 
 from fastmcp_lint.api import (
     Applicability,
@@ -148,6 +148,8 @@ class Engine:
         self.conditions: Conditions | None = None
         #: Which project each file belongs to: project rules are answered per project.
         self.projects = Projects()
+        #: `per-file-ignores` patterns, compiled once.
+        self._globs: dict[str, pathspec.GitIgnoreSpec] = {}
 
     # -- one file ---------------------------------------------------------------------------
 
@@ -282,9 +284,17 @@ class Engine:
 
     def _ignored(self, code: str, name: str, path: str) -> bool:
         for pattern, codes in self.settings.per_file_ignores:
-            if code in codes and _glob_matches(pattern, path):
+            if code in codes and self._glob(pattern).match_file(path):
                 return True
         return False
+
+    def _glob(self, pattern: str) -> pathspec.GitIgnoreSpec:
+        """A `per-file-ignores` pattern, matched like `exclude`: a gitignore-style glob
+        (`serv*.py` at any depth, `tests/` a folder, `/scripts/*.py` from the top)."""
+        spec = self._globs.get(pattern)
+        if spec is None:
+            spec = self._globs[pattern] = pathspec.GitIgnoreSpec.from_lines([pattern])
+        return spec
 
     # -- the project ------------------------------------------------------------------------
 
@@ -447,12 +457,6 @@ def _check_finding(finding: Finding) -> None:
 
 def _may_match(rule: type[Rule], text: str) -> bool:
     return rule.needles is None or any(needle in text for needle in rule.needles)
-
-
-def _glob_matches(pattern: str, path: str) -> bool:
-    if fnmatch.fnmatchcase(path, pattern):
-        return True
-    return "/" not in pattern and fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern)
 
 
 def _facts(model: FileModel, path: str, module: str | None, positions: Positions,
