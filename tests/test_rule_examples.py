@@ -8,9 +8,10 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from fastmcp_lint.api import BaseRule, Invalid, Valid
-from fastmcp_lint.engine import fix_source, lint_source
+from fastmcp_lint.api import BaseRule, Diagnostic, Invalid, Valid
+from fastmcp_lint.engine import Engine, fix_source, lint_source, virtual_module_name
 from fastmcp_lint.model import string_value
+from fastmcp_lint.reading import decode
 from fastmcp_lint.registry import Registry, default_plugins
 
 RULES = sorted(Registry.load(default_plugins()).rules.values(), key=lambda r: r.code)
@@ -28,6 +29,16 @@ def _ids(cases: list[tuple[type[BaseRule], int, object]]) -> list[str]:
     return [f"{rule.code}-{index}" for rule, index, _ in cases]
 
 
+def _lint(example: Valid | Invalid, rule: type[BaseRule]) -> list[Diagnostic]:
+    """The example's diagnostics; with `others`, linted as one project with those files."""
+    if not example.others:
+        return lint_source(example.code, [rule], example.path)
+    engine = Engine([rule])
+    results = [engine.lint_text(decode(code.encode("utf-8")), path, *virtual_module_name(path))
+               for path, code in [(example.path, example.code), *example.others]]
+    return engine.finish(results[:1], [r.facts for r in results[1:] if r.facts]).diagnostics
+
+
 VALID_CASES = _cases("VALID")
 INVALID_CASES = _cases("INVALID")
 
@@ -36,7 +47,7 @@ INVALID_CASES = _cases("INVALID")
 def test_valid_example_gives_no_diagnostic(
     rule: type[BaseRule], index: int, example: Valid
 ) -> None:
-    diagnostics = lint_source(example.code, [rule], example.path)
+    diagnostics = _lint(example, rule)
     assert [(d.code, d.line, d.column, d.message) for d in diagnostics] == []
 
 
@@ -44,7 +55,7 @@ def test_valid_example_gives_no_diagnostic(
 def test_invalid_example_gives_exactly_its_diagnostics(
     rule: type[BaseRule], index: int, example: Invalid
 ) -> None:
-    diagnostics = lint_source(example.code, [rule], example.path)
+    diagnostics = _lint(example, rule)
     assert [(d.code, d.line, d.column) for d in diagnostics] == [
         (rule.code, line, column) for line, column in example.at
     ]

@@ -8,6 +8,7 @@ which routes the server serves, and which transports its `run(...)` calls name.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -146,6 +147,18 @@ class ImportRecord:
 
 
 @dataclass
+class ProjectCall:
+    """A call of a name imported from another module that may build a server there: a
+    class (a server subclass of the project), or any call bound at module level (a project
+    factory). Project rules decide from the other modules' facts whether it does."""
+
+    call: cst.Call
+    callee: str
+    at_import_time: bool
+    bound_at_module_level: bool
+
+
+@dataclass
 class Feature:
     """Evidence that a production practice is in place (retries, caching, rate limiting,
     logging configuration, graceful shutdown), for the checklist scorecard."""
@@ -188,6 +201,15 @@ class FileModel:
     health_sites: list[cst.CSTNode] = field(default_factory=list)
     mounted: list[str] = field(default_factory=list)
     imports: list[ImportRecord] = field(default_factory=list)
+    #: Imports inside functions of the file's own package (relative, or absolute of the
+    #: package): what FML202 checks in an `__init__.py`.
+    deferred_imports: list[ImportRecord] = field(default_factory=list)
+    #: Module-level classes: (name, bases' dotted names, a server class by this file alone).
+    classes: list[tuple[str, tuple[str, ...], bool]] = field(default_factory=list)
+    #: Module-level functions: (name, dotted names of the calls they return, a server
+    #: factory by this file alone). A name of this module is written `:name`.
+    factories: list[tuple[str, tuple[str, ...], bool]] = field(default_factory=list)
+    project_calls: list[ProjectCall] = field(default_factory=list)
     features: list[Feature] = field(default_factory=list)
     #: The data flow of tool input through each tool function (see `dataflow.py`).
     flows: Flows = field(default_factory=Flows)
@@ -648,6 +670,20 @@ class ModelBuilder:
         self._note_fastmcp_import(node)
         if tracker.at_import_time and not tracker.in_type_checking:
             self.model.imports.append(ImportRecord(node, self._import_targets(node)))
+        elif tracker.function is not None and not tracker.in_type_checking and self._own(node):
+            self.model.deferred_imports.append(ImportRecord(node, self._import_targets(node)))
+
+    def _own(self, node: cst.Import | cst.ImportFrom) -> bool:
+        """A relative import, or an absolute import of the file's own package."""
+        if isinstance(node, cst.ImportFrom):
+            if node.relative:
+                return True
+            names = [dotted(node.module) or ""] if node.module is not None else []
+        else:
+            names = [dotted(alias.name) or "" for alias in node.names]
+        package = self.package
+        return package is not None and any(
+            name == package or name.startswith(package + ".") for name in names)
 
     def _visit_function(self, node: cst.FunctionDef) -> None:
         scope = self.tracker.scope
@@ -686,16 +722,23 @@ class ModelBuilder:
         """For each imported name, the modules it may be, most specific first.
 
         `import a.b` is `a.b`; `from a import b` is `a.b` if that is a module, else `a`;
-        relative imports are made absolute with the file's package.
+        relative imports are made absolute with the file's package. `from . import x`
+        (no module after the dots) is `pkg.x` only: it imports a submodule, or takes a name
+        from the package the file is already part of. A relative import the file's package
+        cannot resolve (a folder without `__init__.py`) keeps its dots (`.x`), for the
+        project to resolve against namespace packages.
         """
         if isinstance(node, cst.Import):
             return tuple((dotted(alias.name) or "",) for alias in node.names)
         base = absolute_module(len(node.relative), node.module, self.package)
-        if base.startswith(".") or not base:
+        if not base:
             return ()
         if isinstance(node.names, cst.ImportStar):
             return ((base,),)
-        return tuple((f"{base}.{dotted(alias.name)}", base) for alias in node.names)
+        joiner = "" if base.endswith(".") else "."
+        if node.relative and node.module is None:
+            return tuple((f"{base}{joiner}{dotted(alias.name)}",) for alias in node.names)
+        return tuple((f"{base}{joiner}{dotted(alias.name)}", base) for alias in node.names)
 
     def _module_level(self) -> bool:
         return not self.tracker.frames and self.tracker.main_guard == 0
@@ -716,6 +759,7 @@ class ModelBuilder:
         server_classes = self._server_classes()
         factories = self._factories(server_classes)
         self._bind_servers(server_classes, factories)
+        self._find_project_servers(server_classes, factories)
         self._find_registrations()
         self._find_starts_and_routes()
         self._find_features()
@@ -810,14 +854,77 @@ class ModelBuilder:
                 scope = self.model.scopes.get(function)
                 if scope is None:
                     continue
-                if self._constructs_server(value, scope, classes, factories) or (
-                    isinstance(value, cst.Name) and any(
+                returned = (
+                    [e.value for e in value.elements] if isinstance(value, cst.Tuple)
+                    else [value])
+                if any(self._constructs_server(item, scope, classes, factories) or (
+                    isinstance(item, cst.Name) and any(
                         self._constructs_server(bound, scope, classes, factories)
-                        for bound in values.get((scope, value.value), ()))
-                ):
+                        for bound in values.get((scope, item.value), ())))
+                       for item in returned):
                     factories.add(function)
                     changed = True
         return factories
+
+    def _find_project_servers(self, classes: set[cst.ClassDef],
+                              factories: set[cst.FunctionDef]) -> None:
+        """What the project needs to find servers built across modules: the module-level
+        classes and functions, and the calls of imported names that may build one."""
+        module_scope = self.model.module_scope
+        for node, scope in self._classes:
+            if scope is module_scope:
+                bases = tuple(name for base in node.bases
+                              if (name := self._dotted_in(base.value, scope)) is not None)
+                self.model.classes.append((node.name.value, bases, node in classes))
+        returns: dict[cst.FunctionDef, list[str]] = {}
+        values: dict[tuple[Scope, str], list[cst.BaseExpression]] = {}
+        for a in self._assignments:
+            if isinstance(a.target, cst.Name) and isinstance(a.value, cst.Call):
+                values.setdefault((a.scope, a.target.value), []).append(a.value)
+        for function, value in self._returns:
+            scope = self.model.scopes.get(function)
+            if scope is None:
+                continue
+            items = [e.value for e in value.elements] if isinstance(value, cst.Tuple) else [value]
+            for item in items:
+                calls = [item] if isinstance(item, cst.Call) else (
+                    values.get((scope, item.value), []) if isinstance(item, cst.Name) else [])
+                for call in calls:
+                    if isinstance(call, cst.Call):
+                        name = self._dotted_in(call.func, scope)
+                        if name is not None:
+                            returns.setdefault(function, []).append(name)
+        for node, scope in self._functions:
+            if scope is module_scope:
+                self.model.factories.append(
+                    (node.name.value, tuple(returns.get(node, ())), node in factories))
+        bound = {a.value for a in self._assignments
+                 if a.at_module_level and isinstance(a.value, cst.Call)
+                 and isinstance(a.target, (cst.Name, cst.Tuple, cst.List))}
+        for site in self._calls:
+            func = site.call.func
+            if not isinstance(func, (cst.Name, cst.Attribute)):
+                continue
+            name = site.scope.resolve(func)
+            if name is None or name in SERVER_CLASSES or name.split(".")[0] in _NOT_PROJECT:
+                continue
+            is_bound = site.call in bound
+            if is_bound or name.rsplit(".", 1)[-1][:1].isupper():
+                self.model.project_calls.append(
+                    ProjectCall(site.call, name, site.at_import_time, is_bound))
+
+    def _dotted_in(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
+        """An imported name's dotted name, `:name` for a module-level name of this file."""
+        if isinstance(expr, cst.Subscript):
+            expr = expr.value
+        name = scope.resolve(expr)
+        if name is not None:
+            return None if name.startswith("builtins.") else name
+        if isinstance(expr, cst.Name) and expr.value in self.model.module_scope.bindings:
+            found = scope.lookup(expr.value)
+            if found is not None and found[0] is self.model.module_scope:
+                return ":" + expr.value
+        return None
 
     def _constructs_server(self, expr: cst.BaseExpression, scope: Scope,
                            classes: set[cst.ClassDef], factories: set[cst.FunctionDef]) -> bool:
@@ -849,6 +956,16 @@ class ModelBuilder:
                 self._server_names.setdefault(a.scope, set()).add(a.target.value)
                 if a.at_module_level:
                     self.model.module_server_names.append(a.target.value)
+                    if isinstance(a.value, cst.Call):
+                        module_bound.add(a.value)
+            elif isinstance(a.target, (cst.Tuple, cst.List)) and a.at_module_level:
+                # `mcp, config = make()`: which element is the server is not known, but a
+                # module-level name holds it.
+                names = [e.value.value for e in a.target.elements
+                         if isinstance(e.value, cst.Name)]
+                if names:
+                    self.model.module_server_names.append(
+                        next((n for n in names if _server_like(n)), names[0]))
                     if isinstance(a.value, cst.Call):
                         module_bound.add(a.value)
             elif isinstance(a.target, cst.Attribute):
@@ -1127,6 +1244,14 @@ def _writes_to_stdout(call: cst.Call) -> bool:
     return arg is not None and dotted(arg.value) in ("sys.stdout", "stdout")
 
 
+#: Top-level modules that are never the project's own: calls through them build no server
+#: of the project.
+_NOT_PROJECT = frozenset(sys.stdlib_module_names) | {
+    "builtins", "fastmcp", "mcp", "pydantic", "typing_extensions", "starlette", "fastapi",
+    "httpx", "requests", "aiohttp", "uvicorn", "anyio",
+}
+
+
 def _above_server_class(name: str) -> bool:
     """A server class's dotted name, or a module it is reached through."""
     return any(cls == name or cls.startswith(name + ".") for cls in SERVER_CLASSES)
@@ -1155,6 +1280,7 @@ def _is_health_path(text: str | None) -> bool:
 def _transport_argument(call: cst.Call) -> str | None:
     arg = keyword(call, "transport") or positional(call, 0)
     if arg is None:
-        return None
+        # `run(**options)`: the transport comes from configuration.
+        return "unknown" if any(a.star for a in call.args) else None
     text = string_value(arg.value)
     return text if text is not None else "unknown"
