@@ -250,8 +250,12 @@ class ImportGraph:
             f.path: self.targets(f, f.imports) for f in files}
 
     def label(self, path: str) -> str:
+        """The module's name for messages: its package name, or its namespace name when it
+        is in no package."""
         names = self.names.get(path)
-        return names[0] if names else path
+        if not names:
+            return path
+        return names[0] if "." in names[0] else names[-1]
 
     def resolve(self, importer: FileFacts, candidates: Sequence[str]) -> str | None:
         """The project file an import's candidates name, if any."""
