@@ -1203,7 +1203,9 @@ class ModelBuilder:
     def _may_start(self, receiver: cst.BaseExpression, scope: Scope) -> bool:
         if isinstance(receiver, cst.Call):
             return self._constructs_server(receiver, scope, set(), set()) or (
-                scope.resolve(receiver.func) in SERVER_CLASSES)
+                scope.resolve(receiver.func) in SERVER_CLASSES) or (
+                isinstance(receiver.func, cst.Name)
+                and self._imported_call(receiver.func.value, receiver, scope))
         return self.may_be_server(receiver, scope, strict=True)
 
 
