@@ -103,13 +103,19 @@ class MissingHealthCheck(ProjectRule):
                 "server.run(transport='streamable-http')\n", at=((3, 10),), path="app/main.py",
                 others=(("app/base.py", "from fastmcp import FastMCP\n\n"
                          "class ToolServer(FastMCP):\n    pass\n"),)),
+        # The start is of what a factory in another module returned.
+        Invalid("from fastmcp import FastMCP\n\ndef app_factory():\n    return FastMCP('x')\n",
+                at=((4, 12),), path="app/factory.py",
+                others=(("app/main.py", "from app.factory import app_factory\n\n"
+                         "def main():\n    app = app_factory()\n"
+                         "    app.run(transport='sse')\n"),)),
     )
 
     def check(self, files: Sequence[FileFacts]) -> Iterable[ProjectFinding]:
         servers = ProjectServers(files)
         if not servers.sites or any(f.health for f in files):
             return
-        starts = [s for f in files for s in f.starts]
+        starts = servers.starts
         if starts and all(_local_stdio(s.method, s.transport) for s in starts):
             return
         module_level = [site for site in servers.sites if site.at_import_time]

@@ -456,6 +456,8 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
                    for name, returns, is_server in model.factories],
         calls=[CallFact(positions.of(c.call), c.callee, c.at_import_time,
                         c.bound_at_module_level) for c in model.project_calls],
+        factory_starts=[(StartFact(positions.of(s.call), s.method, s.transport), callee)
+                        for s, callee in model.factory_starts],
         features=[FeatureFact(f.kind, positions.near(f.node), f.what) for f in model.features],
         registrations=[RegistrationFact(kind, key, server, positions.of(name), version,
                                         branches)

@@ -119,6 +119,9 @@ class FileFacts:
     classes: list[ClassFact] = field(default_factory=list)
     factories: list[FactoryFact] = field(default_factory=list)
     calls: list[CallFact] = field(default_factory=list)
+    #: Starts of what an imported function returned, with its dotted name (see
+    #: `ProjectServers.starts`).
+    factory_starts: list[tuple[StartFact, str]] = field(default_factory=list)
     features: list[FeatureFact] = field(default_factory=list)
     registrations: list[RegistrationFact] = field(default_factory=list)
     #: Suppression comments by line ("*" suppresses every rule), for project diagnostics too.
@@ -144,6 +147,8 @@ class FileFacts:
             "factories": [[f.name, f.returns, f.is_server] for f in self.factories],
             "calls": [[_span(c.location), c.callee, c.at_import_time, c.bound_at_module_level]
                       for c in self.calls],
+            "factory_starts": [[_span(s.location), s.method, s.transport, callee]
+                               for s, callee in self.factory_starts],
             "features": [[f.kind, _span(f.location), f.what] for f in self.features],
             "registrations": [[r.kind, r.name, r.server, _span(r.location), r.version,
                                r.branches] for r in self.registrations],
@@ -174,6 +179,9 @@ class FileFacts:
                        for name, returns, is_server in data.get("factories", [])],
             calls=[CallFact(Location(*at), callee, imported, bound)
                    for at, callee, imported, bound in data.get("calls", [])],
+            factory_starts=[(StartFact(Location(*at), method, transport), callee)
+                            for at, method, transport, callee
+                            in data.get("factory_starts", [])],
             features=[FeatureFact(kind, Location(*at), what)
                       for kind, at, what in data["features"]],
             registrations=[RegistrationFact(kind, name, server, Location(*at), version,
@@ -250,12 +258,9 @@ class ImportGraph:
             f.path: self.targets(f, f.imports) for f in files}
 
     def label(self, path: str) -> str:
-        """The module's name for messages: its package name, or its namespace name when it
-        is in no package."""
+        """The module's name for messages: its name below the source root."""
         names = self.names.get(path)
-        if not names:
-            return path
-        return names[0] if "." in names[0] else names[-1]
+        return names[-1] if names else path
 
     def resolve(self, importer: FileFacts, candidates: Sequence[str]) -> str | None:
         """The project file an import's candidates name, if any."""
@@ -360,6 +365,9 @@ class ProjectServers:
         self.sites += [ServerSite(f.path, c.location, c.at_import_time) for f in files
                        for c in f.calls if self._known(c.callee, self.classes)]
         self.sites.sort(key=lambda s: (s.path, s.location.line, s.location.column))
+        self.starts = [s for f in files for s in f.starts] + [
+            s for f in files for s, callee in f.factory_starts
+            if self._known(callee, self.classes | self.factories)]
         self.bound_at_module_level = any(f.module_servers for f in files) or any(
             c.bound_at_module_level and self._known(c.callee, self.classes | self.factories)
             for f in files for c in f.calls)

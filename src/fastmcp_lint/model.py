@@ -210,6 +210,10 @@ class FileModel:
     #: factory by this file alone). A name of this module is written `:name`.
     factories: list[tuple[str, tuple[str, ...], bool]] = field(default_factory=list)
     project_calls: list[ProjectCall] = field(default_factory=list)
+    #: Starts whose receiver is what an imported function returned (`app = app_factory()`
+    #: then `app.run()`), with that function's dotted name: a start if the project shows
+    #: it is a server factory.
+    factory_starts: list[tuple[Start, str]] = field(default_factory=list)
     features: list[Feature] = field(default_factory=list)
     #: The data flow of tool input through each tool function (see `dataflow.py`).
     flows: Flows = field(default_factory=Flows)
@@ -1157,11 +1161,14 @@ class ModelBuilder:
                     self.model.mounted.append(child)
             if method not in STARTERS:
                 continue
-            if not self._may_start(func.value, site.scope):
-                continue
             implied = STARTERS[method]
             transport = implied if implied is not None else _transport_argument(call)
-            self.model.starts.append(Start(call, method, transport))
+            if self._may_start(func.value, site.scope):
+                self.model.starts.append(Start(call, method, transport))
+            else:
+                callee = self._made_by_imported_call(func.value, site.scope)
+                if callee is not None:
+                    self.model.factory_starts.append((Start(call, method, transport), callee))
 
     def _find_features(self) -> None:
         """Evidence of retries, caching, rate limiting, logging set-up and graceful shutdown."""
@@ -1199,6 +1206,21 @@ class ModelBuilder:
             for binding in self.model.module_scope.bindings.get(expr.value, []):
                 text = text or string_value(binding.value)
         return text
+
+    def _made_by_imported_call(self, receiver: cst.BaseExpression,
+                               scope: Scope) -> str | None:
+        """The dotted name of the imported function whose result `receiver` is, if it is."""
+        value: cst.BaseExpression | None = receiver
+        if isinstance(receiver, cst.Name):
+            found = scope.lookup(receiver.value)
+            if found is None or len(found[1]) != 1 or found[1][0].kind != "assign":
+                return None
+            value = found[1][0].value
+        if not isinstance(value, cst.Call) or not isinstance(value.func, (cst.Name,
+                                                                          cst.Attribute)):
+            return None
+        name = scope.resolve(value.func)
+        return name if name is not None and name.split(".")[0] not in _NOT_PROJECT else None
 
     def _may_start(self, receiver: cst.BaseExpression, scope: Scope) -> bool:
         if isinstance(receiver, cst.Call):
