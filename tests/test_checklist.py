@@ -33,7 +33,7 @@ def test_weather_server_scorecard(monkeypatch, capsys) -> None:
     assert status["module-level server object"] == "pass"
     assert status["caching for expensive operations"] == "not found"
     assert card["health check endpoint"]["evidence"] == [
-        "weather/server.py:9: FML401 server has no health check endpoint for load balancers "
+        "weather/server.py:11: FML401 server has no health check endpoint for load balancers "
         "and platforms to probe"]
     assert card["module-level server object"]["evidence"] == ["weather/server.py: `mcp`"]
 

@@ -875,27 +875,27 @@ class ModelBuilder:
         """What the project needs to find servers built across modules: the module-level
         classes and functions, and the calls of imported names that may build one."""
         module_scope = self.model.module_scope
-        for node, scope in self._classes:
-            if scope is module_scope:
-                bases = tuple(name for base in node.bases
-                              if (name := self._dotted_in(base.value, scope)) is not None)
-                self.model.classes.append((node.name.value, bases, node in classes))
+        for cls, cls_scope in self._classes:
+            if cls_scope is module_scope:
+                bases = tuple(name for base in cls.bases
+                              if (name := self._dotted_in(base.value, cls_scope)) is not None)
+                self.model.classes.append((cls.name.value, bases, cls in classes))
         returns: dict[cst.FunctionDef, list[str]] = {}
         values: dict[tuple[Scope, str], list[cst.BaseExpression]] = {}
         for a in self._assignments:
             if isinstance(a.target, cst.Name) and isinstance(a.value, cst.Call):
                 values.setdefault((a.scope, a.target.value), []).append(a.value)
         for function, value in self._returns:
-            scope = self.model.scopes.get(function)
-            if scope is None:
+            inner = self.model.scopes.get(function)
+            if inner is None:
                 continue
             items = [e.value for e in value.elements] if isinstance(value, cst.Tuple) else [value]
             for item in items:
                 calls = [item] if isinstance(item, cst.Call) else (
-                    values.get((scope, item.value), []) if isinstance(item, cst.Name) else [])
+                    values.get((inner, item.value), []) if isinstance(item, cst.Name) else [])
                 for call in calls:
                     if isinstance(call, cst.Call):
-                        name = self._dotted_in(call.func, scope)
+                        name = self._dotted_in(call.func, inner)
                         if name is not None:
                             returns.setdefault(function, []).append(name)
         for node, scope in self._functions:
