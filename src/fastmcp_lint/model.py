@@ -1228,7 +1228,28 @@ class ModelBuilder:
                 scope.resolve(receiver.func) in SERVER_CLASSES) or (
                 isinstance(receiver.func, cst.Name)
                 and self._imported_call(receiver.func.value, receiver, scope))
-        return self.may_be_server(receiver, scope, strict=True)
+        return self.may_be_server(receiver, scope, strict=True) or (
+            self._named_server(receiver, scope))
+
+    def _named_server(self, receiver: cst.BaseExpression, scope: Scope) -> bool:
+        """A name that says server (`mcp`, `server`) and is never bound to a call of a
+        library outside the project (`server = uvicorn.Server(config)`): `global mcp` set
+        by a factory in `main()`, `mcp = None` placeholders, local factories' results."""
+        if not isinstance(receiver, cst.Name) or not _server_like(receiver.value):
+            return False
+        found = scope.lookup(receiver.value)
+        if found is None:
+            return False
+        for binding in found[1]:
+            value = binding.value
+            if binding.kind not in ("assign", "import", "param"):
+                return False
+            if isinstance(value, cst.Call):
+                name = scope.resolve(value.func)
+                if name is not None and name not in SERVER_CLASSES and (
+                        name.split(".")[0] in _NOT_PROJECT):
+                    return False
+        return True
 
 
 #: Dotted-name prefixes that show a production practice, checked against FastMCP's own
