@@ -1144,8 +1144,18 @@ class ModelBuilder:
             health_resource = registration.kind == "resource" and text.startswith("health://")
             if health_resource or (registration.kind == "route" and _is_health_path(text)):
                 self.model.health_sites.append(registration.site)
+        # A `custom_route` on a server this file cannot see is one (a subclass from another
+        # module): FastMCP's method name says so; counted once.
+        counted = {s.decorator if isinstance(s, cst.Decorator) else s
+                   for s in self.model.health_sites}
         for site in self._calls:
             call, func = site.call, site.call.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "custom_route":
+                first = positional(call, 0) or keyword(call, "path")
+                if call not in counted and first is not None and _is_health_path(
+                        self._string(first.value)):
+                    self.model.health_sites.append(call)
+                continue
             if _is_route_call(func) and (call in decorators or not (
                     isinstance(func, cst.Attribute) and func.attr.value in _DECORATOR_ROUTES)):
                 first = positional(call, 0) or keyword(call, "path")
