@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from fastmcp_lint.api import FileFacts, Invalid, ProjectFinding, ProjectRule, Valid
+from fastmcp_lint.api import (
+    FileFacts,
+    Invalid,
+    ProjectFinding,
+    ProjectRule,
+    ProjectServers,
+    Valid,
+)
 
 
 class NoModuleLevelServer(ProjectRule):
@@ -17,12 +24,15 @@ class NoModuleLevelServer(ProjectRule):
     summary = "no FastMCP server is bound at module level"
     what = (
         "A project rule: reports a project that creates a FastMCP server (`FastMCP(...)`, "
-        "`MCPServer(...)`, a subclass, `FastMCP.from_fastapi(...)`) but never binds one to a "
-        "name at module level: every construction is inside a function (and no module-level "
-        "name is bound to what such a factory returns) or is bound only to an attribute. A "
-        "module-level name bound to the result of a function imported from another module "
-        "whose name says server (`mcp = create_server()`) counts as a module-level server. "
-        "Reported at the first `FastMCP(...)` call of the project, by path and line."
+        "`MCPServer(...)`, a subclass defined in any module of the project, "
+        "`FastMCP.from_fastapi(...)`) but never binds one to a name at module level: every "
+        "construction is inside a function or bound only to an attribute. A module-level "
+        "binding counts in every form: `mcp = FastMCP(...)`, `mcp = make()` where `make` is "
+        "a factory of the project (in any module, also through a chain of factories) that "
+        "returns a new server, tuple unpacking (`mcp, config = make()`), an instance of a "
+        "FastMCP subclass defined in any module (`app = MyServer()`), and a name that says "
+        "server bound to the result of an imported function (`mcp = create_server()`). "
+        "Reported at the first server construction of the project, by path and line."
     )
     why = (
         "`fastmcp run server.py`, `fastmcp dev` and hosting platforms import your module and "
@@ -44,6 +54,18 @@ class NoModuleLevelServer(ProjectRule):
         Valid("from .factory import create_server\n\nmcp = create_server()\n"),
         Valid("import os\n\ndef main():\n    return os.getcwd()\n"),
         Valid("from fastmcp import FastMCP\n\nif True:\n    app = FastMCP('x')\n"),
+        # Tuple unpacking of a factory's result.
+        Valid("from fastmcp import FastMCP\n\ndef make():\n    mcp = FastMCP('x')\n"
+              "    return mcp, {'debug': False}\n\nmcp, config = make()\n"),
+        # A factory in another module, bound to a name that does not say server.
+        Valid("from app.factory import build\n\napp = build()\n", path="app/main.py",
+              others=(("app/factory.py", "from fastmcp import FastMCP\n\n"
+                       "def build():\n    return FastMCP('x')\n"),)),
+        # An instance of a subclass defined in another module.
+        Valid("from .base import ToolServer\n\napp = ToolServer('x')\n", path="app/main.py",
+              others=(("app/base.py", "from fastmcp import FastMCP\n\n"
+                       "class ToolServer(FastMCP):\n    pass\n\n"
+                       "def main():\n    ToolServer('y').run()\n"),)),
     )
     INVALID = (
         Invalid("from fastmcp import FastMCP\n\ndef main():\n    mcp = FastMCP('x')\n"
@@ -52,15 +74,20 @@ class NoModuleLevelServer(ProjectRule):
                 "        self.server = FastMCP('x')\n", at=((5, 23),)),
         Invalid("from fastmcp import FastMCP\n\nif __name__ == '__main__':\n"
                 "    mcp = FastMCP('x')\n    mcp.run()\n", at=((4, 11),)),
+        # A subclass defined in another module, built only inside a function.
+        Invalid("from app.base import ToolServer\n\ndef main():\n"
+                "    app = ToolServer('x')\n    app.run()\n", at=((4, 11),),
+                path="app/main.py",
+                others=(("app/base.py", "from fastmcp import FastMCP\n\n"
+                         "class ToolServer(FastMCP):\n    pass\n"),)),
     )
 
     def check(self, files: Sequence[FileFacts]) -> Iterable[ProjectFinding]:
-        servers = [(f.path, s) for f in files for s in f.servers]
-        if not servers or any(f.module_servers for f in files):
+        servers = ProjectServers(files)
+        if not servers.sites or servers.bound_at_module_level:
             return
-        path, site = min(servers, key=lambda item: (item[0], item[1].location.line,
-                                                     item[1].location.column))
-        yield ProjectFinding(path, site.location,
+        site = servers.sites[0]
+        yield ProjectFinding(site.path, site.location,
                              "the server is never bound at module level: `fastmcp run` and "
                              "hosted deployments look for a module-level `mcp`, `server` or "
                              "`app` and will not find it")

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from fastmcp_lint.api import FileFacts, Invalid, Location, ProjectFinding, ProjectRule, Valid
+from fastmcp_lint.api import (
+    FileFacts,
+    ImportGraph,
+    Invalid,
+    Location,
+    ProjectFinding,
+    ProjectRule,
+    Valid,
+)
 
 
 class CircularImport(ProjectRule):
@@ -26,7 +34,11 @@ class CircularImport(ProjectRule):
         "package above it). Each strongly connected group of modules is one cycle: one "
         "diagnostic, at the import statement that starts the cycle in the module whose path "
         "sorts first; the message lists the shortest cycle through that module "
-        "(`a.b -> a.c -> a.b`)."
+        "(`a.b -> a.c -> a.b`). A module never forms a cycle with itself (`from . import "
+        "server` in `server.py`); `from . import x` where `x` is not a module or subpackage "
+        "of the project (a data folder, a missing file, a name) adds no edge; folders without "
+        "`__init__.py` below a source root (the nearest `src` folder, else the linted root) "
+        "are namespace packages and their modules take part, relative imports in them too."
     )
     why = (
         "A module in a cycle is used while it is only half executed: names defined below "
@@ -48,30 +60,32 @@ class CircularImport(ProjectRule):
               path="pkg/b.py"),
         Valid("def late():\n    from . import self_module\n    return self_module\n",
               path="pkg/self_module.py"),
+        # A module never forms a cycle with itself.
+        Valid("from fastmcp import FastMCP\nfrom . import server\n\nmcp = FastMCP('x')\n",
+              path="pkg/server.py"),
+        # `from . import data` names a data folder, not a module: no edge to the package.
+        Valid("from . import data\n", path="pkg/loader.py",
+              others=(("pkg/__init__.py", "from .loader import load\n"),)),
+        Valid("from pkg.a import x\n", path="pkg/b.py",
+              others=(("pkg/a.py", "def f():\n    from pkg import b\n    return b\n"),)),
     )
     INVALID = (
-        Invalid("from fastmcp import FastMCP\nfrom . import server\n\nmcp = FastMCP('x')\n",
-                at=((2, 1),), path="pkg/server.py"),
+        Invalid("from pkg.b import helper\n\nVALUE = 1\n", at=((1, 1),), path="pkg/a.py",
+                others=(("pkg/b.py", "from pkg.a import VALUE\n\nhelper = VALUE\n"),)),
+        # Folders without `__init__.py` are namespace packages: their modules take part.
+        Invalid("from .tools import register\n", at=((1, 1),), path="app/server.py",
+                others=(("app/tools.py", "from . import server\n\nregister = 1\n"),)),
     )
 
     def check(self, files: Sequence[FileFacts]) -> Iterable[ProjectFinding]:
-        modules = {f.module: f for f in files if f.module}
-        graph: dict[str, list[tuple[str, Location]]] = {}
-        for name, facts in modules.items():
-            edges = graph.setdefault(name, [])
-            for fact in facts.imports:
-                for candidates in fact.targets:
-                    target = next((c for c in candidates if c in modules), None)
-                    if target is not None:
-                        edges.append((target, fact.location))
-        for group in _cycles(graph):
-            first = min(group, key=lambda module: modules[module].path)
-            path = _shortest_cycle(graph, first, group)
+        graph = ImportGraph(files)
+        for group in _cycles(graph.edges):
+            first = min(group)
+            path = graph.path_between(first, first)
             if not path:
                 continue
-            names = [module for module, _ in path] + [first]
-            yield ProjectFinding(modules[first].path, path[0][1],
-                                 "import cycle: " + " -> ".join(names))
+            names = [graph.label(module) for module, _ in path] + [graph.label(first)]
+            yield ProjectFinding(first, path[0][1], "import cycle: " + " -> ".join(names))
 
 
 def _cycles(graph: dict[str, list[tuple[str, Location]]]) -> list[set[str]]:
@@ -113,33 +127,6 @@ def _cycles(graph: dict[str, list[tuple[str, Location]]]) -> list[set[str]]:
                     group.add(member)
                     if member == node:
                         break
-                self_loop = any(t == node for t, _ in graph.get(node, []))
-                if len(group) > 1 or self_loop:
+                if len(group) > 1:
                     groups.append(group)
     return groups
-
-
-def _shortest_cycle(graph: dict[str, list[tuple[str, Location]]], start: str,
-                    group: set[str]) -> list[tuple[str, Location]]:
-    """The shortest path start -> ... -> start inside the group, as (module, import) steps."""
-    previous: dict[str, tuple[str, Location]] = {}
-    frontier = [start]
-    seen = {start}
-    while frontier:
-        following: list[str] = []
-        for node in frontier:
-            for target, location in graph.get(node, []):
-                if target not in group:
-                    continue
-                if target == start:
-                    steps = [(node, location)]
-                    while node != start:
-                        node, location = previous[node]
-                        steps.append((node, location))
-                    return list(reversed(steps))
-                if target not in seen:
-                    seen.add(target)
-                    previous[target] = (node, location)
-                    following.append(target)
-        frontier = following
-    return []

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from fastmcp_lint.api import FileFacts, Invalid, ProjectFinding, ProjectRule, Valid
+from fastmcp_lint.api import (
+    FileFacts,
+    Invalid,
+    ProjectFinding,
+    ProjectRule,
+    ProjectServers,
+    Valid,
+)
 
 
 class MissingHealthCheck(ProjectRule):
@@ -18,16 +25,23 @@ class MissingHealthCheck(ProjectRule):
     what = (
         "A project rule: reports a project that creates a FastMCP server but has no health "
         "check anywhere: no resource (or resource template) whose URI starts with "
-        "`health://`, and no route whose path contains `health`, `livez` or `readyz`: "
-        "`@mcp.custom_route(...)` (decorator or call form), Starlette `Route(path, ...)`, or "
-        "a web app's route decorator or method (`.get`, `.route`, `.api_route`, `.add_route`, "
-        "`.add_api_route`). Not reported when every `run(...)`/`run_async(...)` call (and "
-        "`run_stdio_async()`) in the project starts the server with `transport=\"stdio\"` "
-        "explicitly; a server with no start, or started without a transport, may be served "
-        "over HTTP by `fastmcp run` or a platform, so it is reported. Reported at the first "
-        "module-level `FastMCP(...)` call of the project (else the first one), by path and "
-        "line. When only some files are linted, the finding is shown only if that call is in "
-        "one of them."
+        "`health://`, and no route anywhere in the project whose path contains `health`, "
+        "`livez` or `readyz`: `@mcp.custom_route(...)` (decorator or call form), Starlette "
+        "`Route(path, ...)`, or a web app's route decorator or method (`.get`, `.route`, "
+        "`.api_route`, `.add_route`, `.add_api_route`). Reported only when the project may "
+        "serve over HTTP: a start names an HTTP transport (`\"http\"`, "
+        "`\"streamable-http\"`, `\"sse\"`, keyword or positional, or another transport "
+        "that is not stdio), reads the transport from the environment, the command line or "
+        "configuration (`run(transport=args.transport)`, `run(**options)`), or the project "
+        "serves `http_app()`, `streamable_http_app()` or `sse_app()`; or the server has no "
+        "start at all (`fastmcp run` and hosting platforms serve a module-level server over "
+        "HTTP). A project whose every start is `run()`/`run_async()` without a transport or "
+        "with `\"stdio\"`, or `run_stdio_async()`, is a local stdio server with no probe to "
+        "answer, and is not reported. Servers built by project factories and FastMCP "
+        "subclasses defined in any module of the project count. Reported at the first server "
+        "construction (`FastMCP(...)`, `MCPServer(...)` or a project subclass) at module "
+        "level, in path order, else the first one anywhere. When only some files are linted, "
+        "the finding is shown only if that construction is in one of them."
     )
     why = (
         "Load balancers, Kubernetes and hosting platforms decide whether to send traffic to "
@@ -44,23 +58,33 @@ class MissingHealthCheck(ProjectRule):
     VALID = (
         Valid("from fastmcp import FastMCP\nfrom starlette.responses import PlainTextResponse\n\n"
               "mcp = FastMCP('x')\n\n@mcp.custom_route('/health', methods=['GET'])\n"
-              "async def health(request):\n    return PlainTextResponse('OK')\n"),
+              "async def health(request):\n    return PlainTextResponse('OK')\n\n"
+              "mcp.run(transport='http')\n"),
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
               "@mcp.resource('health://status')\ndef status() -> str:\n    return 'ok'\n"),
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
               "if __name__ == '__main__':\n    mcp.run(transport='stdio')\n"),
+        # A local stdio server: every start is `run()` without a transport.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "if __name__ == '__main__':\n    mcp.run()\n"),
+        Valid("import anyio\nfrom mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "async def main():\n    await mcp.run_stdio_async()\n\nanyio.run(main)\n"),
         Valid("from mcp.server.fastmcp import FastMCP as F\nfrom starlette.routing import Route\n\n"
               "server = F('x')\nroutes = [Route('/readyz', endpoint=lambda r: None)]\n"),
         Valid("import os\n\ndef helper():\n    return os.environ.get('x')\n"),
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
               "def health(request):\n    return 'ok'\n\n"
               "mcp.custom_route('/livez', methods=['GET'])(health)\n"),
+        # The health route is in another module of the project.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n", path="app/server.py",
+              others=(("app/web.py", "from fastapi import FastAPI\n\napi = FastAPI()\n\n"
+                       "@api.get('/healthz')\ndef healthz():\n    return {}\n"),)),
     )
     INVALID = (
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
                 "def add(a: int, b: int) -> int:\n    return a + b\n", at=((3, 7),)),
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
-                "if __name__ == '__main__':\n    mcp.run()\n", at=((3, 7),)),
+                "if __name__ == '__main__':\n    mcp.run('sse')\n", at=((3, 7),)),
         Invalid("import os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
                 "if __name__ == '__main__':\n    mcp.run(transport=os.environ['T'])\n",
                 at=((4, 7),)),
@@ -69,19 +93,41 @@ class MissingHealthCheck(ProjectRule):
                 "mcp.run('http')\n", at=((4, 12),)),
         Invalid("import fastmcp\n\nclass MyServer(fastmcp.FastMCP):\n    pass\n\n"
                 "app = MyServer('x')\n", at=((6, 7),)),
+        Invalid("import uvicorn\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n"
+                "app = mcp.http_app()\n\nif __name__ == '__main__':\n"
+                "    uvicorn.run(app)\n", at=((4, 7),)),
+        Invalid("from fastmcp import FastMCP\n\ndef main(options: dict):\n"
+                "    mcp = FastMCP('x')\n    mcp.run(**options)\n", at=((4, 11),)),
+        # A subclass defined in another module: its construction is where it is reported.
+        Invalid("from app.base import ToolServer\n\nserver = ToolServer('x')\n"
+                "server.run(transport='streamable-http')\n", at=((3, 10),), path="app/main.py",
+                others=(("app/base.py", "from fastmcp import FastMCP\n\n"
+                         "class ToolServer(FastMCP):\n    pass\n"),)),
+        # The start is of what a factory in another module returned.
+        Invalid("from fastmcp import FastMCP\n\ndef app_factory():\n    return FastMCP('x')\n",
+                at=((4, 12),), path="app/factory.py",
+                others=(("app/main.py", "from app.factory import app_factory\n\n"
+                         "def main():\n    app = app_factory()\n"
+                         "    app.run(transport='sse')\n"),)),
     )
 
     def check(self, files: Sequence[FileFacts]) -> Iterable[ProjectFinding]:
-        servers = [(f.path, s) for f in files for s in f.servers]
-        if not servers or any(f.health for f in files):
+        servers = ProjectServers(files)
+        if not servers.sites or any(f.health for f in files):
             return
-        starts = [s for f in files for s in f.starts]
-        if starts and all(s.transport == "stdio" for s in starts):
+        starts = servers.starts
+        if starts and all(_local_stdio(s.method, s.transport) for s in starts):
             return
-        module_level = [item for item in servers if item[1].at_import_time]
-        path, site = min(module_level or servers,
-                         key=lambda item: (item[0], item[1].location.line,
-                                           item[1].location.column))
-        yield ProjectFinding(path, site.location,
+        module_level = [site for site in servers.sites if site.at_import_time]
+        site = (module_level or servers.sites)[0]
+        yield ProjectFinding(site.path, site.location,
                              "server has no health check endpoint for load balancers and "
                              "platforms to probe")
+
+
+def _local_stdio(method: str, transport: str | None) -> bool:
+    """A start that can only serve over stdio: `run()`/`run_async()` without a transport
+    or with `"stdio"`, or `run_stdio_async()`."""
+    if method == "run_stdio_async":
+        return True
+    return method in ("run", "run_async") and transport in (None, "stdio")

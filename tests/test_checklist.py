@@ -37,13 +37,13 @@ def test_weather_server_scorecard(monkeypatch, capsys) -> None:
     assert status["module-level server object"] == "pass"
     assert status["caching for expensive operations"] == "not found"
     assert card["health check endpoint"]["evidence"] == [
-        "weather/server.py:9: FML401 server has no health check endpoint for load balancers "
+        "weather/server.py:11: FML401 server has no health check endpoint for load balancers "
         "and platforms to probe"]
     assert card["module-level server object"]["evidence"] == ["weather/server.py: `mcp`"]
     blocking = card["blocking operations in async"]
     assert (blocking["kind"], blocking["status"], blocking["codes"]) == (
         "anti-pattern", "fail", ["FML101", "FML102", "FML103"])
-    assert blocking["evidence"][0].startswith("weather/server.py:20: FML101 ")
+    assert blocking["evidence"][0].startswith("weather/server.py:22: FML101 ")
     assert card["tool interface the model sees"]["kind"] == "section"
 
 

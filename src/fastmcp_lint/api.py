@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from fastmcp_lint.facts import FileFacts, Location
+from fastmcp_lint.facts import FileFacts, ImportGraph, Location, ProjectServers
 
 if TYPE_CHECKING:
     # Only for types: a run whose every file is cached reports from plain data (diagnostics,
@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Applicability", "BaseRule", "Diagnostic", "DiagnosticFix", "Edit", "FileContext",
-    "FileFacts", "Finding", "Fix", "Invalid", "Location", "ProjectFinding", "ProjectRule",
-    "Rule", "Scope", "Severity", "ToolCallRule", "Valid",
+    "FileFacts", "Finding", "Fix", "ImportGraph", "Invalid", "Location", "ProjectFinding",
+    "ProjectRule", "ProjectServers", "Rule", "Scope", "Severity", "ToolCallRule", "Valid",
 ]
 
 
@@ -53,6 +53,9 @@ class Valid:
 
     code: str
     path: str = "server.py"
+    #: The project's other files, (path, code): a project rule's example may need two
+    #: modules (an import cycle). Only `code` is reported on.
+    others: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class Invalid:
     fixed: str | None = None
     path: str = "server.py"
     message: str | None = None
+    #: The project's other files, (path, code), as for `Valid`.
+    others: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

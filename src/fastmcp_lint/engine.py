@@ -33,6 +33,9 @@ from fastmcp_lint.cache import Cache
 from fastmcp_lint.collector import collector_paused
 from fastmcp_lint.context import Tracker
 from fastmcp_lint.facts import (
+    CallFact,
+    ClassFact,
+    FactoryFact,
     FeatureFact,
     FileFacts,
     ImportFact,
@@ -474,6 +477,19 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
         imports=[ImportFact(at, i.targets) for i, at in zip(
             model.imports, positions.of_statements([i.node for i in model.imports]),
             strict=True)],
+        own_deferred_imports=[ImportFact(positions.of(i.node), i.targets)
+                              for i in model.own_deferred_imports]
+        if path.replace("\\", "/").rsplit("/", 1)[-1] == "__init__.py" else [],
+        classes=[ClassFact(_qualified(name, module, path), tuple(
+                     _qualified(b, module, path) for b in bases), is_server)
+                 for name, bases, is_server in model.classes],
+        factories=[FactoryFact(_qualified(name, module, path), tuple(
+                       _qualified(r, module, path) for r in returns), is_server)
+                   for name, returns, is_server in model.factories],
+        calls=[CallFact(positions.of(c.call), c.callee, c.at_import_time,
+                        c.bound_at_module_level) for c in model.project_calls],
+        factory_starts=[(StartFact(positions.of(s.call), s.method, s.transport), callee)
+                        for s, callee in model.factory_starts],
         features=[FeatureFact(f.kind, positions.near(f.node), f.what) for f in model.features],
         registrations=[RegistrationFact(kind, key, server, positions.of(name), version,
                                         branches)
@@ -484,6 +500,13 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
         server_module=model.server_module,
         deferred_imports=list(model.deferred_imports),
     )
+
+
+def _qualified(name: str, module: str | None, path: str) -> str:
+    """`module.name` for a name of this module (the model writes `:name` or a bare name)."""
+    if name.startswith(":") or "." not in name:
+        return f"{module or path}.{name.lstrip(':')}"
+    return name
 
 
 # -- the API used by tests and by `--fix` ----------------------------------------------------

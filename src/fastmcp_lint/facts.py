@@ -9,6 +9,7 @@ a frozen dataclass.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -44,6 +45,34 @@ class ImportFact(NamedTuple):
 
     location: Location
     targets: tuple[tuple[str, ...], ...]
+
+
+class ClassFact(NamedTuple):
+    """A module-level class (`module.Name`), its bases' dotted names, and whether its own
+    file shows it is a server class; the project finds subclasses of subclasses."""
+
+    name: str
+    bases: tuple[str, ...]
+    is_server: bool
+
+
+class FactoryFact(NamedTuple):
+    """A module-level function (`module.name`), the dotted names of the calls it returns,
+    and whether its own file shows it returns a new server."""
+
+    name: str
+    returns: tuple[str, ...]
+    is_server: bool
+
+
+class CallFact(NamedTuple):
+    """A call of an imported name that may build a server in another module of the project
+    (a class, or a call bound to a module-level name)."""
+
+    location: Location
+    callee: str
+    at_import_time: bool
+    bound_at_module_level: bool
 
 
 class FeatureFact(NamedTuple):
@@ -85,6 +114,14 @@ class FileFacts:
     starts: list[StartFact] = field(default_factory=list)
     mounted: list[str] = field(default_factory=list)
     imports: list[ImportFact] = field(default_factory=list)
+    #: In an `__init__.py`: imports of the package itself inside functions (FML202).
+    own_deferred_imports: list[ImportFact] = field(default_factory=list)
+    classes: list[ClassFact] = field(default_factory=list)
+    factories: list[FactoryFact] = field(default_factory=list)
+    calls: list[CallFact] = field(default_factory=list)
+    #: Starts of what an imported function returned, with its dotted name (see
+    #: `ProjectServers.starts`).
+    factory_starts: list[tuple[StartFact, str]] = field(default_factory=list)
     features: list[FeatureFact] = field(default_factory=list)
     registrations: list[RegistrationFact] = field(default_factory=list)
     #: A server module (RULES.md, FML6xx): it imports a server API or registers tools, and
@@ -111,6 +148,14 @@ class FileFacts:
             "starts": [[_span(s.location), s.method, s.transport] for s in self.starts],
             "mounted": self.mounted,
             "imports": [[_span(i.location), i.targets] for i in self.imports],
+            "own_deferred_imports": [[_span(i.location), i.targets]
+                                     for i in self.own_deferred_imports],
+            "classes": [[c.name, c.bases, c.is_server] for c in self.classes],
+            "factories": [[f.name, f.returns, f.is_server] for f in self.factories],
+            "calls": [[_span(c.location), c.callee, c.at_import_time, c.bound_at_module_level]
+                      for c in self.calls],
+            "factory_starts": [[_span(s.location), s.method, s.transport, callee]
+                               for s, callee in self.factory_starts],
             "features": [[f.kind, _span(f.location), f.what] for f in self.features],
             "registrations": [[r.kind, r.name, r.server, _span(r.location), r.version,
                                r.branches] for r in self.registrations],
@@ -135,6 +180,17 @@ class FileFacts:
             mounted=list(data["mounted"]),
             imports=[ImportFact(Location(*at), tuple(map(tuple, targets)))
                      for at, targets in data["imports"]],
+            own_deferred_imports=[ImportFact(Location(*at), tuple(map(tuple, targets)))
+                                  for at, targets in data.get("own_deferred_imports", [])],
+            classes=[ClassFact(name, tuple(bases), is_server)
+                     for name, bases, is_server in data.get("classes", [])],
+            factories=[FactoryFact(name, tuple(returns), is_server)
+                       for name, returns, is_server in data.get("factories", [])],
+            calls=[CallFact(Location(*at), callee, imported, bound)
+                   for at, callee, imported, bound in data.get("calls", [])],
+            factory_starts=[(StartFact(Location(*at), method, transport), callee)
+                            for at, method, transport, callee
+                            in data.get("factory_starts", [])],
             features=[FeatureFact(kind, Location(*at), what)
                       for kind, at, what in data["features"]],
             registrations=[RegistrationFact(kind, name, server, Location(*at), version,
@@ -205,3 +261,175 @@ def stdout_reaches_stdio_server(files: list[FileFacts]) -> dict[str, bool]:
 CONDITIONS = {"may-run-over-stdio": may_run_over_stdio}
 #: Conditions decided per file: a finding's condition is `name:path` (the file's path).
 FILE_CONDITIONS = {"stdout-reaches-stdio-server": stdout_reaches_stdio_server}
+
+
+# -- the project's modules and servers, shared by the project rules --------------------------
+
+
+def module_names(facts: FileFacts) -> list[str]:
+    """The names a file can be imported as: its package name (from the `__init__.py` files
+    above it), and its name below the source root (the nearest `src` folder, else the linted
+    root) through folders without `__init__.py`, which are namespace packages."""
+    names = [facts.module] if facts.module else []
+    path = facts.path.replace("\\", "/")
+    parts = [part for part in path.split("/") if part not in ("", ".")]
+    if path.startswith("/") or ".." in parts or not parts or not parts[-1].endswith(".py"):
+        return names
+    if "src" in parts[:-1]:
+        parts = parts[len(parts) - 1 - parts[-2::-1].index("src"):]
+    parts[-1] = parts[-1][:-3]
+    if parts[-1] == "__init__":
+        parts.pop()
+    start = len(parts)
+    while start > 0 and parts[start - 1].isidentifier():
+        start -= 1
+    name = ".".join(parts[start:])
+    if name and name not in names:
+        names.append(name)
+    return names
+
+
+class ImportGraph:
+    """The import-time import graph of a project's files (FML205), by path.
+
+    An import names its candidates most specific first; the first that is a module of the
+    project is the edge (the one nearest the importing file when several files share the
+    name). A module never imports itself. A relative import that the importing file's
+    package could not resolve is resolved against its namespace package.
+    """
+
+    def __init__(self, files: Sequence[FileFacts]) -> None:
+        self.files = {f.path: f for f in files}
+        self.by_name: dict[str, list[str]] = {}
+        self.names: dict[str, list[str]] = {}
+        for f in files:
+            self.names[f.path] = module_names(f)
+            for name in self.names[f.path]:
+                self.by_name.setdefault(name, []).append(f.path)
+        self.edges: dict[str, list[tuple[str, Location]]] = {
+            f.path: self.targets(f, f.imports) for f in files}
+
+    def label(self, path: str) -> str:
+        """The module's name for messages: its name below the source root."""
+        names = self.names.get(path)
+        return names[-1] if names else path
+
+    def resolve(self, importer: FileFacts, candidates: Sequence[str]) -> str | None:
+        """The project file an import's candidates name, if any."""
+        for candidate in candidates:
+            name = self._absolute(importer, candidate)
+            paths = self.by_name.get(name) if name else None
+            if paths:
+                return max(paths, key=lambda p: (_shared(p, importer.path), -len(p)))
+        return None
+
+    def targets(self, importer: FileFacts, imports: Sequence[ImportFact]
+                ) -> list[tuple[str, Location]]:
+        found = []
+        for fact in imports:
+            for candidates in fact.targets:
+                target = self.resolve(importer, candidates)
+                if target is not None and target != importer.path:
+                    found.append((target, fact.location))
+        return found
+
+    def _absolute(self, importer: FileFacts, name: str) -> str | None:
+        if not name.startswith("."):
+            return name
+        level = len(name) - len(name.lstrip("."))
+        names = self.names.get(importer.path) or []
+        own = names[-1].split(".") if names else []
+        if not importer.path.replace("\\", "/").endswith("/__init__.py") and own:
+            own.pop()
+        if level - 1 > len(own):
+            return None
+        base = own[:len(own) - (level - 1)]
+        rest = name[level:]
+        return ".".join([*base, rest] if rest else base) or None
+
+    def path_between(self, start: str, goal: str) -> list[tuple[str, Location]]:
+        """The shortest import path start -> ... -> goal, as (module, import) steps; empty if
+        there is none (or start is goal)."""
+        previous: dict[str, tuple[str, Location]] = {}
+        frontier = [start]
+        seen = {start}
+        while frontier:
+            following: list[str] = []
+            for node in frontier:
+                for target, location in self.edges.get(node, []):
+                    if target == goal:
+                        steps = [(node, location)]
+                        while node != start:
+                            node, location = previous[node]
+                            steps.append((node, location))
+                        return list(reversed(steps))
+                    if target not in seen:
+                        seen.add(target)
+                        previous[target] = (node, location)
+                        following.append(target)
+            frontier = following
+        return []
+
+
+def _shared(a: str, b: str) -> int:
+    """How many leading folders two paths share."""
+    count = 0
+    for x, y in zip(a.split("/")[:-1], b.split("/")[:-1], strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
+class ServerSite(NamedTuple):
+    """A server construction of the project: a server class or a project subclass."""
+
+    path: str
+    location: Location
+    at_import_time: bool
+
+
+class ProjectServers:
+    """The project's servers, also those built across modules: subclasses of a server
+    class defined in any module, factories (functions returning a new server) in any
+    module, and the module-level names bound to either."""
+
+    def __init__(self, files: Sequence[FileFacts]) -> None:
+        classes = {c.name: c for f in files for c in f.classes}
+        factories = {g.name: g for f in files for g in f.factories}
+        self.classes = {name for name, c in classes.items() if c.is_server}
+        self.factories = {name for name, g in factories.items() if g.is_server}
+        changed = True
+        while changed:
+            changed = False
+            for name, c in classes.items():
+                if name not in self.classes and any(
+                        self._known(b, self.classes) for b in c.bases):
+                    self.classes.add(name)
+                    changed = True
+            for name, g in factories.items():
+                if name not in self.factories and any(
+                        self._known(r, self.classes | self.factories) for r in g.returns):
+                    self.factories.add(name)
+                    changed = True
+        self.sites = [ServerSite(f.path, s.location, s.at_import_time)
+                      for f in files for s in f.servers]
+        self.sites += [ServerSite(f.path, c.location, c.at_import_time) for f in files
+                       for c in f.calls if self._known(c.callee, self.classes)]
+        self.sites.sort(key=lambda s: (s.path, s.location.line, s.location.column))
+        self.starts = [s for f in files for s in f.starts] + [
+            s for f in files for s, callee in f.factory_starts
+            if self._known(callee, self.classes | self.factories)]
+        self.bound_at_module_level = any(f.module_servers for f in files) or any(
+            c.bound_at_module_level and self._known(c.callee, self.classes | self.factories)
+            for f in files for c in f.calls)
+
+    @staticmethod
+    def _known(name: str, known: set[str]) -> bool:
+        """`name` (an imported dotted name) is one of `known`, also when it is imported
+        through its package (`from pkg import make` for `pkg.factory.make`)."""
+        if name in known:
+            return True
+        head, _, last = name.rpartition(".")
+        return bool(head) and any(k.endswith("." + last) and k.startswith(head + ".")
+                                  for k in known)

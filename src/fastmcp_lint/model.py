@@ -9,6 +9,7 @@ which routes the server serves, and which transports its `run(...)` calls name.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -163,6 +164,18 @@ class ImportRecord:
 
 
 @dataclass
+class ProjectCall:
+    """A call of a name imported from another module that may build a server there: a
+    class (a server subclass of the project), or any call bound at module level (a project
+    factory). Project rules decide from the other modules' facts whether it does."""
+
+    call: cst.Call
+    callee: str
+    at_import_time: bool
+    bound_at_module_level: bool
+
+
+@dataclass
 class Feature:
     """Evidence that a production practice is in place (retries, caching, rate limiting,
     logging configuration, graceful shutdown), for the checklist scorecard."""
@@ -206,6 +219,19 @@ class FileModel:
     health_sites: list[cst.CSTNode] = field(default_factory=list)
     mounted: list[str] = field(default_factory=list)
     imports: list[ImportRecord] = field(default_factory=list)
+    #: Imports inside functions of the file's own package (relative, or absolute of the
+    #: package): what FML202 checks in an `__init__.py`.
+    own_deferred_imports: list[ImportRecord] = field(default_factory=list)
+    #: Module-level classes: (name, bases' dotted names, a server class by this file alone).
+    classes: list[tuple[str, tuple[str, ...], bool]] = field(default_factory=list)
+    #: Module-level functions: (name, dotted names of the calls they return, a server
+    #: factory by this file alone). A name of this module is written `:name`.
+    factories: list[tuple[str, tuple[str, ...], bool]] = field(default_factory=list)
+    project_calls: list[ProjectCall] = field(default_factory=list)
+    #: Starts whose receiver is what an imported function returned (`app = app_factory()`
+    #: then `app.run()`), with that function's dotted name: a start if the project shows
+    #: it is a server factory.
+    factory_starts: list[tuple[Start, str]] = field(default_factory=list)
     features: list[Feature] = field(default_factory=list)
     #: The data flow of tool input through each tool function (see `dataflow.py`).
     flows: Flows = field(default_factory=Flows)
@@ -772,7 +798,22 @@ class ModelBuilder:
         if tracker.at_import_time and not tracker.in_type_checking:
             self.model.imports.append(ImportRecord(node, self._import_targets(node)))
         elif not tracker.in_type_checking:
-            self.model.deferred_imports.append(self._import_targets(node))
+            targets = self._import_targets(node)
+            self.model.deferred_imports.append(targets)
+            if tracker.function is not None and self._own(node):
+                self.model.own_deferred_imports.append(ImportRecord(node, targets))
+
+    def _own(self, node: cst.Import | cst.ImportFrom) -> bool:
+        """A relative import, or an absolute import of the file's own package."""
+        if isinstance(node, cst.ImportFrom):
+            if node.relative:
+                return True
+            names = [dotted(node.module) or ""] if node.module is not None else []
+        else:
+            names = [dotted(alias.name) or "" for alias in node.names]
+        package = self.package
+        return package is not None and any(
+            name == package or name.startswith(package + ".") for name in names)
 
     def _visit_function(self, node: cst.FunctionDef) -> None:
         scope = self.tracker.scope
@@ -811,16 +852,23 @@ class ModelBuilder:
         """For each imported name, the modules it may be, most specific first.
 
         `import a.b` is `a.b`; `from a import b` is `a.b` if that is a module, else `a`;
-        relative imports are made absolute with the file's package.
+        relative imports are made absolute with the file's package. `from . import x`
+        (no module after the dots) is `pkg.x` only: it imports a submodule, or takes a name
+        from the package the file is already part of. A relative import the file's package
+        cannot resolve (a folder without `__init__.py`) keeps its dots (`.x`), for the
+        project to resolve against namespace packages.
         """
         if isinstance(node, cst.Import):
             return tuple((dotted(alias.name) or "",) for alias in node.names)
         base = absolute_module(len(node.relative), node.module, self.package)
-        if base.startswith(".") or not base:
+        if not base:
             return ()
         if isinstance(node.names, cst.ImportStar):
             return ((base,),)
-        return tuple((f"{base}.{dotted(alias.name)}", base) for alias in node.names)
+        joiner = "" if base.endswith(".") else "."
+        if node.relative and node.module is None:
+            return tuple((f"{base}{joiner}{dotted(alias.name)}",) for alias in node.names)
+        return tuple((f"{base}{joiner}{dotted(alias.name)}", base) for alias in node.names)
 
     def _module_level(self) -> bool:
         return not self.tracker.frames and self.tracker.main_guard == 0
@@ -841,6 +889,7 @@ class ModelBuilder:
         server_classes = self._server_classes()
         factories = self._factories(server_classes)
         self._bind_servers(server_classes, factories)
+        self._find_project_servers(server_classes, factories)
         self._find_registrations()
         self._find_starts_and_routes()
         self._find_features()
@@ -1072,14 +1121,77 @@ class ModelBuilder:
                 scope = self.model.scopes.get(function)
                 if scope is None:
                     continue
-                if self._constructs_server(value, scope, classes, factories) or (
-                    isinstance(value, cst.Name) and any(
+                returned = (
+                    [e.value for e in value.elements] if isinstance(value, cst.Tuple)
+                    else [value])
+                if any(self._constructs_server(item, scope, classes, factories) or (
+                    isinstance(item, cst.Name) and any(
                         self._constructs_server(bound, scope, classes, factories)
-                        for bound in values.get((scope, value.value), ()))
-                ):
+                        for bound in values.get((scope, item.value), ())))
+                       for item in returned):
                     factories.add(function)
                     changed = True
         return factories
+
+    def _find_project_servers(self, classes: set[cst.ClassDef],
+                              factories: set[cst.FunctionDef]) -> None:
+        """What the project needs to find servers built across modules: the module-level
+        classes and functions, and the calls of imported names that may build one."""
+        module_scope = self.model.module_scope
+        for cls, cls_scope in self._classes:
+            if cls_scope is module_scope:
+                bases = tuple(name for base in cls.bases
+                              if (name := self._dotted_in(base.value, cls_scope)) is not None)
+                self.model.classes.append((cls.name.value, bases, cls in classes))
+        returns: dict[cst.FunctionDef, list[str]] = {}
+        values: dict[tuple[Scope, str], list[cst.BaseExpression]] = {}
+        for a in self._assignments:
+            if isinstance(a.target, cst.Name) and isinstance(a.value, cst.Call):
+                values.setdefault((a.scope, a.target.value), []).append(a.value)
+        for function, value in self._returns:
+            inner = self.model.scopes.get(function)
+            if inner is None:
+                continue
+            items = [e.value for e in value.elements] if isinstance(value, cst.Tuple) else [value]
+            for item in items:
+                calls = [item] if isinstance(item, cst.Call) else (
+                    values.get((inner, item.value), []) if isinstance(item, cst.Name) else [])
+                for call in calls:
+                    if isinstance(call, cst.Call):
+                        name = self._dotted_in(call.func, inner)
+                        if name is not None:
+                            returns.setdefault(function, []).append(name)
+        for node, scope in self._functions:
+            if scope is module_scope:
+                self.model.factories.append(
+                    (node.name.value, tuple(returns.get(node, ())), node in factories))
+        bound = {a.value for a in self._assignments
+                 if a.at_module_level and isinstance(a.value, cst.Call)
+                 and isinstance(a.target, (cst.Name, cst.Tuple, cst.List))}
+        for site in self._calls:
+            func = site.call.func
+            if not isinstance(func, (cst.Name, cst.Attribute)):
+                continue
+            name = site.scope.resolve(func)
+            if name is None or name in SERVER_CLASSES or name.split(".")[0] in _NOT_PROJECT:
+                continue
+            is_bound = site.call in bound
+            if is_bound or name.rsplit(".", 1)[-1][:1].isupper():
+                self.model.project_calls.append(
+                    ProjectCall(site.call, name, site.at_import_time, is_bound))
+
+    def _dotted_in(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
+        """An imported name's dotted name, `:name` for a module-level name of this file."""
+        if isinstance(expr, cst.Subscript):
+            expr = expr.value
+        name = scope.resolve(expr)
+        if name is not None:
+            return None if name.startswith("builtins.") else name
+        if isinstance(expr, cst.Name) and expr.value in self.model.module_scope.bindings:
+            found = scope.lookup(expr.value)
+            if found is not None and found[0] is self.model.module_scope:
+                return ":" + expr.value
+        return None
 
     def _constructs_server(self, expr: cst.BaseExpression, scope: Scope,
                            classes: set[cst.ClassDef], factories: set[cst.FunctionDef]) -> bool:
@@ -1111,6 +1223,16 @@ class ModelBuilder:
                 self._server_names.setdefault(a.scope, set()).add(a.target.value)
                 if a.at_module_level:
                     self.model.module_server_names.append(a.target.value)
+                    if isinstance(a.value, cst.Call):
+                        module_bound.add(a.value)
+            elif isinstance(a.target, (cst.Tuple, cst.List)) and a.at_module_level:
+                # `mcp, config = make()`: which element is the server is not known, but a
+                # module-level name holds it.
+                names = [e.value.value for e in a.target.elements
+                         if isinstance(e.value, cst.Name)]
+                if names:
+                    self.model.module_server_names.append(
+                        next((n for n in names if _server_like(n)), names[0]))
                     if isinstance(a.value, cst.Call):
                         module_bound.add(a.value)
             elif isinstance(a.target, cst.Attribute):
@@ -1285,8 +1407,18 @@ class ModelBuilder:
             health_resource = registration.kind == "resource" and text.startswith("health://")
             if health_resource or (registration.kind == "route" and _is_health_path(text)):
                 self.model.health_sites.append(registration.site)
+        # A `custom_route` on a server this file cannot see is one (a subclass from another
+        # module): FastMCP's method name says so; counted once.
+        counted = {s.decorator if isinstance(s, cst.Decorator) else s
+                   for s in self.model.health_sites}
         for site in self._calls:
             call, func = site.call, site.call.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "custom_route":
+                first = positional(call, 0) or keyword(call, "path")
+                if call not in counted and first is not None and _is_health_path(
+                        self._string(first.value)):
+                    self.model.health_sites.append(call)
+                continue
             if _is_route_call(func) and (call in decorators or not (
                     isinstance(func, cst.Attribute) and func.attr.value in _DECORATOR_ROUTES)):
                 first = positional(call, 0) or keyword(call, "path")
@@ -1302,11 +1434,14 @@ class ModelBuilder:
                     self.model.mounted.append(child)
             if method not in STARTERS:
                 continue
-            if not self._may_start(func.value, site.scope):
-                continue
             implied = STARTERS[method]
             transport = implied if implied is not None else _transport_argument(call)
-            self.model.starts.append(Start(call, method, transport))
+            if self._may_start(func.value, site.scope):
+                self.model.starts.append(Start(call, method, transport))
+            else:
+                callee = self._made_by_imported_call(func.value, site.scope)
+                if callee is not None:
+                    self.model.factory_starts.append((Start(call, method, transport), callee))
 
     def _find_features(self) -> None:
         """Evidence of retries, caching, rate limiting, logging set-up and graceful shutdown."""
@@ -1345,11 +1480,49 @@ class ModelBuilder:
                 text = text or string_value(binding.value)
         return text
 
+    def _made_by_imported_call(self, receiver: cst.BaseExpression,
+                               scope: Scope) -> str | None:
+        """The dotted name of the imported function whose result `receiver` is, if it is."""
+        value: cst.BaseExpression | None = receiver
+        if isinstance(receiver, cst.Name):
+            found = scope.lookup(receiver.value)
+            if found is None or len(found[1]) != 1 or found[1][0].kind != "assign":
+                return None
+            value = found[1][0].value
+        if not isinstance(value, cst.Call) or not isinstance(value.func, (cst.Name,
+                                                                          cst.Attribute)):
+            return None
+        name = scope.resolve(value.func)
+        return name if name is not None and name.split(".")[0] not in _NOT_PROJECT else None
+
     def _may_start(self, receiver: cst.BaseExpression, scope: Scope) -> bool:
         if isinstance(receiver, cst.Call):
             return self._constructs_server(receiver, scope, set(), set()) or (
-                scope.resolve(receiver.func) in SERVER_CLASSES)
-        return self.may_be_server(receiver, scope, strict=True)
+                scope.resolve(receiver.func) in SERVER_CLASSES) or (
+                isinstance(receiver.func, cst.Name)
+                and self._imported_call(receiver.func.value, receiver, scope))
+        return self.may_be_server(receiver, scope, strict=True) or (
+            self._named_server(receiver, scope))
+
+    def _named_server(self, receiver: cst.BaseExpression, scope: Scope) -> bool:
+        """A name that says server (`mcp`, `server`) and is never bound to a call of a
+        library outside the project (`server = uvicorn.Server(config)`): `global mcp` set
+        by a factory in `main()`, `mcp = None` placeholders, local factories' results."""
+        if not isinstance(receiver, cst.Name) or not _server_like(receiver.value):
+            return False
+        found = scope.lookup(receiver.value)
+        if found is None:
+            return False
+        for binding in found[1]:
+            value = binding.value
+            if binding.kind not in ("assign", "import", "param"):
+                return False
+            if isinstance(value, cst.Call):
+                name = scope.resolve(value.func)
+                if name is not None and name not in SERVER_CLASSES and (
+                        name.split(".")[0] in _NOT_PROJECT):
+                    return False
+        return True
 
 
 #: Dotted-name prefixes that show a production practice, checked against FastMCP's own
@@ -1507,6 +1680,14 @@ def _writes_to_stdout(call: cst.Call) -> bool:
     return arg is not None and dotted(arg.value) in ("sys.stdout", "stdout")
 
 
+#: Top-level modules that are never the project's own: calls through them build no server
+#: of the project.
+_NOT_PROJECT = frozenset(sys.stdlib_module_names) | {
+    "builtins", "fastmcp", "mcp", "pydantic", "typing_extensions", "starlette", "fastapi",
+    "httpx", "requests", "aiohttp", "uvicorn", "anyio",
+}
+
+
 def _above_server_class(name: str) -> bool:
     """A server class's dotted name, or a module it is reached through."""
     return any(cls == name or cls.startswith(name + ".") for cls in SERVER_CLASSES)
@@ -1535,6 +1716,7 @@ def _is_health_path(text: str | None) -> bool:
 def _transport_argument(call: cst.Call) -> str | None:
     arg = keyword(call, "transport") or positional(call, 0)
     if arg is None:
-        return None
+        # `run(**options)`: the transport comes from configuration.
+        return "unknown" if any(a.star for a in call.args) else None
     text = string_value(arg.value)
     return text if text is not None else "unknown"

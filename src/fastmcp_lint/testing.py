@@ -33,8 +33,8 @@ EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>[A-Z0-9@,\s]+)")
 #: (file relative to the folder, line, code, column or None).
 Expected = tuple[str, int, str, "int | None"]
 
-__all__ = ["EXPECT", "check_examples", "check_fixture", "examples", "expectations",
-           "lint_folder"]
+__all__ = ["EXPECT", "check_example", "check_examples", "check_fixture", "examples",
+           "expectations", "lint_example", "lint_folder"]
 
 
 def examples(rule: type[BaseRule]) -> list[Valid | Invalid]:
@@ -46,9 +46,9 @@ def examples(rule: type[BaseRule]) -> list[Valid | Invalid]:
 def check_example(rule: type[BaseRule], example: Valid | Invalid) -> None:
     """One example: a `Valid` gives no diagnostic; an `Invalid` gives exactly its positions
     (and `message`, when given), and its fix gives `fixed`, which fixes to itself."""
-    from fastmcp_lint.engine import fix_source, lint_source  # LibCST: only when testing
+    from fastmcp_lint.engine import fix_source  # LibCST: only when testing
 
-    found = lint_source(example.code, [rule], example.path)
+    found = lint_example(rule, example)
     if isinstance(example, Valid):
         _same([], found, f"{rule.code} VALID example reports", example.code)
         return
@@ -65,6 +65,21 @@ def check_example(rule: type[BaseRule], example: Valid | Invalid) -> None:
         _same(example.fixed, fixed, f"{rule.code} INVALID example fixes to", example.code)
         again = fix_source(fixed, [rule], example.path, allow=("safe", "unsafe"))
         _same(fixed, again, f"{rule.code} fixed example fixes again to", fixed)
+
+
+def lint_example(rule: type[BaseRule], example: Valid | Invalid) -> list[Diagnostic]:
+    """The example's diagnostics; with `others` ((path, code) pairs), linted as one project
+    with those files (a project rule's example may need two modules), reporting only on
+    the example's own file."""
+    from fastmcp_lint.engine import Engine, lint_source, virtual_module_name
+    from fastmcp_lint.reading import decode
+
+    if not example.others:
+        return lint_source(example.code, [rule], example.path)
+    engine = Engine([rule])
+    results = [engine.lint_text(decode(code.encode("utf-8")), path, *virtual_module_name(path))
+               for path, code in [(example.path, example.code), *example.others]]
+    return engine.finish(results[:1], [r.facts for r in results[1:] if r.facts]).diagnostics
 
 
 def check_examples(rule: type[BaseRule]) -> None:
