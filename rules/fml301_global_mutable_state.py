@@ -29,6 +29,14 @@ _ROUTE_ADDERS = frozenset({
     "add_route", "add_api_route", "add_websocket_route", "add_api_websocket_route",
 })
 _ROUTE_CLASSES = frozenset({"Route", "WebSocketRoute", "APIRoute", "APIWebSocketRoute"})
+#: The MCP SDK's low-level server decorators (`@server.call_tool()`) and handler calls
+#: (`server.add_request_handler("resources/subscribe", handler)`): MCP requests too.
+_LOWLEVEL_DECORATORS = frozenset({
+    "call_tool", "list_tools", "read_resource", "list_resources", "list_resource_templates",
+    "subscribe_resource", "unsubscribe_resource", "get_prompt", "list_prompts",
+    "set_logging_level", "completion",
+})
+_LOWLEVEL_ADDERS = frozenset({"add_request_handler", "add_notification_handler"})
 #: How deep a request path is followed through calls (as RULES.md's "through the project").
 _MAX_DEPTH = 8
 
@@ -46,6 +54,8 @@ class _Mutation:
     name: str
     node: cst.CSTNode
     rebinds: bool
+    #: `D` for an assignment `D[k] = ...`.
+    item: str | None = None
 
 
 def _root_name(expr: cst.BaseExpression) -> cst.Name | None:
@@ -76,14 +86,19 @@ def _get_key(module: cst.Module, expr: cst.BaseExpression) -> _Key | None:
     return None
 
 
-def _subject_key(module: cst.Module, expr: cst.BaseExpression) -> _Key | None:
-    """What a truth or `None` test is about: a name `X`, or `D.get(k)`."""
+def _subject_keys(module: cst.Module, expr: cst.BaseExpression,
+                  aliases: dict[str, _Key]) -> set[_Key]:
+    """What a truth or `None` test is about: a name `X`, `D.get(k)`, or a local name
+    assigned `D.get(k)` (`client = CACHE.get(key)`, then `if client is None:`)."""
     if isinstance(expr, cst.Name):
-        return expr.value, ""
-    return _get_key(module, expr)
+        alias = aliases.get(expr.value)
+        return {(expr.value, ""), alias} if alias is not None else {(expr.value, "")}
+    key = _get_key(module, expr)
+    return {key} if key is not None else set()
 
 
-def _checks(module: cst.Module, test: cst.BaseExpression, *, unset: bool) -> set[_Key]:
+def _checks(module: cst.Module, test: cst.BaseExpression, aliases: dict[str, _Key], *,
+            unset: bool) -> set[_Key]:
     """The names and items that `test`, when true, says are unset (`unset=True`: `X is None`,
     `not X`, `k not in D`, `D.get(k) is None`) or set (`X is not None`, `X`, `k in D`).
 
@@ -91,10 +106,10 @@ def _checks(module: cst.Module, test: cst.BaseExpression, *, unset: bool) -> set
     idiom, and `X is None and ...` holds only when the check does.
     """
     if isinstance(test, cst.BooleanOperation):
-        return (_checks(module, test.left, unset=unset)
-                | _checks(module, test.right, unset=unset))
+        return (_checks(module, test.left, aliases, unset=unset)
+                | _checks(module, test.right, aliases, unset=unset))
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        return _checks(module, test.expression, unset=not unset)
+        return _checks(module, test.expression, aliases, unset=not unset)
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         operator = test.comparisons[0].operator
         right = test.comparisons[0].comparator
@@ -108,14 +123,12 @@ def _checks(module: cst.Module, test: cst.BaseExpression, *, unset: bool) -> set
         sides = [test.left, right]
         if not any(isinstance(side, cst.Name) and side.value == "None" for side in sides):
             return set()
-        for side in sides:
-            key = _subject_key(module, side)
-            if key is not None and key[0] != "None" and is_none == unset:
-                return {key}
-        return set()
+        if is_none != unset:
+            return set()
+        return {key for side in sides for key in _subject_keys(module, side, aliases)
+                if key[0] != "None"}
     if not unset:
-        key = _subject_key(module, test)
-        return {key} if key is not None else set()
+        return _subject_keys(module, test, aliases)
     return set()
 
 
@@ -163,6 +176,14 @@ class _Exemptions:
         self.module = module
         self.lazy: dict[cst.CSTNode, set[_Key]] = {}
         self.locked: set[cst.CSTNode] = set()
+        #: Calls by name made where a lazy-initialisation check holds, with what it says.
+        self.call_holds: dict[cst.Call, frozenset[_Key]] = {}
+        #: The function's locals assigned `D.get(k)`.
+        self.aliases: dict[str, _Key] = {}
+
+    def function(self, node: cst.FunctionDef) -> None:
+        self.aliases = {}
+        self.block(node.body, frozenset())
 
     def block(self, block: cst.BaseSuite, holds: frozenset[_Key]) -> None:
         if isinstance(block, cst.SimpleStatementSuite):
@@ -188,7 +209,7 @@ class _Exemptions:
         elif isinstance(statement, cst.If):
             self._if(statement, holds)
             if _ends_in_exit(statement.body):
-                return holds | _checks(self.module, statement.test, unset=False)
+                return holds | _checks(self.module, statement.test, self.aliases, unset=False)
         elif isinstance(statement, (cst.Try, cst.TryStar)):
             if statement.finalbody is not None and _releases(statement.finalbody.body,
                                                              self.module):
@@ -209,8 +230,8 @@ class _Exemptions:
         return holds
 
     def _if(self, node: cst.If, holds: frozenset[_Key]) -> None:
-        self.block(node.body, holds | _checks(self.module, node.test, unset=True))
-        otherwise = holds | _checks(self.module, node.test, unset=False)
+        self.block(node.body, holds | _checks(self.module, node.test, self.aliases, unset=True))
+        otherwise = holds | _checks(self.module, node.test, self.aliases, unset=False)
         if isinstance(node.orelse, cst.If):
             self._if(node.orelse, otherwise)
         elif isinstance(node.orelse, cst.Else):
@@ -218,9 +239,23 @@ class _Exemptions:
 
     def _simple(self, statements: Sequence[cst.BaseSmallStatement],
                 holds: frozenset[_Key]) -> None:
+        for small in statements:
+            if (isinstance(small, cst.Assign) and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name)):
+                key = _get_key(self.module, small.value)
+                name = small.targets[0].target.value
+                if key is not None:
+                    self.aliases[name] = key
+                else:
+                    self.aliases.pop(name, None)
         if not holds:
             return
         for small in statements:
+            calls: set[cst.CSTNode] = set()
+            _descendants(small, calls)
+            for call in calls:
+                if isinstance(call, cst.Call) and isinstance(call.func, cst.Name):
+                    self.call_holds[call] = holds
             targets: list[cst.BaseExpression] = []
             if isinstance(small, cst.Assign):
                 targets = [target.target for target in small.targets]
@@ -247,6 +282,7 @@ class GlobalMutableState(Rule):
         "module-level name through `global`. Runs per request: a tool, resource or prompt "
         "function, a web route handler (`custom_route`, Starlette `Route(path, handler)`, "
         "`add_route`/`add_api_route`, a `@app.get(\"/path\")`-style route decorator), or a "
+        "low-level MCP request handler (`@server.call_tool()`, `add_request_handler(...)`), or a "
         "function of the same file that one of them calls by name (also `self.`/`cls.` "
         "methods of the same class, a function passed by name as to `asyncio.to_thread(f)`, "
         "and functions and lambdas defined inside one), followed up to 8 calls deep; the "
@@ -256,7 +292,12 @@ class GlobalMutableState(Rule):
         "a check says it is unset (in the body of an `if` whose test is `X is None`, `not X`, "
         "`k not in D`, `D.get(k) is None`, or an `or`/`and` with such an operand; in the "
         "`else:` of an `if` that checks it is set, `if k in D:`; or after an `if` that checks "
-        "it is set and ends in `return` or `continue`); mutations inside `with X:`/"
+        "it is set and ends in `return` or `continue`; `D.get(k)` may be read into a local "
+        "first: `client = D.get(k)`, `if client is None:`); two forms of the same idiom spread "
+        "over functions: a reset `X = None` of a global that the file initialises lazily (the "
+        "next use creates it again), and `D[k] = ...` in a helper that every caller in the "
+        "file calls only where a check says an item of `D` is unset (a cache filled by a "
+        "helper); mutations inside `with X:`/"
         "`async with X:` where X's name or attribute ends in `lock`, between `x.acquire()` and "
         "`x.release()`, or in a `try` whose `finally` calls `x.release()`; mutations in a "
         "function whose name ends in `_locked` (it is called with the lock held), or under "
@@ -363,6 +404,11 @@ class GlobalMutableState(Rule):
                 "    def keep(x):\n        LOG.append(x)\n    for x in xs:\n        keep(x)\n"
                 "    list(map(lambda x: LOG.remove(x), xs))\n", at=((8, 9), (11, 24))),
         # Web route handlers.
+        Invalid("from mcp.server.lowlevel import Server\nserver = Server('s')\nSUBS = set()\n\n"
+                "@server.subscribe_resource()\nasync def sub(uri):\n    SUBS.add(uri)\n\n"
+                "async def unsub(ctx, params):\n    SUBS.discard(params.uri)\n\n"
+                "server.add_request_handler('resources/unsubscribe', unsub)\n",
+                at=((7, 5), (10, 5))),
         Invalid(_SERVER + "HITS = []\n\n@mcp.custom_route('/hook', methods=['POST'])\n"
                 "async def hook(request):\n    HITS.append(request)\n", at=((7, 5),)),
         Invalid("from fastapi import FastAPI\napp = FastAPI()\nHITS = []\n\n"
@@ -399,17 +445,25 @@ class GlobalMutableState(Rule):
         #: Request entry points: tools, resources, prompts and web route handlers.
         self._entries: dict[_Function, str] = {}
         self._methods: dict[cst.ClassDef, dict[str, cst.FunctionDef]] = {}
+        #: What lazy-initialisation checks hold at each call of a function (empty: none).
+        self._call_guards: dict[_Function, list[frozenset[_Key]]] = {}
+        #: Globals the file initialises lazily, and rebindings to `None`.
+        self._lazy_globals: set[str] = set()
+        self._none_targets: set[cst.CSTNode] = set()
 
     # -- what runs per request ------------------------------------------------------------
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._outer[node] = self.context.where.function
-        self._exemptions.block(node.body, frozenset())
+        self._exemptions.function(node)
         for decorator in node.decorators:
             expr = decorator.decorator
             if (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
                     and expr.func.attr.value in _ROUTE_DECORATORS and _is_path(expr)):
                 self._entries.setdefault(node, f"route `{node.name.value}`")
+            elif (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+                    and expr.func.attr.value in _LOWLEVEL_DECORATORS):
+                self._entries.setdefault(node, f"MCP handler `{node.name.value}`")
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         self._outer[node] = self.context.where.function
@@ -441,6 +495,11 @@ class GlobalMutableState(Rule):
     def _note_route(self, node: cst.Call) -> None:
         """`Route("/x", handler)`, `app.add_route("/x", handler)`: the handler is an entry."""
         func = node.func
+        if (isinstance(func, cst.Attribute) and func.attr.value in _LOWLEVEL_ADDERS
+                and len(node.args) > 1):
+            for function in self._functions_named(node.args[1].value):
+                self._entries.setdefault(function, f"MCP handler `{function.name.value}`")
+            return
         if isinstance(func, cst.Attribute) and func.attr.value in _ROUTE_ADDERS:
             pass
         elif isinstance(func, (cst.Name, cst.Attribute)):
@@ -467,10 +526,15 @@ class GlobalMutableState(Rule):
         if caller is None:
             return
         callees = self._calls.setdefault(caller, [])
-        callees.extend(self._functions_named(func))
+        holds = self._exemptions.call_holds.get(node, frozenset())
+        for callee in self._functions_named(func):
+            callees.append(callee)
+            self._call_guards.setdefault(callee, []).append(holds)
         for arg in node.args:
             if isinstance(arg.value, cst.Name):
-                callees.extend(self._functions_named(arg.value))
+                for callee in self._functions_named(arg.value):
+                    callees.append(callee)
+                    self._call_guards.setdefault(callee, []).append(frozenset())
 
     def _request_paths(self) -> dict[_Function, list[_Function]]:
         """Each function that runs per request, with a path from an entry point to it
@@ -505,7 +569,10 @@ class GlobalMutableState(Rule):
         if not holds:
             return False
         if rebinds:
-            return (name, "") in holds
+            if (name, "") in holds:
+                self._lazy_globals.add(name)
+                return True
+            return False
         key = _item_key(self.context.module, node)  # type: ignore[arg-type]
         return key is not None and key in holds
 
@@ -538,7 +605,9 @@ class GlobalMutableState(Rule):
         found = where.scope.lookup(root.value)
         if (found is not None and found[0].kind == "module"
                 and not self._exempt(node, root.value, False)):
-            self._mutations.append(_Mutation(function, root.value, node, False))
+            item = (root.value if binds_name and _item_key(self.context.module, target)
+                    else None)
+            self._mutations.append(_Mutation(function, root.value, node, False, item))
 
     def _is_container(self, value: cst.BaseExpression | None) -> bool:
         if isinstance(value, _DISPLAYS):
@@ -558,6 +627,8 @@ class GlobalMutableState(Rule):
         return not where.frames and not where.in_main_guard
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        if isinstance(node.value, cst.Name) and node.value.value == "None":
+            self._none_targets.update(target.target for target in node.targets)
         for target in node.targets:
             if self._at_module_level():
                 self._bind(target.target, node.value)
@@ -591,6 +662,8 @@ class GlobalMutableState(Rule):
             if path is None or key in reported or not (
                     mutation.rebinds or mutation.name in self._containers):
                 continue
+            if self._lazy_elsewhere(mutation):
+                continue
             reported.add(key)
             label = _label(mutation.function)
             entry = self._entries[path[0]]
@@ -603,6 +676,20 @@ class GlobalMutableState(Rule):
                 message = (f"`{label}` mutates module-level `{mutation.name}` ({where}): "
                            "concurrent requests race on it, and each worker has its own copy")
             self.report(mutation.node, message)
+
+
+    def _lazy_elsewhere(self, mutation: _Mutation) -> bool:
+        """The idiom spread over functions: a reset to `None` of a global the file creates
+        lazily (the next use creates it again), or `D[k] = ...` in a helper that every
+        caller calls only when a check says an item of `D` is unset."""
+        if mutation.rebinds:
+            return (mutation.node in self._none_targets
+                    and mutation.name in self._lazy_globals)
+        if mutation.item is None or mutation.function in self._entries:
+            return False
+        guards = self._call_guards.get(mutation.function)
+        return bool(guards) and all(any(key[0] == mutation.item for key in holds)
+                                    for holds in guards or ())
 
 
 def _label(function: _Function) -> str:
