@@ -407,7 +407,7 @@ class GlobalMutableState(Rule):
         Invalid("from mcp.server.lowlevel import Server\nserver = Server('s')\nSUBS = set()\n\n"
                 "@server.subscribe_resource()\nasync def sub(uri):\n    SUBS.add(uri)\n\n"
                 "async def unsub(ctx, params):\n    SUBS.discard(params.uri)\n\n"
-                "server.add_request_handler('resources/unsubscribe', unsub)\n",
+                "server.add_request_handler('resources/unsubscribe', dict, unsub)\n",
                 at=((7, 5), (10, 5))),
         Invalid(_SERVER + "HITS = []\n\n@mcp.custom_route('/hook', methods=['POST'])\n"
                 "async def hook(request):\n    HITS.append(request)\n", at=((7, 5),)),
@@ -497,7 +497,9 @@ class GlobalMutableState(Rule):
         func = node.func
         if (isinstance(func, cst.Attribute) and func.attr.value in _LOWLEVEL_ADDERS
                 and len(node.args) > 1):
-            for function in self._functions_named(node.args[1].value):
+            handler = next((a.value for a in node.args if a.keyword is not None
+                            and a.keyword.value == "handler"), node.args[-1].value)
+            for function in self._functions_named(handler):
                 self._entries.setdefault(function, f"MCP handler `{function.name.value}`")
             return
         if isinstance(func, cst.Attribute) and func.attr.value in _ROUTE_ADDERS:
