@@ -58,15 +58,24 @@ class SwallowedCancellation(Rule):
         "an `except:`, `except BaseException:` or `except asyncio.CancelledError:` handler "
         "(also when the type is one element of a tuple, and through any import form: "
         "`from asyncio import CancelledError as C`, `asyncio.exceptions.CancelledError`) "
-        "whose body does not re-raise: it has no bare `raise` and no `raise e` of the "
-        "name bound by `as e`. A re-raise anywhere in the handler body counts, even "
-        "conditional; a re-raise inside a nested `def`/`lambda`/`class` does not, nor does "
-        "a bare `raise` inside a nested `except` handler (it re-raises that handler's "
-        "exception). Raising a different exception (`raise ToolError(...) from e`) is "
-        "reported: the task then ends as failed, not as cancelled. `except Exception:` is "
-        "not reported (CancelledError is not an Exception since Python 3.8). Note that the "
-        "idiom `task.cancel(); try: await task except CancelledError: pass` is reported "
-        "too: it also swallows a cancellation of the awaiting task itself."
+        "of a `try` whose body awaits (an `await`, `async for`, `async with` or async "
+        "comprehension, not inside a nested function: cancellation is delivered only at an "
+        "await), when the handler body does not deal with the cancellation: it has no "
+        "`raise` anywhere (a bare `raise`, `raise e`, or `raise ToolError(...) from e`, even "
+        "conditional or inside a nested `try`; not one inside a nested `def`/`lambda`/"
+        "`class`), and calls no `.uncancel()`, `.cancelled()` or `.cancelling()`. Not "
+        "reported: the cancel-then-await idiom (`except CancelledError:` around `await t` "
+        "where `t.cancel()` was called earlier in the same function: the handler is there "
+        "for the task it cancelled itself), and a handler that follows another handler of "
+        "the same `try` that already catches cancellation (`except BaseException:` after "
+        "`except asyncio.CancelledError: raise`; only the first such handler ever sees the "
+        "cancellation), and a handler after which the function ends (it falls through, or "
+        "`break`s out of its loop, to the end of the function, with only `pass`, a `return` "
+        "without a value and `finally` blocks on the way): the task then stops as the "
+        "cancellation asked, as a worker loop's `except CancelledError: break` does. A "
+        "handler that returns a value, `continue`s, or is followed by more code is reported. "
+        "`except Exception:` is not reported (CancelledError is not an "
+        "Exception since Python 3.8)."
     )
     why = (
         "On shutdown (Ctrl-C, SIGTERM from the orchestrator, a client disconnect, a timeout) "
@@ -111,6 +120,42 @@ class SwallowedCancellation(Rule):
               "        asyncio.run(main())\n    except BaseException:\n        pass\n"),
         Valid("import asyncio\n\nasync def tool():\n    try:\n        await work()\n"
               "    except asyncio.TimeoutError:\n        return None\n"),
+        # The try body has no await: nothing there can be cancelled.
+        Valid("async def tool():\n    try:\n        data = parse()\n    except:\n"
+              "        data = None\n    await save(data)\n"),
+        Valid("async def tool():\n    try:\n        async def later():\n"
+              "            await work()\n        job = later\n    except BaseException:\n"
+              "        job = None\n    return job\n"),
+        # Cancel-then-await: the handler is for the task the function cancelled.
+        Valid("import asyncio\n\nasync def stop(task):\n    task.cancel()\n    try:\n"
+              "        await task\n    except asyncio.CancelledError:\n        pass\n"),
+        Valid("from asyncio import CancelledError\n\nasync def stop(self):\n"
+              "    for t in self.tasks:\n        t.cancel()\n    for t in self.tasks:\n"
+              "        try:\n            await t\n        except CancelledError:\n"
+              "            pass\n"),
+        # The handler raises, uncancels or looks at the cancellation.
+        Valid("async def tool():\n    try:\n        await work()\n"
+              "    except BaseException as e:\n        raise RuntimeError('x') from e\n"),
+        Valid("import asyncio\n\nasync def tool():\n    try:\n        await work()\n"
+              "    except asyncio.CancelledError:\n        if asyncio.current_task().uncancel():\n"
+              "            return None\n"),
+        Valid("async def tool(fut):\n    try:\n        await fut\n    except BaseException:\n"
+              "        if fut.cancelled():\n            log('cancelled')\n"),
+        Valid("class Worker:\n    async def run(self):\n        try:\n"
+              "            await self.step()\n        except BaseException:\n"
+              "            try:\n                await self.stop()\n"
+              "            except Exception:\n                raise\n"),
+        # The handler ends the task: it falls through or breaks to the end of the function.
+        Valid("import asyncio\n\nasync def worker(queue):\n    while True:\n        try:\n"
+              "            job = await queue.get()\n            await job()\n"
+              "        except asyncio.CancelledError:\n            break\n"),
+        Valid("import asyncio\n\nasync def worker(queue):\n    try:\n        while True:\n"
+              "            await (await queue.get())()\n    except asyncio.CancelledError:\n"
+              "        log('stopped')\n    finally:\n        queue.close()\n    return None\n"),
+        # A later handler of a try whose CancelledError handler re-raises.
+        Valid("import asyncio\n\nasync def tool():\n    try:\n        await work()\n"
+              "    except asyncio.CancelledError:\n        raise\n    except BaseException:\n"
+              "        return 'failed'\n    except:\n        return 'failed'\n"),
     )
     INVALID = (
         Invalid("async def tool():\n    try:\n        await work()\n    except:\n"
@@ -126,38 +171,84 @@ class SwallowedCancellation(Rule):
                 "        await work()\n    except (ValueError, CancelledError) as e:\n"
                 "        return str(e)\n",
                 at=((6, 5),)),
-        Invalid("async def tool():\n    try:\n        await work()\n"
-                "    except BaseException as e:\n        raise RuntimeError('x') from e\n",
-                at=((4, 5),)),
         Invalid("async def tool():\n    try:\n        await work()\n    except:\n"
                 "        def later():\n            raise\n        return later\n",
                 at=((4, 5),),
                 fixed="async def tool():\n    try:\n        await work()\n"
                       "    except Exception:\n        def later():\n            raise\n"
                       "        return later\n"),
-        Invalid("class Worker:\n    async def run(self):\n        try:\n"
-                "            await self.step()\n        except BaseException:\n"
-                "            try:\n                await self.stop()\n"
-                "            except Exception:\n                raise\n",
-                at=((5, 9),)),
+        # Async for / async with in the try body await too.
+        Invalid("async def tool(stream):\n    try:\n        async for chunk in stream:\n"
+                "            use(chunk)\n    except BaseException:\n        pass\n"
+                "    await flush()\n", at=((5, 5),)),
+        Invalid("async def tool(lock):\n    try:\n        async with lock:\n"
+                "            use()\n    except BaseException:\n        pass\n"
+                "    await flush()\n", at=((5, 5),)),
+        # Cancelled something else, or awaits something else: not the idiom.
+        Invalid("import asyncio\n\nasync def stop(task, other):\n    task.cancel()\n"
+                "    try:\n        await other\n    except asyncio.CancelledError:\n"
+                "        pass\n    await flush()\n", at=((7, 5),)),
+        Invalid("import asyncio\n\nasync def stop(task):\n    try:\n        await task\n"
+                "    except asyncio.CancelledError:\n        pass\n    task.cancel()\n",
+                at=((6, 5),)),
+        # A cancel-then-await under a bare except is not the idiom (it names no CancelledError).
+        Invalid("async def stop(task):\n    task.cancel()\n    try:\n        await task\n"
+                "    except:\n        pass\n    await flush()\n", at=((5, 5),),
+                fixed="async def stop(task):\n    task.cancel()\n    try:\n"
+                      "        await task\n    except Exception:\n        pass\n"
+                      "    await flush()\n"),
+        # The loop goes round again, or the function goes on after the handler.
+        Invalid("import asyncio\n\nasync def worker(queue):\n    while True:\n        try:\n"
+                "            await queue.get()\n        except asyncio.CancelledError:\n"
+                "            log('ignored')\n", at=((7, 9),)),
+        Invalid("import asyncio\n\nasync def worker(queue):\n    for _ in range(3):\n"
+                "        try:\n            await queue.get()\n"
+                "        except asyncio.CancelledError:\n            break\n"
+                "    await queue.join()\n", at=((7, 9),)),
+        # An earlier handler that does not catch cancellation does not cover a later one.
+        Invalid("import asyncio\n\nasync def tool():\n    try:\n        await work()\n"
+                "    except ValueError:\n        raise\n    except BaseException:\n"
+                "        return 'failed'\n", at=((8, 5),)),
     )
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self._open: list[_Open] = []
+        self._tries: list[cst.Try | cst.TryStar] = []
+        #: The `try` statements one of whose handlers already catches cancellation: a later
+        #: handler of the same `try` never sees it.
+        self._caught: set[cst.CSTNode] = set()
+        #: The receivers of `x.cancel()` calls met so far, per function (by their code).
+        self._cancelled: dict[cst.CSTNode | None, set[str]] = {}
 
-    def _catches(self, handler: _Handler) -> str | None:
-        """The spelling of what the handler catches that includes cancellation, if any."""
+    def _catches(self, handler: _Handler) -> tuple[str, bool] | None:
+        """The spelling of what the handler catches that includes cancellation, if any, and
+        whether it names `CancelledError` itself."""
         if handler.type is None:
-            return "except:"
+            return "except:", False
         types = handler.type
         elements = ([e.value for e in types.elements] if isinstance(types, cst.Tuple)
                     else [types])
+        found: tuple[str, bool] | None = None
         for element in elements:
             resolved = self.context.resolve(element)
             if resolved in _CANCELLATION:
-                return f"except {self.context.module.code_for_node(element)}:"
-        return None
+                named = resolved != "builtins.BaseException"
+                if found is None or named:
+                    found = f"except {self.context.module.code_for_node(element)}:", named
+        return found
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self._tries.append(node)
+
+    def leave_Try(self, node: cst.Try) -> None:
+        self._tries.pop()
+
+    def visit_TryStar(self, node: cst.TryStar) -> None:
+        self._tries.append(node)
+
+    def leave_TryStar(self, node: cst.TryStar) -> None:
+        self._tries.pop()
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         self._enter(node)
@@ -172,27 +263,53 @@ class SwallowedCancellation(Rule):
         self._leave()
 
     def _enter(self, node: _Handler) -> None:
-        catches = self._catches(node) if self.context.where.in_async else None
+        owner = _owner(self.context)
+        found = self._catches(node) if self.context.where.in_async else None
+        catches = None
+        if found is not None and self._tries:
+            statement = self._tries[-1]
+            if statement in self._caught:
+                pass  # an earlier handler of this `try` gets the cancellation
+            elif not _awaits(statement.body):
+                self._caught.add(statement)  # no await: nothing to cancel here
+            else:
+                self._caught.add(statement)
+                awaited = self._cancelled.get(owner, set())
+                if not (found[1] and awaited and _awaits(statement.body, awaited,
+                                                        self.context.module)):
+                    catches = found[0]
         name = node.name.name.value if (
             node.name is not None and isinstance(node.name.name, cst.Name)) else None
-        self._open.append(_Open(node, _owner(self.context), name, catches))
+        self._open.append(_Open(node, owner, name, catches))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not isinstance(func, cst.Attribute):
+            return
+        method = func.attr.value
+        if method == "cancel":
+            receiver = "".join(self.context.module.code_for_node(func.value).split())
+            self._cancelled.setdefault(_owner(self.context), set()).add(receiver)
+        elif method in ("uncancel", "cancelled", "cancelling"):
+            self._handled()
 
     def visit_Raise(self, node: cst.Raise) -> None:
+        self._handled()
+
+    def _handled(self) -> None:
+        """A raise, `.uncancel()` or `.cancelled()` in the open handlers' bodies (not in a
+        nested function): they deal with the cancellation."""
         owner = _owner(self.context)
-        raised = node.exc.value if isinstance(node.exc, cst.Name) else None
         for record in reversed(self._open):
             if record.owner is not owner:
                 break
-            if node.exc is None:
-                record.reraised = True
-                break
-            if raised is not None and raised == record.name:
-                record.reraised = True
-                break
+            record.reraised = True
 
     def _leave(self) -> None:
         record = self._open.pop()
         if record.catches is None or record.reraised:
+            return
+        if isinstance(record.owner, cst.FunctionDef) and _stops(record.owner, record.handler):
             return
         function = record.owner
         label = function.name.value if isinstance(function, cst.FunctionDef) else "?"
@@ -207,3 +324,79 @@ class SwallowedCancellation(Rule):
             "(`CancelledError`): shutdown and timeouts hang; re-raise it or catch `Exception`",
             fix=fix,
         )
+
+
+def _awaits(node: cst.CSTNode, only: set[str] | None = None,
+            module: cst.Module | None = None) -> bool:
+    """Whether `node` awaits (`await`, `async for`, `async with`, an async comprehension),
+    not counting nested functions, lambdas and classes. With `only`: whether it has an
+    `await x` of one of those expressions (by code)."""
+    if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        return False
+    if isinstance(node, cst.Await):
+        if only is None or module is None:
+            return True
+        if "".join(module.code_for_node(node.expression).split()) in only:
+            return True
+    elif only is None and isinstance(node, (cst.For, cst.With, cst.CompFor)) and (
+            node.asynchronous is not None):
+        return True
+    return any(_awaits(child, only, module) for child in node.children)
+
+
+def _path(node: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode] | None:
+    """The nodes from `node` down to `target` (both included), if `target` is below."""
+    if node is target:
+        return [node]
+    for child in node.children:
+        found = _path(child, target)
+        if found is not None:
+            return [node, *found]
+    return None
+
+
+def _trivial(statement: cst.CSTNode) -> bool:
+    """`pass`, `return` or `return None`: nothing that awaits or hands back a result."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    return all(isinstance(small, cst.Pass) or (isinstance(small, cst.Return) and (
+        small.value is None or (isinstance(small.value, cst.Name)
+                                and small.value.value == "None")))
+        for small in statement.body)
+
+
+def _stops(function: cst.FunctionDef, handler: _Handler) -> bool:
+    """Whether the function ends once the handler has run: the handler falls through (or
+    `break`s out of its loop) to the end of the function, with only `pass`/`return`
+    (no value) on the way and `finally` blocks. The task then stops, as asked."""
+    body = handler.body
+    statements = list(body.body) if isinstance(body, cst.IndentedBlock) else [body]
+    last = statements[-1] if statements else None
+    smalls = list(last.body) if isinstance(last, (cst.SimpleStatementLine,
+                                                  cst.SimpleStatementSuite)) else []
+    if any(isinstance(small, (cst.Continue, cst.Return)) for small in smalls):
+        return False
+    breaks = any(isinstance(small, cst.Break) for small in smalls)
+    path = _path(function.body, handler)
+    if path is None:
+        return False
+    # Walk up from the handler's `try` (or, after a `break`, from its loop).
+    nodes = path[:-1]
+    while nodes and not isinstance(nodes[-1], (cst.Try, cst.TryStar)):
+        nodes.pop()
+    if breaks:
+        while nodes and not isinstance(nodes[-1], (cst.For, cst.While)):
+            nodes.pop()
+    if not nodes:
+        return False
+    current = nodes.pop()
+    while nodes:
+        parent = nodes.pop()
+        if isinstance(parent, (cst.For, cst.While)) and current is not parent.orelse:
+            return False  # the loop goes round again
+        if isinstance(parent, (cst.IndentedBlock, cst.Module)):
+            following = list(parent.body)[list(parent.body).index(current) + 1:]
+            if not all(_trivial(statement) for statement in following):
+                return False
+        current = parent
+    return True

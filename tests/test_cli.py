@@ -51,8 +51,8 @@ def test_findings_exit_1_with_concise_lines(project: Path, capsys) -> None:
     assert out.splitlines() == [
         "server.py:12:5: FML101 `time.sleep()` blocks the event loop in async function `slow`: "
         "every other request waits",
-        "server.py:13:5: FML301 `slow()` mutates module-level `ITEMS`: concurrent tool calls "
-        "race on it, and each worker has its own copy",
+        "server.py:13:5: FML301 `slow()` mutates module-level `ITEMS` (in tool `slow`): "
+        "concurrent requests race on it, and each worker has its own copy",
     ]
 
 

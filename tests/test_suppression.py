@@ -9,7 +9,7 @@ from fastmcp_lint.suppression import find_suppressions
 SOURCE = """\
 import time
 ITEMS = []
-
+@app.post("/items")
 async def tool(x):
     time.sleep(1){a}
     ITEMS.append(x){b}

@@ -25,7 +25,7 @@ ITEMS = []
 async def health(request):
     return None
 
-
+@mcp.custom_route("/items", methods=["POST"])
 async def tool(x):
 """
 
