@@ -69,11 +69,10 @@ class SwallowedCancellation(Rule):
         "for the task it cancelled itself), and a handler that follows another handler of "
         "the same `try` that already catches cancellation (`except BaseException:` after "
         "`except asyncio.CancelledError: raise`; only the first such handler ever sees the "
-        "cancellation), and a handler after which the function ends (it falls through, or "
-        "`break`s out of its loop, to the end of the function, with only `pass`, a `return` "
-        "without a value and `finally` blocks on the way): the task then stops as the "
-        "cancellation asked, as a worker loop's `except CancelledError: break` does. A "
-        "handler that returns a value, `continue`s, or is followed by more code is reported. "
+        "cancellation). A handler that ends the task without re-raising (a worker loop's "
+        "`except CancelledError: break`, a log line at the end of the coroutine) is "
+        "reported too: the task then looks finished, not cancelled, to `asyncio.timeout()`, "
+        "`TaskGroup` and `wait_for`, which rely on the CancelledError coming out. "
         "`except Exception:` is not reported (CancelledError is not an "
         "Exception since Python 3.8)."
     )
@@ -145,19 +144,21 @@ class SwallowedCancellation(Rule):
               "            await self.step()\n        except BaseException:\n"
               "            try:\n                await self.stop()\n"
               "            except Exception:\n                raise\n"),
-        # The handler ends the task: it falls through or breaks to the end of the function.
-        Valid("import asyncio\n\nasync def worker(queue):\n    while True:\n        try:\n"
-              "            job = await queue.get()\n            await job()\n"
-              "        except asyncio.CancelledError:\n            break\n"),
-        Valid("import asyncio\n\nasync def worker(queue):\n    try:\n        while True:\n"
-              "            await (await queue.get())()\n    except asyncio.CancelledError:\n"
-              "        log('stopped')\n    finally:\n        queue.close()\n    return None\n"),
         # A later handler of a try whose CancelledError handler re-raises.
         Valid("import asyncio\n\nasync def tool():\n    try:\n        await work()\n"
               "    except asyncio.CancelledError:\n        raise\n    except BaseException:\n"
               "        return 'failed'\n    except:\n        return 'failed'\n"),
     )
     INVALID = (
+        # Ending the task without re-raising still swallows the cancellation.
+        Invalid("import asyncio\n\nasync def worker(queue):\n    while True:\n        try:\n"
+                "            job = await queue.get()\n            await job()\n"
+                "        except asyncio.CancelledError:\n            break\n",
+                at=((8, 9),)),
+        Invalid("import asyncio\n\nasync def worker(queue):\n    try:\n        while True:\n"
+                "            await (await queue.get())()\n    except asyncio.CancelledError:\n"
+                "        log('stopped')\n    finally:\n        queue.close()\n    return None\n",
+                at=((7, 5),)),
         Invalid("async def tool():\n    try:\n        await work()\n    except:\n"
                 "        return 'failed'\n",
                 at=((4, 5),),
@@ -309,8 +310,6 @@ class SwallowedCancellation(Rule):
         record = self._open.pop()
         if record.catches is None or record.reraised:
             return
-        if isinstance(record.owner, cst.FunctionDef) and _stops(record.owner, record.handler):
-            return
         function = record.owner
         label = function.name.value if isinstance(function, cst.FunctionDef) else "?"
         handler = record.handler
@@ -342,61 +341,3 @@ def _awaits(node: cst.CSTNode, only: set[str] | None = None,
             node.asynchronous is not None):
         return True
     return any(_awaits(child, only, module) for child in node.children)
-
-
-def _path(node: cst.CSTNode, target: cst.CSTNode) -> list[cst.CSTNode] | None:
-    """The nodes from `node` down to `target` (both included), if `target` is below."""
-    if node is target:
-        return [node]
-    for child in node.children:
-        found = _path(child, target)
-        if found is not None:
-            return [node, *found]
-    return None
-
-
-def _trivial(statement: cst.CSTNode) -> bool:
-    """`pass`, `return` or `return None`: nothing that awaits or hands back a result."""
-    if not isinstance(statement, cst.SimpleStatementLine):
-        return False
-    return all(isinstance(small, cst.Pass) or (isinstance(small, cst.Return) and (
-        small.value is None or (isinstance(small.value, cst.Name)
-                                and small.value.value == "None")))
-        for small in statement.body)
-
-
-def _stops(function: cst.FunctionDef, handler: _Handler) -> bool:
-    """Whether the function ends once the handler has run: the handler falls through (or
-    `break`s out of its loop) to the end of the function, with only `pass`/`return`
-    (no value) on the way and `finally` blocks. The task then stops, as asked."""
-    body = handler.body
-    statements = list(body.body) if isinstance(body, cst.IndentedBlock) else [body]
-    last = statements[-1] if statements else None
-    smalls = list(last.body) if isinstance(last, (cst.SimpleStatementLine,
-                                                  cst.SimpleStatementSuite)) else []
-    if any(isinstance(small, (cst.Continue, cst.Return)) for small in smalls):
-        return False
-    breaks = any(isinstance(small, cst.Break) for small in smalls)
-    path = _path(function.body, handler)
-    if path is None:
-        return False
-    # Walk up from the handler's `try` (or, after a `break`, from its loop).
-    nodes = path[:-1]
-    while nodes and not isinstance(nodes[-1], (cst.Try, cst.TryStar)):
-        nodes.pop()
-    if breaks:
-        while nodes and not isinstance(nodes[-1], (cst.For, cst.While)):
-            nodes.pop()
-    if not nodes:
-        return False
-    current = nodes.pop()
-    while nodes:
-        parent = nodes.pop()
-        if isinstance(parent, (cst.For, cst.While)) and current is not parent.orelse:
-            return False  # the loop goes round again
-        if isinstance(parent, (cst.IndentedBlock, cst.Module)):
-            following = list(parent.body)[list(parent.body).index(current) + 1:]
-            if not all(_trivial(statement) for statement in following):
-                return False
-        current = parent
-    return True
