@@ -5,10 +5,11 @@ from __future__ import annotations
 import libcst as cst
 
 from fastmcp_lint.api import FileContext, Fix, Invalid, Rule, Valid
-from fastmcp_lint.model import dotted, keyword
+from fastmcp_lint.model import dotted, keyword, unit_of
 
 STDIO = "may-run-over-stdio"
-#: Per file (`name:path`): a server module imports it and the project may run over stdio.
+#: Per file (`name:path`): a server module imports it and the project may run over stdio;
+#: per unit of the file (`name:path#unit`): and the server reaches that unit.
 IMPORTED = "stdout-reaches-stdio-server"
 
 
@@ -141,6 +142,16 @@ class StdoutInStdioServer(Rule):
         self._condition = (STDIO if model.server_module
                            else f"{IMPORTED}:{context.path}")
 
+    def _condition_here(self) -> str:
+        """In a helper module, the condition of the unit the call is in (import-time code
+        is the file's own)."""
+        if self.context.model.server_module:
+            return self._condition
+        unit = unit_of(self.context.where.frames)
+        if not unit or unit not in self.context.model.stdout_units:
+            return self._condition
+        return f"{self._condition}#{unit}"
+
     def _runs_only_over_http(self, node: cst.Call) -> bool:
         """In an HTTP-only branch, or in a web route handler (or a function nested in one)."""
         model = self.context.model
@@ -189,7 +200,7 @@ class StdoutInStdioServer(Rule):
             self.report(node, "`print()` writes to stdout, the JSON-RPC channel of a stdio "
                               "server: one stray line corrupts the session",
                         fix=Fix("safe", ((node, new),), imports, "print to sys.stderr"),
-                        condition=self._condition)
+                        condition=self._condition_here())
         elif name == "sys.stdout.write" and isinstance(node.func, cst.Attribute):
             func = node.func
             stdout = func.value
@@ -199,4 +210,4 @@ class StdoutInStdioServer(Rule):
             self.report(node, "`sys.stdout.write()` writes to the JSON-RPC channel of a stdio "
                               "server: one stray line corrupts the session",
                         fix=Fix("safe", ((node, new),), imports, "write to sys.stderr"),
-                        condition=self._condition)
+                        condition=self._condition_here())
