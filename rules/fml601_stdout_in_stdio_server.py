@@ -5,10 +5,11 @@ from __future__ import annotations
 import libcst as cst
 
 from fastmcp_lint.api import FileContext, Fix, Invalid, Rule, Valid
-from fastmcp_lint.model import dotted, keyword
+from fastmcp_lint.model import dotted, keyword, unit_of
 
 STDIO = "may-run-over-stdio"
-#: Per file (`name:path`): a server module imports it and the project may run over stdio.
+#: Per file (`name:path`): a server module imports it and the project may run over stdio;
+#: per unit of the file (`name:path#unit`): and the server reaches that unit.
 IMPORTED = "stdout-reaches-stdio-server"
 
 
@@ -26,10 +27,25 @@ class StdoutInStdioServer(Rule):
         "from the environment or the command line, `run_stdio_async()`, or no start at all, "
         "since `fastmcp run` defaults to stdio), finds `print(...)` without `file=` or with "
         "`file=sys.stdout`, and `sys.stdout.write(...)`, anywhere in a server module (one "
-        "that imports `fastmcp` or `mcp.server`, or registers tools) and in any module of "
+        "that imports `fastmcp` or `mcp.server`, or registers tools), and in a module of "
         "the project that a server module imports, directly or through other project "
-        "modules (the import may stand at module level or inside a function): that code "
-        "runs in the server process. A module that only uses an MCP client "
+        "modules (the import may stand at module level or inside a function), where that "
+        "code runs in the server process: the module's import-time code (not its "
+        "`if __name__ == \"__main__\":` block); the top-level functions and classes that a "
+        "module running in the server (a server module, or a module it reaches this way) "
+        "imports by name (`from pkg.helpers import load`) or calls on the module "
+        "(`import pkg.helpers as h; h.load()`); of such a class, the methods such a module "
+        "calls by name on any object (`tracker.record()`), its dunder methods and "
+        "properties, and all its methods when it derives from a class of another module "
+        "(whose code may call them, as `logging` calls a `Handler`'s `emit`); and what "
+        "those call or name in the same module (`_warn()`, `self._check()`, `Config()`). "
+        "So a helper function nothing in the server reaches (a `print_summary()` that only "
+        "examples call, a `main()` that only the module's own `__main__` block calls) is "
+        "not reported, nor a function that reads the terminal (`input()`, "
+        "`getpass.getpass()`, `click.prompt()`) or calls one of its module that does: a "
+        "setup wizard is a program of its own, since a stdio server's stdin is the "
+        "JSON-RPC channel. A server module's code is reported wherever it stands. A module "
+        "that only uses an MCP client "
         "(`fastmcp.Client`, `mcp.ClientSession`, see FML102), builds no server and registers "
         "nothing is a client program, not a server module. Not reported: inside a web route "
         "handler (`custom_route`, a FastAPI/Starlette route decorator such as "
@@ -101,6 +117,12 @@ class StdoutInStdioServer(Rule):
               "mcp.run(transport=transport)\n"),
     )
     INVALID = (
+        # In a server module every print counts, called or not (its helpers' count only
+        # where the server reaches them).
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "def print_summary(stats):\n    print('calls:', stats)\n\n"
+                "def setup():\n    print('name?')\n    return input()\n",
+                at=((6, 5), (9, 5))),
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
                 "def add(a: int, b: int) -> int:\n    print('adding', a, b)\n    return a + b\n",
                 at=((7, 5),),
@@ -140,6 +162,16 @@ class StdoutInStdioServer(Rule):
         model = context.model
         self._condition = (STDIO if model.server_module
                            else f"{IMPORTED}:{context.path}")
+
+    def _condition_here(self) -> str:
+        """In a helper module, the condition of the unit the call is in (import-time code
+        is the file's own)."""
+        if self.context.model.server_module:
+            return self._condition
+        unit = unit_of(self.context.where.frames)
+        if not unit or unit not in self.context.model.stdout_units:
+            return self._condition
+        return f"{self._condition}#{unit}"
 
     def _runs_only_over_http(self, node: cst.Call) -> bool:
         """In an HTTP-only branch, or in a web route handler (or a function nested in one)."""
@@ -189,7 +221,7 @@ class StdoutInStdioServer(Rule):
             self.report(node, "`print()` writes to stdout, the JSON-RPC channel of a stdio "
                               "server: one stray line corrupts the session",
                         fix=Fix("safe", ((node, new),), imports, "print to sys.stderr"),
-                        condition=self._condition)
+                        condition=self._condition_here())
         elif name == "sys.stdout.write" and isinstance(node.func, cst.Attribute):
             func = node.func
             stdout = func.value
@@ -199,4 +231,4 @@ class StdoutInStdioServer(Rule):
             self.report(node, "`sys.stdout.write()` writes to the JSON-RPC channel of a stdio "
                               "server: one stray line corrupts the session",
                         fix=Fix("safe", ((node, new),), imports, "write to sys.stderr"),
-                        condition=self._condition)
+                        condition=self._condition_here())

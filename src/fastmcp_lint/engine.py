@@ -499,6 +499,9 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
         file_noqa=suppressions.file,
         server_module=model.server_module,
         deferred_imports=list(model.deferred_imports),
+        called_attributes=sorted(model.called_attributes),
+        stdout_units=dict(model.stdout_units),
+        terminal_units=sorted(model.terminal_units),
     )
 
 

@@ -130,6 +130,13 @@ class FileFacts:
     #: For each import that does not run at import time (in a function, under
     #: `if __name__ == "__main__":`; not under TYPE_CHECKING), the targets as in ImportFact.
     deferred_imports: list[tuple[tuple[str, ...], ...]] = field(default_factory=list)
+    #: The attribute names it calls ("*": it star-imports), see `reach.called_attribute`.
+    called_attributes: list[str] = field(default_factory=list)
+    #: Only in a module that is no server module and writes to stdout: each unit (""
+    #: import-time code, `f`, `C.m`, `C`) with the units and classes it refers to, and the
+    #: units that read the terminal (see `reach.module_units`).
+    stdout_units: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    terminal_units: list[str] = field(default_factory=list)
     #: Suppression comments by line ("*" suppresses every rule), for project diagnostics too.
     noqa: dict[int, list[str]] = field(default_factory=dict)
     file_noqa: list[str] | None = None
@@ -163,6 +170,9 @@ class FileFacts:
             "file_noqa": self.file_noqa,
             "server_module": self.server_module,
             "deferred_imports": self.deferred_imports,
+            "called_attributes": self.called_attributes,
+            "stdout_units": self.stdout_units,
+            "terminal_units": self.terminal_units,
         }
 
     @classmethod
@@ -202,6 +212,10 @@ class FileFacts:
             server_module=data.get("server_module", False),
             deferred_imports=[tuple(map(tuple, targets))
                               for targets in data.get("deferred_imports", ())],
+            called_attributes=list(data.get("called_attributes", ())),
+            stdout_units={unit: tuple(refs)
+                          for unit, refs in data.get("stdout_units", {}).items()},
+            terminal_units=list(data.get("terminal_units", ())),
         )
 
 
@@ -239,12 +253,8 @@ def _imported_modules(files: list[FileFacts]) -> dict[str, set[str]]:
     return graph
 
 
-def stdout_reaches_stdio_server(files: list[FileFacts]) -> dict[str, bool]:
-    """Per file, whether its stdout writes run in a server process that may speak over
-    stdio: the project may run over stdio, and a server module imports the file (directly
-    or through other modules of the project). Keyed by path."""
-    if not may_run_over_stdio(files):
-        return {f.path: False for f in files}
+def _reached_modules(files: list[FileFacts]) -> set[str]:
+    """The modules that server modules import, directly or through other modules."""
     graph = _imported_modules(files)
     reached: set[str] = set()
     stack = [f.module for f in files if f.server_module and f.module]
@@ -254,7 +264,81 @@ def stdout_reaches_stdio_server(files: list[FileFacts]) -> dict[str, bool]:
             if target not in reached:
                 reached.add(target)
                 stack.append(target)
-    return {f.path: f.module in reached for f in files}
+    return reached
+
+
+def _entry_points(files: list[FileFacts], running: set[str],
+                  ) -> tuple[dict[str, set[str]], set[str]]:
+    """What the modules that run in a server process (`running`) use of the other modules:
+    per module, the names they import from it by name, or call on it when they import it
+    as a module (`h.load()`); and every attribute name they call (`obj.method()`)."""
+    modules = {f.module for f in files if f.module}
+    used: dict[str, set[str]] = {}
+    called: set[str] = set()
+    for f in files:
+        if f.module not in running:
+            continue
+        attributes = set(f.called_attributes)
+        called |= attributes
+        for targets in [*(i.targets for i in f.imports), *f.deferred_imports]:
+            for candidates in targets:
+                target = next((c for c in candidates if c in modules), None)
+                if target is None:
+                    continue
+                names = used.setdefault(target, set())
+                if len(candidates) == 2 and target == candidates[1]:
+                    names.add(candidates[0].rpartition(".")[2])  # from module import name
+                else:
+                    names |= attributes  # the module itself: `module.name(...)`
+    return used, called
+
+
+def _reached_units(facts: FileFacts, used: set[str], called: set[str]) -> set[str]:
+    """The units of a module that a server reaches: its import-time code, the top-level
+    functions and classes used from other modules, the methods of reached classes that
+    anything running in the server calls by name, and what reached units refer to; never
+    through a unit that reads the terminal."""
+    units = facts.stdout_units
+    terminal = set(facts.terminal_units)
+    methods: dict[str, list[str]] = {}
+    for unit in units:
+        owner, dot, method = unit.partition(".")
+        if dot:
+            methods.setdefault(owner, []).append(method)
+    everything = "*" in used
+    stack = [""] + [u for u in units if "." not in u and (everything or u in used)]
+    reached: set[str] = set()
+    while stack:
+        unit = stack.pop()
+        if unit in reached or unit in terminal or unit not in units:
+            continue
+        reached.add(unit)
+        stack.extend(units[unit])
+        stack.extend(f"{unit}.{m}" for m in methods.get(unit, ()) if m in called)
+    return reached
+
+
+def stdout_reaches_stdio_server(files: list[FileFacts]) -> dict[str, bool]:
+    """Per file, whether its stdout writes run in a server process that may speak over
+    stdio: the project may run over stdio, and a server module imports the file (directly
+    or through other modules of the project). Keyed by path; for a file with units, also
+    per unit (`path#unit`): whether the server reaches that unit (`_reached_units`)."""
+    if not may_run_over_stdio(files):
+        answers = {f.path: False for f in files}
+        answers.update((f"{f.path}#{unit}", False) for f in files for unit in f.stdout_units)
+        return answers
+    reached = _reached_modules(files)
+    answers = {f.path: f.module in reached for f in files}
+    helpers = [f for f in files if f.stdout_units]
+    if not helpers:
+        return answers
+    running = reached | {f.module for f in files if f.server_module and f.module}
+    used, called = _entry_points(files, running)
+    for f in helpers:
+        units = (_reached_units(f, used.get(f.module or "", set()), called)
+                 if f.module in reached else set())
+        answers.update((f"{f.path}#{unit}", unit in units) for unit in f.stdout_units)
+    return answers
 
 
 #: Conditions a file rule's finding may depend on, decided once the project is known.

@@ -21,6 +21,8 @@ from fastmcp_lint.dataflow import FlowCollector, Flows
 from fastmcp_lint.dataflow import Taint as Taint
 from fastmcp_lint.dataflow import call_label as call_label
 from fastmcp_lint.dataflow import call_name as call_name
+from fastmcp_lint.reach import called_attribute, module_units
+from fastmcp_lint.reach import unit_of as unit_of
 from fastmcp_lint.scopes import Binding, Scope, absolute_module, bind_import, bind_target
 from fastmcp_lint.scopes import dotted as dotted
 
@@ -73,6 +75,8 @@ STARTERS: dict[str, str | None] = {
 _ROUTE_METHODS = frozenset({"get", "route", "api_route", "head", "add_route", "add_api_route"})
 #: Route methods that register a route only as decorators (`client.get("/health")` is a request).
 _DECORATOR_ROUTES = frozenset({"get", "route", "api_route", "head"})
+#: What FML601 reports: a helper module that makes one of these calls gets units (reach.py).
+_STDOUT_WRITES = frozenset({"builtins.print", "sys.stdout.write"})
 HEALTH_WORDS = ("health", "livez", "readyz")
 
 #: What an MCP client is imported as: RULES.md names `fastmcp.Client` and
@@ -255,6 +259,13 @@ class FileModel:
     #: file names an HTTP transport or there is none (a demo or test driver around the
     #: server).
     script_only_calls: set[cst.Call] = field(default_factory=set)
+    #: The attribute names it calls (`helpers.load()`, `tracker.record()`; see
+    #: `reach.called_attribute`), "*" when it star-imports: how other modules reach units.
+    called_attributes: set[str] = field(default_factory=set)
+    #: In a module that is not a server module and writes to stdout: its units with what
+    #: each refers to, and those that read the terminal (see `reach.module_units`).
+    stdout_units: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    terminal_units: frozenset[str] = frozenset()
     #: Attribute names (and class-body names) the file assigns an HTTP client to
     #: (`self.session = requests.Session()`), with the clients' libraries.
     client_attributes: dict[str, set[str]] = field(default_factory=dict)
@@ -795,6 +806,8 @@ class ModelBuilder:
         tracker = self.tracker
         bind_import(tracker.scope, node, self.package)
         self._note_fastmcp_import(node)
+        if type(node) is cst.ImportFrom and type(node.names) is cst.ImportStar:
+            self.model.called_attributes.add("*")
         if tracker.at_import_time and not tracker.in_type_checking:
             self.model.imports.append(ImportRecord(node, self._import_targets(node)))
         elif not tracker.in_type_checking:
@@ -914,7 +927,23 @@ class ModelBuilder:
         model.server_module = (model.imports_fastmcp or registers) and not (
             model.mcp_client and not registers and not model.server_sites)
         self._find_script_calls()
+        self._find_units()
         return model
+
+    def _find_units(self) -> None:
+        """What other modules may call, and (in a helper that writes to stdout) its units."""
+        model = self.model
+        writes = False
+        for site in self._calls:
+            name = called_attribute(site.call.func, site.scope)
+            if name is not None:
+                model.called_attributes.add(name)
+            if not writes and not model.server_module:
+                writes = site.scope.resolve(site.call.func) in _STDOUT_WRITES
+        if writes:
+            module = model.module_scope.node
+            assert isinstance(module, cst.Module)
+            model.stdout_units, model.terminal_units = module_units(module, model.module_scope)
 
     def _find_script_calls(self) -> None:
         model = self.model
