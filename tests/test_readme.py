@@ -37,3 +37,14 @@ def test_two_setup_commands_and_ci_runs_the_test_one() -> None:
 def test_every_rule_has_an_explain_section_in_sync(registry: Registry) -> None:
     for code in registry.rules:
         assert f"| {code} |" in README
+
+
+def test_the_sample_server_finds_what_the_readme_says(registry: Registry) -> None:
+    from fastmcp_lint.testing import lint_folder
+
+    words = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    said = re.search(r"it finds (\w+) problems? and exits", README)
+    assert said is not None
+    sample = ROOT / _setup_commands()[0].rsplit(" ", 1)[1]
+    found = lint_folder(sample, [r for r in registry.rules.values() if r.default_enabled])
+    assert words[len(found)] == said.group(1)
