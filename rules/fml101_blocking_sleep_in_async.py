@@ -20,7 +20,12 @@ class BlockingSleepInAsync(Rule):
         "form: `import time as t; t.sleep()`, `from time import sleep as nap; nap()`). "
         "The bodies of a nested `def`, `lambda` or `class` are not part of the async "
         "function and are not checked; `time.sleep` passed as a callable (to "
-        "`asyncio.to_thread`, `run_in_executor`) is not a call and is not reported."
+        "`asyncio.to_thread`, `run_in_executor`) is not a call and is not reported. "
+        "Not reported in a script of its own that never runs in a server: a module with an "
+        "`if __name__ == \"__main__\":` block or a module-level `asyncio.run(...)` (also "
+        "`anyio.run`, `trio.run`) that imports no server API, registers nothing and that no "
+        "server module of the project imports (a smoke test, an example runner): its event "
+        "loop serves no client."
     )
     why = (
         "A FastMCP server runs every tool call on one event loop. `time.sleep` stops that "
@@ -38,6 +43,9 @@ class BlockingSleepInAsync(Rule):
     needles = ("sleep",)
 
     VALID = (
+        # An example runner that no server imports, with its loop started at module level.
+        Valid("import asyncio\nimport time\n\nasync def main():\n    time.sleep(1)\n\n"
+              "asyncio.run(main())\n", path="examples/runner.py"),
         Valid("import asyncio\n\nasync def tool():\n    await asyncio.sleep(1)\n"),
         Valid("import time\n\ndef tool():\n    time.sleep(1)\n"),
         Valid("import time\n\nasync def tool():\n    def helper():\n        time.sleep(1)\n"
@@ -102,6 +110,7 @@ class BlockingSleepInAsync(Rule):
             f"`time.sleep()` blocks the event loop in async function `{label}`: "
             "every other request waits",
             fix=None if node in self._awaited else self._fix(node),
+            condition=self.context.model.script_condition(self.context.path),
         )
 
     def _fix(self, node: cst.Call) -> Fix:

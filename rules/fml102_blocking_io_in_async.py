@@ -80,7 +80,12 @@ class BlockingIoInAsync(Rule):
         "`langchain_mcp_adapters`) and registers no tool, resource or prompt. `httpx2` (the "
         "client of FastMCP 4 and the MCP SDK 2) counts as `httpx`. Calls made on objects "
         "these return (`session.get()`, `f.read()`) are not "
-        "reported: only the listed calls themselves."
+        "reported: only the listed calls themselves. "
+        "Not reported in a script of its own that never runs in a server: a module with an "
+        "`if __name__ == \"__main__\":` block or a module-level `asyncio.run(...)` (also "
+        "`anyio.run`, `trio.run`) that imports no server API, registers nothing and that no "
+        "server module of the project imports (a smoke test, an example runner): its event "
+        "loop serves no client."
     )
     why = (
         "A FastMCP server runs every tool call on one event loop. A blocking call holds that "
@@ -98,6 +103,10 @@ class BlockingIoInAsync(Rule):
     needles = ("async",)
 
     VALID = (
+        # A script of its own that no server imports: its loop serves no client.
+        Valid("import asyncio\nimport subprocess\n\nasync def smoke():\n"
+              "    subprocess.run(['pip', 'check'])\n\nif __name__ == '__main__':\n"
+              "    asyncio.run(smoke())\n", path="scripts/smoke.py"),
         Valid("import httpx\n\nasync def tool(url):\n"
               "    async with httpx.AsyncClient() as client:\n"
               "        return (await client.get(url)).text\n"),
@@ -128,6 +137,13 @@ class BlockingIoInAsync(Rule):
               "        await client.call_tool(input('tool: '))\n"),
     )
     INVALID = (
+        # The same script, imported by the server: its function runs in the server too.
+        Invalid("import asyncio\nimport subprocess\n\nasync def smoke():\n"
+                "    subprocess.run(['pip', 'check'])\n\nif __name__ == '__main__':\n"
+                "    asyncio.run(smoke())\n", at=((5, 5),), path="app/smoke.py",
+                others=(("app/server.py", "from fastmcp import FastMCP\n\nfrom app.smoke "
+                         "import smoke\n\nmcp = FastMCP('x')\n"),
+                        ("app/__init__.py", ""))),
         Invalid("import requests\n\nasync def tool(url):\n"
                 "    return requests.get(url, timeout=5).json()\n", at=((4, 12),)),
         Invalid("import requests as rq\nfrom subprocess import run as sh\n\n"
@@ -181,4 +197,5 @@ class BlockingIoInAsync(Rule):
         self.report(
             node,
             f"`{shown}()` blocks the event loop in async function `{label}`: {alternative}",
+            condition=self.context.model.script_condition(self.context.path),
         )

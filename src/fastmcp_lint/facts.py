@@ -127,6 +127,8 @@ class FileFacts:
     #: A server module (RULES.md, FML6xx): it imports a server API or registers tools, and
     #: is not only an MCP client.
     server_module: bool = False
+    #: A script of its own (a `__main__` block, or `asyncio.run(...)` at module level).
+    script: bool = False
     #: For each import that does not run at import time (in a function, under
     #: `if __name__ == "__main__":`; not under TYPE_CHECKING), the targets as in ImportFact.
     deferred_imports: list[tuple[tuple[str, ...], ...]] = field(default_factory=list)
@@ -169,6 +171,7 @@ class FileFacts:
             "noqa": self.noqa,
             "file_noqa": self.file_noqa,
             "server_module": self.server_module,
+            "script": self.script,
             "deferred_imports": self.deferred_imports,
             "called_attributes": self.called_attributes,
             "stdout_units": self.stdout_units,
@@ -210,6 +213,7 @@ class FileFacts:
             noqa={int(k): list(v) for k, v in data["noqa"].items()},
             file_noqa=data["file_noqa"],
             server_module=data.get("server_module", False),
+            script=data.get("script", False),
             deferred_imports=[tuple(map(tuple, targets))
                               for targets in data.get("deferred_imports", ())],
             called_attributes=list(data.get("called_attributes", ())),
@@ -341,10 +345,23 @@ def stdout_reaches_stdio_server(files: list[FileFacts]) -> dict[str, bool]:
     return answers
 
 
+def runs_in_a_server(files: list[FileFacts]) -> dict[str, bool]:
+    """Per file (by path), whether its code may run in a server process: it is not a
+    script of its own that neither builds nor registers a server and that no server module
+    imports (a smoke test, an example runner, a one-off maintenance script)."""
+    reached = _reached_modules(files)
+    return {f.path: not f.script or f.server_module or f.module in reached for f in files}
+
+
+#: The per-file condition of findings in scripts (FML101, FML102): `RUNS_IN_A_SERVER:path`.
+RUNS_IN_A_SERVER = "runs-in-a-server"
+
+
 #: Conditions a file rule's finding may depend on, decided once the project is known.
 CONDITIONS = {"may-run-over-stdio": may_run_over_stdio}
 #: Conditions decided per file: a finding's condition is `name:path` (the file's path).
-FILE_CONDITIONS = {"stdout-reaches-stdio-server": stdout_reaches_stdio_server}
+FILE_CONDITIONS = {"stdout-reaches-stdio-server": stdout_reaches_stdio_server,
+                   RUNS_IN_A_SERVER: runs_in_a_server}
 
 
 # -- the project's modules and servers, shared by the project rules --------------------------

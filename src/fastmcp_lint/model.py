@@ -21,6 +21,7 @@ from fastmcp_lint.dataflow import FlowCollector, Flows
 from fastmcp_lint.dataflow import Taint as Taint
 from fastmcp_lint.dataflow import call_label as call_label
 from fastmcp_lint.dataflow import call_name as call_name
+from fastmcp_lint.facts import RUNS_IN_A_SERVER
 from fastmcp_lint.reach import called_attribute, module_units
 from fastmcp_lint.reach import unit_of as unit_of
 from fastmcp_lint.scopes import Binding, Scope, absolute_module, bind_import, bind_target
@@ -189,6 +190,10 @@ class Feature:
     what: str
 
 
+#: Module-level calls that make a module a script (its entry point runs an event loop).
+_SCRIPT_ENTRIES = frozenset({"asyncio.run", "anyio.run", "trio.run"})
+
+
 @dataclass
 class _CallSite:
     call: cst.Call
@@ -245,6 +250,9 @@ class FileModel:
     #: tools, and is not only an MCP client (it imports one, builds no server and
     #: registers nothing).
     server_module: bool = False
+    #: A script of its own: it has an `if __name__ == "__main__":` block, or runs an event
+    #: loop at module level (`asyncio.run(main())`).
+    script: bool = False
     #: The targets (as in ImportRecord) of the imports that do not run at import time:
     #: in functions and under `if __name__ == "__main__":` (not under TYPE_CHECKING).
     deferred_imports: list[tuple[tuple[str, ...], ...]] = field(default_factory=list)
@@ -337,6 +345,14 @@ class FileModel:
         """`taint` narrowed to the tool parameters that no check before the call `at`
         covers, for the message; None when the sink is guarded (or there is no taint)."""
         return None if taint is None else self.flows.unchecked(taint, at)
+
+    def script_condition(self, path: str) -> str:
+        """The condition of a finding in this file that matters only if the code runs in a
+        server: none for a server module or a module that is not a script of its own; for a
+        script, that some server module imports it (decided with the project)."""
+        if self.script and not self.server_module:
+            return f"{RUNS_IN_A_SERVER}:{path}"
+        return ""
 
     def description_of(self, registration: Registration) -> Description | None:
         """What the model is shown as the description of a registered function.
@@ -926,6 +942,9 @@ class ModelBuilder:
         registers = any(r.kind != "route" for r in model.registrations)
         model.server_module = (model.imports_fastmcp or registers) and not (
             model.mcp_client and not registers and not model.server_sites)
+        model.script = any(site.in_main_guard or (
+            site.function is None and site.scope.resolve(site.call.func) in _SCRIPT_ENTRIES)
+            for site in self._calls)
         self._find_script_calls()
         self._find_units()
         return model
