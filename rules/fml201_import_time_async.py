@@ -12,6 +12,10 @@ _RUNNERS = frozenset({
 _LOOP_METHODS = frozenset({"run_until_complete", "run_forever"})
 
 
+#: A project's server, for the examples: in a project without one there is nothing to break.
+_SERVER = (("server.py", "from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n"),)
+
+
 class ImportTimeAsync(Rule):
     """An event loop started (or a task scheduled) while the module is being imported."""
 
@@ -27,7 +31,9 @@ class ImportTimeAsync(Rule):
         "`.run_until_complete(...)` / `.run_forever()` on any receiver (including "
         "`asyncio.get_event_loop().run_until_complete(...)`). Calls under "
         "`if __name__ == \"__main__\":`, under `if TYPE_CHECKING:` (never run), or inside any "
-        "function are not reported."
+        "function are not reported, nor is anything in a project that has no server at all "
+        "(no module constructs one, imports a server API or registers tools: a library's "
+        "example scripts start their own loop on purpose, and no server imports them)."
     )
     why = (
         "`fastmcp run`, `fastmcp dev` and hosted platforms import your module and then start "
@@ -44,6 +50,9 @@ class ImportTimeAsync(Rule):
     needles = ("run", "create_task", "ensure_future")
 
     VALID = (
+        # A project with no server: an example runner of a library starts its own loop.
+        Valid("import asyncio\n\nasync def main():\n    pass\n\nasyncio.run(main())\n",
+              path="examples/runner.py"),
         Valid("import asyncio\n\nasync def main():\n    pass\n\n"
               "if __name__ == '__main__':\n    asyncio.run(main())\n"),
         Valid("import asyncio\n\ndef start():\n    asyncio.run(main())\n"),
@@ -56,18 +65,25 @@ class ImportTimeAsync(Rule):
         Valid("import asyncio\n\nstarter = lambda: asyncio.run(main())\n"),
     )
     INVALID = (
-        Invalid("import asyncio\n\nasyncio.run(setup())\n", at=((3, 1),)),
+        Invalid("import asyncio\n\nasyncio.run(setup())\n", at=((3, 1),),
+                path='bootstrap.py', others=_SERVER),
         Invalid("import asyncio as aio\n\nclient = aio.get_event_loop().run_until_complete("
-                "connect())\n", at=((3, 10),)),
-        Invalid("from asyncio import create_task as spawn\n\nspawn(poll())\n", at=((3, 1),)),
+                "connect())\n", at=((3, 10),),
+                path='bootstrap.py', others=_SERVER),
+        Invalid("from asyncio import create_task as spawn\n\nspawn(poll())\n", at=((3, 1),),
+                path='bootstrap.py', others=_SERVER),
         Invalid("import anyio\nimport trio\n\ntry:\n    anyio.run(main)\nexcept Exception:\n"
-                "    trio.run(main)\n", at=((5, 5), (7, 5))),
+                "    trio.run(main)\n", at=((5, 5), (7, 5)),
+                path='bootstrap.py', others=_SERVER),
         Invalid("import asyncio\n\nclass Config:\n    data = asyncio.run(load())\n",
-                at=((4, 12),)),
+                at=((4, 12),),
+                path='bootstrap.py', others=_SERVER),
         Invalid("import asyncio\n\nloop = asyncio.new_event_loop()\nloop.run_forever()\n",
-                at=((4, 1),)),
+                at=((4, 1),),
+                path='bootstrap.py', others=_SERVER),
         Invalid("import asyncio\n\nif __name__ == '__main__':\n    pass\nelse:\n"
-                "    asyncio.run(main())\n", at=((6, 5),)),
+                "    asyncio.run(main())\n", at=((6, 5),),
+                path='bootstrap.py', others=_SERVER),
     )
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -83,4 +99,5 @@ class ImportTimeAsync(Rule):
                 return
             what = f"`{resolved}()`"
         self.report(node, f"{what} at import time: the server's own event loop is not "
-                          "running yet, or is started again by `fastmcp run`")
+                          "running yet, or is started again by `fastmcp run`",
+                    condition=self.context.model.server_condition())

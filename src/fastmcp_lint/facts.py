@@ -357,8 +357,17 @@ def runs_in_a_server(files: list[FileFacts]) -> dict[str, bool]:
 RUNS_IN_A_SERVER = "runs-in-a-server"
 
 
+def builds_a_server(files: list[FileFacts]) -> bool:
+    """Whether the project has a server at all: it constructs one, or a module imports a
+    server API or registers tools. A library or a folder of scripts has none to break."""
+    return any(f.servers or f.server_module for f in files)
+
+
+#: The project condition of findings that can only break a server (FML201).
+BUILDS_A_SERVER = "builds-a-server"
+
 #: Conditions a file rule's finding may depend on, decided once the project is known.
-CONDITIONS = {"may-run-over-stdio": may_run_over_stdio}
+CONDITIONS = {"may-run-over-stdio": may_run_over_stdio, BUILDS_A_SERVER: builds_a_server}
 #: Conditions decided per file: a finding's condition is `name:path` (the file's path).
 FILE_CONDITIONS = {"stdout-reaches-stdio-server": stdout_reaches_stdio_server,
                    RUNS_IN_A_SERVER: runs_in_a_server}

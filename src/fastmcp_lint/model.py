@@ -21,7 +21,7 @@ from fastmcp_lint.dataflow import FlowCollector, Flows
 from fastmcp_lint.dataflow import Taint as Taint
 from fastmcp_lint.dataflow import call_label as call_label
 from fastmcp_lint.dataflow import call_name as call_name
-from fastmcp_lint.facts import RUNS_IN_A_SERVER
+from fastmcp_lint.facts import BUILDS_A_SERVER, RUNS_IN_A_SERVER
 from fastmcp_lint.reach import called_attribute, module_units
 from fastmcp_lint.reach import unit_of as unit_of
 from fastmcp_lint.scopes import Binding, Scope, absolute_module, bind_import, bind_target
@@ -353,6 +353,11 @@ class FileModel:
         if self.script and not self.server_module:
             return f"{RUNS_IN_A_SERVER}:{path}"
         return ""
+
+    def server_condition(self) -> str:
+        """The condition of a finding that can only break a server: none in a server
+        module; elsewhere, that the project has a server at all."""
+        return "" if self.server_module or self.server_sites else BUILDS_A_SERVER
 
     def description_of(self, registration: Registration) -> Description | None:
         """What the model is shown as the description of a registered function.
