@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import FileContext, Fix, Invalid, Rule, Valid
+from fastmcp_lint.api import (
+    MAY_RUN_OVER_STDIO,
+    STDOUT_REACHES_STDIO_SERVER,
+    FileContext,
+    Fix,
+    Invalid,
+    Rule,
+    Valid,
+)
 from fastmcp_lint.model import dotted, keyword, unit_of
 
-STDIO = "may-run-over-stdio"
 #: Per file (`name:path`): a server module imports it and the project may run over stdio;
 #: per unit of the file (`name:path#unit`): and the server reaches that unit.
-IMPORTED = "stdout-reaches-stdio-server"
 
 
 class StdoutInStdioServer(Rule):
@@ -160,8 +166,8 @@ class StdoutInStdioServer(Rule):
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         model = context.model
-        self._condition = (STDIO if model.server_module
-                           else f"{IMPORTED}:{context.path}")
+        self._condition = (MAY_RUN_OVER_STDIO if model.server_module
+                           else f"{STDOUT_REACHES_STDIO_SERVER}:{context.path}")
 
     def _condition_here(self) -> str:
         """In a helper module, the condition of the unit the call is in (import-time code

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import FileContext, Invalid, Rule, Valid
+from fastmcp_lint.api import (
+    MAY_RUN_OVER_STDIO,
+    FileContext,
+    Invalid,
+    Rule,
+    Valid,
+)
 from fastmcp_lint.model import keyword, positional
 
-STDIO = "may-run-over-stdio"
 _CONSOLES = frozenset({"rich.console.Console", "rich.Console"})
 
 
@@ -103,4 +108,4 @@ class StdoutLoggingInStdioServer(Rule):
         if found:
             self.report(node, f"`{name.rsplit('.', 1)[-1]}(...)` sends log output to stdout, "
                               "the JSON-RPC channel of a stdio server",
-                        condition=STDIO)
+                        condition=MAY_RUN_OVER_STDIO)

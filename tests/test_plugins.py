@@ -305,3 +305,17 @@ def test_a_node_that_is_not_in_the_tree_is_a_rule_error(
     assert out == ("app.py:1:1: FML000 internal error in rule ACME700 (made-up): ValueError: "
                    "reported a Name node that is not in the file's tree (a node the rule built "
                    "itself?)\n")
+
+
+def test_an_unknown_condition_is_a_rule_error(
+        project: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A misspelled condition would silently keep or drop the finding."""
+    typo = RULE.format(cls="Typo", code="ACME701", name="typo-condition").replace(
+        'self.report(node, "eval() of a string")',
+        'self.report(node, "eval() of a string", condition="may-run-over-stdoi")')
+    install_fake_distribution(tmp_path, "acme_typo_condition", typo, monkeypatch)
+    code, out, _ = run(["--format", "concise", "--select", "ACME701", "--no-cache"], capsys)
+    assert code == 1
+    assert out == ("app.py:1:1: FML000 internal error in rule ACME701 (typo-condition): "
+                   "TypeError: report() was given the condition 'may-run-over-stdoi', which "
+                   "names no known condition (see fastmcp_lint.api's conditions)\n")

@@ -13,7 +13,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from fastmcp_lint.facts import FileFacts, ImportGraph, Location, ProjectServers
+from fastmcp_lint.facts import (
+    BUILDS_A_SERVER,
+    MAY_RUN_OVER_STDIO,
+    RUNS_IN_A_SERVER,
+    STDOUT_REACHES_STDIO_SERVER,
+    FileFacts,
+    ImportGraph,
+    Location,
+    ProjectServers,
+)
 
 if TYPE_CHECKING:
     # Only for types: a run whose every file is cached reports from plain data (diagnostics,
@@ -26,6 +35,7 @@ if TYPE_CHECKING:
     from fastmcp_lint.scopes import Scope
 
 __all__ = [
+    "BUILDS_A_SERVER", "MAY_RUN_OVER_STDIO", "RUNS_IN_A_SERVER", "STDOUT_REACHES_STDIO_SERVER",
     "Applicability", "BaseRule", "Diagnostic", "DiagnosticFix", "Edit", "FileContext",
     "FileFacts", "Finding", "Fix", "ImportGraph", "Invalid", "Location", "ProjectFinding",
     "ProjectRule", "ProjectServers", "Rule", "Scope", "Severity", "ToolCallRule", "Valid",
@@ -234,8 +244,10 @@ class Rule(BaseRule):
                fix: Fix | None = None, condition: str = "") -> None:
         """Record a finding at `node` (its start is the reported position).
 
-        `condition` names a project condition (`"may-run-over-stdio"`) the finding depends
-        on: it is reported only if the whole project satisfies it.
+        `condition` names a condition the finding depends on: a project condition
+        (`MAY_RUN_OVER_STDIO`, `BUILDS_A_SERVER`), or a per-file one
+        (`f"{RUNS_IN_A_SERVER}:{path}"`); it is reported only if the project meets it. Any
+        other text is an error of the rule.
         """
         self.findings.append(Finding(type(self), node, message or self.summary, fix, condition))
 

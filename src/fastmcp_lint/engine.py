@@ -43,6 +43,7 @@ from fastmcp_lint.facts import (
     RegistrationFact,
     ServerFact,
     StartFact,
+    known_condition,
 )
 from fastmcp_lint.fixes import fix_text, to_edits
 from fastmcp_lint.model import FileModel, ModelBuilder
@@ -456,6 +457,9 @@ def _check_finding(finding: Finding) -> None:
                         "not a string")
     if finding.fix is not None and not isinstance(finding.fix, Fix):
         raise TypeError(f"report() was given a {type(finding.fix).__name__} fix, not a Fix")
+    if not isinstance(finding.condition, str) or not known_condition(finding.condition):
+        raise TypeError(f"report() was given the condition {finding.condition!r}, which "
+                        "names no known condition (see fastmcp_lint.api's conditions)")
 
 
 def _may_match(rule: type[Rule], text: str) -> bool:

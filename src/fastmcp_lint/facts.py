@@ -366,10 +366,15 @@ def builds_a_server(files: list[FileFacts]) -> bool:
 #: The project condition of findings that can only break a server (FML201).
 BUILDS_A_SERVER = "builds-a-server"
 
+#: The project condition of findings that matter only over stdio (FML601, FML602).
+MAY_RUN_OVER_STDIO = "may-run-over-stdio"
+#: The per-file condition of stdout writes outside server modules: `name:path[#unit]`.
+STDOUT_REACHES_STDIO_SERVER = "stdout-reaches-stdio-server"
+
 #: Conditions a file rule's finding may depend on, decided once the project is known.
-CONDITIONS = {"may-run-over-stdio": may_run_over_stdio, BUILDS_A_SERVER: builds_a_server}
+CONDITIONS = {MAY_RUN_OVER_STDIO: may_run_over_stdio, BUILDS_A_SERVER: builds_a_server}
 #: Conditions decided per file: a finding's condition is `name:path` (the file's path).
-FILE_CONDITIONS = {"stdout-reaches-stdio-server": stdout_reaches_stdio_server,
+FILE_CONDITIONS = {STDOUT_REACHES_STDIO_SERVER: stdout_reaches_stdio_server,
                    RUNS_IN_A_SERVER: runs_in_a_server}
 
 
@@ -543,3 +548,11 @@ class ProjectServers:
         head, _, last = name.rpartition(".")
         return bool(head) and any(k.endswith("." + last) and k.startswith(head + ".")
                                   for k in known)
+
+
+def known_condition(condition: str) -> bool:
+    """Whether a finding's condition is one the project phase can decide: "" (none), a
+    project condition, or a per-file one (`name:path...`). Anything else would silently
+    keep or drop the finding, so the engine makes it an error of the rule."""
+    return (not condition or condition in CONDITIONS
+            or condition.partition(":")[0] in FILE_CONDITIONS)
