@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from fastmcp_lint.api import FileContext, Invalid, Rule, Valid
+from fastmcp_lint.api import FileContext, Invalid, Rule, Scope, Valid
 
 _MUTATORS = frozenset({
     "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "add",
@@ -320,6 +320,10 @@ class GlobalMutableState(Rule):
     hint = "keep the state in a lifespan context or a store, or guard it with a lock"
 
     VALID = (
+        # Lazy initialisation of a container built through an alias.
+        Valid(_SERVER + "from collections import defaultdict as dd\n_BY_KEY = dd(list)\n\n"
+              "@mcp.tool\ndef f(k: str) -> None:\n    if k not in _BY_KEY:\n"
+              "        _BY_KEY[k] = []\n"),
         Valid(_SERVER + "CACHE = {}\n\n@mcp.tool\ndef get(key: str) -> str:\n"
               "    return CACHE.get(key)\n"),
         Valid(_SERVER + "import asyncio\nCACHE = {}\n_lock = asyncio.Lock()\n\n@mcp.tool\n"
@@ -438,6 +442,10 @@ class GlobalMutableState(Rule):
         self._containers: set[str] = set()
         self._mutations: list[_Mutation] = []
         self._exemptions = _Exemptions(context.module)
+        #: Whether the file can have a finding at all: scanning every function for the
+        #: lazy-initialisation idiom costs a walk of its body.
+        self._relevant = "global" in context.source or _has_module_containers(
+            context.module, context.model.module_scope)
         #: The function (or lambda) each function is defined in, and the functions each
         #: calls by name (or passes by name, as to `asyncio.to_thread(f)`), in order.
         self._outer: dict[_Function, _Function | None] = {}
@@ -455,7 +463,8 @@ class GlobalMutableState(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._outer[node] = self.context.where.function
-        self._exemptions.function(node)
+        if self._relevant:
+            self._exemptions.function(node)
         for decorator in node.decorators:
             expr = decorator.decorator
             if (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
@@ -706,3 +715,30 @@ def _is_path(call: cst.Call) -> bool:
         return False
     text = arg.value.evaluated_value
     return isinstance(text, str) and (text == "" or text.startswith("/"))
+
+
+def _has_module_containers(module: cst.Module, scope: Scope) -> bool:
+    """Whether a module-level statement (also in a module-level `if`/`try`/`with`) binds a
+    container display or comprehension, or a call of a container constructor (through
+    imports and aliases): a cheap superset of the containers `visit_Assign` records."""
+    pending: list[cst.CSTNode] = list(module.body)
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                value = small.value if isinstance(small, (cst.Assign, cst.AnnAssign)) else None
+                if isinstance(value, _DISPLAYS):
+                    return True
+                if isinstance(value, cst.Call) and scope.resolve(value.func) in _CONTAINER_CALLS:
+                    return True
+        elif isinstance(statement, (cst.If, cst.Try, cst.TryStar, cst.With, cst.Else,
+                                    cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally)):
+            body = statement.body
+            pending.extend(body.body if isinstance(body, cst.IndentedBlock) else [])
+            for part in ("orelse", "handlers", "finalbody"):
+                more = getattr(statement, part, None)
+                if isinstance(more, (list, tuple)):
+                    pending.extend(more)
+                elif more is not None:
+                    pending.append(more)
+    return False

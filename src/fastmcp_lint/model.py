@@ -1221,6 +1221,9 @@ class ModelBuilder:
         bound = {a.value for a in self._assignments
                  if a.at_module_level and isinstance(a.value, cst.Call)
                  and isinstance(a.target, (cst.Name, cst.Tuple, cst.List))}
+        # The project rules use the first call of each kind (a server is reported at its
+        # first construction), and each call's position costs a code generation.
+        seen: set[tuple[str, bool, bool]] = set()
         for site in self._calls:
             func = site.call.func
             if not isinstance(func, (cst.Name, cst.Attribute)):
@@ -1229,7 +1232,9 @@ class ModelBuilder:
             if name is None or name in SERVER_CLASSES or name.split(".")[0] in _NOT_PROJECT:
                 continue
             is_bound = site.call in bound
-            if is_bound or name.rsplit(".", 1)[-1][:1].isupper():
+            kind = (name, site.at_import_time, is_bound)
+            if (is_bound or name.rsplit(".", 1)[-1][:1].isupper()) and kind not in seen:
+                seen.add(kind)
                 self.model.project_calls.append(
                     ProjectCall(site.call, name, site.at_import_time, is_bound))
 
