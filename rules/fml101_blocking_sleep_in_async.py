@@ -114,7 +114,8 @@ class BlockingSleepInAsync(Rule):
         )
 
     def _fix(self, node: cst.Call) -> Fix:
-        alias, imports = "asyncio", ("asyncio",)
+        alias = "asyncio"
+        imports: tuple[str, ...] = ("asyncio",)
         for name, bindings in self.context.model.module_scope.bindings.items():
             if any(b.kind == "module" and b.qualified == "asyncio" for b in bindings):
                 alias, imports = name, ()

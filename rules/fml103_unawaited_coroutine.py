@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from fastmcp_lint.api import FileContext, Invalid, Rule, Valid
-from fastmcp_lint.scopes import dotted
+from fastmcp_lint.model import dotted
 
 #: Library coroutine functions recognised by their resolved name.
 _COROUTINE_FUNCTIONS = frozenset({"asyncio.sleep"})

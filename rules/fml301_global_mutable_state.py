@@ -189,6 +189,8 @@ class _Exemptions:
         if isinstance(block, cst.SimpleStatementSuite):
             self._simple(block.body, holds)
             return
+        if not isinstance(block, cst.IndentedBlock):
+            return
         acquired: set[str] = set()
         for statement in block.body:
             released = _lock_call(statement, "release", self.module)
@@ -521,11 +523,11 @@ class GlobalMutableState(Rule):
             return
         if not _is_path(node):
             return
-        handler = next((a.value for a in node.args if a.keyword is not None
-                        and a.keyword.value in ("endpoint", "route")), None)
-        if handler is None and len(node.args) > 1 and node.args[1].keyword is None:
-            handler = node.args[1].value
-        for function in self._functions_named(handler) if handler is not None else ():
+        endpoint = next((a.value for a in node.args if a.keyword is not None
+                         and a.keyword.value in ("endpoint", "route")), None)
+        if endpoint is None and len(node.args) > 1 and node.args[1].keyword is None:
+            endpoint = node.args[1].value
+        for function in self._functions_named(endpoint) if endpoint is not None else ():
             self._entries.setdefault(function, f"route `{function.name.value}`")
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -658,9 +660,9 @@ class GlobalMutableState(Rule):
     def visit_Del(self, node: cst.Del) -> None:
         target = node.target
         elements = target.elements if isinstance(target, (cst.Tuple, cst.List)) else None
-        for target in [e.value for e in elements] if elements else [node.target]:
-            if not isinstance(target, cst.Name):
-                self._note(target, node)
+        for item in [e.value for e in elements] if elements else [node.target]:
+            if not isinstance(item, cst.Name):
+                self._note(item, node)
 
     def leave_Module(self, node: cst.Module) -> None:
         if not self._mutations:

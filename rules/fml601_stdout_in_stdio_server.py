@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
 from fastmcp_lint.api import (
@@ -196,7 +198,7 @@ class StdoutInStdioServer(Rule):
     def _stderr(self, alias: str) -> cst.Attribute:
         return cst.Attribute(cst.Name(alias), cst.Name("stderr"))
 
-    def _with_file_arg(self, args: tuple[cst.Arg, ...] | list[cst.Arg],
+    def _with_file_arg(self, args: Sequence[cst.Arg],
                        alias: str) -> list[cst.Arg]:
         """The arguments plus `file=sys.stderr`, laid out like the call's own arguments:
         with a trailing comma (one argument a line), the new argument takes that comma and
@@ -221,7 +223,9 @@ class StdoutInStdioServer(Rule):
             if target is None:
                 new = node.with_changes(args=self._with_file_arg(node.args, alias))
             elif self.context.resolve(target.value) == "sys.stdout":
-                new = node.deep_replace(target.value, self._stderr(alias))
+                stderr = target.with_changes(value=self._stderr(alias))
+                new = node.with_changes(args=[stderr if arg is target else arg
+                                              for arg in node.args])
             else:
                 return
             self.report(node, "`print()` writes to stdout, the JSON-RPC channel of a stdio "

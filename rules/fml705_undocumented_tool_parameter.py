@@ -6,10 +6,9 @@ import re
 
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, Rule, Valid
+from fastmcp_lint.api import Invalid, Rule, Scope, Valid
 from fastmcp_lint.model import (
     FileModel,
-    Scope,
     documented_parameters,
     dotted,
     keyword,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, ToolCallRule, Valid
-from fastmcp_lint.model import Scope, call_label, dotted, keyword, positional
+from fastmcp_lint.api import Invalid, Scope, ToolCallRule, Valid
+from fastmcp_lint.model import call_label, dotted, keyword, positional
 
 _RUNS = "which runs it as Python code"
 _IMPORTS = "which imports (and runs) the module it names"
