@@ -94,7 +94,8 @@ class UnstructuredToolError(Rule):
         "machine-readably that the call failed (a `success`, `ok`, `is_error` or `status` "
         "key, or an error code: a `code`, `error_code` or `type` key at its top level or in "
         "a nested `error` dict, as in `{\"success\": False, \"error\": {\"code\": "
-        "\"UNKNOWN\", \"message\": str(e)}}`); the result of any other call "
+        "\"UNKNOWN\", \"message\": str(e)}}`), also given to a `ToolResult` "
+        "(`structured_content={\"success\": False, ...}`); the result of any other call "
         "(`create_error(...)`); returning `e` itself or a string that does not use `e`."
     )
     why = (
@@ -114,6 +115,12 @@ class UnstructuredToolError(Rule):
     needles = ("except",)
 
     VALID = (
+        # A ToolResult whose structured content says the call failed.
+        Valid("from fastmcp import FastMCP\nfrom fastmcp.tools.tool import ToolResult\n\n"
+              "mcp = FastMCP('x')\n\n@mcp.tool\ndef q(sql: str) -> ToolResult:\n"
+              "    try:\n        return run(sql)\n    except Exception as e:\n"
+              "        return ToolResult(content=f'Error: {e}', structured_content={\n"
+              "            'success': False, 'error': str(e)})\n"),
         Valid("from fastmcp import FastMCP\nfrom fastmcp.exceptions import ToolError\n\n"
               "mcp = FastMCP('x')\n\n@mcp.tool\ndef fetch(url: str) -> str:\n    try:\n"
               "        return load(url)\n    except OSError as e:\n"
@@ -151,6 +158,12 @@ class UnstructuredToolError(Rule):
               "    except OSError as e:\n        return f'cannot fetch {url}'\n"),
     )
     INVALID = (
+        # A ToolResult with only the error's text (its structured content says nothing).
+        Invalid("from fastmcp import FastMCP\nfrom fastmcp.tools.tool import ToolResult\n\n"
+                "mcp = FastMCP('x')\n\n@mcp.tool\ndef q(sql: str) -> ToolResult:\n"
+                "    try:\n        return run(sql)\n    except Exception as e:\n"
+                "        return ToolResult(content=f'Error: {e}', structured_content={\n"
+                "            'error': str(e)})\n", at=((11, 9),)),
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
                 "def fetch(url: str) -> dict:\n    try:\n        return load(url)\n"
                 "    except OSError as e:\n        return {'error': str(e), 'url': url}\n",
@@ -275,6 +288,9 @@ class UnstructuredToolError(Rule):
             resolved = self.context.resolve(expr.func)
             spelled = resolved or dotted(expr.func) or ""
             if spelled.rsplit(".", 1)[-1] in _WRAPPERS:
+                if any(isinstance(arg.value, cst.Dict) and _structured(arg.value)
+                       for arg in expr.args):  # `structured_content={"success": False}`
+                    return False
                 return any(self._is_error_text(arg.value, record)
                            or self._is_wrapped_error(arg.value, record) for arg in expr.args)
             if resolved == "json.dumps" and expr.args and expr.args[0].keyword is None:

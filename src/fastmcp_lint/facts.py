@@ -9,7 +9,7 @@ a frozen dataclass.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -512,42 +512,58 @@ class ProjectServers:
     def __init__(self, files: Sequence[FileFacts]) -> None:
         classes = {c.name: c for f in files for c in f.classes}
         factories = {g.name: g for f in files for g in f.factories}
-        self.classes = {name for name, c in classes.items() if c.is_server}
-        self.factories = {name for name, g in factories.items() if g.is_server}
+        self.classes = _Names(name for name, c in classes.items() if c.is_server)
+        self.factories = _Names(name for name, g in factories.items() if g.is_server)
+        #: Server classes and factories: what a call may build a server with.
+        builders = _Names([*self.classes.names, *self.factories.names])
         changed = True
         while changed:
             changed = False
             for name, c in classes.items():
-                if name not in self.classes and any(
-                        self._known(b, self.classes) for b in c.bases):
+                if name not in self.classes and any(b in self.classes for b in c.bases):
                     self.classes.add(name)
+                    builders.add(name)
                     changed = True
             for name, g in factories.items():
-                if name not in self.factories and any(
-                        self._known(r, self.classes | self.factories) for r in g.returns):
+                if name not in self.factories and any(r in builders for r in g.returns):
                     self.factories.add(name)
+                    builders.add(name)
                     changed = True
         self.sites = [ServerSite(f.path, s.location, s.at_import_time)
                       for f in files for s in f.servers]
         self.sites += [ServerSite(f.path, c.location, c.at_import_time) for f in files
-                       for c in f.calls if self._known(c.callee, self.classes)]
+                       for c in f.calls if c.callee in self.classes]
         self.sites.sort(key=lambda s: (s.path, s.location.line, s.location.column))
         self.starts = [s for f in files for s in f.starts] + [
-            s for f in files for s, callee in f.factory_starts
-            if self._known(callee, self.classes | self.factories)]
+            s for f in files for s, callee in f.factory_starts if callee in builders]
         self.bound_at_module_level = any(f.module_servers for f in files) or any(
-            c.bound_at_module_level and self._known(c.callee, self.classes | self.factories)
-            for f in files for c in f.calls)
+            c.bound_at_module_level and c.callee in builders for f in files for c in f.calls)
 
-    @staticmethod
-    def _known(name: str, known: set[str]) -> bool:
-        """`name` (an imported dotted name) is one of `known`, also when it is imported
-        through its package (`from pkg import make` for `pkg.factory.make`)."""
-        if name in known:
+
+class _Names:
+    """Dotted names of the project's server classes or factories. A name is in it also
+    when it is imported through its package (`from pkg import make` for
+    `pkg.factory.make`); names are indexed by their last part, since a large project asks
+    about every call it makes."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self.names: set[str] = set()
+        self._by_last: dict[str, set[str]] = {}
+        for name in names:
+            self.add(name)
+
+    def add(self, name: str) -> None:
+        self.names.add(name)
+        self._by_last.setdefault(name.rpartition(".")[2], set()).add(name)
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        if name in self.names:
             return True
         head, _, last = name.rpartition(".")
-        return bool(head) and any(k.endswith("." + last) and k.startswith(head + ".")
-                                  for k in known)
+        return bool(head) and any(k.startswith(head + ".")
+                                  for k in self._by_last.get(last, ()))
 
 
 def known_condition(condition: str) -> bool:

@@ -52,31 +52,34 @@ def syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> Dia
 class Conditions:
     """Each project's answer to each condition a finding may depend on ("may run over
     stdio", or a per-file one named `name:path`): a finding is kept when the project of its
-    file meets its condition."""
+    file meets its condition. Answers are worked out on first use, per project and
+    condition: most runs ask few of them, and a pre-commit run has the whole project's facts."""
 
     def __init__(self, facts: Sequence[FileFacts], projects: Projects) -> None:
         self._projects = projects
-        self._answers = {root: project_conditions(group)
-                         for root, group in projects.group(facts, _path_of).items()}
+        self._groups = projects.group(facts, _path_of)
+        self._answers: dict[tuple[str, str], bool | dict[str, bool]] = {}
 
     def allows(self, diagnostic: Diagnostic) -> bool:
-        if not diagnostic.condition:
+        condition = diagnostic.condition
+        if not condition:
             return True
-        answers = self._answers.get(self._projects.root_of(diagnostic.path), {})
-        return answers.get(diagnostic.condition, True)
+        root = self._projects.root_of(diagnostic.path)
+        group = self._groups.get(root)
+        name, per_file, key = condition.partition(":")
+        if group is None or name not in (FILE_CONDITIONS if per_file else CONDITIONS):
+            return True
+        answer = self._answers.get((root, name))
+        if answer is None:
+            answer = self._answers[root, name] = (
+                FILE_CONDITIONS[name](group) if per_file else CONDITIONS[name](group))
+        if isinstance(answer, dict):
+            return answer.get(key, True)
+        return answer
 
 
 def _path_of(facts: FileFacts) -> str:
     return facts.path
-
-
-def project_conditions(facts: Sequence[FileFacts]) -> dict[str, bool]:
-    """Whether one project meets each condition a finding may depend on."""
-    files = list(facts)
-    conditions = {name: test(files) for name, test in CONDITIONS.items()}
-    for name, per_file in FILE_CONDITIONS.items():
-        conditions.update((f"{name}:{path}", value) for path, value in per_file(files).items())
-    return conditions
 
 
 def assemble(results: Sequence[FileResult], context_facts: Sequence[FileFacts],
