@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from fastmcp_lint.api import FileFacts, ImportGraph, Invalid, ProjectFinding, ProjectRule, Valid
+from fastmcp_lint.api import (
+    FileFacts,
+    Invalid,
+    ProjectFinding,
+    ProjectRule,
+    Valid,
+    import_graph_of,
+)
 
 
 class FactoryImportInInit(ProjectRule):
@@ -69,7 +76,7 @@ class FactoryImportInInit(ProjectRule):
     )
 
     def check(self, files: Sequence[FileFacts]) -> Iterable[ProjectFinding]:
-        graph = ImportGraph(files)
+        graph = import_graph_of(files)
         for init in files:
             for fact in init.own_deferred_imports:
                 for candidates in fact.targets:

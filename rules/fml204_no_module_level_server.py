@@ -9,8 +9,8 @@ from fastmcp_lint.api import (
     Invalid,
     ProjectFinding,
     ProjectRule,
-    ProjectServers,
     Valid,
+    servers_of,
 )
 
 
@@ -83,7 +83,7 @@ class NoModuleLevelServer(ProjectRule):
     )
 
     def check(self, files: Sequence[FileFacts]) -> Iterable[ProjectFinding]:
-        servers = ProjectServers(files)
+        servers = servers_of(files)
         if not servers.sites or servers.bound_at_module_level:
             return
         site = servers.sites[0]

@@ -6,12 +6,12 @@ from collections.abc import Iterable, Sequence
 
 from fastmcp_lint.api import (
     FileFacts,
-    ImportGraph,
     Invalid,
     Location,
     ProjectFinding,
     ProjectRule,
     Valid,
+    import_graph_of,
 )
 
 
@@ -78,7 +78,7 @@ class CircularImport(ProjectRule):
     )
 
     def check(self, files: Sequence[FileFacts]) -> Iterable[ProjectFinding]:
-        graph = ImportGraph(files)
+        graph = import_graph_of(files)
         for group in _cycles(graph.edges):
             first = min(group)
             path = graph.path_between(first, first)

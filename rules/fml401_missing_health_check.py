@@ -9,8 +9,8 @@ from fastmcp_lint.api import (
     Invalid,
     ProjectFinding,
     ProjectRule,
-    ProjectServers,
     Valid,
+    servers_of,
 )
 
 
@@ -112,7 +112,7 @@ class MissingHealthCheck(ProjectRule):
     )
 
     def check(self, files: Sequence[FileFacts]) -> Iterable[ProjectFinding]:
-        servers = ProjectServers(files)
+        servers = servers_of(files)
         if not servers.sites or any(f.health for f in files):
             return
         starts = servers.starts

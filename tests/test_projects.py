@@ -170,3 +170,26 @@ def test_each_project_of_a_monorepo_is_answered_on_its_own(
     assert code == 1
     assert [line.split(" ")[:2] for line in out.splitlines()] == [
         ["servers/gamma/gamma.py:9:5:", "FML601"]]
+
+
+def test_project_rules_share_one_import_graph_and_one_server_analysis(
+        registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FML202 and FML205 share the import graph, FML204 and FML401 the servers: a
+    pre-commit run builds each once over the whole project's facts."""
+    from fastmcp_lint import facts
+    from fastmcp_lint.engine import Engine
+
+    built: list[str] = []
+    for name in ("ImportGraph", "ProjectServers"):
+        original = getattr(facts, name)
+
+        def counting(files, _original=original, _name=name):  # type: ignore[no-untyped-def]
+            built.append(_name)
+            return _original(files)
+
+        monkeypatch.setattr(facts, name, counting)
+    engine = Engine([registry.rules[code] for code in ("FML202", "FML204", "FML205",
+                                                       "FML401")])
+    project = [facts.FileFacts("pkg/server.py", "pkg.server", True)]
+    engine.check_project(project, {"pkg/server.py"})
+    assert sorted(built) == ["ImportGraph", "ProjectServers"]

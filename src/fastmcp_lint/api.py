@@ -22,6 +22,8 @@ from fastmcp_lint.facts import (
     ImportGraph,
     Location,
     ProjectServers,
+    import_graph_of,
+    servers_of,
 )
 
 if TYPE_CHECKING:
@@ -39,6 +41,7 @@ __all__ = [
     "Applicability", "BaseRule", "Diagnostic", "DiagnosticFix", "Edit", "FileContext",
     "FileFacts", "Finding", "Fix", "ImportGraph", "Invalid", "Location", "ProjectFinding",
     "ProjectRule", "ProjectServers", "Rule", "Scope", "Severity", "ToolCallRule", "Valid",
+    "import_graph_of", "servers_of",
 ]
 
 

@@ -40,6 +40,7 @@ from fastmcp_lint.facts import (
     FileFacts,
     ImportFact,
     Location,
+    ProjectFacts,
     RegistrationFact,
     ServerFact,
     StartFact,
@@ -312,7 +313,8 @@ class Engine:
         """
         by_path = {f.path: f for f in facts}
         diagnostics: list[Diagnostic] = []
-        projects = self.projects.group(facts, _path_of)
+        projects = {root: ProjectFacts(group)
+                    for root, group in self.projects.group(facts, _path_of).items()}
         for rule, project in ((rule, project) for rule in self.project_rules
                               for project in projects.values()):
             try:

@@ -9,6 +9,7 @@ a frozen dataclass.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -572,3 +573,28 @@ def known_condition(condition: str) -> bool:
     keep or drop the finding, so the engine makes it an error of the rule."""
     return (not condition or condition in CONDITIONS
             or condition.partition(":")[0] in FILE_CONDITIONS)
+
+
+class ProjectFacts(list[FileFacts]):
+    """One project's files' facts, as the engine hands them to project rules, with the
+    analyses several rules share built once: the import graph (FML202, FML205) and the
+    project's servers (FML204, FML401). A pre-commit run pays for each over the whole
+    project's facts."""
+
+    @functools.cached_property
+    def import_graph(self) -> ImportGraph:
+        return ImportGraph(self)
+
+    @functools.cached_property
+    def servers(self) -> ProjectServers:
+        return ProjectServers(self)
+
+
+def import_graph_of(files: Sequence[FileFacts]) -> ImportGraph:
+    """The project's import graph, built once per project when the engine runs the rules."""
+    return files.import_graph if isinstance(files, ProjectFacts) else ImportGraph(files)
+
+
+def servers_of(files: Sequence[FileFacts]) -> ProjectServers:
+    """The project's servers, built once per project when the engine runs the rules."""
+    return files.servers if isinstance(files, ProjectFacts) else ProjectServers(files)
