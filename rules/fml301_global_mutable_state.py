@@ -19,16 +19,6 @@ _CONTAINER_CALLS = frozenset({
     "collections.OrderedDict", "collections.Counter", "collections.deque",
 })
 _DISPLAYS = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
-#: Web framework decorators that register a route handler (`@app.get("/items")`).
-_ROUTE_DECORATORS = frozenset({
-    "get", "post", "put", "patch", "delete", "head", "options", "trace", "route", "api_route",
-    "websocket", "websocket_route",
-})
-#: Calls that register a route handler, and where the handler is among their arguments.
-_ROUTE_ADDERS = frozenset({
-    "add_route", "add_api_route", "add_websocket_route", "add_api_websocket_route",
-})
-_ROUTE_CLASSES = frozenset({"Route", "WebSocketRoute", "APIRoute", "APIWebSocketRoute"})
 #: The MCP SDK's low-level server decorators (`@server.call_tool()`) and handler calls
 #: (`server.add_request_handler("resources/subscribe", handler)`): MCP requests too.
 _LOWLEVEL_DECORATORS = frozenset({
@@ -470,9 +460,6 @@ class GlobalMutableState(Rule):
         for decorator in node.decorators:
             expr = decorator.decorator
             if (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
-                    and expr.func.attr.value in _ROUTE_DECORATORS and _is_path(expr)):
-                self._entries.setdefault(node, f"route `{node.name.value}`")
-            elif (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
                     and expr.func.attr.value in _LOWLEVEL_DECORATORS):
                 self._entries.setdefault(node, f"MCP handler `{node.name.value}`")
 
@@ -503,8 +490,8 @@ class GlobalMutableState(Rule):
             self._methods[node] = methods
         return methods
 
-    def _note_route(self, node: cst.Call) -> None:
-        """`Route("/x", handler)`, `app.add_route("/x", handler)`: the handler is an entry."""
+    def _note_handler(self, node: cst.Call) -> None:
+        """`server.add_request_handler(method, handler)`: the handler is an entry."""
         func = node.func
         if (isinstance(func, cst.Attribute) and func.attr.value in _LOWLEVEL_ADDERS
                 and len(node.args) > 1):
@@ -512,29 +499,12 @@ class GlobalMutableState(Rule):
                             and a.keyword.value == "handler"), node.args[-1].value)
             for function in self._functions_named(handler):
                 self._entries.setdefault(function, f"MCP handler `{function.name.value}`")
-            return
-        if isinstance(func, cst.Attribute) and func.attr.value in _ROUTE_ADDERS:
-            pass
-        elif isinstance(func, (cst.Name, cst.Attribute)):
-            resolved = self.context.resolve(func) or ""
-            if resolved.rsplit(".", 1)[-1] not in _ROUTE_CLASSES:
-                return
-        else:
-            return
-        if not _is_path(node):
-            return
-        endpoint = next((a.value for a in node.args if a.keyword is not None
-                         and a.keyword.value in ("endpoint", "route")), None)
-        if endpoint is None and len(node.args) > 1 and node.args[1].keyword is None:
-            endpoint = node.args[1].value
-        for function in self._functions_named(endpoint) if endpoint is not None else ():
-            self._entries.setdefault(function, f"route `{function.name.value}`")
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in _MUTATORS:
             self._note(func.value, node, binds_name=False)
-        self._note_route(node)
+        self._note_handler(node)
         caller = self.context.where.function
         if caller is None:
             return
@@ -556,6 +526,8 @@ class GlobalMutableState(Rule):
         for function, outer in self._outer.items():
             if outer is not None:
                 nested.setdefault(outer, []).append(function)
+        for function in self.context.model.route_handlers:
+            self._entries.setdefault(function, f"route `{function.name.value}`")
         for registration in self.context.model.registrations:
             label = (registration.name_text if registration.kind != "route"
                      else registration.function.name.value)
@@ -707,16 +679,6 @@ class GlobalMutableState(Rule):
 
 def _label(function: _Function) -> str:
     return f"{function.name.value}()" if isinstance(function, cst.FunctionDef) else "<lambda>"
-
-
-def _is_path(call: cst.Call) -> bool:
-    """The route call's path (first argument or `path=`) is a string literal URL path."""
-    arg = next((a for a in call.args if a.keyword is not None and a.keyword.value == "path"),
-               call.args[0] if call.args and call.args[0].keyword is None else None)
-    if arg is None or not isinstance(arg.value, cst.SimpleString):
-        return False
-    text = arg.value.evaluated_value
-    return isinstance(text, str) and (text == "" or text.startswith("/"))
 
 
 def _has_module_containers(module: cst.Module, scope: Scope) -> bool:

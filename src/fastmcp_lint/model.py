@@ -1028,25 +1028,32 @@ class ModelBuilder:
         return None
 
     def _find_route_handlers(self) -> None:
+        """The web route handlers: `custom_route` registrations, functions under a route
+        decorator with a literal URL path (`@app.get("/items")`), and endpoints given to a
+        route class or a route-adding method (`Route("/x", fn)`, `app.add_route("/x", fn)`),
+        through aliases (`from starlette.routing import Route as R`)."""
         handlers = self.model.route_handlers
         handlers.update(r.function for r in self.model.registrations if r.kind == "route")
         for function, _ in self._functions:
             for decorator in function.decorators:
                 expr = decorator.decorator
                 if (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
-                        and expr.func.attr.value in _WEB_ROUTE_DECORATORS):
-                    first = positional(expr, 0) or keyword(expr, "path")
-                    text = string_value(first.value) if first is not None else None
-                    if text is not None and text.startswith("/"):
-                        handlers.add(function)
+                        and expr.func.attr.value in _WEB_ROUTE_DECORATORS
+                        and _url_path(expr)):
+                    handlers.add(function)
         for site in self._calls:
             call = site.call
             func = call.func
-            if not ((isinstance(func, cst.Name) and func.value in ("Route", "WebSocketRoute"))
-                    or (isinstance(func, cst.Attribute) and func.attr.value in (
-                        "Route", "WebSocketRoute", "add_route", "add_api_route"))):
+            if isinstance(func, cst.Attribute) and func.attr.value in _ROUTE_ADDERS:
+                pass
+            elif isinstance(func, (cst.Name, cst.Attribute)):
+                resolved = site.scope.resolve(func) or dotted(func) or ""
+                if resolved.rsplit(".", 1)[-1] not in _ROUTE_CLASSES:
+                    continue
+            else:
                 continue
-            endpoint = positional(call, 1) or keyword(call, "endpoint")
+            endpoint = (keyword(call, "endpoint") or keyword(call, "route")
+                        or positional(call, 1))
             if endpoint is not None:
                 ref = self._function_ref(endpoint.value, site.scope)
                 if ref is not None:
@@ -1676,8 +1683,21 @@ def _path_annotation(annotation: cst.BaseExpression, scope: Scope) -> bool:
 
 
 #: Web framework decorators that register a route (`@app.get("/x")`, `@router.post(...)`).
+#: Web framework decorators that register a route handler (`@app.get("/items")`).
 _WEB_ROUTE_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "head", "options",
-                                   "route", "api_route", "websocket", "websocket_route"})
+                                   "trace", "route", "api_route", "websocket",
+                                   "websocket_route"})
+#: Methods that add a route with its handler, and classes that are a route.
+_ROUTE_ADDERS = frozenset({"add_route", "add_api_route", "add_websocket_route",
+                           "add_api_websocket_route"})
+_ROUTE_CLASSES = frozenset({"Route", "WebSocketRoute", "APIRoute", "APIWebSocketRoute"})
+
+
+def _url_path(call: cst.Call) -> bool:
+    """The route decorator's path (first argument or `path=`) is a literal URL path."""
+    first = positional(call, 0) or keyword(call, "path")
+    text = string_value(first.value) if first is not None else None
+    return text is not None and (text == "" or text.startswith("/"))
 _HTTP_TRANSPORT_NAMES = frozenset({"http", "streamable-http", "streamable_http", "sse"})
 
 
