@@ -23,9 +23,10 @@ class BlockingSleepInAsync(Rule):
         "`asyncio.to_thread`, `run_in_executor`) is not a call and is not reported. "
         "Not reported in a script of its own that never runs in a server: a module with an "
         "`if __name__ == \"__main__\":` block or a module-level `asyncio.run(...)` (also "
-        "`anyio.run`, `trio.run`) that imports no server API, registers nothing and that no "
-        "server module of the project imports (a smoke test, an example runner): its event "
-        "loop serves no client."
+        "`anyio.run`, `trio.run`) that imports no server API and no MCP client, registers "
+        "nothing and that no server module of the project imports (a maintenance script, a "
+        "library's example runner): its event loop serves no client. An MCP client program "
+        "is still checked."
     )
     why = (
         "A FastMCP server runs every tool call on one event loop. `time.sleep` stops that "

@@ -83,9 +83,10 @@ class BlockingIoInAsync(Rule):
         "reported: only the listed calls themselves. "
         "Not reported in a script of its own that never runs in a server: a module with an "
         "`if __name__ == \"__main__\":` block or a module-level `asyncio.run(...)` (also "
-        "`anyio.run`, `trio.run`) that imports no server API, registers nothing and that no "
-        "server module of the project imports (a smoke test, an example runner): its event "
-        "loop serves no client."
+        "`anyio.run`, `trio.run`) that imports no server API and no MCP client, registers "
+        "nothing and that no server module of the project imports (a maintenance script, a "
+        "library's example runner): its event loop serves no client. An MCP client program "
+        "is still checked."
     )
     why = (
         "A FastMCP server runs every tool call on one event loop. A blocking call holds that "
@@ -137,6 +138,12 @@ class BlockingIoInAsync(Rule):
               "        await client.call_tool(input('tool: '))\n"),
     )
     INVALID = (
+        # An MCP client program is checked even as a script of its own (`input()` aside).
+        Invalid("import asyncio\nimport subprocess\nfrom fastmcp import Client\n\n"
+                "async def smoke():\n    subprocess.run(['uv', 'build'])\n"
+                "    async with Client('server.py') as client:\n"
+                "        await client.ping()\n\nif __name__ == '__main__':\n"
+                "    asyncio.run(smoke())\n", at=((6, 5),), path="scripts/smoke.py"),
         # The same script, imported by the server: its function runs in the server too.
         Invalid("import asyncio\nimport subprocess\n\nasync def smoke():\n"
                 "    subprocess.run(['pip', 'check'])\n\nif __name__ == '__main__':\n"

@@ -348,9 +348,10 @@ class FileModel:
 
     def script_condition(self, path: str) -> str:
         """The condition of a finding in this file that matters only if the code runs in a
-        server: none for a server module or a module that is not a script of its own; for a
-        script, that some server module imports it (decided with the project)."""
-        if self.script and not self.server_module:
+        server: none for a server module, an MCP client program (RULES.md reports its
+        blocking calls, `input()` aside) or a module that is not a script of its own; for
+        another script, that some server module imports it (decided with the project)."""
+        if self.script and not self.server_module and not self.mcp_client:
             return f"{RUNS_IN_A_SERVER}:{path}"
         return ""
 
