@@ -164,8 +164,8 @@ def bench_parse_and_lint(files: list[Path], texts: dict[Path, str]
     Returns (parse seconds, syntax errors, lint seconds, diagnostics).
     """
     start = time.perf_counter()
-    from fastmcp_lint.engine import Engine
-    from fastmcp_lint.registry import Registry, default_plugins
+    from fastmcp_preflight.running.engine import Engine
+    from fastmcp_preflight.plugins.registry import Registry, default_plugins
 
     engine = Engine(list(Registry.load(default_plugins()).rules.values()))
     lint_s = time.perf_counter() - start
@@ -293,7 +293,7 @@ def _installed_env() -> dict[str, str]:
 
 def run_cli(args: list[str], cwd: Path) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB) of one `fastmcp-lint` run, in a fresh process."""
-    command = [sys.executable, "-c", _MEASURE, sys.executable, "-m", "fastmcp_lint", *args]
+    command = [sys.executable, "-c", _MEASURE, sys.executable, "-m", "fastmcp_preflight", *args]
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=True,
                           env=_installed_env())
     elapsed, rss_kib, code = json.loads(done.stdout)

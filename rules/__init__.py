@@ -1,1 +1,4 @@
-"""fastmcp-lint's built-in rules: one plugin module per rule (installed as `fastmcp_lint.rules`)."""
+"""fastmcp-lint's built-in rules: one plugin module per rule.
+
+Installed as `fastmcp_preflight.rules`.
+"""

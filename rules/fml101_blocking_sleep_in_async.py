@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import FileContext, Fix, Invalid, Rule, Valid
+from fastmcp_preflight.api import FileContext, Fix, Invalid, Rule, Valid
 
 
 class BlockingSleepInAsync(Rule):

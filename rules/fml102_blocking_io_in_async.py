@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import FileContext, Invalid, Rule, Valid
-from fastmcp_lint.model import FileModel, positional, string_value
+from fastmcp_preflight.api import FileContext, Invalid, Rule, Valid
+from fastmcp_preflight.model.file_model import FileModel, positional, string_value
 
 _HTTP = "use `httpx.AsyncClient` (or aiohttp) and `await` the request"
 _SUBPROCESS = "use `await asyncio.create_subprocess_exec(...)`"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import FileContext, Invalid, Rule, Valid
-from fastmcp_lint.model import dotted
+from fastmcp_preflight.api import FileContext, Invalid, Rule, Valid
+from fastmcp_preflight.model.file_model import dotted
 
 #: Library coroutine functions recognised by their resolved name.
 _COROUTINE_FUNCTIONS = frozenset({"asyncio.sleep"})

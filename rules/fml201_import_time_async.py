@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, Rule, Valid
+from fastmcp_preflight.api import Invalid, Rule, Valid
 
 _RUNNERS = frozenset({
     "asyncio.run", "anyio.run", "trio.run", "asyncio.create_task", "asyncio.ensure_future",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, Rule, Valid
-from fastmcp_lint.model import positional, string_value
+from fastmcp_preflight.api import Invalid, Rule, Valid
+from fastmcp_preflight.model.file_model import positional, string_value
 
 _NETWORK = "network"
 _SUBPROCESS = "subprocess"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from fastmcp_lint.api import FileContext, Invalid, Rule, Scope, Valid
+from fastmcp_preflight.api import FileContext, Invalid, Rule, Scope, Valid
 
 _MUTATORS = frozenset({
     "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "add",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from fastmcp_lint.api import FileContext, Fix, Invalid, Rule, Valid
+from fastmcp_preflight.api import FileContext, Fix, Invalid, Rule, Valid
 
 #: What `except X:` may name to catch task cancellation (resolved through imports).
 _CANCELLATION = frozenset({

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from fastmcp_lint.api import FileContext, Invalid, Rule, Valid
-from fastmcp_lint.model import dotted
+from fastmcp_preflight.api import FileContext, Invalid, Rule, Valid
+from fastmcp_preflight.model.file_model import dotted
 
 _Handler = cst.ExceptHandler | cst.ExceptStarHandler
 _TO_TEXT = frozenset({"builtins.str", "builtins.repr"})

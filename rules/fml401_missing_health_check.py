@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from fastmcp_lint.api import (
+from fastmcp_preflight.api import (
     FileFacts,
     Invalid,
     ProjectFinding,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, Rule, Valid
+from fastmcp_preflight.api import Invalid, Rule, Valid
 
 #: HTTP client and session constructors, by the dotted names they resolve to.
 CLIENTS = {

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from fastmcp_lint.api import FileContext, Invalid, Rule, Scope, Valid
-from fastmcp_lint.model import keyword
+from fastmcp_preflight.api import FileContext, Invalid, Rule, Scope, Valid
+from fastmcp_preflight.model.file_model import keyword
 
 _METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request"})
 #: A session also sends a prepared request, with the same keyword arguments.

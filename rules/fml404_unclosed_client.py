@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from fastmcp_lint.api import FileContext, Invalid, Rule, Scope, Valid
+from fastmcp_preflight.api import FileContext, Invalid, Rule, Scope, Valid
 
 #: Client and session constructors, by dotted name, with the class shown and how it closes.
 _CLIENTS = {

@@ -6,8 +6,8 @@ import re
 
 import libcst as cst
 
-from fastmcp_lint.api import FileContext, Invalid, Rule, Valid
-from fastmcp_lint.model import string_value
+from fastmcp_preflight.api import FileContext, Invalid, Rule, Valid
+from fastmcp_preflight.model.file_model import string_value
 
 # -- (a) names ---------------------------------------------------------------------------------
 

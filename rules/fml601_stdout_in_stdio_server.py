@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from fastmcp_lint.api import (
+from fastmcp_preflight.api import (
     MAY_RUN_OVER_STDIO,
     STDOUT_REACHES_STDIO_SERVER,
     FileContext,
@@ -15,7 +15,7 @@ from fastmcp_lint.api import (
     Rule,
     Valid,
 )
-from fastmcp_lint.model import dotted, keyword, unit_of
+from fastmcp_preflight.model.file_model import dotted, keyword, unit_of
 
 #: Per file (`name:path`): a server module imports it and the project may run over stdio;
 #: per unit of the file (`name:path#unit`): and the server reaches that unit.

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import (
+from fastmcp_preflight.api import (
     MAY_RUN_OVER_STDIO,
     FileContext,
     Invalid,
     Rule,
     Valid,
 )
-from fastmcp_lint.model import keyword, positional
+from fastmcp_preflight.model.file_model import keyword, positional
 
 _CONSOLES = frozenset({"rich.console.Console", "rich.Console"})
 

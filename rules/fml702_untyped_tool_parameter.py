@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, Rule, Valid
-from fastmcp_lint.model import CONTEXT_NAMES
+from fastmcp_preflight.api import Invalid, Rule, Valid
+from fastmcp_preflight.model.file_model import CONTEXT_NAMES
 
 
 class UntypedToolParameter(Rule):

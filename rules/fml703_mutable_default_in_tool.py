@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from fastmcp_lint.api import FileContext, Fix, Invalid, Rule, Scope, Valid
+from fastmcp_preflight.api import FileContext, Fix, Invalid, Rule, Scope, Valid
 
 _MUTABLE_DEFAULTS = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
 _KIND = {cst.List: "list", cst.ListComp: "list", cst.Dict: "dict", cst.DictComp: "dict",

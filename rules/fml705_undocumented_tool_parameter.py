@@ -6,8 +6,8 @@ import re
 
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, Rule, Scope, Valid
-from fastmcp_lint.model import (
+from fastmcp_preflight.api import Invalid, Rule, Scope, Valid
+from fastmcp_preflight.model.file_model import (
     FileModel,
     documented_parameters,
     dotted,

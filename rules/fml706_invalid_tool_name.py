@@ -6,8 +6,8 @@ import re
 
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, Rule, Valid
-from fastmcp_lint.model import string_value
+from fastmcp_preflight.api import Invalid, Rule, Valid
+from fastmcp_preflight.model.file_model import string_value
 
 MAX_LENGTH = 64
 _OUTSIDE = re.compile(r"[^A-Za-z0-9_.\-]")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from fastmcp_lint.api import FileFacts, Invalid, Location, ProjectFinding, ProjectRule, Valid
+from fastmcp_preflight.api import FileFacts, Invalid, Location, ProjectFinding, ProjectRule, Valid
 
 _WHAT = {"tool": "tool name", "resource": "resource URI", "prompt": "prompt name"}
 

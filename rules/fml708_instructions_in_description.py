@@ -6,7 +6,7 @@ import re
 
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, Rule, Valid
+from fastmcp_preflight.api import Invalid, Rule, Valid
 
 #: Phrases that address the model rather than describe the tool (RULES.md, FML708). Words
 #: may be separated by any whitespace, so a phrase wrapped across docstring lines is found.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, Scope, ToolCallRule, Valid
-from fastmcp_lint.model import call_label, keyword, positional, string_value
+from fastmcp_preflight.api import Invalid, Scope, ToolCallRule, Valid
+from fastmcp_preflight.model.file_model import call_label, keyword, positional, string_value
 
 #: Functions that always hand their command to a shell.
 _SHELL_FUNCTIONS = frozenset({

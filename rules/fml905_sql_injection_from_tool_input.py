@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, Scope, ToolCallRule, Valid
-from fastmcp_lint.model import call_label, keyword, positional
+from fastmcp_preflight.api import Invalid, Scope, ToolCallRule, Valid
+from fastmcp_preflight.model.file_model import call_label, keyword, positional
 
 #: Methods that run the SQL text they are given first (DB-API cursors and connections,
 #: sqlite3, asyncpg, SQLAlchemy connections).

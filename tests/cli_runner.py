@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fastmcp_lint.cli import main
+from fastmcp_preflight.cli import main
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

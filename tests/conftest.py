@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fastmcp_lint.registry import Registry, default_plugins
+from fastmcp_preflight.plugins.registry import Registry, default_plugins
 
 
 @pytest.fixture(scope="session")

@@ -14,9 +14,9 @@ from cli_runner import run
 from jsonschema import Draft202012Validator
 from sample_server import SERVER
 
-from fastmcp_lint.api import Diagnostic
-from fastmcp_lint.baseline import Baseline, fingerprint, normalise, render_baseline
-from fastmcp_lint.reports.json_report import load_schema
+from fastmcp_preflight.api import Diagnostic
+from fastmcp_preflight.reports.json_report import load_schema
+from fastmcp_preflight.running.baseline import Baseline, fingerprint, normalise, render_baseline
 
 NEW_TOOL = """
 

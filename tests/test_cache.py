@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from cli_runner import run
 
-from fastmcp_lint.api import Diagnostic, DiagnosticFix, Edit
-from fastmcp_lint.cache import Cache, fingerprint
-from fastmcp_lint.facts import FileFacts, Location, ServerFact
-from fastmcp_lint.registry import Registry
-from fastmcp_lint.suppression import find_suppressions
+from fastmcp_preflight.api import Diagnostic, DiagnosticFix, Edit
+from fastmcp_preflight.plugins.registry import Registry
+from fastmcp_preflight.project.facts import FileFacts, Location, ServerFact
+from fastmcp_preflight.running.cache import Cache, fingerprint
+from fastmcp_preflight.source.suppression import find_suppressions
 
 
 def _result() -> tuple[list[Diagnostic], FileFacts]:
@@ -85,9 +85,9 @@ def _bump(path: Path, text: str) -> None:
 def test_fingerprint_covers_every_engine_module(tmp_path: Path, registry: Registry,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """An edit of `model.py` or of `reports/...` decides results as much as a rule does."""
-    from fastmcp_lint import cache as cache_module
+    from fastmcp_preflight.running import cache as cache_module
 
-    engine = tmp_path / "fastmcp_lint"
+    engine = tmp_path / "fastmcp_preflight"
     (engine / "reports").mkdir(parents=True)
     for name in ("cache.py", "model.py", "reports/text.py"):
         (engine / name).write_text("x = 1\n")
@@ -105,7 +105,7 @@ def test_fingerprint_covers_every_engine_module(tmp_path: Path, registry: Regist
 HELPED_RULE = '''
 import libcst as cst
 
-from fastmcp_lint.api import Rule
+from fastmcp_preflight.api import Rule
 from helped_rules_helper import MESSAGE
 
 
@@ -146,7 +146,7 @@ def test_a_warm_run_sees_an_edited_plugin_helper(tmp_path: Path, capsys,
 
 def test_prune_keeps_what_the_run_used_and_drops_the_oldest(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fastmcp_lint import cache as cache_module
+    from fastmcp_preflight.running import cache as cache_module
 
     monkeypatch.setattr(cache_module, "MAX_ENTRIES", 4)
     cache = Cache(tmp_path, "f")

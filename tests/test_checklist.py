@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 from cli_runner import run
 
-from fastmcp_lint.checklist import CHECKLIST
-from fastmcp_lint.reports.json_report import load_schema
+from fastmcp_preflight.plugins.checklist import CHECKLIST
+from fastmcp_preflight.reports.json_report import load_schema
 
 SERVERS = Path(__file__).resolve().parent.parent / "fixtures" / "servers"
 

@@ -10,11 +10,11 @@ import pytest
 from cli_runner import run
 from jsonschema import Draft202012Validator
 
-from fastmcp_lint.api import Diagnostic
-from fastmcp_lint.reports.gitlab import render_gitlab
-from fastmcp_lint.reports.json_report import load_schema
-from fastmcp_lint.reports.statistics import render_statistics
-from fastmcp_lint.reports.summary import RunSummary, SourceRoot
+from fastmcp_preflight.api import Diagnostic
+from fastmcp_preflight.reports.gitlab import render_gitlab
+from fastmcp_preflight.reports.json_report import load_schema
+from fastmcp_preflight.reports.statistics import render_statistics
+from fastmcp_preflight.reports.summary import RunSummary, SourceRoot
 
 SERVER = """\
 import time

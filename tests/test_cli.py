@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cli_runner import run
 
-from fastmcp_lint.registry import Registry
+from fastmcp_preflight.plugins.registry import Registry
 
 BAD_SERVER = """\
 import time
@@ -196,7 +196,7 @@ def test_unparsable_file_is_fml000_and_others_still_checked(project: Path, capsy
 
 def test_python_dash_m_runs_the_same_command(project: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "fastmcp_lint", "--format", "concise", "--select", "FML101"],
+        [sys.executable, "-m", "fastmcp_preflight", "--format", "concise", "--select", "FML101"],
         capture_output=True,
         text=True,
         check=False,
@@ -234,7 +234,7 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(project: Path, env: d
                                                           coloured: bool) -> None:
     import os
     base = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}
-    done = subprocess.run([sys.executable, "-m", "fastmcp_lint", "--select", "FML101"],
+    done = subprocess.run([sys.executable, "-m", "fastmcp_preflight", "--select", "FML101"],
                           capture_output=True, text=True, check=False, env={**base, **env})
     assert done.returncode == 1
     assert ("\x1b[" in done.stdout) is coloured
@@ -258,7 +258,7 @@ def test_extend_blocking_calls_from_config(tmp_path: Path, monkeypatch, capsys) 
 
 
 def test_src_layout_with_stray_init_names_the_real_package(tmp_path: Path) -> None:
-    from fastmcp_lint.engine import module_name_for
+    from fastmcp_preflight.running.engine import module_name_for
     package = tmp_path / "src" / "mcp_server"
     package.mkdir(parents=True)
     (tmp_path / "src" / "__init__.py").write_text("")
@@ -270,7 +270,7 @@ def test_src_layout_with_stray_init_names_the_real_package(tmp_path: Path) -> No
 def test_real_json_output_validates_against_the_shipped_schema(project: Path, capsys) -> None:
     import jsonschema
 
-    from fastmcp_lint.reports.json_report import load_schema
+    from fastmcp_preflight.reports.json_report import load_schema
     (project / "broken.py").write_text("def f(:\n")
     report = json.loads(run(["--format", "json", "--select", "ALL"], capsys)[1])
     assert {d["code"] for d in report["diagnostics"]} >= {"FML000", "FML101", "FML301"}
@@ -339,7 +339,7 @@ def test_the_command_ends_at_once_with_its_whole_output_and_status(tmp_path: Pat
         tool.format(n=n) for n in range(400))
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
     (tmp_path / "server.py").write_text(source, encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "fastmcp_lint", "server.py", "--no-cache",
+    done = subprocess.run([sys.executable, "-m", "fastmcp_preflight", "server.py", "--no-cache",
                            "--format", "json"], cwd=tmp_path, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 1, done.stderr
@@ -358,7 +358,7 @@ def test_exit_handlers_run_when_asked(tmp_path: Path, env: dict[str, str],
     script = ("import atexit, sys\n"
               "atexit.register(lambda: print('handler ran', file=sys.stderr))\n"
               "sys.argv = ['fastmcp-lint', 'server.py', '--no-cache']\n"
-              "from fastmcp_lint.cli import main\nmain()\n")
+              "from fastmcp_preflight.cli import main\nmain()\n")
     done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
                           text=True, timeout=120, env={**os.environ, **env}, check=False)
     assert done.returncode == 0, done.stderr

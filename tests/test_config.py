@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from fastmcp_lint.config import Config, find_config_file, load_config
-from fastmcp_lint.errors import UserError
+from fastmcp_preflight.errors import UserError
+from fastmcp_preflight.running.config import Config, find_config_file, load_config
 
 FULL_SETTINGS = """
 [project]

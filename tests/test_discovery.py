@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from fastmcp_lint.config import Config
-from fastmcp_lint.discovery import DEFAULT_EXCLUDES, discover, display_path
-from fastmcp_lint.errors import UserError
+from fastmcp_preflight.errors import UserError
+from fastmcp_preflight.running.config import Config
+from fastmcp_preflight.running.discovery import DEFAULT_EXCLUDES, discover, display_path
 
 
 @pytest.fixture

@@ -97,7 +97,7 @@ def test_mixed_line_endings_are_fixed_where_they_are(folder: Path, capsys) -> No
 MODULE_AWAIT = '''
 import libcst as cst
 
-from fastmcp_lint.api import Fix, Rule
+from fastmcp_preflight.api import Fix, Rule
 
 
 class AwaitEverything(Rule):

@@ -11,7 +11,7 @@ import libcst as cst
 import pytest
 from cli_runner import run
 
-from fastmcp_lint.registry import Registry
+from fastmcp_preflight.plugins.registry import Registry
 
 CASES = sorted((Path(__file__).resolve().parent.parent / "fixtures" / "fixes").iterdir())
 

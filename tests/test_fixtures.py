@@ -5,7 +5,7 @@ that rule; `fixtures/servers/<name>/` holds whole sample servers linted with the
 A line that must be reported ends with `# expect: CODE` (several: `# expect: FML101, FML301`;
 with a column: `FML101@9`); a folder whose topic starts with `clean` expects nothing. Every
 case is also run with `# noqa` added to those lines, which must silence them. The checks are
-`fastmcp_lint.testing`'s, which plugin authors use for their own rules.
+`fastmcp_preflight.testing`'s, which plugin authors use for their own rules.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from fastmcp_lint.registry import Registry
-from fastmcp_lint.testing import check_fixture, expectations
+from fastmcp_preflight.plugins.registry import Registry
+from fastmcp_preflight.testing import check_fixture, expectations
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 RULE_CASES = sorted(p for p in (FIXTURES / "rules").iterdir() if p.is_dir())

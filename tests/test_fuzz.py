@@ -20,11 +20,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from fastmcp_lint.api import BaseRule
-from fastmcp_lint.engine import Engine, fix_source, lint_source
-from fastmcp_lint.parsing import check_nesting, parse_module
-from fastmcp_lint.reading import SourceError, decode
-from fastmcp_lint.registry import Registry
+from fastmcp_preflight.api import BaseRule
+from fastmcp_preflight.plugins.registry import Registry
+from fastmcp_preflight.running.engine import Engine, fix_source, lint_source
+from fastmcp_preflight.source.parsing import check_nesting, parse_module
+from fastmcp_preflight.source.reading import SourceError, decode
 
 #: hypothesmith compiles what it generates; CPython's warnings about it are noise here.
 pytestmark = [pytest.mark.filterwarnings("ignore::SyntaxWarning"), pytest.mark.slow]

@@ -18,9 +18,9 @@ import pytest
 from cli_runner import run
 from sample_server import SERVER
 
-from fastmcp_lint.api import Diagnostic
-from fastmcp_lint.reports.github import escape_data, escape_property, render_github
-from fastmcp_lint.reports.summary import RunSummary, SourceRoot
+from fastmcp_preflight.api import Diagnostic
+from fastmcp_preflight.reports.github import escape_data, escape_property, render_github
+from fastmcp_preflight.reports.summary import RunSummary, SourceRoot
 
 _DATA = (("%0D", "\r"), ("%0A", "\n"), ("%25", "%"))
 _PROPERTY = (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%"))

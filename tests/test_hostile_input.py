@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from fastmcp_lint import parsing, reading
+from fastmcp_preflight.source import parsing, reading
 
 #: One known problem, on line 3 (FML101 at 3:5), so a checked file is visibly checked.
 SLEEPY = "import time\nasync def tool():\n    time.sleep(1)\n"
@@ -41,7 +41,7 @@ DRIVER = textwrap.dedent("""\
         return real_open(path, flags, *args, **kwargs)
 
     os.open = hostile_open
-    from fastmcp_lint.cli import main
+    from fastmcp_preflight.cli import main
     main(sys.argv[1:])
 """)
 
@@ -287,7 +287,7 @@ def test_stdout_that_cannot_encode_the_names_escapes_them(
         hostile: tuple[Path, dict[str, Expected]]) -> None:
     root, _ = hostile
     run = subprocess.run(
-        [sys.executable, "-m", "fastmcp_lint", "--format", "concise", "."], cwd=root,
+        [sys.executable, "-m", "fastmcp_preflight", "--format", "concise", "."], cwd=root,
         capture_output=True, timeout=300,
         env={**os.environ, "PYTHONIOENCODING": "ascii", "PYTHONPATH": os.pathsep.join(sys.path)})
     assert b"Traceback" not in run.stdout + run.stderr, run.stderr
@@ -409,7 +409,7 @@ def test_code_at_the_guards_limits_parses_on_the_main_thread_and_off_it() -> Non
     resource = pytest.importorskip("resource", reason="no stack limits on this platform")
     script = textwrap.dedent(f"""\
         import threading
-        from fastmcp_lint import parsing
+        from fastmcp_preflight.source import parsing
         assert parsing._main_stack_suffices()
         texts = [text + "\\n" for text in {AT_THE_LIMITS!r}]
         for text in texts:

@@ -53,7 +53,7 @@ DRIVER = textwrap.dedent("""\
         real_fsync(fd)
 
     os.fsync = slow_fsync
-    from fastmcp_lint.cli import main
+    from fastmcp_preflight.cli import main
     main(sys.argv[1:])
 """)
 

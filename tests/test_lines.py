@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fastmcp_lint.lines import LineIndex, lines_with_breaks, split_lines
-from fastmcp_lint.suppression import find_suppressions
+from fastmcp_preflight.source.lines import LineIndex, lines_with_breaks, split_lines
+from fastmcp_preflight.source.suppression import find_suppressions
 
 TEXTS = ["a\nbc\n", "a\r\nbc\r\n", "a\rbc\r", "a\r\n\rbc\nd", "", "\f\u2028x\n"]
 

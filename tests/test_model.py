@@ -9,12 +9,12 @@ import libcst as cst
 import pytest
 from tests.sample_server import SERVER
 
-from fastmcp_lint.context import Tracker
-from fastmcp_lint.engine import Engine
-from fastmcp_lint.model import FileModel, ModelBuilder
-from fastmcp_lint.reading import decode
-from fastmcp_lint.registry import Registry, default_plugins
-from fastmcp_lint.walker import Walker
+from fastmcp_preflight.model.context import Tracker
+from fastmcp_preflight.model.file_model import FileModel, ModelBuilder
+from fastmcp_preflight.model.walker import Walker
+from fastmcp_preflight.plugins.registry import Registry, default_plugins
+from fastmcp_preflight.running.engine import Engine
+from fastmcp_preflight.source.reading import decode
 
 
 def build(code: str, package: str | None = None) -> FileModel:
@@ -76,7 +76,7 @@ def test_not_a_server() -> None:
 
 
 def _registered(model: FileModel) -> list[tuple[str, str, str | None]]:
-    from fastmcp_lint.model import string_value
+    from fastmcp_preflight.model.file_model import string_value
     return sorted((r.kind, r.function.name.value, string_value(r.name) or string_value(r.uri))
                   for r in model.registrations)
 

@@ -18,9 +18,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sample_server import SERVER
 
-from fastmcp_lint import parsing
-from fastmcp_lint.parsing import MAX_BRACKETS, MAX_DEPTH, check_nesting
-from fastmcp_lint.reading import SourceError
+from fastmcp_preflight.source import parsing
+from fastmcp_preflight.source.parsing import MAX_BRACKETS, MAX_DEPTH, check_nesting
+from fastmcp_preflight.source.reading import SourceError
 
 EXAMPLES = int(os.environ.get("FASTMCP_LINT_FUZZ_EXAMPLES", "300"))
 NESTING = settings(max_examples=EXAMPLES, deadline=None, derandomize=EXAMPLES <= 300)
@@ -226,7 +226,7 @@ def test_near_the_limits_the_outcome_is_the_scans(text: str, refused: bool) -> N
 # --- ordinary code --------------------------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parents[1]
-OWN_SOURCES = sorted([*(ROOT / "src" / "fastmcp_lint").rglob("*.py"),
+OWN_SOURCES = sorted([*(ROOT / "src" / "fastmcp_preflight").rglob("*.py"),
                       *(ROOT / "rules").glob("*.py"), *(ROOT / "tests").glob("*.py")])
 
 

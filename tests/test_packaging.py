@@ -1,7 +1,7 @@
 """The project as users get it: a wheel and an sdist, each installed into a fresh venv.
 
 The built-in rules live in the top-level `rules/` folder but must install as
-`fastmcp_lint.rules` (never as a top-level `rules` package), the JSON schema must ship, and the
+`fastmcp_preflight.rules` (never as a top-level `rules` package), the JSON schema must ship, and the
 installed command must find every built-in rule from any working directory. The builds need
 PyPI (build isolation fetches setuptools; the venvs fetch the dependencies). Each artefact is
 built and installed once per module.
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from fastmcp_lint import __version__
-from fastmcp_lint.registry import Registry, default_plugins
+from fastmcp_preflight import __version__
+from fastmcp_preflight.plugins.registry import Registry, default_plugins
 
 pytestmark = pytest.mark.slow  # builds, subprocesses or fuzzing: `-m 'not slow'` skips it
 
@@ -100,7 +100,7 @@ def wheel_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     source = _source_copy(tmp)
     out = tmp / "dist"
     _ok([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", out, source], tmp)
-    wheels = sorted(out.glob("fastmcp_lint-*.whl"))
+    wheels = sorted(out.glob("fastmcp_preflight-*.whl"))
     assert len(wheels) == 1, f"expected one wheel, found {wheels}"
     return wheels[0], source
 
@@ -124,7 +124,7 @@ def sdist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = _source_copy(tmp)
     out = tmp / "dist"
     _ok([sys.executable, "-m", "build", "--sdist", "--outdir", out, source], tmp)
-    archives = sorted(out.glob("fastmcp_lint-*.tar.gz"))
+    archives = sorted(out.glob("fastmcp_preflight-*.tar.gz"))
     assert len(archives) == 1, f"expected one sdist, found {archives}"
     return archives[0]
 
@@ -142,22 +142,25 @@ def test_wheel_contents(wheel_build: tuple[Path, Path]) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
     # Every module of the engine and every built-in rule ships (the package list is static).
-    expected = {f"fastmcp_lint/{path.relative_to(source / 'src' / 'fastmcp_lint').as_posix()}"
-                for path in (source / "src" / "fastmcp_lint").rglob("*.py")}
-    expected |= {f"fastmcp_lint/rules/{path.name}" for path in (source / "rules").glob("*.py")}
+    package = source / "src" / "fastmcp_preflight"
+    expected = {f"fastmcp_preflight/{path.relative_to(package).as_posix()}"
+                for path in package.rglob("*.py")}
+    expected |= {f"fastmcp_preflight/rules/{path.name}"
+                 for path in (source / "rules").glob("*.py")}
     assert expected <= set(names), f"missing from the wheel: {sorted(expected - set(names))}"
-    assert any(re.fullmatch(r"fastmcp_lint/rules/fml101_\w+\.py", name) for name in names), names
-    assert "fastmcp_lint/rules/__init__.py" in names
-    assert "fastmcp_lint/reports/report.schema.json" in names
-    assert "fastmcp_lint/py.typed" in names
+    assert any(re.fullmatch(r"fastmcp_preflight/rules/fml101_\w+\.py", name)
+               for name in names), names
+    assert "fastmcp_preflight/rules/__init__.py" in names
+    assert "fastmcp_preflight/reports/report.schema.json" in names
+    assert "fastmcp_preflight/py.typed" in names
     top_level = {name.split("/", 1)[0] for name in names}
     assert "rules" not in top_level, "the wheel ships a top-level `rules` package"
-    assert {name for name in top_level if not name.endswith(".dist-info")} == {"fastmcp_lint"}
+    assert {name for name in top_level if not name.endswith(".dist-info")} == {"fastmcp_preflight"}
     entry_points = next(name for name in names if name.endswith(".dist-info/entry_points.txt"))
     with zipfile.ZipFile(wheel) as archive:
         text = archive.read(entry_points).decode()
-    assert "[fastmcp_lint.rules]" in text and "fastmcp_lint.rules" in text
-    assert "fastmcp-lint = fastmcp_lint.cli:main" in text
+    assert "[fastmcp_preflight.rules]" in text and "fastmcp_preflight.rules" in text
+    assert "fastmcp-lint = fastmcp_preflight.cli:main" in text
 
 
 def test_wheel_installed_cli(wheel_venv: Path, expected_codes: set[str],
@@ -165,8 +168,9 @@ def test_wheel_installed_cli(wheel_venv: Path, expected_codes: set[str],
     work = _workdir(tmp_path)
     python = wheel_venv / "bin" / "python"
 
-    where = _ok([python, "-c", "import fastmcp_lint, importlib.util; "
-                 "print(fastmcp_lint.__file__); print(importlib.util.find_spec('rules'))"], work)
+    where = _ok([python, "-c", "import fastmcp_preflight, importlib.util; "
+                 "print(fastmcp_preflight.__file__); "
+                 "print(importlib.util.find_spec('rules'))"], work)
     module_file, rules_spec = where.stdout.splitlines()
     assert Path(module_file).resolve().is_relative_to(wheel_venv.resolve()), module_file
     assert rules_spec == "None", "a top-level `rules` module is importable from the wheel"
@@ -174,7 +178,7 @@ def test_wheel_installed_cli(wheel_venv: Path, expected_codes: set[str],
     listed = _ok([wheel_venv / "bin" / "fastmcp-lint", "--list-rules"], work)
     assert _listed_codes(listed.stdout) == expected_codes, listed.stdout
 
-    result = _run([python, "-m", "fastmcp_lint", "server.py", "--format", "concise",
+    result = _run([python, "-m", "fastmcp_preflight", "server.py", "--format", "concise",
                    "--select", "FML101"], work)
     assert result.returncode == 1, result.stdout + result.stderr
     lines = [line for line in result.stdout.splitlines() if line.strip()]
@@ -189,8 +193,8 @@ def test_sdist_contents(sdist: Path) -> None:
     with tarfile.open(sdist) as archive:
         names = [name.split("/", 1)[1] for name in archive.getnames() if "/" in name]
     for required in ("pyproject.toml", "README.md", "rules/__init__.py",
-                     "src/fastmcp_lint/__init__.py",
-                     "src/fastmcp_lint/reports/report.schema.json"):
+                     "src/fastmcp_preflight/__init__.py",
+                     "src/fastmcp_preflight/reports/report.schema.json"):
         assert required in names, f"{required} missing from the sdist"
     assert any(re.fullmatch(r"rules/fml101_\w+\.py", name) for name in names), names
 

@@ -13,7 +13,7 @@ from cli_runner import run
 RULE = '''
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, Rule, Valid
+from fastmcp_preflight.api import Invalid, Rule, Valid
 
 
 class {cls}(Rule):
@@ -43,7 +43,7 @@ def install_fake_distribution(site: Path, module: str, source: str,
     info = site / f"{module}-1.0.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(f"[fastmcp_lint.rules]\n{module} = {module}\n")
+    (info / "entry_points.txt").write_text(f"[fastmcp_preflight.rules]\n{module} = {module}\n")
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.delitem(sys.modules, module, raising=False)
 
@@ -212,7 +212,7 @@ def test_verbose_shows_the_traceback_of_a_crashing_rule(
 
 
 PROJECT_RULE = '''
-from fastmcp_lint.api import ProjectRule
+from fastmcp_preflight.api import ProjectRule
 
 
 class Junk(ProjectRule):
@@ -249,7 +249,7 @@ def test_project_rule_that_misbehaves_is_an_internal_error(
 SKIPPING = '''
 import libcst as cst
 
-from fastmcp_lint.api import Rule
+from fastmcp_preflight.api import Rule
 
 
 class EveryCall(Rule):
@@ -318,4 +318,4 @@ def test_an_unknown_condition_is_a_rule_error(
     assert code == 1
     assert out == ("app.py:1:1: FML000 internal error in rule ACME701 (typo-condition): "
                    "TypeError: report() was given the condition 'may-run-over-stdoi', which "
-                   "names no known condition (see fastmcp_lint.api's conditions)\n")
+                   "names no known condition (see fastmcp_preflight.api's conditions)\n")

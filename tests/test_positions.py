@@ -8,12 +8,13 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from fastmcp_lint.model import ModelBuilder
-from fastmcp_lint.positions import Positions
-from fastmcp_lint.walker import EventLog, Walker
+from fastmcp_preflight.model.file_model import ModelBuilder
+from fastmcp_preflight.model.walker import EventLog, Walker
+from fastmcp_preflight.source.positions import Positions
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [*sorted((ROOT / "fixtures").rglob("*.py"))[:40], ROOT / "src/fastmcp_lint/model.py"]
+SOURCES = [*sorted((ROOT / "fixtures").rglob("*.py"))[:40],
+           ROOT / "src/fastmcp_preflight/model/file_model.py"]
 
 
 def _variants(text: str) -> list[str]:

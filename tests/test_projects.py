@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cli_runner import run
 
-from fastmcp_lint.projects import Projects, TestCode
+from fastmcp_preflight.project.projects import Projects, TestCode
 
 HTTP_SERVER = ("from fastmcp import FastMCP\n\nmcp = FastMCP('{name}')\n\n\n"
                "@mcp.tool\nasync def ping() -> str:\n    '''Answer ping with the word pong.'''\n"
@@ -176,8 +176,8 @@ def test_project_rules_share_one_import_graph_and_one_server_analysis(
         registry, monkeypatch: pytest.MonkeyPatch) -> None:
     """FML202 and FML205 share the import graph, FML204 and FML401 the servers: a
     pre-commit run builds each once over the whole project's facts."""
-    from fastmcp_lint import facts
-    from fastmcp_lint.engine import Engine
+    from fastmcp_preflight.project import facts
+    from fastmcp_preflight.running.engine import Engine
 
     built: list[str] = []
     for name in ("ImportGraph", "ProjectServers"):

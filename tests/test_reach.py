@@ -6,9 +6,14 @@ import textwrap
 
 import libcst as cst
 
-from fastmcp_lint.facts import FileFacts, ImportFact, Location, stdout_reaches_stdio_server
-from fastmcp_lint.model import FileModel, ModelBuilder
-from fastmcp_lint.walker import Walker
+from fastmcp_preflight.model.file_model import FileModel, ModelBuilder
+from fastmcp_preflight.model.walker import Walker
+from fastmcp_preflight.project.facts import (
+    FileFacts,
+    ImportFact,
+    Location,
+    stdout_reaches_stdio_server,
+)
 
 AT = Location(1, 1, 1, 1)
 
@@ -105,7 +110,7 @@ def test_a_server_module_has_no_units() -> None:
 
 def _server(*imports: tuple[tuple[str, ...], ...], called: tuple[str, ...] = (),
             transport: str | None = None) -> FileFacts:
-    from fastmcp_lint.facts import StartFact
+    from fastmcp_preflight.project.facts import StartFact
     return FileFacts("pkg/server.py", "pkg.server", True, server_module=True,
                      imports=[ImportFact(AT, targets) for targets in imports],
                      called_attributes=list(called),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from fastmcp_lint.docs import TABLE_END, TABLE_START, rules_table
-from fastmcp_lint.registry import Registry
+from fastmcp_preflight.plugins.docs import TABLE_END, TABLE_START, rules_table
+from fastmcp_preflight.plugins.registry import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -21,7 +21,7 @@ def test_rule_table_matches_the_registry(registry: Registry) -> None:
     start = README.index(TABLE_START) + len(TABLE_START) + 1
     end = README.index(TABLE_END)
     assert README[start:end] == rules_table(registry.rules.values()), (
-        "README rule table is stale: regenerate it with fastmcp_lint.docs.rules_table")
+        "README rule table is stale: regenerate it with fastmcp_preflight.plugins.docs.rules_table")
 
 
 def test_two_setup_commands_and_ci_runs_the_test_one() -> None:
@@ -40,7 +40,7 @@ def test_every_rule_has_an_explain_section_in_sync(registry: Registry) -> None:
 
 
 def test_the_sample_server_finds_what_the_readme_says(registry: Registry) -> None:
-    from fastmcp_lint.testing import lint_folder
+    from fastmcp_preflight.testing import lint_folder
 
     words = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
     said = re.search(r"it finds (\w+) problems? and exits", README)

@@ -14,15 +14,15 @@ import pytest
 from jsonschema import Draft202012Validator
 from rich.console import Console
 
-from fastmcp_lint.api import SEVERITIES, Diagnostic, DiagnosticFix, Edit
-from fastmcp_lint.reports.concise import render_concise
-from fastmcp_lint.reports.formats import STRING_FORMATS
-from fastmcp_lint.reports.json_report import SCHEMA_FILE, load_schema, render_json
-from fastmcp_lint.reports.summary import SEVERITY_ORDER, RunSummary, count_by
-from fastmcp_lint.reports.text import render_text
+from fastmcp_preflight.api import SEVERITIES, Diagnostic, DiagnosticFix, Edit
+from fastmcp_preflight.reports.concise import render_concise
+from fastmcp_preflight.reports.formats import STRING_FORMATS
+from fastmcp_preflight.reports.json_report import SCHEMA_FILE, load_schema, render_json
+from fastmcp_preflight.reports.summary import SEVERITY_ORDER, RunSummary, count_by
+from fastmcp_preflight.reports.text import render_text
 
 ANSI = re.compile(r"\x1b\[")
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "src/fastmcp_lint/reports" / SCHEMA_FILE
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "src/fastmcp_preflight/reports" / SCHEMA_FILE
 
 SAFE_FIX = DiagnosticFix(
     applicability="safe",

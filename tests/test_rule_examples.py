@@ -8,11 +8,11 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from fastmcp_lint.api import BaseRule, Invalid, Valid
-from fastmcp_lint.engine import lint_source
-from fastmcp_lint.model import string_value
-from fastmcp_lint.registry import Registry, default_plugins
-from fastmcp_lint.testing import check_example
+from fastmcp_preflight.api import BaseRule, Invalid, Valid
+from fastmcp_preflight.model.file_model import string_value
+from fastmcp_preflight.plugins.registry import Registry, default_plugins
+from fastmcp_preflight.running.engine import lint_source
+from fastmcp_preflight.testing import check_example
 
 RULES = sorted(Registry.load(default_plugins()).rules.values(), key=lambda r: r.code)
 
@@ -64,7 +64,7 @@ def test_every_rule_has_examples_and_docs(rule: type[BaseRule]) -> None:
     "'a\\nb'", "'''q'''", "'a\\\\b'", "'tab\\tx'", "rb'\\x00'",
 ])
 def test_fml501_reads_a_literal_as_python_would(literal: str) -> None:
-    from fastmcp_lint.rules.fml501_hardcoded_secret import literal_text
+    from fastmcp_preflight.rules.fml501_hardcoded_secret import literal_text
 
     value = ast.literal_eval(literal)
     expected = value if isinstance(value, str) else None
@@ -83,7 +83,7 @@ def test_fml501_reads_a_literal_as_python_would(literal: str) -> None:
 ])
 def test_fml501_message_names_what_matched_and_no_part_of_the_secret(
         source: str, names: str) -> None:
-    from fastmcp_lint.rules.fml501_hardcoded_secret import HardcodedSecret, leaks
+    from fastmcp_preflight.rules.fml501_hardcoded_secret import HardcodedSecret, leaks
 
     [diagnostic] = lint_source(source, [HardcodedSecret], "server.py")
     assert names in diagnostic.message

@@ -21,10 +21,10 @@ from cli_runner import run
 from jsonschema import Draft4Validator
 from sample_server import SERVER
 
-from fastmcp_lint.docs import HOMEPAGE
-from fastmcp_lint.registry import Registry
-from fastmcp_lint.reports.sarif import INFORMATION_URI, SRCROOT, render_sarif
-from fastmcp_lint.reports.summary import RunSummary, SourceRoot
+from fastmcp_preflight.plugins.docs import HOMEPAGE
+from fastmcp_preflight.plugins.registry import Registry
+from fastmcp_preflight.reports.sarif import INFORMATION_URI, SRCROOT, render_sarif
+from fastmcp_preflight.reports.summary import RunSummary, SourceRoot
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = Path(__file__).resolve().parent / "data" / "sarif-2.1.0.json"
@@ -223,7 +223,7 @@ def test_empty_run_is_valid_and_byte_stable(
 
 
 def test_pure_render_without_root_or_rules(sarif_validator: Draft4Validator) -> None:
-    from fastmcp_lint.api import Diagnostic
+    from fastmcp_preflight.api import Diagnostic
 
     d = Diagnostic("FML101", "blocking-sleep-in-async", "error", "m", "a b/s.py", 2, 1, 2, 3)
     log = json.loads(render_sarif(RunSummary(1, (d,), "1.0")))

@@ -30,7 +30,7 @@ import os
 
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, Rule, Valid
+from fastmcp_preflight.api import Invalid, Rule, Valid
 
 
 class Killer(Rule):
@@ -121,7 +121,7 @@ def test_spawned_workers_give_the_same_report(project: Path, capsys,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Where fork is unsafe (macOS) or missing (Windows), workers are spawned: they import
     the rules afresh and must agree with one process."""
-    from fastmcp_lint import scheduler
+    from fastmcp_preflight.running import scheduler
 
     assert scheduler.worker_start_method() == "fork"  # Linux
     serial = report(capsys, "--jobs", "1", "--no-cache")
@@ -132,7 +132,7 @@ def test_spawned_workers_give_the_same_report(project: Path, capsys,
 
 def test_rules_a_spawned_worker_cannot_import_are_checked_in_one_process(
         project: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fastmcp_lint import scheduler
+    from fastmcp_preflight.running import scheduler
 
     assert not scheduler._picklable((lambda: None,))  # type: ignore[arg-type]
     monkeypatch.setattr(scheduler, "worker_start_method", lambda: "spawn")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cli_runner import run
 
-from fastmcp_lint.registry import Registry
+from fastmcp_preflight.plugins.registry import Registry
 
 pytestmark = pytest.mark.slow  # builds, subprocesses or fuzzing: `-m 'not slow'` skips it
 
@@ -73,7 +73,7 @@ def _hostile_project(root: Path, markers: Path) -> None:
 
 
 def _commands() -> list[list[str]]:
-    commands = [[sys.executable, "-m", "fastmcp_lint"]]
+    commands = [[sys.executable, "-m", "fastmcp_preflight"]]
     script = Path(sys.executable).with_name("fastmcp-lint")
     if script.exists():
         commands.append([str(script)])

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastmcp_lint.engine import lint_source
-from fastmcp_lint.registry import Registry
-from fastmcp_lint.suppression import find_suppressions
+from fastmcp_preflight.plugins.registry import Registry
+from fastmcp_preflight.running.engine import lint_source
+from fastmcp_preflight.source.suppression import find_suppressions
 
 SOURCE = """\
 import time

@@ -1,4 +1,4 @@
-"""`fastmcp_lint.testing`, the harness plugin authors use: it passes right rules and fails
+"""`fastmcp_preflight.testing`, the harness plugin authors use: it passes right rules and fails
 wrong expectations, saying what differs."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from fastmcp_lint.api import Invalid, Valid
-from fastmcp_lint.registry import Registry
-from fastmcp_lint.testing import check_examples, check_fixture
+from fastmcp_preflight.api import Invalid, Valid
+from fastmcp_preflight.plugins.registry import Registry
+from fastmcp_preflight.testing import check_examples, check_fixture
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "rules"
 SLEEP = "import time\n\n\nasync def f():\n    time.sleep(1)\n"

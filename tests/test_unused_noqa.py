@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cli_runner import run
 
-from fastmcp_lint.suppression import NoqaCodes, find_suppressions, unused_noqa
+from fastmcp_preflight.source.suppression import NoqaCodes, find_suppressions, unused_noqa
 
 HEADER = """\
 import time
@@ -149,8 +149,8 @@ def test_usage_tracking_and_kinds() -> None:
 
 
 def test_meta_codes_agree_with_the_engine() -> None:
-    from fastmcp_lint.engine import FML000, FML000_NAME
-    from fastmcp_lint.meta_codes import SyntaxErrorCode
+    from fastmcp_preflight.plugins.meta_codes import SyntaxErrorCode
+    from fastmcp_preflight.running.engine import FML000, FML000_NAME
 
     assert (SyntaxErrorCode.code, SyntaxErrorCode.name) == (FML000, FML000_NAME)
 

@@ -7,9 +7,9 @@ import textwrap
 
 import libcst as cst
 
-from fastmcp_lint.api import Rule
-from fastmcp_lint.engine import Engine
-from fastmcp_lint.walker import _SKIPPED, EventLog, Walker
+from fastmcp_preflight.api import Rule
+from fastmcp_preflight.model.walker import _SKIPPED, EventLog, Walker
+from fastmcp_preflight.running.engine import Engine
 
 SOURCE = textwrap.dedent("""\
     import asyncio, time
@@ -176,9 +176,9 @@ def test_rules_hear_the_replayed_events_in_their_contexts(tmp_path) -> None:
 
 def test_a_node_made_on_the_fly_is_resolved_afresh_each_time() -> None:
     """The resolve memo is keyed by id(); a temporary node's id can be reused."""
-    from fastmcp_lint.api import FileContext
-    from fastmcp_lint.context import Tracker
-    from fastmcp_lint.model import ModelBuilder
+    from fastmcp_preflight.api import FileContext
+    from fastmcp_preflight.model.context import Tracker
+    from fastmcp_preflight.model.file_model import ModelBuilder
 
     module = cst.parse_module("import time as t\nimport os\n")
     builder = ModelBuilder(module, None)
@@ -194,7 +194,7 @@ def test_a_node_made_on_the_fly_is_resolved_afresh_each_time() -> None:
 def test_the_collector_is_paused_only_while_a_file_is_checked() -> None:
     import gc
 
-    from fastmcp_lint.engine import lint_source
+    from fastmcp_preflight.running.engine import lint_source
 
     seen: list[bool] = []
 
@@ -221,8 +221,8 @@ def test_a_command_run_spaces_collections_out_and_puts_them_back(tmp_path, monke
                                                                   ) -> None:
     import gc
 
-    from fastmcp_lint import cli
-    from fastmcp_lint.collector import RUN_THRESHOLD
+    from fastmcp_preflight import cli
+    from fastmcp_preflight.running.collector import RUN_THRESHOLD
 
     seen: list[int] = []
     real_lint = cli.lint

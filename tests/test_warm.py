@@ -15,9 +15,7 @@ from pathlib import Path
 import pytest
 from cli_runner import run
 
-from fastmcp_lint import fileindex
-from fastmcp_lint.discovery import RealPaths
-from fastmcp_lint.facts import (
+from fastmcp_preflight.project.facts import (
     FeatureFact,
     FileFacts,
     ImportFact,
@@ -26,17 +24,19 @@ from fastmcp_lint.facts import (
     ServerFact,
     StartFact,
 )
-from fastmcp_lint.fileindex import FileIndex, content_digest
-from fastmcp_lint.modules import ModuleNames, module_name_for
+from fastmcp_preflight.project.modules import ModuleNames, module_name_for
+from fastmcp_preflight.running import fileindex
+from fastmcp_preflight.running.discovery import RealPaths
+from fastmcp_preflight.running.fileindex import FileIndex, content_digest
 
 SAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "servers" / "weather_server"
 
 #: Runs the command line, then says on stderr whether LibCST (and rich) were imported. The
-#: first sys.path entry (the project being linted) goes, as in `python -m fastmcp_lint`.
+#: first sys.path entry (the project being linted) goes, as in `python -m fastmcp_preflight`.
 WRAPPER = """\
 import sys
 del sys.path[0]
-from fastmcp_lint.cli import main
+from fastmcp_preflight.cli import main
 try:
     main(sys.argv[1:])
 finally:
@@ -47,7 +47,7 @@ finally:
 RULE = '''
 import libcst as cst
 
-from fastmcp_lint.api import Invalid, Rule, Valid
+from fastmcp_preflight.api import Invalid, Rule, Valid
 
 
 class Shout(Rule):
@@ -322,8 +322,8 @@ def test_facts_round_trip_through_json() -> None:
 
 
 def test_default_excludes_by_name_match_the_patterns() -> None:
-    from fastmcp_lint.config import Config
-    from fastmcp_lint.discovery import DEFAULT_EXCLUDES, _compile, _Excludes
+    from fastmcp_preflight.running.config import Config
+    from fastmcp_preflight.running.discovery import DEFAULT_EXCLUDES, _compile, _Excludes
 
     excludes = _Excludes(Config(path=None, root=Path.cwd()))
     patterns = _compile(DEFAULT_EXCLUDES, "default excludes")
@@ -382,7 +382,7 @@ def test_a_file_changed_during_the_run_does_not_poison_the_cache(
         capsys: pytest.CaptureFixture[str]) -> None:
     """The file is linted as A but holds B (already cached) by the end of the run: B's entry
     must not be paired with A's facts, in the project phase's key or in the facts pack."""
-    from fastmcp_lint.engine import Engine
+    from fastmcp_preflight.running.engine import Engine
 
     monkeypatch.chdir(project)
     server = project / "weather" / "server.py"

@@ -1,3 +1,0 @@
-"""fastmcp-lint: a static production-readiness checker for FastMCP servers."""
-
-__version__ = "0.1.0"

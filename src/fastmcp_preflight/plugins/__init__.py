@@ -1,0 +1,1 @@
+"""Rule plugins: finding them, their metadata, selection, docs and the checklist."""

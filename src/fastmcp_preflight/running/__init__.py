@@ -1,0 +1,1 @@
+"""Running a lint: config, discovery, scheduling, the cache, the engine, fixes, baselines."""

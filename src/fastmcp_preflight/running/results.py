@@ -1,0 +1,98 @@
+"""What a run produces, as plain data: per-file results, the run's result, FML000.
+
+Kept apart from the engine (which needs LibCST) so that a run whose every file is cached can
+be assembled and reported without importing the parser or a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from fastmcp_preflight.api import Diagnostic, Severity
+from fastmcp_preflight.project.facts import CONDITIONS, FILE_CONDITIONS, FileFacts
+from fastmcp_preflight.project.projects import Projects
+from fastmcp_preflight.source.suppression import NoqaCodes, Suppressions
+
+FML000 = "FML000"
+FML000_NAME = "syntax-error"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the engine needs from the configuration, already resolved to codes."""
+
+    severity: dict[str, Severity] = field(default_factory=dict)
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
+    options: dict[str, object] = field(default_factory=dict)
+    verbose: bool = False
+    #: Set to report the unused noqa comments (FML001) of the linted files.
+    unused_noqa: NoqaCodes | None = None
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: list[Diagnostic]
+    facts: FileFacts | None
+    suppressions: Suppressions | None = None
+
+
+@dataclass
+class RunResult:
+    files: int
+    diagnostics: list[Diagnostic]
+    facts: list[FileFacts] = field(default_factory=list)
+
+
+def syntax_error(path: str, message: str, line: int = 1, column: int = 1) -> Diagnostic:
+    return Diagnostic(FML000, FML000_NAME, "error", message, path, line, column, line, column)
+
+
+class Conditions:
+    """Each project's answer to each condition a finding may depend on ("may run over
+    stdio", or a per-file one named `name:path`): a finding is kept when the project of its
+    file meets its condition. Answers are worked out on first use, per project and
+    condition: most runs ask few of them, and a pre-commit run has the whole project's facts."""
+
+    def __init__(self, facts: Sequence[FileFacts], projects: Projects) -> None:
+        self._projects = projects
+        self._groups = projects.group(facts, _path_of)
+        self._answers: dict[tuple[str, str], bool | dict[str, bool]] = {}
+
+    def allows(self, diagnostic: Diagnostic) -> bool:
+        condition = diagnostic.condition
+        if not condition:
+            return True
+        root = self._projects.root_of(diagnostic.path)
+        group = self._groups.get(root)
+        name, per_file, key = condition.partition(":")
+        if group is None or name not in (FILE_CONDITIONS if per_file else CONDITIONS):
+            return True
+        answer = self._answers.get((root, name))
+        if answer is None:
+            answer = self._answers[root, name] = (
+                FILE_CONDITIONS[name](group) if per_file else CONDITIONS[name](group))
+        if isinstance(answer, dict):
+            return answer.get(key, True)
+        return answer
+
+
+def _path_of(facts: FileFacts) -> str:
+    return facts.path
+
+
+def assemble(results: Sequence[FileResult], context_facts: Sequence[FileFacts],
+             project: Iterable[Diagnostic], projects: Projects,
+             ) -> tuple[RunResult, Conditions]:
+    """The run's result from the files' results and the project phase's diagnostics
+    (`project`): findings whose condition their project does not meet are dropped, the
+    rest sorted. Also returns the projects' conditions."""
+    diagnostics = [d for result in results for d in result.diagnostics]
+    diagnostics.extend(project)
+    facts = [result.facts for result in results if result.facts is not None]
+    facts.extend(context_facts)
+    conditions = Conditions(facts, projects)
+    kept = [d for d in diagnostics if conditions.allows(d)]
+    kept.sort(key=Diagnostic.sort_key)
+    return RunResult(len(results), kept, facts), conditions

@@ -1,0 +1,1 @@
+"""Reading and parsing: bytes to text, one line index, positions, `# noqa` comments."""
