@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import libcst as cst
 
 from fastmcp_preflight.api import Invalid, Rule, Valid
 
-MIN_CHARACTERS = 20
-MIN_WORDS = 3
+
+@dataclass(frozen=True)
+class ShortDescriptionOptions:
+    """`[tool.fastmcp-lint.rules.FML704]`: how long a description must be."""
+
+    min_characters: int = field(default=20, metadata={
+        "help": "a description, stripped, shorter than this is reported"})
+    min_words: int = field(default=3, metadata={
+        "help": "a description with fewer whitespace-separated words is reported"})
 
 
-def _too_short(text: str) -> bool:
+def _too_short(text: str, options: ShortDescriptionOptions) -> bool:
     stripped = text.strip()
-    return len(stripped) < MIN_CHARACTERS or len(stripped.split()) < MIN_WORDS
+    return (len(stripped) < options.min_characters
+            or len(stripped.split()) < options.min_words)
 
 
 class ShortToolDescription(Rule):
@@ -26,8 +36,9 @@ class ShortToolDescription(Rule):
     what = (
         "Finds tools, resources (and resource templates) and prompts whose description, "
         "stripped, has fewer than 20 characters or fewer than 3 words (words are separated "
-        "by whitespace). The description is the `description=` string of the registration "
-        "when one is given, else the docstring as `inspect.cleandoc` cleans it, up to its "
+        "by whitespace; both limits are options). The description is the `description=` "
+        "string of the registration when one is given, else the docstring as "
+        "`inspect.cleandoc` cleans it, up to its "
         "first parameter or return section (a line `Args:`, `Arguments:`, `Parameters`, "
         "`Returns:`, `Raises:`, `Yields:`, a NumPy header underlined with dashes, or a Sphinx "
         "`:param`/`:return`/`:type`/`:raises` field): FastMCP sends the sections as "
@@ -51,6 +62,7 @@ class ShortToolDescription(Rule):
         "URLs.\"`"
     )
     hint = "describe what it does, when to use it and what it returns (20+ characters, 3+ words)"
+    OPTIONS = ShortDescriptionOptions
     needles = ("tool", "resource", "prompt", "template")
 
     VALID = (
@@ -126,11 +138,12 @@ class ShortToolDescription(Rule):
         model = self.context.model
         if model.tool_of(node) is None:
             return
+        options = self.options(ShortDescriptionOptions)
         for registration in model.registrations_of(node):
             description = model.description_of(registration)
             if description is None or description.text is None:
                 continue
-            if _too_short(description.text):
+            if _too_short(description.text, options):
                 stripped = description.text.strip()
                 words = stripped.split()
                 self.report(

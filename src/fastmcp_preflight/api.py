@@ -9,9 +9,9 @@ plain facts of every file of the project (see `facts.py`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from fastmcp_preflight.project.facts import (
     BUILDS_A_SERVER,
@@ -56,6 +56,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 Severity = Literal["error", "warning"]
+OptionsT = TypeVar("OptionsT")
 Applicability = Literal["safe", "unsafe"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning")
 
@@ -329,6 +330,8 @@ class FileContext:
     options: dict[str, object] = field(default_factory=dict)
     #: The model walk's nodes in the order it met them, which makes positions cheaper.
     walk_order: Sequence[cst.CSTNode] = field(default=(), repr=False)
+    #: Per rule code, its options from the config (dataclass field -> value).
+    rule_options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     #: Positions of this file's nodes, computed on first use and shared with the engine.
     positions: Positions = field(init=False, repr=False)
     #: id(expression) -> (the expression, the scope it was resolved in, its dotted name):
@@ -418,6 +421,12 @@ class BaseRule:
     fixable: ClassVar[Applicability | None] = None
     VALID: ClassVar[Sequence[Valid | str]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
+    #: The rule's options: a frozen dataclass whose fields (bool, int, float, str or
+    #: tuple[str, ...]) all have defaults; `[tool.fastmcp-lint.rules.<CODE>]` sets them by
+    #: the field names in kebab-case, checked when the config loads. A rule reads them with
+    #: `self.options(TheClass)`. `field(metadata={"help": "..."})` documents one in
+    #: `--explain`.
+    OPTIONS: ClassVar[type[Any] | None] = None
 
     #: Where the rule was loaded from (the registry sets it), for error messages.
     origin: ClassVar[str] = ""
@@ -437,6 +446,15 @@ class Rule(BaseRule):
     def __init__(self, context: FileContext) -> None:
         self.context = context
         self.findings: list[Finding] = []
+        self._options: object = None
+
+    def options(self, kind: type[OptionsT]) -> OptionsT:
+        """The rule's options (`kind` is its `OPTIONS` class), as the config sets them."""
+        if not isinstance(self._options, kind):
+            values = self.context.rule_options.get(self.code, {})
+            self._options = kind(**values)
+        assert isinstance(self._options, kind)
+        return self._options
 
     def report(self, node: cst.CSTNode, message: str | None = None, *,
                fix: Fix | None = None, condition: str = "") -> None:

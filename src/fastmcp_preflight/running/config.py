@@ -58,6 +58,9 @@ class Config:
     test_paths: tuple[str, ...] | None = None
     #: Lint test code too (it is skipped by default, see RULES.md).
     lint_tests: bool = False
+    #: `[rules.<CODE>]` tables: each rule's options, as written (the registry, which knows
+    #: what each rule declares, checks them).
+    rules: Mapping[str, Mapping[str, Any]] = field(default_factory=_empty_mapping, hash=False)
 
 
 def find_config_file(paths: Sequence[Path]) -> Path | None:
@@ -292,6 +295,17 @@ def _non_empty_string(value: object, key: str, where: _Where) -> str:
     return value
 
 
+def _rule_tables(value: object, key: str, where: _Where) -> Mapping[str, Mapping[str, Any]]:
+    """`[rules.FML704]` tables: a table per rule code (its options are checked later)."""
+    if not isinstance(value, dict):
+        raise where.expected(key, "a table of rule code = table of options", value)
+    for code, options in value.items():
+        if not isinstance(options, dict):
+            raise where.expected(f"{key}.{code}", "a table of options", options)
+    return MappingProxyType({code: MappingProxyType(dict(options))
+                             for code, options in value.items()})
+
+
 _Parser = Callable[[object, str, _Where], Any]
 
 # TOML key -> (Config field, parser). The one list of what a config file may say.
@@ -311,6 +325,7 @@ _KEYS: Mapping[str, tuple[str, _Parser]] = MappingProxyType(
         "cache-dir": ("cache_dir", _non_empty_string),
         "test-paths": ("test_paths", _non_empty_string_list),
         "lint-tests": ("lint_tests", _bool),
+        "rules": ("rules", _rule_tables),
     }
 )
 

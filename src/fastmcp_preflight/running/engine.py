@@ -144,6 +144,7 @@ class Engine:
         self.file_rules = [r for r in rules if issubclass(r, Rule)]
         self.project_rules = [r for r in rules if issubclass(r, ProjectRule)]
         self.settings = settings or Settings()
+        self._rule_options = {code: dict(values) for code, values in self.settings.rule_options}
         self.walker = Walker()
         #: Per rule class, its visitor methods; per set of rule classes, the node types
         #: the model's walk records for them.
@@ -240,7 +241,7 @@ class Engine:
         model = builder.finish()
         tracker = Tracker(model.module_scope, model.scopes)
         context = FileContext(display, text, module, model, tracker, module_name,
-                              self.settings.options, log.order)
+                              self.settings.options, log.order, self._rule_options)
         rules: list[Rule] = []
         for candidate in candidates:
             try:

@@ -293,43 +293,28 @@ def line_after(positions: Positions, text: str, newline: str, statement: cst.Bas
     return Edit(end + 1, 1, end + 1, 1, content)
 
 
-class _Uses(cst.CSTVisitor):
-    """Counts the uses of a name: `Name` nodes outside imports that are not an attribute's
-    or a keyword argument's name; a string equal to it counts too (`__all__`)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.count = 0
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value == self.name:
-            self.count += 1
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        if node.attr.value == self.name:
-            self.count -= 1
-
-    def visit_Arg(self, node: cst.Arg) -> None:
-        if node.keyword is not None and node.keyword.value == self.name:
-            self.count -= 1
-
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        if node.value.strip("'\"") == self.name:
-            self.count += 1
-
-
 def uses(nodes: Sequence[cst.CSTNode], name: str) -> int:
-    """How many times `nodes` use `name` (see `_Uses`)."""
-    visitor = _Uses(name)
-    for node in nodes:
-        node.visit(visitor)
-    return visitor.count
+    """How many times `nodes` use `name`: `Name` nodes outside imports that are not an
+    attribute's or a keyword argument's name; a string equal to it counts too (`__all__`).
+    A loop, not a recursive visitor: a deeply nested file must not overflow the stack."""
+    count = 0
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is cst.Import or kind is cst.ImportFrom:
+            continue
+        if kind is cst.Name:
+            count += node.value == name  # type: ignore[attr-defined]
+        elif kind is cst.Attribute:
+            count -= node.attr.value == name  # type: ignore[attr-defined]
+        elif kind is cst.Arg:
+            keyword = node.keyword  # type: ignore[attr-defined]
+            count -= keyword is not None and keyword.value == name
+        elif kind is cst.SimpleString:
+            count += node.value.strip("'\"") == name  # type: ignore[attr-defined]
+        stack.extend(node.children)
+    return count
 
 
 def binds_by_import(module: cst.Module, name: str) -> bool:

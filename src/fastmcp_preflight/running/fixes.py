@@ -48,16 +48,19 @@ def _code_at_indent(module: cst.Module, node: cst.CSTNode, indent: str) -> str:
     return "".join(state.tokens)
 
 
-class _Blocks(cst.CSTVisitor):
-    """Finds the indented blocks whose only statement is one of `wanted`."""
-
-    def __init__(self, wanted: Sequence[cst.CSTNode]) -> None:
-        self.wanted = {id(node) for node in wanted}
-        self.alone: set[int] = set()
-
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        if len(node.body) == 1 and id(node.body[0]) in self.wanted:
-            self.alone.add(id(node.body[0]))
+def _alone_in_block(module: cst.Module, statements: Sequence[cst.CSTNode]) -> set[int]:
+    """The ids of `statements` that are the only statement of their indented block (a loop:
+    a deeply nested file must not overflow the stack)."""
+    wanted = {id(node) for node in statements}
+    alone: set[int] = set()
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.IndentedBlock) and len(node.body) == 1 and (
+                id(node.body[0]) in wanted):
+            alone.add(id(node.body[0]))
+        stack.extend(node.children)
+    return alone
 
 
 class _Unexpressible(Exception):
@@ -141,9 +144,8 @@ def to_edits(fix: Fix, module: cst.Module, positions: Positions, text: str,
         for anchor, statements in fix.inserts_after:
             edits.append(maker.insert(anchor, statements, after=True))
         if fix.deletions:
-            blocks = _Blocks(fix.deletions)
-            module.visit(blocks)
-            edits += [maker.delete(s, id(s) in blocks.alone) for s in fix.deletions]
+            alone = _alone_in_block(module, fix.deletions)
+            edits += [maker.delete(s, id(s) in alone) for s in fix.deletions]
     except _Unexpressible:
         return None
     for wanted_import in dict.fromkeys(as_import(i) for i in fix.imports):
