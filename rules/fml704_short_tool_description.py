@@ -69,6 +69,11 @@ class ShortToolDescription(Rule):
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
               "def add(a: int, b: int) -> int:\n    \"\"\"Add two integers and return the "
               "sum.\"\"\"\n    return a + b\n"),
+        # Looser options: two words of 13 characters are enough.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "@mcp.tool(description='Add two-ints.')\n"
+              "def add(a: int, b: int) -> int:\n    return a + b\n",
+              options={"min-characters": 10, "min-words": 2}),
         # Exactly 20 characters and 3 words.
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
               "@mcp.tool(description='Add the two ints!!!!')\n"
@@ -104,6 +109,11 @@ class ShortToolDescription(Rule):
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
                 "def add(a: int, b: int) -> int:\n    \"\"\"Add numbers.\"\"\"\n"
                 "    return a + b\n", at=((6, 5),)),
+        # With stricter options, the docstring of the first VALID example is short.
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "def add(a: int, b: int) -> int:\n    \"\"\"Add two integers and return the "
+                "sum.\"\"\"\n    return a + b\n", at=((6, 5),),
+                options={"min-characters": 40, "min-words": 3}),
         # 20 characters but two words.
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
                 "@mcp.resource('data://{key}', description='Configuration values')\n"

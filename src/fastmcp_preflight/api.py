@@ -70,6 +70,9 @@ class Valid:
     #: The project's other files, (path, code): a project rule's example may need two
     #: modules (an import cycle). Only `code` is reported on.
     others: tuple[tuple[str, str], ...] = ()
+    #: The rule's options for this example, as the config table writes them
+    #: (`{"min-words": 4}`).
+    options: Mapping[str, object] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ class Invalid:
     message: str | None = None
     #: The project's other files, (path, code), as for `Valid`.
     others: tuple[tuple[str, str], ...] = ()
+    #: The rule's options for this example, as for `Valid`.
+    options: Mapping[str, object] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from fastmcp_preflight.api import BaseRule, Diagnostic, Invalid, Valid
+from fastmcp_preflight.running.results import Settings
 
 #: `# expect: FML101` or `# expect: FML101@9, FML301` at the end of a line.
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>[A-Z0-9@,\s]+)")
@@ -61,9 +62,12 @@ def check_example(rule: type[BaseRule], example: Valid | Invalid) -> None:
             raise AssertionError(f"{rule.code} INVALID example: message {wrong[0]!r} does not "
                                  f"contain {example.message!r}\n{example.code}")
     if example.fixed is not None:
-        fixed = fix_source(example.code, [rule], example.path, allow=("safe", "unsafe"))
+        settings = example_settings(rule, example)
+        fixed = fix_source(example.code, [rule], example.path, allow=("safe", "unsafe"),
+                           settings=settings)
         _same(example.fixed, fixed, f"{rule.code} INVALID example fixes to", example.code)
-        again = fix_source(fixed, [rule], example.path, allow=("safe", "unsafe"))
+        again = fix_source(fixed, [rule], example.path, allow=("safe", "unsafe"),
+                           settings=settings)
         _same(fixed, again, f"{rule.code} fixed example fixes again to", fixed)
 
 
@@ -74,12 +78,24 @@ def lint_example(rule: type[BaseRule], example: Valid | Invalid) -> list[Diagnos
     from fastmcp_preflight.running.engine import Engine, lint_source, virtual_module_name
     from fastmcp_preflight.source.reading import decode
 
+    settings = example_settings(rule, example)
     if not example.others:
-        return lint_source(example.code, [rule], example.path)
-    engine = Engine([rule])
+        return lint_source(example.code, [rule], example.path, settings)
+    engine = Engine([rule], settings)
     results = [engine.lint_text(decode(code.encode("utf-8")), path, *virtual_module_name(path))
                for path, code in [(example.path, example.code), *example.others]]
     return engine.finish(results[:1], [r.facts for r in results[1:] if r.facts]).diagnostics
+
+
+def example_settings(rule: type[BaseRule], example: Valid | Invalid) -> Settings | None:
+    """The settings an example is linted with: its rule options, checked as the config's."""
+    if not example.options:
+        return None
+    from fastmcp_preflight.plugins.options import check_rule_options
+
+    return Settings(rule_options=check_rule_options(
+        {rule.code: rule}, {rule.code: example.options},
+        lambda code: f"{code} example options"))
 
 
 def check_examples(rule: type[BaseRule]) -> None:

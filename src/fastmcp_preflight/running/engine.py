@@ -544,11 +544,12 @@ def lint_source(code: str, rules: Sequence[type[BaseRule]], path: str = "server.
 
 
 def fix_source(code: str, rules: Sequence[type[BaseRule]], path: str = "server.py",
-               allow: Iterable[Applicability] = ("safe",), max_passes: int = 10) -> str:
+               allow: Iterable[Applicability] = ("safe",), max_passes: int = 10,
+               settings: Settings | None = None) -> str:
     """Apply fixes until nothing changes (bounded); never returns source that doesn't parse."""
     allowed = tuple(allow)
     for _ in range(max_passes):
-        diagnostics = lint_source(code, rules, path)
+        diagnostics = lint_source(code, rules, path, settings)
         fixed = fix_text(code, diagnostics, allowed)
         if fixed is None or fixed == code:
             return code
