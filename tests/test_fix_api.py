@@ -246,3 +246,43 @@ def test_fix_combines_and_marks_unsafe() -> None:
     assert both.imports == ("os",) and len(both.replacements) == 1
     assert Fix.replace(node, node).unsafe_if(True).applicability == "unsafe"
     assert Fix.replace(node, node).unsafe_if(False).applicability == "safe"
+
+
+def test_a_fix_naming_a_node_not_in_the_tree_is_the_rule_s_error() -> None:
+    stranger = cst.parse_statement("x = 1\n")
+    code = "mark()\n"
+    [diagnostic] = lint_source(code, [marker(lambda _, s: Fix.delete(stranger))])
+    assert diagnostic.code == "FML000"
+    assert "internal error in rule FML990" in diagnostic.message
+    assert "SimpleStatementLine node that is not in the file's tree" in diagnostic.message
+    [diagnostic] = lint_source(code, [marker(lambda _, s: Fix.add_imports("import a b"))])
+    assert diagnostic.code == "FML000" and "not a single import" in diagnostic.message
+
+
+def test_an_upgrade_fix_moves_an_import_and_renames_a_call() -> None:
+    """What issue 17's version rules build on: `FastMCP.as_proxy(x)` becomes
+    `create_proxy(x)` with its import, and a moved name leaves its old import."""
+
+    class Upgrade(Rule):
+        code = "FML992"
+        name = "test-upgrade"
+        severity = "warning"
+        checklist = "(versions)"
+        summary = "old API"
+        what = why = instead = "test"
+
+        def visit_Call(self, node: cst.Call) -> None:
+            if self.context.resolve(node.func) == "fastmcp.FastMCP.as_proxy":
+                proxy = self.context.reference("fastmcp.server", "create_proxy")
+                self.report(node, fix=Fix.replace(
+                    node, node.with_changes(func=proxy.expression()), imports=proxy.imports,
+                ).unsafe_if(proxy.shadowed) + Fix(
+                    "safe", remove_imports=("from fastmcp.server.proxy import ProxyClient",),
+                    imports=("from fastmcp.server.proxy import FastMCPProxy",)))
+
+    code = ("from fastmcp import FastMCP\nfrom fastmcp.server.proxy import ProxyClient\n\n"
+            "server = FastMCP.as_proxy('http://x')\n")
+    assert fix_source(code, [Upgrade]) == (
+        "from fastmcp import FastMCP\nfrom fastmcp.server import create_proxy\n"
+        "from fastmcp.server.proxy import FastMCPProxy\n\n"
+        "server = create_proxy('http://x')\n")

@@ -142,27 +142,56 @@ class ImportEdits:
         self.text = text
         self.first_party = first_party
         self.newline = module.default_newline
+        #: The names of the import statements this fix changes (joined or removed names),
+        #: by id of the original statement: all changes to one statement make one edit.
+        self._changed: dict[int, tuple[cst.SimpleStatementLine, _Small,
+                                       list[cst.ImportAlias]]] = {}
+
+    def _names(self, statement: cst.SimpleStatementLine, small: _Small) -> list[cst.ImportAlias]:
+        """The current names of an import statement (after the changes made so far)."""
+        names = small.names
+        assert not isinstance(names, cst.ImportStar)
+        return self._changed.setdefault(id(small), (statement, small, list(names)))[2]
+
+    def changes(self) -> list[Edit]:
+        """One edit per changed import statement: its new names, or its lines deleted when
+        it has none left (unless it shares its line with other statements: left alone)."""
+        edits: list[Edit] = []
+        for statement, small, names in self._changed.values():
+            if not names:
+                if len(statement.body) == 1:
+                    where = self.positions.of(statement)
+                    edits.append(Edit(where.line, 1, where.end_line + 1, 1, ""))
+                continue
+            if names == list(small.names):  # type: ignore[arg-type]
+                continue
+            where = self.positions.of(small)
+            new: cst.CSTNode = small.with_changes(names=names)
+            edits.append(Edit(where.line, where.column, where.end_line, where.end_column,
+                              self.module.code_for_node(new)))
+        self._changed.clear()
+        return edits
 
     # --- adding -------------------------------------------------------------------------------
 
     def add(self, wanted: Import) -> Edit | None:
-        """The edit that adds `wanted`, or None when the module has it already."""
+        """Add `wanted` unless the module has it: the edit of a new line, or None (also
+        when it joins an existing statement, whose edit `changes` gives)."""
         if has_import(self.module, wanted):
             return None
-        if wanted.name is not None:
-            joined = self._join(wanted)
-            if joined is not None:
-                return joined
+        if wanted.name is not None and self._join(wanted):
+            return None
         return self._new_line(wanted)
 
-    def _join(self, wanted: Import) -> Edit | None:
+    def _join(self, wanted: Import) -> bool:
         """Add the name to a one-line `from module import a, b` of the same module."""
         assert wanted.name is not None
-        for _, small in _top_imports(self.module):
+        for statement, small in _top_imports(self.module):
             if (not isinstance(small, cst.ImportFrom) or module_of(small) != wanted.module
                     or isinstance(small.names, cst.ImportStar) or small.lpar is not None):
                 continue
-            names = list(small.names)
+            current = self._names(statement, small)
+            names = list(current)
             alias = cst.ImportAlias(
                 cst.Name(wanted.name),
                 asname=None if wanted.alias is None else cst.AsName(cst.Name(wanted.alias)))
@@ -173,12 +202,10 @@ class ImportEdits:
                           len(names))
             names.insert(at, alias)
             comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-            names = [a.with_changes(comma=comma) for a in names[:-1]] + [
+            current[:] = [a.with_changes(comma=comma) for a in names[:-1]] + [
                 names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
-            where = self.positions.of(small)
-            return Edit(where.line, where.column, where.end_line, where.end_column,
-                        self.module.code_for_node(small.with_changes(names=names)))
-        return None
+            return True
+        return False
 
     def _new_line(self, wanted: Import) -> Edit:
         code, newline = wanted.code, self.newline
@@ -235,18 +262,19 @@ class ImportEdits:
 
     # --- removing -----------------------------------------------------------------------------
 
-    def remove_binding(self, name: str) -> Edit | None:
-        """Remove the top-level import that binds `name` (the name from its statement)."""
+    def remove_binding(self, name: str) -> bool:
+        """Remove the top-level import that binds `name` (the name from its statement);
+        `changes` gives the edit."""
         for statement, small in _top_imports(self.module):
             if isinstance(small.names, cst.ImportStar):
                 continue
             is_from = isinstance(small, cst.ImportFrom)
-            for alias in small.names:
+            for alias in self._names(statement, small):
                 if _binds(alias, is_from) == name:
                     return self._remove(statement, small, alias)
-        return None
+        return False
 
-    def remove(self, wanted: Import) -> Edit | None:
+    def remove(self, wanted: Import) -> bool:
         """Remove `wanted` from the top-level imports, when it is there."""
         for statement, small in _top_imports(self.module):
             if isinstance(small.names, cst.ImportStar):
@@ -258,27 +286,21 @@ class ImportEdits:
                 target = wanted.name
             else:
                 continue
-            for alias in small.names:
+            for alias in self._names(statement, small):
                 if _matches(alias, target, wanted.alias):
                     return self._remove(statement, small, alias)
-        return None
+        return False
 
     def _remove(self, statement: cst.SimpleStatementLine, small: _Small,
-                alias: cst.ImportAlias) -> Edit | None:
-        names = small.names
-        assert not isinstance(names, cst.ImportStar)
-        if len(names) == 1:
-            if len(statement.body) > 1:
-                return None  # `import time; x = 1`: left alone
-            where = self.positions.of(statement)
-            return Edit(where.line, 1, where.end_line + 1, 1, "")
-        kept = [a for a in names if a is not alias]
-        if names[-1] is alias:
-            kept[-1] = kept[-1].with_changes(comma=alias.comma)
-        where = self.positions.of(small)
-        new: cst.CSTNode = small.with_changes(names=kept)
-        return Edit(where.line, where.column, where.end_line, where.end_column,
-                    self.module.code_for_node(new))
+                alias: cst.ImportAlias) -> bool:
+        names = self._names(statement, small)
+        if len(names) == 1 and len(statement.body) > 1:
+            return False  # `import time; x = 1`: left alone
+        last = names[-1] is alias
+        names.remove(alias)
+        if names and last:
+            names[-1] = names[-1].with_changes(comma=alias.comma)
+        return True
 
 
 def line_after(positions: Positions, text: str, newline: str, statement: cst.BaseStatement,

@@ -14,6 +14,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from fastmcp_preflight.api import Applicability, Diagnostic, DiagnosticFix, Edit, Fix, as_import
+from fastmcp_preflight.project.facts import Location
 from fastmcp_preflight.running.fix_imports import (
     ImportEdits,
     binds_by_import,
@@ -76,8 +77,17 @@ class _FixEdits:
         self.lines = LineIndex(text)
         self.imports = ImportEdits(module, positions, text, first_party)
 
+    def where(self, node: cst.CSTNode) -> Location:
+        """Where a node the fix names is; a node not in the file's tree is the rule's error."""
+        found = self.positions.find(node)
+        if found is None:
+            raise ValueError(f"the fix names a {type(node).__name__} node that is not in the "
+                             "file's tree (a node the rule built itself?)")
+        return found
+
     def first_line(self, statement: cst.BaseStatement) -> int:
         """The statement's first line (its first decorator's), which it must start."""
+        self.where(statement)
         decorators = getattr(statement, "decorators", ())
         at = self.positions.of(decorators[0] if decorators else statement)
         if self.lines.line(at.line)[: at.column - 1].strip():
@@ -112,10 +122,10 @@ class _FixEdits:
                 if alone else "")
         return Edit(first, 1, end + 1, 1, keep)
 
-    def drop_unused(self, name: str, fix: Fix) -> Edit | None:
+    def drop_unused(self, name: str, fix: Fix) -> None:
         """Remove the import of `name` when this fix alone takes away its last use."""
         if not binds_by_import(self.module, name):
-            return None
+            return
         before = uses([self.module], name)
         old = [o for o, _ in fix.replacements] + list(fix.deletions)
         new: list[cst.CSTNode] = [n for _, n in fix.replacements]
@@ -123,8 +133,7 @@ class _FixEdits:
             new += [cst.parse_statement(s) if isinstance(s, str) else s for s in added]
         removed = uses(old, name)
         if before and removed and before - removed + uses(new, name) == 0:
-            return self.imports.remove_binding(name)
-        return None
+            self.imports.remove_binding(name)
 
 
 def to_edits(fix: Fix, module: cst.Module, positions: Positions, text: str,
@@ -136,7 +145,7 @@ def to_edits(fix: Fix, module: cst.Module, positions: Positions, text: str,
     edits: list[Edit] = []
     try:
         for old, new in fix.replacements:
-            at = positions.of(old)
+            at = maker.where(old)
             code = _code_at_indent(module, new, _line_indent(text, at.line))
             edits.append(Edit(at.line, at.column, at.end_line, at.end_column, code))
         for anchor, statements in fix.inserts_before:
@@ -153,13 +162,10 @@ def to_edits(fix: Fix, module: cst.Module, positions: Positions, text: str,
         if added is not None:
             edits.append(added)
     for gone in dict.fromkeys(as_import(i) for i in fix.remove_imports):
-        removal = maker.imports.remove(gone)
-        if removal is not None:
-            edits.append(removal)
+        maker.imports.remove(gone)
     for name in dict.fromkeys(fix.drop_if_unused):
-        removal = maker.drop_unused(name, fix)
-        if removal is not None and removal not in edits:
-            edits.append(removal)
+        maker.drop_unused(name, fix)
+    edits += maker.imports.changes()
     return DiagnosticFix(fix.applicability, tuple(edits), fix.description,
                          tuple(dict.fromkeys(fix.drop_if_unused)))
 
@@ -245,7 +251,8 @@ def _drop_unused_imports(before: str, after: str, module: cst.Module,
     if not gone:
         return after
     imports = ImportEdits(module, Positions(module, after), after, None)
-    removals = [edit for edit in map(imports.remove_binding, gone) if edit is not None]
-    result, _ = apply_edits(after, [[edit] for edit in removals])
+    for name in gone:
+        imports.remove_binding(name)
+    result, _ = apply_edits(after, [imports.changes()])
     parse_module(result)
     return result
