@@ -286,3 +286,16 @@ def test_an_upgrade_fix_moves_an_import_and_renames_a_call() -> None:
         "from fastmcp import FastMCP\nfrom fastmcp.server import create_proxy\n"
         "from fastmcp.server.proxy import FastMCPProxy\n\n"
         "server = create_proxy('http://x')\n")
+
+
+def test_a_mention_in_a_comment_keeps_the_import_in_the_edits_but_not_after_fix() -> None:
+    """One finding's edits judge by words (cheap, per finding, conservative); `--fix` then
+    checks the fixed file exactly, where a comment is no use."""
+    from fastmcp_preflight.rules.fml101_blocking_sleep_in_async import BlockingSleepInAsync
+
+    code = "import time\n\n\nasync def f():\n    # wait some time\n    time.sleep(1)\n"
+    [diagnostic] = lint_source(code, [BlockingSleepInAsync])
+    assert diagnostic.fix is not None
+    assert not any(e.content == "" for e in diagnostic.fix.edits)
+    assert fix_source(code, [BlockingSleepInAsync]) == (
+        "import asyncio\n\n\nasync def f():\n    # wait some time\n    await asyncio.sleep(1)\n")

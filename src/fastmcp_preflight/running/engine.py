@@ -50,7 +50,7 @@ from fastmcp_preflight.project.modules import module_name_for, virtual_module_na
 from fastmcp_preflight.project.projects import Projects
 from fastmcp_preflight.running.cache import Cache
 from fastmcp_preflight.running.collector import collector_paused
-from fastmcp_preflight.running.fixes import fix_text, to_edits
+from fastmcp_preflight.running.fixes import FileFixes, fix_text, to_edits
 from fastmcp_preflight.running.results import (
     FML000,
     FML000_NAME,
@@ -252,13 +252,14 @@ class Engine:
         if dispatch.visits or dispatch.leaves:
             dispatch.replay(log.events)
         positions = context.positions
+        file_fixes = FileFixes(module, positions, text,
+                               module_name.split(".")[0] if module_name else None)
         suppressions = find_suppressions(text)
         diagnostics: list[Diagnostic] = []
         for rule in rules:
             try:  # what a rule reported is checked here; garbage costs that rule only
                 for finding in rule.findings:
-                    d = self._diagnostic(finding, display, module, positions, text,
-                                         module_name)
+                    d = self._diagnostic(finding, display, positions, file_fixes)
                     if d is not None and not suppressions.suppresses(d.line, d.code, d.name):
                         diagnostics.append(d)
             except Exception as problem:
@@ -272,9 +273,8 @@ class Engine:
         facts = _facts(model, display, module_name, positions, suppressions)
         return FileResult(display, diagnostics, facts, suppressions)
 
-    def _diagnostic(self, finding: Finding, path: str, module: cst.Module,
-                    positions: Positions, text: str,
-                    module_name: str | None = None) -> Diagnostic | None:
+    def _diagnostic(self, finding: Finding, path: str, positions: Positions,
+                    file_fixes: FileFixes) -> Diagnostic | None:
         rule = finding.rule
         if self._ignored(rule.code, rule.name, path):
             return None
@@ -283,9 +283,7 @@ class Engine:
         if at is None:
             raise ValueError(f"reported a {type(finding.node).__name__} node that is not in "
                              "the file's tree (a node the rule built itself?)")
-        first_party = module_name.split(".")[0] if module_name else None
-        fix = (to_edits(finding.fix, module, positions, text, first_party)
-               if finding.fix is not None else None)
+        fix = to_edits(finding.fix, file_fixes) if finding.fix is not None else None
         return Diagnostic(
             rule.code, rule.name, self.settings.severity.get(rule.code, rule.severity),
             finding.message, path, at.line, at.column, at.end_line, at.end_column,

@@ -8,6 +8,7 @@ them; overlapping edits are left for a later pass. A result is only used if it s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import libcst as cst
@@ -68,14 +69,49 @@ class _Unexpressible(Exception):
     """A part of a fix that text edits cannot make (a statement that shares its line)."""
 
 
+class FileFixes:
+    """What turning fixes into edits needs of one file, shared by all its findings: the
+    tree, positions and text, and the counts of a name's mentions (worked out once)."""
+
+    def __init__(self, module: cst.Module, positions: Positions, text: str,
+                 first_party: str | None = None) -> None:
+        """`first_party` is the top-level package of the file, for a new import's section."""
+        self.module, self.positions, self.text = module, positions, text
+        self.first_party = first_party
+        self._lines: LineIndex | None = None
+        self._mentions: dict[str, int] = {}
+
+    @property
+    def lines(self) -> LineIndex:
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        return self._lines
+
+    def mentions_outside_imports(self, name: str) -> int:
+        """How often `name` occurs as a word in the text (code, comments, strings alike)
+        outside the module's top-level import statements."""
+        found = self._mentions.get(name)
+        if found is None:
+            imports = [s for s in self.module.body if isinstance(s, cst.SimpleStatementLine)
+                       and any(isinstance(i, (cst.Import, cst.ImportFrom)) for i in s.body)]
+            found = _mentions(self.text, name) - sum(
+                _mentions(self.module.code_for_node(s), name) for s in imports)
+            self._mentions[name] = found
+        return found
+
+
+def _mentions(text: str, name: str) -> int:
+    return len(re.findall(rf"\b{re.escape(name)}\b", text))
+
+
 class _FixEdits:
     """Turns the parts of one `Fix` into text edits over one file."""
 
-    def __init__(self, module: cst.Module, positions: Positions, text: str,
-                 first_party: str | None) -> None:
-        self.module, self.positions, self.text = module, positions, text
-        self.lines = LineIndex(text)
-        self.imports = ImportEdits(module, positions, text, first_party)
+    def __init__(self, file: FileFixes) -> None:
+        self.file = file
+        self.module, self.positions, self.text = file.module, file.positions, file.text
+        self.lines = file.lines
+        self.imports = ImportEdits(file.module, file.positions, file.text, file.first_party)
 
     def where(self, node: cst.CSTNode) -> Location:
         """Where a node the fix names is; a node not in the file's tree is the rule's error."""
@@ -123,25 +159,28 @@ class _FixEdits:
         return Edit(first, 1, end + 1, 1, keep)
 
     def drop_unused(self, name: str, fix: Fix) -> None:
-        """Remove the import of `name` when this fix alone takes away its last use."""
+        """Remove the import of `name` when this fix alone takes away its last use: the
+        nodes it replaces or deletes use it, the new code does not, and the name is
+        mentioned nowhere else (in words: a mention in a comment keeps the import; the
+        `--fix` run's own check, after all fixes, is exact)."""
         if not binds_by_import(self.module, name):
             return
-        before = uses([self.module], name)
         old = [o for o, _ in fix.replacements] + list(fix.deletions)
         new: list[cst.CSTNode] = [n for _, n in fix.replacements]
         for _, added in (*fix.inserts_before, *fix.inserts_after):
             new += [cst.parse_statement(s) if isinstance(s, str) else s for s in added]
-        removed = uses(old, name)
-        if before and removed and before - removed + uses(new, name) == 0:
+        if not uses(old, name) or uses(new, name):
+            return
+        inside = sum(_mentions(self.module.code_for_node(o), name) for o in old)
+        if self.file.mentions_outside_imports(name) == inside:
             self.imports.remove_binding(name)
 
 
-def to_edits(fix: Fix, module: cst.Module, positions: Positions, text: str,
-             first_party: str | None = None) -> DiagnosticFix | None:
+def to_edits(fix: Fix, file: FileFixes) -> DiagnosticFix | None:
     """Turn a rule's fix (replacements, insertions, deletions, imports) into text edits;
-    None when a part cannot be made as text edits. `first_party` is the top-level package
-    of the file, for the section of a new import."""
-    maker = _FixEdits(module, positions, text, first_party)
+    None when a part cannot be made as text edits."""
+    maker = _FixEdits(file)
+    module, text = file.module, file.text
     edits: list[Edit] = []
     try:
         for old, new in fix.replacements:
