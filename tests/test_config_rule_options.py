@@ -175,3 +175,43 @@ def test_check_rule_options_converts_to_plain_sorted_data() -> None:
                                  {"FML704": {"min-words": 1, "min-characters": 5}},
                                  lambda code: code)
     assert checked == (("FML704", (("min_characters", 5), ("min_words", 1))),)
+
+
+PROJECT_PLUGIN = '''
+from dataclasses import dataclass
+
+from fastmcp_preflight.api import Location, ProjectFinding, ProjectRule
+
+
+@dataclass(frozen=True)
+class Limit:
+    max_files: int = 10
+
+
+class TooManyFiles(ProjectRule):
+    code = "ACME201"
+    name = "too-many-files"
+    severity = "warning"
+    checklist = "(tool quality)"
+    summary = "too many files"
+    what = why = instead = "test"
+    OPTIONS = Limit
+
+    def check(self, files):
+        limit = self.options(Limit).max_files
+        if len(files) > limit:
+            first = sorted(files, key=lambda f: f.path)[0]
+            yield ProjectFinding(first.path, Location(1, 1, 1, 1),
+                                 f"{len(files)} files, more than {limit}")
+'''
+
+
+def test_a_project_rule_reads_its_options(folder: Path, capsys) -> None:
+    (folder / "acme.py").write_text(PROJECT_PLUGIN)
+    (folder / "other.py").write_text("x = 1\n")
+    args = ["--select", "ACME201", "--format", "concise"]
+    config(folder, "plugins = ['acme.py']\n")
+    assert run(args, capsys)[0] == 0
+    config(folder, "plugins = ['acme.py']\n[tool.fastmcp-lint.rules.ACME201]\nmax-files = 1\n")
+    code, out, _ = run(args, capsys)
+    assert code == 1 and "ACME201 3 files, more than 1" in out

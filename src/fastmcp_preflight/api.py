@@ -456,8 +456,7 @@ class Rule(BaseRule):
     def options(self, kind: type[OptionsT]) -> OptionsT:
         """The rule's options (`kind` is its `OPTIONS` class), as the config sets them."""
         if not isinstance(self._options, kind):
-            values = self.context.rule_options.get(self.code, {})
-            self._options = kind(**values)
+            self._options = kind(**self.context.rule_options.get(self.code, {}))
         assert isinstance(self._options, kind)
         return self._options
 
@@ -497,6 +496,14 @@ class ProjectFinding:
 
 class ProjectRule(BaseRule):
     """A rule over the whole project's facts (health check, import cycles, server object)."""
+
+    def __init__(self, option_values: Mapping[str, object] | None = None) -> None:
+        """`option_values`: the rule's options from the config (field -> value)."""
+        self.option_values: Mapping[str, object] = option_values or {}
+
+    def options(self, kind: type[OptionsT]) -> OptionsT:
+        """The rule's options (`kind` is its `OPTIONS` class), as the config sets them."""
+        return kind(**self.option_values)
 
     def check(self, files: Sequence[FileFacts]) -> Iterable[ProjectFinding]:
         raise NotImplementedError

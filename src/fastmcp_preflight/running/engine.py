@@ -320,7 +320,7 @@ class Engine:
         for rule, project in ((rule, project) for rule in self.project_rules
                               for project in projects.values()):
             try:
-                findings = list(rule().check(project))
+                findings = list(rule(self._rule_options.get(rule.code)).check(project))
                 for finding in findings:
                     if not isinstance(finding, ProjectFinding):
                         raise TypeError(f"check() yielded {type(finding).__name__}, "
