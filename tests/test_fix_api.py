@@ -236,6 +236,9 @@ def test_import_parse() -> None:
                 "import 1x", "import .a", "from a import b.c"):
         with pytest.raises(ValueError):
             Import.parse(bad)
+    for module, name in (("import x", None), ("a", "b c"), (".a", None), ("", None)):
+        with pytest.raises(ValueError):
+            Import(module, name)
 
 
 def test_fix_combines_and_marks_unsafe() -> None:

@@ -109,34 +109,34 @@ class Import:
     name: str | None = None
     alias: str | None = None
 
+    def __post_init__(self) -> None:
+        """A malformed import is the rule's error, found when it is made."""
+        module = self.module
+        parts = module.lstrip(".").split(".") if module.lstrip(".") else []
+        if not module or not all(p.isidentifier() for p in parts) or (
+                module.startswith(".") and self.name is None):
+            raise ValueError(f"not a module name: {module!r}")
+        for word in (self.name, self.alias):
+            if word is not None and not word.isidentifier():
+                raise ValueError(f"not a name: {word!r}")
+
     @classmethod
     def parse(cls, text: str) -> Import:
         """`"asyncio"`, `"import asyncio as aio"` or `"from x.y import z [as w]"`."""
         words = text.split()
         try:
             if len(words) == 1 and words[0] != "import":
-                return cls._checked(words[0])
+                return cls(words[0])
             if words[0] == "import" and len(words) in (2, 4) and (
                     len(words) == 2 or words[2] == "as"):
-                return cls._checked(words[1], alias=words[3] if len(words) == 4 else None)
+                return cls(words[1], alias=words[3] if len(words) == 4 else None)
             if (words[0] == "from" and words[2] == "import" and len(words) in (4, 6)
                     and (len(words) == 4 or words[4] == "as")):
-                return cls._checked(words[1], words[3], words[5] if len(words) == 6 else None)
+                return cls(words[1], words[3], words[5] if len(words) == 6 else None)
         except IndexError:
             pass
         raise ValueError(f"not a single import: {text!r} (expected `import x`, `import x as y`"
                          " or `from x import y [as z]`)")
-
-    @classmethod
-    def _checked(cls, module: str, name: str | None = None, alias: str | None = None) -> Import:
-        parts = module.lstrip(".").split(".") if module.lstrip(".") else []
-        if not module or not all(p.isidentifier() for p in parts) or (
-                module.startswith(".") and name is None):
-            raise ValueError(f"not a module name: {module!r}")
-        for word in (name, alias):
-            if word is not None and not word.isidentifier():
-                raise ValueError(f"not a name: {word!r}")
-        return cls(module, name, alias)
 
     @property
     def bound(self) -> str:
