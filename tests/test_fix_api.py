@@ -107,6 +107,8 @@ def add(*imports: str | Import) -> Build:
      '"""Doc."""\nfrom __future__ import annotations\n\nimport os\n\n# web\nimport httpx\n\n'
      "pass\n"),
     ('"""Doc."""\n\nmark()\n', ("asyncio",), '"""Doc."""\n\nimport asyncio\n\npass\n'),
+    ("# stdlib\nimport os\n# for argv\nimport sys\n\nmark()\n", ("re", "abc"),
+     "# stdlib\nimport abc\nimport os\nimport re\n# for argv\nimport sys\n\npass\n"),
     ("mark()\n", ("asyncio",), "import asyncio\n\npass\n"),
     # Joined to an existing one-line `from x import ...`, in order; no duplicate.
     ("from fastmcp import Context, FastMCP\n\nmark()\n", ("from fastmcp import Client",),

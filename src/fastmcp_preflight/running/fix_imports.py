@@ -224,7 +224,11 @@ class ImportEdits:
         if same:
             later = next((item for item in same if item[2] > key), None)
             if later is not None:
-                return self._at_line(self.positions.of(later[0]).line, f"{code}{newline}")
+                # Comments above the first import of a section head the section; above any
+                # other import they are about that import.
+                line = (self.positions.of(later[0]).line if later is same[0]
+                        else self._comment_start(later[0]))
+                return self._at_line(line, f"{code}{newline}")
             return self._line_after(same[-1][0], f"{code}{newline}")
         earlier = [item for item in placed if item[1] < section]
         if earlier:
