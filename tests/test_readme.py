@@ -48,3 +48,42 @@ def test_the_sample_server_finds_what_the_readme_says(registry: Registry) -> Non
     sample = ROOT / _setup_commands()[0].rsplit(" ", 1)[1]
     found = lint_folder(sample, [r for r in registry.rules.values() if r.default_enabled])
     assert words[len(found)] == said.group(1)
+
+
+REPOSITORY = "https://github.com/fastmcp-preflight/fastmcp-preflight"
+
+
+def test_the_changelog_has_this_version_so_a_tag_can_match() -> None:
+    from fastmcp_preflight import __version__
+
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.fullmatch(r"\d+\.\d+\.\d+", __version__)
+    assert f"## [{__version__}] - " in changelog
+    assert f"[{__version__}]: {REPOSITORY}/compare/" in changelog
+    assert f"v{__version__}" in changelog
+    assert "fastmcp_lint.rules" in changelog  # the deprecated entry-point group is announced
+
+
+def test_one_repository_address_everywhere() -> None:
+    from fastmcp_preflight import __version__
+    from fastmcp_preflight.plugins.docs import HOMEPAGE
+    from fastmcp_preflight.reports.sarif import INFORMATION_URI
+
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    urls = pyproject.split("[project.urls]", 1)[1].split("\n[", 1)[0]
+    names = re.findall(r"^(\w+) = \"(.+)\"$", urls, re.M)
+    assert [name for name, _ in names] == [
+        "Homepage", "Documentation", "Repository", "Issues", "Changelog"]
+    assert all(url.startswith(REPOSITORY) for _, url in names)
+    assert HOMEPAGE == INFORMATION_URI == REPOSITORY
+    hooks = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    for text in (README, hooks):
+        assert "your-org" not in text and "<owner>" not in text
+        for address in re.findall(r"https://github\.com/fastmcp[\w-]*/[\w.-]+", text):
+            assert address == REPOSITORY, address
+        for rev in re.findall(r"rev: (\S+)", text):
+            assert rev == f"v{__version__}"
+    for action in re.findall(r"fastmcp-preflight/fastmcp-preflight@(\S+)", README):
+        assert action == f"v{__version__}"
+    assert f"pip install fastmcp-preflight=={__version__}" in README
+    assert "pip install fastmcp-lint" not in README

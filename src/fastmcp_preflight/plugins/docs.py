@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from fastmcp_preflight.api import BaseRule, Invalid, ProjectRule, Valid
 
 #: The project's home; rules' help links point into its README.
-HOMEPAGE = "https://github.com/fastmcp-lint/fastmcp-lint"
+HOMEPAGE = "https://github.com/fastmcp-preflight/fastmcp-preflight"
 TABLE_START = "<!-- rules-table:start -->"
 TABLE_END = "<!-- rules-table:end -->"
 
