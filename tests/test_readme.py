@@ -87,3 +87,36 @@ def test_one_repository_address_everywhere() -> None:
         assert action == f"v{__version__}"
     assert f"pip install fastmcp-preflight=={__version__}" in README
     assert "pip install fastmcp-lint" not in README
+
+
+def test_every_command_line_option_is_documented() -> None:
+    from fastmcp_preflight.cli import command
+
+    options = [name for param in command.params for name in param.opts
+               if name.startswith("--") and name not in ("--help", "--version")]
+    missing = [name for name in options if f"`{name}" not in README]
+    assert not missing, f"options missing from the README: {missing}"
+
+
+def test_fixes_are_documented_for_users() -> None:
+    section = README.split("\n## Fixes\n", 1)[1].split("\n## ", 1)[0]
+    for option in ("--fix", "--unsafe-fixes", "--diff"):
+        assert f"fastmcp-lint {option}" in section or f"fastmcp-lint --fix {option}" in section
+    for code in re.findall(r"\| (FML\d+) \| [^\n]*\| (?:safe|unsafe) \|", README):
+        assert code in section, f"{code} has a fix that the Fixes section does not describe"
+
+
+def test_internals_live_in_docs_and_are_linked() -> None:
+    for name in ("performance.md", "development.md"):
+        assert (ROOT / "docs" / name).is_file()
+        assert f"](docs/{name})" in README
+    assert "\n## Performance" not in README
+    performance = (ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
+    assert "bench/benchmark.py" in performance and "| what |" in performance
+
+
+def test_adoption_guide_covers_baseline_per_file_ignores_and_tests() -> None:
+    section = README.split("\n## Adopt it on an existing codebase\n", 1)[1].split("\n## ", 1)[0]
+    for needed in ("--write-baseline", "per-file-ignores", "Test code is skipped",
+                   "--add-noqa"):
+        assert needed in section, needed
