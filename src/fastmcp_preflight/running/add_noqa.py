@@ -27,10 +27,10 @@ from fastmcp_preflight.running.fixing import write_atomically
 from fastmcp_preflight.source.lines import LINE_BREAK, lines_with_breaks
 from fastmcp_preflight.source.reading import SourceError, read_source
 from fastmcp_preflight.source.suppression import (
-    _LINE,
     ALL,
-    _codes,
+    NOQA_COMMENT,
     find_suppressions,
+    noqa_codes,
 )
 
 #: Codes no comment can silence (FML000) or that a new comment would only create (FML001).
@@ -127,11 +127,11 @@ def _edit(text: str, targets: dict[int, tuple[set[str], int | None]]) -> str:
 
 def _with_codes(line: str, codes: list[str], comment: int | None) -> str:
     """`line` with a directive naming `codes`: merged into its `# noqa: ...` if it has one."""
-    match = _LINE.search(line, comment) if comment is not None else None
+    match = NOQA_COMMENT.search(line, comment) if comment is not None else None
     if match is not None:
         if not match.group("sep"):
             return line  # a directive without codes silences everything already
-        present = _codes(match.group("codes"))
+        present = noqa_codes(match.group("codes"))
         missing = [code for code in codes if code not in present]
         if ALL in present or not missing:
             return line
