@@ -65,6 +65,9 @@ class RunOptions:
     no_cache: bool = False
     #: Called with the number of files to check, returns a callback per files done.
     progress: Callable[[int], Callable[[int], None]] | None = None
+    #: `--exclude` (replaces the configured and default excludes) and `--extend-exclude`.
+    exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] = ()
 
     @property
     def fixing(self) -> bool:
@@ -77,7 +80,7 @@ class RunOptions:
 
 def load(options: RunOptions) -> tuple[Config, Registry[type[BaseRule]]]:
     """The configuration and every rule plugin it names (imported: for their docs)."""
-    config = load_config(list(options.paths), options.config_file)
+    config = with_cli_excludes(load_config(list(options.paths), options.config_file), options)
     registry = Registry.load(default_plugins(config.plugins, config.root))
     return config, registry
 
@@ -85,8 +88,18 @@ def load(options: RunOptions) -> tuple[Config, Registry[type[BaseRule]]]:
 def catalog(options: RunOptions) -> tuple[Config, Catalog]:
     """The configuration and its rules' metadata, from the manifest in the cache folder
     when it is current (importing no rule)."""
-    config = load_config(list(options.paths), options.config_file)
+    config = with_cli_excludes(load_config(list(options.paths), options.config_file), options)
     return config, Catalog(config.plugins, config.root, _cache_folder(options, config))
+
+
+def with_cli_excludes(config: Config, options: RunOptions) -> Config:
+    """The config with the command line's `--exclude` (replacing its `exclude` and the
+    defaults, as in ruff) and `--extend-exclude` (added to its own) applied."""
+    if options.exclude is None and not options.extend_exclude:
+        return config
+    return replace(config,
+                   exclude=config.exclude if options.exclude is None else options.exclude,
+                   extend_exclude=(*config.extend_exclude, *options.extend_exclude))
 
 
 def _where(config: Config, key: str) -> str:
@@ -148,6 +161,10 @@ class LintRun:
     all_diagnostics: list[Diagnostic] = field(default_factory=list)
     #: Test files found and not linted (test code is skipped unless asked for).
     skipped_tests: int = 0
+    #: The files linted, with their display paths (what `--add-noqa` edits).
+    files: list[tuple[Path, str]] = field(default_factory=list)
+    #: Folders named on the command line in which no Python file was found.
+    empty_folders: list[Path] = field(default_factory=list)
 
 
 def lint(options: RunOptions) -> LintRun:
@@ -193,12 +210,26 @@ def lint(options: RunOptions) -> LintRun:
             result = lint_files(engine, pairs, context, jobs=jobs)
     run = LintRun(result, config, outcomes, rules, settings,
                   all_diagnostics=list(result.diagnostics),
-                  skipped_tests=len(found) - len(pairs))
+                  skipped_tests=len(found) - len(pairs), files=pairs,
+                  empty_folders=empty_folders(options.paths, [path for path, _ in found]))
     if baseline is not None and options.baseline is not None:
         kept, hidden, stale = baseline.split(result.diagnostics)
         run.result = replace(result, diagnostics=kept)
         run.baseline = BaselineInfo(display_path(options.baseline), hidden, stale)
     return run
+
+
+def empty_folders(given: Sequence[Path], found: Sequence[Path]) -> list[Path]:
+    """The folders among `given` below which nothing was `found` (a typo'd path, a folder
+    excluded by the config, a folder of another language): worth a warning, as in ruff."""
+    found_abs = [os.path.abspath(path) for path in found]
+    empty = []
+    for folder in given:
+        if folder.is_dir():
+            top = os.path.join(os.path.abspath(folder), "")
+            if not any(path.startswith(top) for path in found_abs):
+                empty.append(folder)
+    return empty
 
 
 def test_code(options: RunOptions, config: Config) -> Callable[[Path], bool]:
