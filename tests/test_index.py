@@ -128,3 +128,29 @@ def test_config_extends_the_catalog(tmp_path: Path) -> None:
     (_, _, call), = project.project_index.async_calls()
     assert project.project_index.sink(call) is not None
     assert index_of(ProjectFacts(files)).sink(call) is None
+
+
+def test_chain_to_a_rule_s_own_sink_and_the_import_reach(tmp_path: Path) -> None:
+    files = _facts(tmp_path, {
+        "app/__init__.py": "",
+        "app/log.py": "def say(x):\n    print(x)\n\ndef report(x):\n    say(x)\n",
+        "app/server.py": "def main(value):\n    from app.log import report\n"
+                         "    report(value)\n",
+    })
+    project = ProjectFacts(files)
+    index = index_of(project)
+
+    def prints(resolved):  # type: ignore[no-untyped-def]
+        hit = any(t.name == "builtins.print" for t in resolved.targets)
+        return "print" if hit else None
+
+    chain = index.chain_to("app.server.main", prints)
+    assert chain is not None
+    assert [(s.path, s.line, s.name) for s in chain] == [
+        ("app/server.py", 3, "report()"), ("app/log.py", 5, "say()"), ("app/log.py", 2, "print")]
+    main = next(f for f in index.functions() if f.name == "app.server.main")
+    assert main.calls[-1].args == (("0", ("value",)),)
+    graph = project.import_graph
+    assert graph.edges["app/server.py"] == []  # the import is in a function
+    assert graph.reached_from(["app/server.py"]) == {"app/log.py", "app/__init__.py"}
+    assert graph.reached_from(["app/server.py"], deferred=False) == set()

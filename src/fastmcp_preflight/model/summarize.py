@@ -10,7 +10,7 @@ calls the index may use.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -21,8 +21,9 @@ from fastmcp_preflight.project.summaries import CallSummary, ClassSummary, Funct
 
 #: How many local assignments a reference is followed through.
 _DEPTH = 4
-#: Builtins that may block (FML102); calls of other builtins are not kept.
-_BLOCKING_BUILTINS = frozenset({"builtins.open", "builtins.input"})
+#: Builtins that may block (FML102) or write to stdout (FML601); calls of other builtins
+#: are not kept.
+_BLOCKING_BUILTINS = frozenset({"builtins.open", "builtins.input", "builtins.print"})
 _OPTIONAL_WRAPPERS = frozenset({"Optional", "Annotated", "Union", "Final", "ClassVar"})
 
 
@@ -246,12 +247,15 @@ def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
         literal = (_literal(first.value) if first is not None and first.keyword is None
                    else None)
         calls.setdefault(function, []).append(CallSummary(
-            locate(call), refs, _text(call.func), id(call) in data.awaited, literal))
+            locate(call), refs, _text(call.func), id(call) in data.awaited, literal,
+            _arguments(call, where)))
     returns: dict[cst.FunctionDef, list[Ref]] = {}
+    returns_params: dict[cst.FunctionDef, set[str]] = {}
     for function, returned in data.returns:
         inside = scopes.get(function)
         if inside is not None:
             returns.setdefault(function, []).extend(namer.refs(returned, inside))
+            returns_params.setdefault(function, set()).update(_derived(returned, inside))
     yields: dict[cst.FunctionDef, list[tuple[str, tuple[Ref, ...]]]] = {}
     for function, yielded in data.yields:
         inside = scopes.get(function)
@@ -274,7 +278,8 @@ def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
             tuple(calls.get(function, ())), tuple(dict.fromkeys(function_returns)),
             tuple(filter(None, (namer.global_name(_decorator_head(d.decorator), defined_in)
                                 for d in function.decorators))),
-            tuple(yields.get(function, ()))))
+            tuple(yields.get(function, ())),
+            tuple(sorted(returns_params.get(function, ())))))
     attributes: dict[cst.ClassDef, dict[str, list[Ref]]] = {}
     module_globals: dict[str, list[Ref]] = {}
     for target, value, annotation, scope in data.assignments:
@@ -309,6 +314,48 @@ def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
         for node, defined_in in data.classes]
     return Summaries(functions, classes, {name: tuple(dict.fromkeys(refs))
                                           for name, refs in module_globals.items()})
+
+
+def _derived(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> set[str]:
+    """The parameters of the function of `scope` that an expression derives from: named
+    in it, or through locals assigned from expressions that name them (two levels)."""
+    found: set[str] = set()
+    for name in _names_in(expr):
+        located = scope.lookup(name)
+        if located is None or located[0] is not scope:
+            continue
+        for binding in located[1]:
+            if binding.kind == "param":
+                found.add(name)
+            elif binding.value is not None and depth < 2:
+                found |= _derived(binding.value, scope, depth + 1)
+    return found
+
+
+def _names_in(expr: cst.CSTNode) -> Iterator[str]:
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if type(node) is cst.Name:
+            yield node.value
+        elif type(node) is cst.Attribute or type(node) is cst.Arg:
+            stack.append(node.value)  # type: ignore[attr-defined]
+        elif type(node) is not cst.Lambda:
+            stack.extend(node.children)
+
+
+def _arguments(call: cst.Call, scope: Scope) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if scope.kind != "function":
+        return ()
+    found: list[tuple[str, tuple[str, ...]]] = []
+    for position, arg in enumerate(call.args):
+        if arg.star:
+            continue
+        derived = _derived(arg.value, scope)
+        if derived:
+            key = arg.keyword.value if arg.keyword is not None else str(position)
+            found.append((key, tuple(sorted(derived))))
+    return tuple(found)
 
 
 def _decorator_head(expr: cst.BaseExpression) -> cst.BaseExpression:

@@ -9,7 +9,7 @@ depends on another file is recomputed from that file's current facts on every ru
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 from fastmcp_preflight.model.blocking import blocking_calls
@@ -446,6 +446,46 @@ class ProjectIndex:
         if self._running is None:
             self._running = runs_in_a_server(self.files)
         return self._running.get(path, True)
+
+    def chain_to(self, function: str, reaches: Callable[[ResolvedCall], str | None], *,
+                 through_async: bool = False, depth: int = MAX_DEPTH,
+                 ) -> tuple[ChainStep, ...] | None:
+        """The shortest chain of calls from `function` to a call for which `reaches`
+        gives a name (a stdout write, a sink), through project functions (sync ones only,
+        unless `through_async`: an awaited async helper runs too), at most `depth` calls;
+        None if there is none. For rules with their own kind of sink; blocking has its own
+        precomputed `blocking`."""
+        start = self._functions.get(function)
+        if start is None:
+            return None
+        previous: dict[str, tuple[str, ResolvedCall] | None] = {function: None}
+        frontier = [function]
+        for _ in range(depth):
+            following: list[str] = []
+            for name in frontier:
+                for resolved in self.calls(name):
+                    label = reaches(resolved)
+                    if label is not None:
+                        steps = [ChainStep(self._paths[name], resolved.call.location.line,
+                                           label)]
+                        back = previous[name]
+                        while back is not None:
+                            caller, call = back
+                            steps.append(ChainStep(self._paths[caller],
+                                                   call.call.location.line,
+                                                   _call_name(name)))
+                            name = caller
+                            back = previous[caller]
+                        return tuple(reversed(steps))
+                    for target in self.callee_functions(resolved):
+                        summary = self._functions.get(target)
+                        if (summary is None or target in previous
+                                or (summary.is_async and not through_async)):
+                            continue
+                        previous[target] = (name, resolved)
+                        following.append(target)
+            frontier = following
+        return None
 
     # -- what blocks ------------------------------------------------------------------------
 
