@@ -339,7 +339,7 @@ def _names_in(expr: cst.CSTNode) -> Iterator[str]:
         if type(node) is cst.Name:
             yield node.value
         elif type(node) is cst.Attribute or type(node) is cst.Arg:
-            stack.append(node.value)  # type: ignore[attr-defined]
+            stack.append(node.value)
         elif type(node) is not cst.Lambda:
             stack.extend(node.children)
 

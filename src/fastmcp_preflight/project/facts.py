@@ -465,7 +465,7 @@ class ImportGraph:
     def _packages_above(self, path: str) -> list[str]:
         names = self.names.get(path) or []
         name = names[-1] if names else ""
-        found = []
+        found: list[str] = []
         while "." in name:
             name = name.rpartition(".")[0]
             found.extend(self.by_name.get(name, ())[:1])
