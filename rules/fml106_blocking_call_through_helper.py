@@ -113,5 +113,7 @@ def _called(text: str, callee: str) -> str:
 
 
 def _advice(alternative: str) -> str:
+    if "to_thread" in alternative and not alternative.startswith("use "):
+        return "run the helper in a thread: `await asyncio.to_thread(helper, ...)`"
     advice = alternative if alternative.startswith(("use ", "run ")) else f"use {alternative}"
     return f"{advice}, or run the helper in a thread (`await asyncio.to_thread(...)`)"

@@ -101,7 +101,7 @@ class ProjectIndex:
         self._by_last: dict[str, list[str]] = {}
         for f in self.files:
             prefix = f.module or f.path
-            others = [n for n in module_names(f) if n != prefix]
+            others = [n for n in [*module_names(f), *_path_names(f.path)] if n != prefix]
             for function in f.functions:
                 self._add(function.name, f.path, prefix, others)
                 self._functions[function.name] = function
@@ -127,7 +127,10 @@ class ProjectIndex:
         self._by_last.setdefault(name.rpartition(".")[2], []).append(name)
         rest = name[len(prefix):]
         for other in others:
-            self._aliases.setdefault(other + rest, name)
+            alias = other + rest
+            known = self._aliases.get(alias, name)
+            # a name two files could be imported as is no alias of either
+            self._aliases[alias] = name if known == name else ""
 
     # -- symbols ----------------------------------------------------------------------------
 
@@ -155,7 +158,7 @@ class ProjectIndex:
         if dotted in self._paths:
             return dotted
         alias = self._aliases.get(dotted)
-        if alias is not None:
+        if alias:
             return alias
         head, _, last = dotted.rpartition(".")
         if not head:
@@ -560,6 +563,23 @@ class ProjectIndex:
             if found is not None:
                 return name, found
         return None
+
+
+def _path_names(path: str) -> list[str]:
+    """The dotted names a file may be imported as when the folders above it are packages
+    run from somewhere up the tree (`src.common.connection` for
+    `repo/src/common/connection.py` imported as `src.common.connection`): every tail of its
+    path made of identifiers."""
+    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts or not parts[-1].endswith(".py"):
+        return []
+    parts[-1] = parts[-1][:-3]
+    if parts[-1] == "__init__":
+        parts.pop()
+    start = len(parts)
+    while start > 0 and parts[start - 1].isidentifier():
+        start -= 1
+    return [".".join(parts[i:]) for i in range(start, len(parts))]
 
 
 def _call_name(function: str) -> str:
