@@ -285,7 +285,8 @@ def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
     for target, value, annotation, scope in data.assignments:
         found = [*namer.annotation_types(annotation, scope),
                  *(namer.refs(value, scope) if value is not None else ())]
-        if scope is module_scope and isinstance(target, cst.Name):
+        if isinstance(target, cst.Name) and (scope is module_scope
+                                             or target.value in scope.globals):
             if found:
                 module_globals.setdefault(target.value, []).extend(found)
             continue
