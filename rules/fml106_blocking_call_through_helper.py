@@ -102,9 +102,12 @@ class BlockingCallThroughHelper(ProjectRule):
                               _called(resolved.call.text, callee))
             chain = (first, *blocking.chain)
             label = function.name.rpartition(".")[2]
+            client = blocking.sink.client
+            what = (f"calls a {client.label}, which blocks" if client is not None
+                    else "blocks")
             yield ProjectFinding(
                 path, resolved.call.location,
-                f"{format_chain(chain)} blocks the event loop in async function `{label}`: "
+                f"{format_chain(chain)} {what} the event loop in async function `{label}`: "
                 f"{_advice(blocking.sink.alternative)}", chain)
 
 

@@ -21,6 +21,8 @@ from fastmcp_preflight.project.summaries import CallSummary, ClassSummary, Funct
 
 #: How many local assignments a reference is followed through.
 _DEPTH = 4
+#: How many references one expression may have (a name assigned in many places).
+_MAX_REFS = 6
 #: Builtins that may block (FML102) or write to stdout (FML601); calls of other builtins
 #: are not kept.
 _BLOCKING_BUILTINS = frozenset({"builtins.open", "builtins.input", "builtins.print"})
@@ -57,6 +59,9 @@ class _Namer:
     def __init__(self, module: str, scopes: dict[cst.CSTNode, Scope]) -> None:
         self.module = module
         self.scopes = scopes
+        #: A local name's references, once worked out: (its scope's id, the name) -> refs;
+        #: () while being worked out, so `x = x.strip()` ends.
+        self._locals: dict[tuple[int, str], tuple[Ref, ...]] = {}
 
     def qualname(self, scope: Scope) -> str:
         parts: list[str] = []
@@ -176,10 +181,17 @@ class _Namer:
             return (("g:" + f"{self.module}.{name}",),)
         if owner.kind == "class":
             return ()
+        key = (id(owner), name)
+        known = self._locals.get(key)
+        if known is not None:
+            return known
+        self._locals[key] = ()
         found_refs: list[Ref] = []
         for binding in bindings:
             found_refs.extend(self._binding(binding, owner, depth))
-        return tuple(dict.fromkeys(found_refs))
+        result = tuple(dict.fromkeys(found_refs))[:_MAX_REFS]
+        self._locals[key] = result
+        return result
 
     def _binding(self, binding: Binding, owner: Scope, depth: int) -> tuple[Ref, ...]:
         node = binding.node

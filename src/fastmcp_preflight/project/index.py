@@ -121,6 +121,8 @@ class ProjectIndex:
         self._lifespan: dict[str, list[tuple[Ref, str]]] | None = None
         self._blocking: dict[str, Blocking] | None = None
         self._running: dict[str, bool] | None = None
+        self._global_memo: dict[str, tuple[Value, ...]] = {}
+        self._attribute_memo: dict[tuple[str, str, str], tuple[Value, ...]] = {}
 
     def _add(self, name: str, path: str, prefix: str, others: list[str]) -> None:
         self._paths[name] = path
@@ -264,11 +266,21 @@ class ProjectIndex:
                 return [Value("function", name)], rest + ops
             if name in self._classes:
                 return [Value("class", name)], rest + ops
-            values: list[Value] = []
-            for ref in self._globals.get(name, ()):
-                values += self._evaluate(ref, None, depth + 1)
-            return values, rest + ops
+            return list(self._global_values(name, depth)), rest + ops
         return [Value("external", dotted)], ops
+
+    def _global_values(self, name: str, depth: int) -> tuple[Value, ...]:
+        """What a module-level name may hold, worked out once."""
+        known = self._global_memo.get(name)
+        if known is not None:
+            return known
+        self._global_memo[name] = ()  # a global defined through itself ends here
+        values: list[Value] = []
+        for ref in self._globals.get(name, ()):
+            values += self._evaluate(ref, None, depth + 1)
+        result = tuple(dict.fromkeys(values))
+        self._global_memo[name] = result
+        return result
 
     def _typed(self, dotted: str) -> list[Value]:
         name = self.lookup(dotted)
@@ -326,7 +338,17 @@ class ProjectIndex:
         return []
 
     def _attribute(self, value: Value, attr: str, depth: int) -> list[Value]:
-        """A method or attribute of a project class, looked up through its project bases."""
+        """A method or attribute of a project class, looked up through its project bases
+        (worked out once per class and attribute)."""
+        key = (value.kind, value.name, attr)
+        known = self._attribute_memo.get(key)
+        if known is None:
+            self._attribute_memo[key] = ()  # an attribute defined through itself ends here
+            known = tuple(dict.fromkeys(self._find_attribute(value, attr, depth)))
+            self._attribute_memo[key] = known
+        return list(known)
+
+    def _find_attribute(self, value: Value, attr: str, depth: int) -> list[Value]:
         order = self.mro(value.name)
         if value.kind == "super":
             order = order[1:]
