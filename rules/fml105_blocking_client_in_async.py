@@ -130,5 +130,5 @@ class BlockingClientInAsync(ProjectRule):
             label = function.name.rpartition(".")[2]
             yield ProjectFinding(
                 path, resolved.call.location,
-                f"`{resolved.call.text}()` calls a {sink.client.label}, which blocks the "
+                f"`{resolved.call.text}()` calls {sink.client.a_label}, which blocks the "
                 f"event loop in async function `{label}`: use {sink.alternative}")

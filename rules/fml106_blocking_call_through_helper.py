@@ -103,7 +103,7 @@ class BlockingCallThroughHelper(ProjectRule):
             chain = (first, *blocking.chain)
             label = function.name.rpartition(".")[2]
             client = blocking.sink.client
-            what = (f"calls a {client.label}, which blocks" if client is not None
+            what = (f"calls {client.a_label}, which blocks" if client is not None
                     else "blocks")
             yield ProjectFinding(
                 path, resolved.call.location,

@@ -52,6 +52,11 @@ class SyncClient:
     #: The async alternative the message names.
     alternative: str = "`await asyncio.to_thread(...)`"
 
+    @property
+    def a_label(self) -> str:
+        """The label with its article, for messages ("an atlassian-python-api client")."""
+        return ("an " if self.label[:1].lower() in "aeio" else "a ") + self.label
+
     def blocking(self, method: str) -> bool:
         """Whether calling `method` on such a client does blocking I/O."""
         if not self.blocks or method in _ALWAYS_LOCAL or method in self.local:

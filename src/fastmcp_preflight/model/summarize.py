@@ -10,6 +10,7 @@ calls the index may use.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -235,10 +236,34 @@ def _own_function(scope: Scope) -> cst.FunctionDef | None:
     return node if isinstance(node, cst.FunctionDef) and scope.kind == "function" else None
 
 
-def _keep(refs: tuple[Ref, ...]) -> bool:
-    """Whether a call's callee may matter to the index: not only builtins."""
-    return any(not ref[0].startswith("g:builtins.") or ref[0] in _BLOCKING_BUILTINS_REFS
-               for ref in refs)
+#: Standard-library modules some of whose calls block (FML101/102) or build a client of the
+#: catalog (sqlite3): calls through any other standard-library module are not kept.
+_STDLIB_KEPT = frozenset({"time", "subprocess", "os", "socket", "urllib", "http", "sqlite3",
+                          "pathlib", "builtins", "shutil"})
+_STDLIB = frozenset(sys.stdlib_module_names)
+
+
+class _Quiet:
+    """Which callees cannot lead the index anywhere: most builtins, the standard library
+    outside the modules that block, and module-level names bound only to those
+    (`logger = logging.getLogger(...)`). Keeping a call costs its position."""
+
+    def __init__(self, module: str, module_globals: dict[str, list[Ref]]) -> None:
+        self.prefix = "g:" + module + "."
+        self.module_globals = module_globals
+
+    def ignorable(self, ref: Ref, depth: int = 0) -> bool:
+        base = ref[0]
+        if not base.startswith("g:"):
+            return False
+        if base.startswith("g:builtins."):
+            return base not in _BLOCKING_BUILTINS_REFS
+        if base.startswith(self.prefix) and depth == 0:
+            bound = self.module_globals.get(base[len(self.prefix):])
+            return bound is not None and all(self.ignorable(r, 1) for r in bound) and bool(
+                bound)
+        top = base[2:].partition(".")[0]
+        return top in _STDLIB and top not in _STDLIB_KEPT
 
 
 _BLOCKING_BUILTINS_REFS = frozenset("g:" + name for name in _BLOCKING_BUILTINS)
@@ -248,50 +273,7 @@ def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
               module_scope: Scope, locate: Callable[[cst.CSTNode], Location]) -> Summaries:
     """The summaries of a file's functions and classes, and its module-level bindings."""
     namer = _Namer(module, scopes)
-    calls: dict[cst.FunctionDef, list[CallSummary]] = {}
-    for call, where, function in data.calls:
-        if not isinstance(function, cst.FunctionDef) or where.node is not function:
-            continue
-        refs = namer.refs(call.func, where)
-        if not refs or not _keep(refs):
-            continue
-        first = call.args[0] if call.args else None
-        literal = (_literal(first.value) if first is not None and first.keyword is None
-                   else None)
-        calls.setdefault(function, []).append(CallSummary(
-            locate(call), refs, _text(call.func), id(call) in data.awaited, literal,
-            _arguments(call, where)))
-    returns: dict[cst.FunctionDef, list[Ref]] = {}
-    returns_params: dict[cst.FunctionDef, set[str]] = {}
-    for function, returned in data.returns:
-        inside = scopes.get(function)
-        if inside is not None:
-            returns.setdefault(function, []).extend(namer.refs(returned, inside))
-            returns_params.setdefault(function, set()).update(_derived(returned, inside))
-    yields: dict[cst.FunctionDef, list[tuple[str, tuple[Ref, ...]]]] = {}
-    for function, yielded in data.yields:
-        inside = scopes.get(function)
-        if inside is not None:
-            yields.setdefault(function, []).extend(_yielded(namer, yielded, inside))
-    functions: list[FunctionSummary] = []
-    for function, defined_in in data.functions:
-        own = scopes.get(function)
-        if own is None:
-            continue
-        params = function.params
-        annotation = function.returns.annotation if function.returns else None
-        function_returns = [*namer.annotation_types(annotation, defined_in),
-                            *returns.get(function, ())]
-        functions.append(FunctionSummary(
-            namer.name_of(function, defined_in), function.asynchronous is not None,
-            locate(function.name),
-            tuple(p.name.value for p in [*params.posonly_params, *params.params,
-                                         *params.kwonly_params]),
-            tuple(calls.get(function, ())), tuple(dict.fromkeys(function_returns)),
-            tuple(filter(None, (namer.global_name(_decorator_head(d.decorator), defined_in)
-                                for d in function.decorators))),
-            tuple(yields.get(function, ())),
-            tuple(sorted(returns_params.get(function, ())))))
+    derived = _Derived()
     attributes: dict[cst.ClassDef, dict[str, list[Ref]]] = {}
     module_globals: dict[str, list[Ref]] = {}
     for target, value, annotation, scope in data.assignments:
@@ -318,6 +300,51 @@ def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
         owner = scope.parent.node
         assert isinstance(owner, cst.ClassDef)
         attributes.setdefault(owner, {}).setdefault(target.attr.value, []).extend(found)
+    calls: dict[cst.FunctionDef, list[CallSummary]] = {}
+    quiet = _Quiet(module, module_globals)
+    for call, where, around in data.calls:
+        if not isinstance(around, cst.FunctionDef) or where.node is not around:
+            continue
+        refs = namer.refs(call.func, where)
+        if not refs or all(quiet.ignorable(ref) for ref in refs):
+            continue
+        first = call.args[0] if call.args else None
+        literal = (_literal(first.value) if first is not None and first.keyword is None
+                   else None)
+        calls.setdefault(around, []).append(CallSummary(
+            locate(call), refs, _text(call.func), id(call) in data.awaited, literal,
+            derived.arguments(call, where)))
+    returns: dict[cst.FunctionDef, list[Ref]] = {}
+    returns_params: dict[cst.FunctionDef, set[str]] = {}
+    for function, returned in data.returns:
+        inside = scopes.get(function)
+        if inside is not None:
+            returns.setdefault(function, []).extend(namer.refs(returned, inside))
+            returns_params.setdefault(function, set()).update(derived.of(returned, inside))
+    yields: dict[cst.FunctionDef, list[tuple[str, tuple[Ref, ...]]]] = {}
+    for function, yielded in data.yields:
+        inside = scopes.get(function)
+        if inside is not None:
+            yields.setdefault(function, []).extend(_yielded(namer, yielded, inside))
+    functions: list[FunctionSummary] = []
+    for function, defined_in in data.functions:
+        own = scopes.get(function)
+        if own is None:
+            continue
+        params = function.params
+        annotation = function.returns.annotation if function.returns else None
+        function_returns = [*namer.annotation_types(annotation, defined_in),
+                            *returns.get(function, ())]
+        functions.append(FunctionSummary(
+            namer.name_of(function, defined_in), function.asynchronous is not None,
+            locate(function.name),
+            tuple(p.name.value for p in [*params.posonly_params, *params.params,
+                                         *params.kwonly_params]),
+            tuple(calls.get(function, ())), tuple(dict.fromkeys(function_returns)),
+            tuple(filter(None, (namer.global_name(_decorator_head(d.decorator), defined_in)
+                                for d in function.decorators))),
+            tuple(yields.get(function, ())),
+            tuple(sorted(returns_params.get(function, ())))))
     classes = [ClassSummary(
         namer.name_of(node, defined_in), locate(node.name),
         tuple(filter(None, (namer.global_name(base.value, defined_in)
@@ -329,20 +356,55 @@ def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
                                           for name, refs in module_globals.items()})
 
 
-def _derived(expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> set[str]:
-    """The parameters of the function of `scope` that an expression derives from: named
-    in it, or through locals assigned from expressions that name them (two levels)."""
-    found: set[str] = set()
-    for name in _names_in(expr):
-        located = scope.lookup(name)
-        if located is None or located[0] is not scope:
-            continue
-        for binding in located[1]:
+class _Derived:
+    """Which of a function's parameters an expression derives from: named in it, or
+    through locals assigned from expressions that name them (two levels); a local name's
+    answer is worked out once."""
+
+    def __init__(self) -> None:
+        self._names: dict[tuple[int, str], frozenset[str]] = {}
+
+    def of(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> set[str]:
+        found: set[str] = set()
+        for name in _names_in(expr):
+            found |= self._name(name, scope, depth)
+        return found
+
+    def _name(self, name: str, scope: Scope, depth: int) -> frozenset[str]:
+        key = (id(scope), name)
+        known = self._names.get(key)
+        if known is not None:
+            return known
+        self._names[key] = frozenset()  # a name assigned from itself ends here
+        found: set[str] = set()
+        bindings = scope.bindings.get(name, ())
+        for binding in bindings:
             if binding.kind == "param":
                 found.add(name)
             elif binding.value is not None and depth < 2:
-                found |= _derived(binding.value, scope, depth + 1)
-    return found
+                found |= self.of(binding.value, scope, depth + 1)
+        result = frozenset(found)
+        self._names[key] = result
+        return result
+
+    def arguments(self, call: cst.Call, scope: Scope) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Per argument (its position as a string, or its keyword), the parameters it
+        derives from; only for a function with parameters."""
+        if scope.kind != "function" or not any(
+                b.kind == "param" for bindings in scope.bindings.values() for b in bindings):
+            return ()
+        found: list[tuple[str, tuple[str, ...]]] = []
+        for position, arg in enumerate(call.args):
+            if arg.star:
+                continue
+            derived = self.of(arg.value, scope)
+            if derived:
+                key = arg.keyword.value if arg.keyword is not None else str(position)
+                found.append((key, tuple(sorted(derived))))
+        return tuple(found)
+
+
+_LITERALS = (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary)
 
 
 def _names_in(expr: cst.CSTNode) -> Iterator[str]:
@@ -353,22 +415,8 @@ def _names_in(expr: cst.CSTNode) -> Iterator[str]:
             yield node.value
         elif type(node) is cst.Attribute or type(node) is cst.Arg:
             stack.append(node.value)
-        elif type(node) is not cst.Lambda:
+        elif type(node) is not cst.Lambda and type(node) not in _LITERALS:
             stack.extend(node.children)
-
-
-def _arguments(call: cst.Call, scope: Scope) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    if scope.kind != "function":
-        return ()
-    found: list[tuple[str, tuple[str, ...]]] = []
-    for position, arg in enumerate(call.args):
-        if arg.star:
-            continue
-        derived = _derived(arg.value, scope)
-        if derived:
-            key = arg.keyword.value if arg.keyword is not None else str(position)
-            found.append((key, tuple(sorted(derived))))
-    return tuple(found)
 
 
 def _decorator_head(expr: cst.BaseExpression) -> cst.BaseExpression:
