@@ -154,3 +154,13 @@ def test_chain_to_a_rule_s_own_sink_and_the_import_reach(tmp_path: Path) -> None
     assert graph.edges["app/server.py"] == []  # the import is in a function
     assert graph.reached_from(["app/server.py"]) == {"app/log.py", "app/__init__.py"}
     assert graph.reached_from(["app/server.py"], deferred=False) == set()
+
+
+def test_calls_that_lead_nowhere_are_not_kept(tmp_path: Path) -> None:
+    code = ("import json\nimport logging\nimport sys\nimport time\n\n"
+            "logger = logging.getLogger(__name__)\n\n"
+            "def f(x):\n    logger.info('x')\n    json.dumps(x)\n    len(x)\n"
+            "    sys.stdout.write('x')\n    print(x)\n    time.sleep(1)\n    open(x)\n")
+    (facts,) = _facts(tmp_path, {"m.py": code})
+    (f,) = facts.functions
+    assert [c.text for c in f.calls] == ["sys.stdout.write", "print", "time.sleep", "open"]

@@ -236,10 +236,11 @@ def _own_function(scope: Scope) -> cst.FunctionDef | None:
     return node if isinstance(node, cst.FunctionDef) and scope.kind == "function" else None
 
 
-#: Standard-library modules some of whose calls block (FML101/102) or build a client of the
-#: catalog (sqlite3): calls through any other standard-library module are not kept.
+#: Standard-library modules some of whose calls block (FML101/102), write to stdout (`sys`,
+#: FML601) or build a client of the catalog (sqlite3): calls through any other
+#: standard-library module are not kept.
 _STDLIB_KEPT = frozenset({"time", "subprocess", "os", "socket", "urllib", "http", "sqlite3",
-                          "pathlib", "builtins", "shutil"})
+                          "pathlib", "builtins", "shutil", "sys"})
 _STDLIB = frozenset(sys.stdlib_module_names)
 
 
