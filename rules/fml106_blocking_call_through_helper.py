@@ -84,6 +84,11 @@ class BlockingCallThroughHelper(ProjectRule):
                         "(store.py:4)"),
         Invalid("import time\n\ndef wait():\n    time.sleep(1)\n\nasync def tool():\n"
                 "    wait()\n", at=((7, 5),), message="time.sleep"),
+        # A project class whose constructor blocks.
+        Invalid("import requests\n\nclass Api:\n    def __init__(self):\n"
+                "        self.me = requests.get('https://x.invalid/me', timeout=5).json()\n\n"
+                "async def tool():\n    return Api().me\n", at=((8, 12),),
+                message="`Api()` -> `requests.get`"),
         Invalid("import boto3\n\nclass Store:\n    def __init__(self):\n"
                 "        self.s3 = boto3.client('s3')\n\n    def read(self, key):\n"
                 "        return self.s3.get_object(Bucket='b', Key=key)\n\n"

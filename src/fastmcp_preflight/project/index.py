@@ -445,15 +445,24 @@ class ProjectIndex:
             table: dict[str, list[tuple[str, CallSummary]]] = {}
             for caller in self._functions:
                 for resolved in self.calls(caller):
-                    for target in resolved.targets:
-                        if target.kind == "function":
-                            table.setdefault(target.name, []).append((caller, resolved.call))
+                    for target in self.callee_functions(resolved):
+                        table.setdefault(target, []).append((caller, resolved.call))
             self._callers = table
         return self._callers.get(function, [])
 
     def callee_functions(self, resolved: ResolvedCall) -> list[str]:
-        """The project functions a call may run."""
-        return [t.name for t in resolved.targets if t.kind == "function"]
+        """The project functions a call may run: a function or method, or the `__init__`
+        of a project class it instantiates."""
+        found: list[str] = []
+        for target in resolved.targets:
+            if target.kind == "function":
+                found.append(target.name)
+            elif target.kind == "class":
+                init = next((f"{c}.__init__" for c in self.mro(target.name)
+                             if f"{c}.__init__" in self._functions), None)
+                if init is not None:
+                    found.append(init)
+        return found
 
     def async_calls(self) -> Iterator[tuple[FunctionSummary, str, ResolvedCall]]:
         """Every call in the own body of an async function of the project (not awaited),
@@ -554,8 +563,8 @@ class ProjectIndex:
                 for resolved in self.calls(function.name):
                     if resolved.call.awaited:
                         continue
-                    callee = next((t.name for t in resolved.targets if t.kind == "function"
-                                   and t.name in previous), None)
+                    callee = next((name for name in self.callee_functions(resolved)
+                                   if name in previous), None)
                     if callee is not None:
                         inner = previous[callee]
                         found[function.name] = Blocking(
