@@ -164,3 +164,14 @@ def test_calls_that_lead_nowhere_are_not_kept(tmp_path: Path) -> None:
     (facts,) = _facts(tmp_path, {"m.py": code})
     (f,) = facts.functions
     assert [c.text for c in f.calls] == ["sys.stdout.write", "print", "time.sleep", "open"]
+
+
+def test_answers_do_not_depend_on_the_order_of_the_files(tmp_path: Path) -> None:
+    files = _facts(tmp_path, {"app/__init__.py": "", "app/store.py": _STORE,
+                              "app/server.py": "from app.store import Store\n\n"
+                                               "async def tool():\n    Store().read()\n"})
+    forward = index_of(ProjectFacts(files))
+    backward = index_of(ProjectFacts(list(reversed(files))))
+    for index in (forward, backward):
+        assert [f.path for f in index.files] == sorted(f.path for f in files)
+    assert forward.blocking("app.store.Store.read") == backward.blocking("app.store.Store.read")

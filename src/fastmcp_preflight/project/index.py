@@ -87,7 +87,9 @@ class ProjectIndex:
     def __init__(self, files: Sequence[FileFacts], options: Mapping[str, object] | None = None,
                  import_graph: ImportGraph | None = None) -> None:
         options = options or {}
-        self.files = list(files)
+        #: By path: what the index answers must not depend on the order the files were
+        #: linted in (warm, cold, one worker or many give the same report).
+        self.files = sorted(files, key=lambda f: f.path)
         self.import_graph = import_graph or ImportGraph(self.files)
         self.catalog = Catalog(_names(options.get("extend-sync-clients")))
         self.blocking_calls = blocking_calls(_names(options.get("extend-blocking-calls")))
