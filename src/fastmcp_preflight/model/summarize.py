@@ -314,7 +314,7 @@ def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
                    else None)
         calls.setdefault(around, []).append(CallSummary(
             locate(call), refs, _text(call.func), id(call) in data.awaited, literal,
-            derived.arguments(call, where)))
+            _arguments(call), derived.arguments(call, where)))
     returns: dict[cst.FunctionDef, list[Ref]] = {}
     returns_params: dict[cst.FunctionDef, set[str]] = {}
     for function, returned in data.returns:
@@ -418,6 +418,22 @@ def _names_in(expr: cst.CSTNode) -> Iterator[str]:
             stack.append(node.value)
         elif type(node) is not cst.Lambda and type(node) not in _LITERALS:
             stack.extend(node.children)
+
+
+def _arguments(call: cst.Call) -> tuple[int, tuple[str, ...]]:
+    """How many positional arguments a call passes (-1 with `*args`), and its keywords."""
+    positional = 0
+    keywords: list[str] = []
+    for arg in call.args:
+        if arg.star == "**":
+            keywords.append("**")
+        elif arg.star == "*":
+            positional = -1
+        elif arg.keyword is not None:
+            keywords.append(arg.keyword.value)
+        elif positional >= 0:
+            positional += 1
+    return positional, tuple(keywords)
 
 
 def _decorator_head(expr: cst.BaseExpression) -> cst.BaseExpression:
