@@ -271,8 +271,11 @@ _BLOCKING_BUILTINS_REFS = frozenset("g:" + name for name in _BLOCKING_BUILTINS)
 
 
 def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
-              module_scope: Scope, locate: Callable[[cst.CSTNode], Location]) -> Summaries:
-    """The summaries of a file's functions and classes, and its module-level bindings."""
+              module_scope: Scope, locate: Callable[[cst.CSTNode], Location],
+              expect: Callable[[int], None] | None = None) -> Summaries:
+    """The summaries of a file's functions and classes, and its module-level bindings.
+
+    `expect` is told how many nodes `locate` will be asked for, before it is."""
     namer = _Namer(module, scopes)
     derived = _Derived()
     attributes: dict[cst.ClassDef, dict[str, list[Ref]]] = {}
@@ -303,12 +306,16 @@ def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
         attributes.setdefault(owner, {}).setdefault(target.attr.value, []).extend(found)
     calls: dict[cst.FunctionDef, list[CallSummary]] = {}
     quiet = _Quiet(module, module_globals)
+    kept: list[tuple[cst.Call, Scope, cst.FunctionDef, tuple[Ref, ...]]] = []
     for call, where, around in data.calls:
         if not isinstance(around, cst.FunctionDef) or where.node is not around:
             continue
         refs = namer.refs(call.func, where)
-        if not refs or all(quiet.ignorable(ref) for ref in refs):
-            continue
+        if refs and not all(quiet.ignorable(ref) for ref in refs):
+            kept.append((call, where, around, refs))
+    if expect is not None:
+        expect(len(kept) + len(data.functions) + len(data.classes))
+    for call, where, around, refs in kept:
         first = call.args[0] if call.args else None
         literal = (_literal(first.value) if first is not None and first.keyword is None
                    else None)
@@ -409,14 +416,33 @@ _LITERALS = (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary)
 
 
 def _names_in(expr: cst.CSTNode) -> Iterator[str]:
+    """The names an expression mentions (not attribute names, not in a lambda). The common
+    node types are taken apart by hand: LibCST's generic `children` is slow."""
     stack = [expr]
     while stack:
         node = stack.pop()
-        if type(node) is cst.Name:
-            yield node.value
-        elif type(node) is cst.Attribute or type(node) is cst.Arg:
-            stack.append(node.value)
-        elif type(node) is not cst.Lambda and type(node) not in _LITERALS:
+        kind = type(node)
+        if kind is cst.Name:
+            yield node.value  # type: ignore[attr-defined]
+        elif kind is cst.Attribute or kind is cst.Arg or kind is cst.Element:
+            stack.append(node.value)  # type: ignore[attr-defined]
+        elif kind is cst.Call:
+            stack.append(node.func)  # type: ignore[attr-defined]
+            stack.extend(arg.value for arg in node.args)  # type: ignore[attr-defined]
+        elif kind is cst.BinaryOperation:
+            stack.append(node.left)  # type: ignore[attr-defined]
+            stack.append(node.right)  # type: ignore[attr-defined]
+        elif kind is cst.FormattedString:
+            stack.extend(part.expression for part in node.parts  # type: ignore[attr-defined]
+                         if type(part) is cst.FormattedStringExpression)
+        elif kind is cst.Dict:
+            for element in node.elements:  # type: ignore[attr-defined]
+                if type(element) is cst.DictElement:
+                    stack.append(element.key)
+                stack.append(element.value)
+        elif kind is cst.List or kind is cst.Tuple or kind is cst.Set:
+            stack.extend(e.value for e in node.elements)  # type: ignore[attr-defined]
+        elif kind is not cst.Lambda and kind not in _LITERALS:
             stack.extend(node.children)
 
 
