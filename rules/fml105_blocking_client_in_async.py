@@ -115,6 +115,9 @@ class BlockingClientInAsync(ProjectRule):
                 "async def get(key: str, ctx: Context) -> str:\n"
                 "    cache = ctx.request_context.lifespan_context['cache']\n"
                 "    return cache.get(key)\n", at=((14, 12),), message="redis.asyncio.Redis"),
+        # `ft()` builds a command object; its `info()` makes the request.
+        Invalid("from redis import Redis\n\nasync def tool(r: Redis, name: str):\n"
+                "    return r.ft(name).info()\n", at=((4, 12),), message="`r.ft(name).info()`"),
         Invalid("import requests\n\nsession = requests.Session()\n\nasync def tool(u: str):\n"
                 "    return session.get(u, timeout=5).json()\n", at=((6, 12),)),
     )

@@ -90,6 +90,7 @@ def _names(*names: str) -> frozenset[str]:
     return frozenset(names)
 
 
+_REDIS_MODULES = ("json", "ft", "ts", "bf", "cf", "cms", "topk", "tdigest", "vset")
 _DBAPI_ALT = "an async driver (aiosqlite, asyncpg, aiomysql, psycopg's AsyncConnection)"
 
 #: The built-in catalog.
@@ -152,6 +153,8 @@ CATALOG: tuple[SyncClient, ...] = (
         types=_names("httpx.Client", "httpx2.Client"),
         local=_names("build_request"),
         alternative="`httpx.AsyncClient`"),
+    # redis/commands/redismodules.py: `json()`, `ft()`, `ts()`, `bf()`, `cf()`, `cms()`,
+    # `topk()`, `tdigest()`, `vset()` return module command objects without a request.
     # redis/client.py: `class Redis` (`StrictRedis = Redis`), classmethods `from_url` and
     # `from_pool`; redis/utils.py `from_url`; redis/cluster.py `RedisCluster` (all
     # re-exported by redis/__init__.py); `pipeline()` returns a Pipeline that buffers
@@ -167,8 +170,9 @@ CATALOG: tuple[SyncClient, ...] = (
         types=_names("redis.Redis", "redis.StrictRedis", "redis.client.Redis",
                      "redis.RedisCluster", "redis.cluster.RedisCluster"),
         local=_names("pipeline", "register_script", "get_encoder", "get_connection_kwargs",
-                     "get_retry", "set_retry", "set_response_callback"),
-        produces={"pipeline": "redis-pipeline", "pubsub": "redis", "lock": "redis"},
+                     "get_retry", "set_retry", "set_response_callback", *_REDIS_MODULES),
+        produces={"pipeline": "redis-pipeline", "pubsub": "redis", "lock": "redis",
+                  **{name: "redis" for name in _REDIS_MODULES}},
         alternative="`redis.asyncio.Redis`"),
     SyncClient(
         "redis-pipeline", "sync redis pipeline",
