@@ -175,3 +175,14 @@ def test_answers_do_not_depend_on_the_order_of_the_files(tmp_path: Path) -> None
     for index in (forward, backward):
         assert [f.path for f in index.files] == sorted(f.path for f in files)
     assert forward.blocking("app.store.Store.read") == backward.blocking("app.store.Store.read")
+
+
+def test_a_mixin_calls_a_method_of_a_sibling_mixin(tmp_path: Path) -> None:
+    code = ("import requests\n\nclass Search:\n    def search(self, q):\n"
+            "        return requests.get('https://x.invalid', params={'q': q}, timeout=5)\n\n"
+            "class Boards:\n    def boards(self):\n        return self.search('boards')\n\n"
+            "class Fetcher(Search, Boards):\n    pass\n")
+    index = index_of(ProjectFacts(_facts(tmp_path, {"m.py": code})))
+    chain = index.blocking("m.Boards.boards")
+    assert chain is not None
+    assert [s.name for s in chain.chain] == ["Search.search()", "requests.get"]

@@ -365,6 +365,18 @@ class ProjectIndex:
                     for ref in refs:
                         found += self._evaluate(ref, cls, depth + 1)
         if not found and value.kind == "instance":
+            # A mixin's `self.m()` may be a method of the classes that use it (or of the
+            # other mixins they combine it with).
+            seen = set(order)
+            for sub in sorted(self.subclasses(value.name)):
+                for cls in self.mro(sub):
+                    method = f"{cls}.{attr}"
+                    if cls not in seen and method in self._functions:
+                        found.append(Value("function", method))
+                        break
+            if found:
+                return list(dict.fromkeys(found))
+        if not found and value.kind == "instance":
             # A mixin's `self.x` is set by the classes that use it.
             seen = set(order)
             for sub in self.subclasses(value.name):
