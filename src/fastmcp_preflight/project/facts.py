@@ -10,18 +10,25 @@ a frozen dataclass.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from fastmcp_preflight.project.records import Location as Location
+from fastmcp_preflight.project.summaries import (
+    ClassSummary,
+    FunctionSummary,
+    Ref,
+    classes_from_json,
+    classes_to_json,
+    functions_from_json,
+    functions_to_json,
+    globals_from_json,
+)
 
-class Location(NamedTuple):
-    """A span in a file: 1-based lines and columns, end column exclusive."""
-
-    line: int
-    column: int
-    end_line: int
-    end_column: int
+if TYPE_CHECKING:
+    from fastmcp_preflight.project.index import ProjectIndex
 
 
 class ServerFact(NamedTuple):
@@ -143,6 +150,11 @@ class FileFacts:
     #: Suppression comments by line ("*" suppresses every rule), for project diagnostics too.
     noqa: dict[int, list[str]] = field(default_factory=dict)
     file_noqa: list[str] | None = None
+    #: The project index's input (see `summaries.py`): a summary of every function and
+    #: class, and the references module-level names are bound to.
+    functions: list[FunctionSummary] = field(default_factory=list)
+    class_summaries: list[ClassSummary] = field(default_factory=list)
+    globals: dict[str, tuple[Ref, ...]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The facts as JSON for the cache: spans and records as arrays, not objects, since
@@ -177,6 +189,9 @@ class FileFacts:
             "called_attributes": self.called_attributes,
             "stdout_units": self.stdout_units,
             "terminal_units": self.terminal_units,
+            "functions": functions_to_json(self.functions),
+            "class_summaries": classes_to_json(self.class_summaries),
+            "globals": self.globals,
         }
 
     @classmethod
@@ -221,6 +236,9 @@ class FileFacts:
             stdout_units={unit: tuple(refs)
                           for unit, refs in data.get("stdout_units", {}).items()},
             terminal_units=list(data.get("terminal_units", ())),
+            functions=functions_from_json(data.get("functions", [])),
+            class_summaries=classes_from_json(data.get("class_summaries", [])),
+            globals=globals_from_json(data.get("globals", {})),
         )
 
 
@@ -425,6 +443,49 @@ class ImportGraph:
         self.edges: dict[str, list[tuple[str, Location]]] = {
             f.path: self.targets(f, f.imports) for f in files}
 
+    @functools.cached_property
+    def all_edges(self) -> dict[str, list[str]]:
+        """Every import of each file, at module level or not (in functions, under the main
+        guard; not under TYPE_CHECKING), to the project files it names and the packages
+        above them (their `__init__` runs too): what may run once a module is imported
+        (FML601's reach). `edges` holds only the import-time ones (FML205)."""
+        found: dict[str, list[str]] = {}
+        for path, importer in self.files.items():
+            targets: list[str] = []
+            for candidates in [*(c for i in importer.imports for c in i.targets),
+                               *(c for t in importer.deferred_imports for c in t)]:
+                target = self.resolve(importer, candidates)
+                if target is None or target == path:
+                    continue
+                targets.append(target)
+                targets.extend(self._packages_above(target))
+            found[path] = list(dict.fromkeys(t for t in targets if t != path))
+        return found
+
+    def _packages_above(self, path: str) -> list[str]:
+        names = self.names.get(path) or []
+        name = names[-1] if names else ""
+        found: list[str] = []
+        while "." in name:
+            name = name.rpartition(".")[0]
+            found.extend(self.by_name.get(name, ())[:1])
+        return found
+
+    def reached_from(self, paths: Iterable[str], *, deferred: bool = True) -> set[str]:
+        """The project files that the given files import, directly or through others (with
+        `deferred`, also through imports inside functions)."""
+        reached: set[str] = set()
+        stack = list(paths)
+        while stack:
+            path = stack.pop()
+            targets = (self.all_edges.get(path, []) if deferred
+                       else [t for t, _ in self.edges.get(path, [])])
+            for target in targets:
+                if target not in reached:
+                    reached.add(target)
+                    stack.append(target)
+        return reached
+
     def label(self, path: str) -> str:
         """The module's name for messages: its name below the source root."""
         names = self.names.get(path)
@@ -589,10 +650,31 @@ class ProjectFacts(list[FileFacts]):
     def servers(self) -> ProjectServers:
         return ProjectServers(self)
 
+    #: The run's rule options (`extend-sync-clients`, `extend-blocking-calls`), which the
+    #: engine sets before the project rules run.
+    options: Mapping[str, object] = MappingProxyType({})
+
+    @functools.cached_property
+    def project_index(self) -> ProjectIndex:
+        from fastmcp_preflight.project.index import ProjectIndex
+
+        return ProjectIndex(self, self.options, self.import_graph)
+
 
 def import_graph_of(files: Sequence[FileFacts]) -> ImportGraph:
     """The project's import graph, built once per project when the engine runs the rules."""
     return files.import_graph if isinstance(files, ProjectFacts) else ImportGraph(files)
+
+
+def index_of(files: Sequence[FileFacts]) -> ProjectIndex:
+    """The project index (DESIGN.md, "The project index"), built once per project when the
+    engine runs the rules: what project rules ask about functions, classes, calls and
+    clients across the project's files."""
+    if isinstance(files, ProjectFacts):
+        return files.project_index
+    from fastmcp_preflight.project.index import ProjectIndex
+
+    return ProjectIndex(files)
 
 
 def servers_of(files: Sequence[FileFacts]) -> ProjectServers:
