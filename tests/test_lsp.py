@@ -307,6 +307,28 @@ def test_typing_is_debounced_and_the_latest_text_wins(project: Path) -> None:
     run_session(project, scenario, debounce=0.5)
 
 
+@pytest.mark.slow
+def test_a_broken_config_is_shown_once_and_a_fixed_one_is_read(project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\n\n[tool.fastmcp-lint]\nselect = 3\n', encoding="utf-8")
+
+    async def scenario(session: Session) -> None:
+        uri = session.open("pkg/server.py", SERVER)
+        await session.diagnostics(uri, lambda ds: len(ds) == 0)
+        session.change(uri, SERVER + "\n")
+        session.change(uri, SERVER + "\n\n")
+        await asyncio.sleep(1.5)
+        errors = [m for m in session.client.messages if m.type == types.MessageType.Error]
+        assert len(errors) == 1 and "select" in errors[0].message
+        (project / "pyproject.toml").write_text('[project]\nname = "demo"\n', encoding="utf-8")
+        session.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=session.uri("pyproject.toml"),
+                                     type=types.FileChangeType.Changed)]))
+        await session.diagnostics(uri, lambda ds: "FML101" in codes(ds))
+
+    run_session(project, scenario)
+
+
 # -- the conversions, on their own ---------------------------------------------------------
 
 

@@ -93,6 +93,8 @@ class Server:
         self.worker = ThreadPoolExecutor(1, thread_name_prefix="fastmcp-lint")
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.linted: dict[str, Linted] = {}
+        #: Configuration errors already shown: once each, not on every keystroke.
+        self.shown: set[str] = set()
         self._register()
 
     # -- the protocol -------------------------------------------------------------------
@@ -187,6 +189,7 @@ class Server:
         and before the lints scheduled next."""
         self.worker.submit(self._forget, changes)
         self.linted.clear()
+        self.shown.clear()
         self.schedule_all(0.0)
 
     def _forget(self, changes: Sequence[types.FileEvent]) -> None:
@@ -234,8 +237,10 @@ class Server:
         try:
             diagnostics = await loop.run_in_executor(self.worker, self._lint_now, path, text)
         except UserError as error:
-            self.ls.window_show_message(types.ShowMessageParams(
-                type=types.MessageType.Error, message=f"fastmcp-lint: {error}"))
+            if str(error) not in self.shown:
+                self.shown.add(str(error))
+                self.ls.window_show_message(types.ShowMessageParams(
+                    type=types.MessageType.Error, message=f"fastmcp-lint: {error}"))
             diagnostics = ()
         if uri not in self.ls.workspace.text_documents:
             return None
