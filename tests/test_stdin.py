@@ -200,3 +200,17 @@ def test_a_folder_named_server_is_still_linted(tmp_path: Path) -> None:
     (tmp_path / "server" / "app.py").write_text(BLOCKING, encoding="utf-8")
     done = lint(tmp_path, "", "server", "--format", "concise")
     assert "server/app.py:10:5: FML101" in done.stdout
+
+
+def test_excludes_apply_to_the_stdin_filename(project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "demo"\n\n[tool.fastmcp-lint]\nextend-exclude = ["generated"]\n',
+        encoding="utf-8")
+    done = lint(project, BLOCKING, "-", "--stdin-filename", "generated/server.py",
+                "--format", "concise")
+    assert done.returncode == 0 and done.stdout == ""
+
+
+def test_stdin_filename_alone_reads_stdin(project: Path) -> None:
+    done = lint(project, BLOCKING, "--stdin-filename", "pkg/server.py", "--format", "concise")
+    assert "pkg/server.py:10:5: FML101" in done.stdout
