@@ -147,7 +147,8 @@ def test_diff_prints_a_diff_of_the_path(project: Path) -> None:
     assert done.returncode == 1
 
 
-@pytest.mark.parametrize("fmt", ["json", "sarif", "github", "gitlab", "concise", "checklist"])
+@pytest.mark.parametrize("fmt", ["json", *(pytest.param(fmt, marks=pytest.mark.slow) for fmt in (
+    "sarif", "github", "gitlab", "concise", "checklist"))])
 def test_every_report_format_names_the_stdin_filename(project: Path, fmt: str) -> None:
     done = lint(project, BLOCKING, "-", "--stdin-filename", "pkg/server.py", "--format", fmt)
     assert done.returncode == 1, done.stderr
