@@ -7,6 +7,7 @@ Meta actions (`--list-rules`, `--explain`, `--version`) are options, not subcomm
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import os
 import sys
@@ -127,6 +128,11 @@ def _render(summary: RunSummary, fmt: str, console: Callable[[], Console],
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read settings from FILE instead of the nearest pyproject.toml.")
+@click.option("--stdin-filename", type=click.Path(path_type=Path), metavar="PATH",
+              help="With `-` as the path: the file the text read from stdin stands for "
+                   "(its config, per-file ignores and project apply).")
+@click.option("--lsp", is_flag=True,
+              help="Run the language server on stdin/stdout (needs the `lsp` extra).")
 @click.option("--list-rules", is_flag=True, help="List every available rule and exit.")
 @click.option("--explain", "explain_rule", metavar="CODE|NAME",
               help="Show a rule's documentation and exit.")
@@ -139,7 +145,8 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
             fail_on: str | None, statistics: bool, baseline: Path | None,
             baseline_out: Path | None, report_unused_noqa: bool, include_tests: bool,
             quiet: bool, verbose: bool, jobs: int | None, no_cache: bool, config_file: Path | None,
-            list_rules: bool, explain_rule: str | None) -> int:
+            stdin_filename: Path | None, lsp: bool, list_rules: bool,
+            explain_rule: str | None) -> int:
     """Check FastMCP servers for production problems (default path: the current folder).
 
     Exit status: 0 clean, 1 findings, 2 usage or configuration error.
@@ -189,6 +196,11 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         raise UserError("--write-baseline records findings; it cannot be used with --diff")
     if add_noqa and (options.fixing or baseline_out is not None):
         raise UserError("--add-noqa cannot be used with --fix, --diff or --write-baseline")
+    if lsp:
+        return _language_server(paths)
+    if Path("-") in paths or stdin_filename is not None:
+        return _stdin_command(paths, options, stdin_filename, fmt, output_file, quiet,
+                              statistics, baseline_out)
     run = lint(options)
     result, config, outcomes = run.result, run.config, run.outcomes
     for folder in run.empty_folders:
@@ -319,6 +331,97 @@ def _add_noqa(run: LintRun) -> int:
     for path, problem in problems:
         click.echo(f"fastmcp-lint: {path}: {problem}", err=True)
     return EXIT_FINDINGS if problems else EXIT_CLEAN
+def _language_server(paths: Sequence[Path]) -> int:
+    """`--lsp`: serve the editor on stdin/stdout until it says exit."""
+    if paths:
+        raise UserError("--lsp takes no paths (the editor names the files)")
+    try:
+        from fastmcp_preflight.lsp.server import serve
+    except ImportError as error:
+        if error.name is None or not error.name.startswith(("pygls", "lsprotocol")):
+            raise
+        raise UserError("--lsp needs pygls; install the extra: "
+                        "pip install 'fastmcp-preflight[lsp]'") from None
+    return serve()
+
+
+def _stdin_command(paths: Sequence[Path], options: RunOptions, filename: Path | None, fmt: str,
+                   output_file: Path | None, quiet: bool, statistics: bool,
+                   baseline_out: Path | None) -> int:
+    """`fastmcp-lint - --stdin-filename PATH`: lint the text on stdin as the file at PATH.
+
+    The report goes to stdout, or with `--fix` the fixed text does and the report goes to
+    stderr (as ruff does); `--diff` prints the diff.
+    """
+    from fastmcp_preflight.running.buffers import Buffer, linter_for
+    from fastmcp_preflight.source.reading import SourceError, decode
+
+    if tuple(paths) not in ((), (Path("-"),)):
+        raise UserError("`-` (stdin, named by --stdin-filename) cannot be combined with "
+                        "other paths")
+    if baseline_out is not None:
+        raise UserError("--write-baseline records a project's findings; not from stdin")
+    data = sys.stdin.buffer.read()
+    linter = linter_for(options, filename)
+    buffer = Buffer(filename, "")
+    try:
+        source = decode(data)
+    except SourceError as error:
+        from fastmcp_preflight.running.results import RunResult, syntax_error
+
+        run = linter.run_of(RunResult(1, [syntax_error(buffer.display, str(error), error.line,
+                                                     error.column)]))
+        source = None
+    if source is not None:
+        buffer = Buffer(filename, source.text)
+        if options.fix or options.unsafe_fixes:
+            run, outcome = linter.fix(buffer, options.allowed_fixes)
+            buffer = Buffer(filename, outcome.after)  # what the report's lines come from
+            out = sys.stdout.buffer
+            try:
+                out.write(source.encode(outcome.after))
+            except SourceError:
+                out.write(data)  # unchanged: the text can't be given back in its encoding
+            out.flush()
+        elif options.diff:
+            run, outcome = linter.fix(buffer, options.allowed_fixes)
+            sys.stdout.write(outcome.diff())
+            return EXIT_FINDINGS if outcome.changed and not options.exit_zero else EXIT_CLEAN
+        else:
+            run = linter.lint(buffer)
+    if options.baseline is not None:
+        from fastmcp_preflight.running.baseline import Baseline
+
+        kept, _, _ = Baseline.load(options.baseline).split(run.result.diagnostics)
+        run.result.diagnostics = kept
+    summary = dataclasses.replace(summary_of(run.result, run),
+                                  texts={d.path: buffer.text for d in run.result.diagnostics})
+    if quiet and fmt == "text":
+        fmt = "concise"
+    to_stderr = (options.fix or options.unsafe_fixes) and source is not None
+    if output_file is not None or to_stderr:
+        sink = io.StringIO()
+
+        def to_sink() -> Console:
+            from rich.console import Console
+
+            return Console(file=sink, no_color=True, width=100)
+
+        text = _render(summary, fmt, to_sink, None, statistics)
+        text = sink.getvalue() if text is None else text
+        if output_file is not None:
+            try:
+                output_file.write_text(text, encoding="utf-8")
+            except OSError as error:
+                raise UserError(f"--output-file: cannot write {output_file}: "
+                                f"{error.strerror or error}") from None
+        elif not quiet or summary.diagnostics:
+            sys.stderr.write(text)
+    else:
+        text = _render(summary, fmt, _console, None, statistics)
+        if text is not None:
+            sys.stdout.write(text)
+    return exit_status(run.result.diagnostics, options, run.config)
 
 
 #: Below this many files a run is too short for a progress bar to help.
@@ -411,4 +514,6 @@ def _end_process(code: int) -> NoReturn:
         sys.stderr.flush()
     except BrokenPipeError:  # the reader went away, as in `main`
         code = EXIT_ERROR
+    except ValueError:  # closed already: the language server closes stdout when it exits
+        pass
     os._exit(code)

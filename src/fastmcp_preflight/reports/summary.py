@@ -10,7 +10,7 @@ import posixpath
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -107,6 +107,9 @@ class RunSummary:
     checklist: tuple[dict[str, Any], ...] = ()
     #: Test files found and skipped (test code is not linted by default).
     skipped_tests: int = 0
+    #: The text linted for a path when it is not the file on disk (stdin), for the report's
+    #: source lines.
+    texts: dict[str, str] = field(default_factory=dict, hash=False)
 
     def skipped_note(self) -> str | None:
         """One line saying how many test files were skipped and how to include them."""

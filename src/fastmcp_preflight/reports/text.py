@@ -21,6 +21,8 @@ from fastmcp_preflight.reports.summary import Counts, RunSummary
 from fastmcp_preflight.source.lines import LINE_BREAK
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from fastmcp_preflight.api import Diagnostic
 
 #: Tabs in source lines are shown as this many columns (ruff's default indent width).
@@ -49,7 +51,7 @@ def render_text(
     `fix_hint` is one more line printed after the totals (the CLI's word on fixes, such as
     "Fixed 2 problems."); None prints nothing extra.
     """
-    sources = _SourceLines(_secret_spans(summary)) if show_source else None
+    sources = _SourceLines(_secret_spans(summary), summary.texts) if show_source else None
     needs_gap = False
     for diagnostic in summary.diagnostics:
         lines = _diagnostic_lines(diagnostic, sources, console.width)
@@ -223,15 +225,19 @@ class _SourceLines:
     since diagnostics arrive sorted by path. Secrets are masked with `*`, one per character,
     so markers still line up."""
 
-    def __init__(self, secrets: _Spans | None = None) -> None:
+    def __init__(self, secrets: _Spans | None = None,
+                 texts: Mapping[str, str] | None = None) -> None:
         self._path: str | None = None
         self._lines: list[str] | None = None
         self._secrets = secrets or {}
+        self._texts = texts or {}
 
     def line(self, path: str, number: int) -> str | None:
         """Line `number` (1-based) without its line break, or None if it can't be shown."""
         if path != self._path:
-            self._path, self._lines = path, _read_lines(path)
+            text = self._texts.get(path)
+            self._path = path
+            self._lines = _read_lines(path) if text is None else LINE_BREAK.split(text)
         if self._lines is None or not 1 <= number <= len(self._lines):
             return None
         text = self._lines[number - 1]

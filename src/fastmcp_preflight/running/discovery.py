@@ -167,6 +167,13 @@ def discover_shown(paths: Sequence[Path], config: Config,
                                                     key=lambda kept: kept[0])]
 
 
+def excluded_by_config(path: Path, config: Config) -> bool:
+    """Whether the config's exclude/extend-exclude skip a file named explicitly (as
+    `discover_shown` does), for text that stands in for it (stdin, an editor's buffer): the
+    file need not exist."""
+    return _Excludes(config).by_user(os.path.abspath(path), is_dir=False)
+
+
 def _relative_under(path: str, folder: str) -> str | None:
     """``path`` relative to ``folder`` with "/" separators ("" for the folder itself), or None."""
     if path == folder:

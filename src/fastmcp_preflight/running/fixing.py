@@ -60,6 +60,23 @@ def fix_file(engine: Engine, path: Path, display: str, allow: Sequence[Applicabi
     except SourceError as error:
         return FixOutcome(display, [syntax_error(display, str(error), error.line)])
     module_name, package = module_name_for(path.absolute())
+    outcome = fix_source_text(engine, source, display, module_name, package, allow)
+    if write and outcome.changed:
+        try:
+            problem = write_atomically(path, source.encode(outcome.after))
+        except SourceError as error:  # an encoding that can't give the same bytes back
+            problem = str(error)
+        if problem is not None:
+            outcome.errors.append(syntax_error(display, f"fixes not written: {problem}"))
+            outcome.after, outcome.fixed, outcome.fixed_codes = outcome.before, 0, {}
+    return outcome
+
+
+def fix_source_text(engine: Engine, source: SourceText, display: str,
+                    module_name: str | None, package: str | None,
+                    allow: Sequence[Applicability]) -> FixOutcome:
+    """Fix a file's text in memory (a file on disk, stdin, an editor's buffer); the
+    engine's project conditions must be those of the file's project."""
     text = source.text
     result = _lint(engine, source, display, module_name, package)
     original = result.diagnostics
@@ -81,14 +98,6 @@ def fix_file(engine: Engine, path: Path, display: str, allow: Sequence[Applicabi
         outcome.errors.append(syntax_error(display, f"fixes not applied: {broken}"))
         outcome.after, outcome.fixed, outcome.fixed_codes = outcome.before, 0, {}
         outcome.remaining = original
-    if write and outcome.changed:
-        try:
-            problem = write_atomically(path, source.encode(text))
-        except SourceError as error:  # an encoding that can't give the same bytes back
-            problem = str(error)
-        if problem is not None:
-            outcome.errors.append(syntax_error(display, f"fixes not written: {problem}"))
-            outcome.after, outcome.fixed, outcome.fixed_codes = outcome.before, 0, {}
     return outcome
 
 
