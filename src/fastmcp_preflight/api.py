@@ -25,6 +25,7 @@ from fastmcp_preflight.project.facts import (
     import_graph_of,
     servers_of,
 )
+from fastmcp_preflight.project.versions import NO_TARGETS, ProjectTargets
 
 if TYPE_CHECKING:
     # Only for types: a run whose every file is cached reports from plain data (diagnostics,
@@ -69,6 +70,8 @@ class Valid:
     #: The project's other files, (path, code): a project rule's example may need two
     #: modules (an import cycle). Only `code` is reported on.
     others: tuple[tuple[str, str], ...] = ()
+    #: Settings the example is checked with, as config keys (`("target-fastmcp", "2.14")`).
+    options: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ class Invalid:
     message: str | None = None
     #: The project's other files, (path, code), as for `Valid`.
     others: tuple[tuple[str, str], ...] = ()
+    #: Settings the example is checked with, as for `Valid`.
+    options: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -164,6 +169,8 @@ class FileContext:
     options: dict[str, object] = field(default_factory=dict)
     #: The model walk's nodes in the order it met them, which makes positions cheaper.
     walk_order: Sequence[cst.CSTNode] = field(default=(), repr=False)
+    #: The fastmcp / MCP SDK versions the file's project targets (RULES.md, "FML8xx").
+    targets: ProjectTargets = NO_TARGETS
     #: Positions of this file's nodes, computed on first use and shared with the engine.
     positions: Positions = field(init=False, repr=False)
     #: id(expression) -> (the expression, the scope it was resolved in, its dotted name):

@@ -168,6 +168,11 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         raise UserError("--write-baseline records findings; it cannot be used with --diff")
     run = lint(options)
     result, config, outcomes = run.result, run.config, run.outcomes
+    if verbose:
+        for project in run.targets:
+            click.echo(f"fastmcp-lint: target versions of {project.root or '.'}:", err=True)
+            for target in project.targets:
+                click.echo(f"fastmcp-lint:   {target.describe()}", err=True)
     if baseline_out is not None:
         from fastmcp_preflight.running.baseline import write_baseline
 

@@ -24,8 +24,12 @@ import re
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastmcp_preflight.api import BaseRule, Diagnostic, Invalid, Valid
+
+if TYPE_CHECKING:
+    from fastmcp_preflight.running.results import Settings
 
 #: `# expect: FML101` or `# expect: FML101@9, FML301` at the end of a line.
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>[A-Z0-9@,\s]+)")
@@ -61,9 +65,12 @@ def check_example(rule: type[BaseRule], example: Valid | Invalid) -> None:
             raise AssertionError(f"{rule.code} INVALID example: message {wrong[0]!r} does not "
                                  f"contain {example.message!r}\n{example.code}")
     if example.fixed is not None:
-        fixed = fix_source(example.code, [rule], example.path, allow=("safe", "unsafe"))
+        settings = _settings(example)
+        fixed = fix_source(example.code, [rule], example.path, allow=("safe", "unsafe"),
+                           settings=settings)
         _same(example.fixed, fixed, f"{rule.code} INVALID example fixes to", example.code)
-        again = fix_source(fixed, [rule], example.path, allow=("safe", "unsafe"))
+        again = fix_source(fixed, [rule], example.path, allow=("safe", "unsafe"),
+                           settings=settings)
         _same(fixed, again, f"{rule.code} fixed example fixes again to", fixed)
 
 
@@ -74,12 +81,20 @@ def lint_example(rule: type[BaseRule], example: Valid | Invalid) -> list[Diagnos
     from fastmcp_preflight.running.engine import Engine, lint_source, virtual_module_name
     from fastmcp_preflight.source.reading import decode
 
+    settings = _settings(example)
     if not example.others:
-        return lint_source(example.code, [rule], example.path)
-    engine = Engine([rule])
+        return lint_source(example.code, [rule], example.path, settings)
+    engine = Engine([rule], settings)
     results = [engine.lint_text(decode(code.encode("utf-8")), path, *virtual_module_name(path))
                for path, code in [(example.path, example.code), *example.others]]
     return engine.finish(results[:1], [r.facts for r in results[1:] if r.facts]).diagnostics
+
+
+def _settings(example: Valid | Invalid) -> Settings | None:
+    """The settings an example asks for (`options`), else the defaults."""
+    from fastmcp_preflight.running.results import Settings
+
+    return Settings(options=dict(example.options)) if example.options else None
 
 
 def check_examples(rule: type[BaseRule]) -> None:

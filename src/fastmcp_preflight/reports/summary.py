@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     # Only for types: reporting a cached run must not import LibCST (api.py does).
     from fastmcp_preflight.api import Diagnostic
+    from fastmcp_preflight.project.versions import ProjectTargets
 
 #: Report order of severities; mirrors `fastmcp_preflight.api.SEVERITIES` (a test keeps them equal).
 SEVERITY_ORDER: tuple[str, ...] = ("error", "warning")
@@ -107,6 +108,8 @@ class RunSummary:
     checklist: tuple[dict[str, Any], ...] = ()
     #: Test files found and skipped (test code is not linted by default).
     skipped_tests: int = 0
+    #: The fastmcp / MCP SDK versions each linted project targets (FML8xx).
+    targets: tuple[ProjectTargets, ...] = ()
 
     def skipped_note(self) -> str | None:
         """One line saying how many test files were skipped and how to include them."""

@@ -48,6 +48,7 @@ from fastmcp_preflight.project.facts import (
 )
 from fastmcp_preflight.project.modules import module_name_for, virtual_module_name
 from fastmcp_preflight.project.projects import Projects
+from fastmcp_preflight.project.versions import ProjectTargets, TargetResolver, overrides_of
 from fastmcp_preflight.running.cache import Cache
 from fastmcp_preflight.running.collector import collector_paused
 from fastmcp_preflight.running.fixes import fix_text, to_edits
@@ -155,6 +156,11 @@ class Engine:
         self.projects = Projects()
         #: `per-file-ignores` patterns, compiled once.
         self._globs: dict[str, pathspec.GitIgnoreSpec] = {}
+        #: Each project's target versions (FML8xx): the run's, else read on first use.
+        self.targets = TargetResolver(overrides_of(self.settings.options))
+        known = self.settings.options.get("targets")
+        if isinstance(known, tuple):
+            self.targets.seed(t for t in known if isinstance(t, ProjectTargets))
 
     # -- one file ---------------------------------------------------------------------------
 
@@ -239,8 +245,9 @@ class Engine:
         self.walker.walk(module, builder, log)
         model = builder.finish()
         tracker = Tracker(model.module_scope, model.scopes)
+        targets = self.targets.of_root(self.projects.root_of(display))
         context = FileContext(display, text, module, model, tracker, module_name,
-                              self.settings.options, log.order)
+                              self.settings.options, log.order, targets)
         rules: list[Rule] = []
         for candidate in candidates:
             try:
@@ -540,11 +547,12 @@ def lint_source(code: str, rules: Sequence[type[BaseRule]], path: str = "server.
 
 
 def fix_source(code: str, rules: Sequence[type[BaseRule]], path: str = "server.py",
-               allow: Iterable[Applicability] = ("safe",), max_passes: int = 10) -> str:
+               allow: Iterable[Applicability] = ("safe",), max_passes: int = 10,
+               settings: Settings | None = None) -> str:
     """Apply fixes until nothing changes (bounded); never returns source that doesn't parse."""
     allowed = tuple(allow)
     for _ in range(max_passes):
-        diagnostics = lint_source(code, rules, path)
+        diagnostics = lint_source(code, rules, path, settings)
         fixed = fix_text(code, diagnostics, allowed)
         if fixed is None or fixed == code:
             return code
