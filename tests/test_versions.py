@@ -39,8 +39,8 @@ def test_pep621_unbounded_targets_the_newest(tmp_path: Path) -> None:
 
 
 def test_capped_requirement_targets_the_newest_below_the_cap(tmp_path: Path) -> None:
-    _write(tmp_path, {"pyproject.toml": '[project]\nname = "x"\n'
-                      'dependencies = ["fastmcp>=2.3,<3", "mcp[cli]>=1.2,<2; python_version>\'3\'"]\n'})
+    _write(tmp_path, {"pyproject.toml": '[project]\nname = "x"\ndependencies = '
+                      '["fastmcp>=2.3,<3", "mcp[cli]>=1.2,<2; python_version>\'3\'"]\n'})
     assert _versions(tmp_path) == {"fastmcp": "2.14.1", "mcp": "1.29.0"}
 
 

@@ -283,6 +283,10 @@ class FileModel:
     #: Attribute names (and class-body names) the file assigns an HTTP client to
     #: (`self.session = requests.Session()`), with the clients' libraries.
     client_attributes: dict[str, set[str]] = field(default_factory=dict)
+    #: Method calls whose receiver may be a server (`mcp.mount(...)`): True when the file
+    #: binds the receiver to a server, False when it only may hold one (imported, a
+    #: parameter, a server-named attribute). The version rules (FML8xx) read it.
+    server_calls: dict[cst.Call, bool] = field(default_factory=dict)
 
     def resolve(self, expr: cst.BaseExpression, scope: Scope | None = None) -> str | None:
         """The dotted name `expr` refers to, through imports and aliases (see Scope.resolve)."""
@@ -959,7 +963,17 @@ class ModelBuilder:
             for site in self._calls)
         self._find_script_calls()
         self._find_units()
+        self._find_server_calls()
         return model
+
+    def _find_server_calls(self) -> None:
+        for site in self._calls:
+            func = site.call.func
+            if type(func) is cst.Attribute:
+                if self.is_server(func.value, site.scope):
+                    self.model.server_calls[site.call] = True
+                elif self.may_be_server(func.value, site.scope):
+                    self.model.server_calls[site.call] = False
 
     def _find_units(self) -> None:
         """What other modules may call, and (in a helper that writes to stdout) its units."""
