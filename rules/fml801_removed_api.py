@@ -131,4 +131,4 @@ class RemovedApi(ApiUseVisitor, Rule):
     def report_use(self, use: Use) -> None:
         fix = (Fix("safe", use.replacements, use.imports,
                    f"migrate to {use.change.new}") if use.replacements else None)
-        self.report(use.node, use.message, fix=fix)
+        self.report(use.node, use.message, fix=fix, condition=use.condition)

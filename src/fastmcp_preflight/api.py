@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from fastmcp_preflight.project.drift import UnboundedSite, unbounded_sites
 from fastmcp_preflight.project.facts import (
     BUILDS_A_SERVER,
     MAY_RUN_OVER_STDIO,
@@ -41,8 +42,8 @@ __all__ = [
     "BUILDS_A_SERVER", "MAY_RUN_OVER_STDIO", "RUNS_IN_A_SERVER", "STDOUT_REACHES_STDIO_SERVER",
     "Applicability", "BaseRule", "Diagnostic", "DiagnosticFix", "Edit", "FileContext",
     "FileFacts", "Finding", "Fix", "ImportGraph", "Invalid", "Location", "ProjectFinding",
-    "ProjectRule", "ProjectServers", "Rule", "Scope", "Severity", "ToolCallRule", "Valid",
-    "import_graph_of", "servers_of",
+    "ProjectRule", "ProjectServers", "Rule", "Scope", "Severity", "ToolCallRule",
+    "UnboundedSite", "Valid", "import_graph_of", "servers_of", "unbounded_sites",
 ]
 
 

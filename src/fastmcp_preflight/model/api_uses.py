@@ -11,12 +11,13 @@ lines it needs); the rule wraps it into a `Fix`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import libcst as cst
 from packaging.version import Version
 
+from fastmcp_preflight.model.context import is_import_shim
 from fastmcp_preflight.model.file_model import (
     FileModel,
     is_context_annotation,
@@ -25,7 +26,12 @@ from fastmcp_preflight.model.file_model import (
     string_value,
 )
 from fastmcp_preflight.model.scopes import Scope, dotted
-from fastmcp_preflight.project.drift import CHANGES, Change
+from fastmcp_preflight.project.drift import (
+    CHANGES,
+    Change,
+    major_removal,
+    unbounded_site_condition,
+)
 from fastmcp_preflight.project.versions import ProjectTargets
 
 Status = Literal["removed", "deprecated"]
@@ -56,6 +62,8 @@ class Use:
     status: Status
     replacements: tuple[tuple[cst.CSTNode, cst.CSTNode], ...] = ()
     imports: tuple[str, ...] = ()
+    #: The project condition the finding holds under (see `Rule.report`).
+    condition: str = ""
 
     @property
     def message(self) -> str:
@@ -551,20 +559,6 @@ def _renamed(alias: cst.ImportAlias, full: str) -> cst.ImportAlias:
 
 # -- the visitors FML801 and FML802 share -------------------------------------------------------
 
-_SHIM_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
-
-
-def is_import_shim(node: cst.Try) -> bool:
-    """`try: ... except ImportError:` (or `ModuleNotFoundError`, also in a tuple)."""
-    for handler in node.handlers:
-        kinds = handler.type
-        items = ([e.value for e in kinds.elements] if isinstance(kinds, cst.Tuple)
-                 else [kinds] if kinds is not None else [])
-        if any((dotted(item) or "").rsplit(".", 1)[-1] in _SHIM_ERRORS for item in items):
-            return True
-    return False
-
-
 class ApiUseVisitor:
     """The visitors of the FML801/FML802 rules: each import, call and Context attribute is
     matched against the table once; `report_use` gets the uses of the rule's `status`.
@@ -615,6 +609,10 @@ class ApiUseVisitor:
         context = self.context  # type: ignore[attr-defined]
         for use in uses.at_import(node, context.scope, context.model.package):
             if use.status == self.status:
+                if major_removal(use.change):
+                    # FML803 reports the project's first such import instead.
+                    use = replace(use, condition=unbounded_site_condition(
+                        context.path, context.line_of(node)))
                 self.report_use(use)
 
     def visit_Call(self, node: cst.Call) -> None:

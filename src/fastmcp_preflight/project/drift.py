@@ -20,8 +20,16 @@ Kinds, and what `old` / `on` mean for each:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+from packaging.version import Version
+
+from fastmcp_preflight.project.versions import Target
+
+if TYPE_CHECKING:
+    from fastmcp_preflight.project.facts import FileFacts
 
 Kind = Literal["import", "keyword", "method", "context", "call", "decorator", "mount-order",
                "transport"]
@@ -284,3 +292,74 @@ CHANGES: tuple[Change, ...] = (
 
 def by_id() -> dict[str, Change]:
     return {change.id: change for change in CHANGES}
+
+
+# -- FML803: imports that a newer major release removed ------------------------------------------
+
+#: The per-file condition of FML801 on an import: not the import FML803 reports instead
+#: (`name:path@line`).
+NOT_UNBOUNDED_SITE = "not-unbounded-sdk-import"
+
+
+def major_removal(change: Change) -> bool:
+    """An import that a major release (`2.0.0`, `4.0`) removed."""
+    if change.kind != "import" or change.removed is None:
+        return False
+    version = Version(change.removed)
+    return version.minor == 0 and version.micro == 0
+
+
+def import_changes(full: str) -> list[Change]:
+    """The major-removal import changes an imported dotted name matches."""
+    found = []
+    for change in CHANGES:
+        if not major_removal(change):
+            continue
+        old = change.old
+        if old.startswith("*."):
+            hit = full.startswith(change.package + ".") and full.endswith(old[1:])
+        else:
+            hit = full == old or full.startswith(old + ".")
+        if hit:
+            found.append(change)
+    return found
+
+
+@dataclass(frozen=True)
+class UnboundedSite:
+    """Where FML803 reports: a package's first import (path order) of an API a newer major
+    removed, while the requirement allows both that major and an older one."""
+
+    path: str
+    line: int
+    column: int
+    change: Change
+    target: Target
+
+
+def unbounded_sites(files: Sequence[FileFacts]) -> list[UnboundedSite]:
+    """One project's FML803 sites: at most one per package."""
+    sites: dict[str, UnboundedSite] = {}
+    for facts in sorted(files, key=lambda f: f.path):
+        for location, names in facts.version_imports:
+            for name in names:
+                for change in import_changes(name):
+                    if change.package in sites:
+                        continue
+                    target = next((t for t in facts.targets if t.package == change.package),
+                                  None)
+                    if target is None or change.removed is None or not target.straddles(
+                            change.removed):
+                        continue
+                    sites[change.package] = UnboundedSite(
+                        facts.path, location.line, location.column, change, target)
+    return sorted(sites.values(), key=lambda s: (s.path, s.line, s.column))
+
+
+def not_unbounded_site(files: list[FileFacts]) -> dict[str, bool]:
+    """`path@line` -> False for the imports FML803 reports (FML801 stays silent there)."""
+    return {f"{site.path}@{site.line}": False for site in unbounded_sites(files)}
+
+
+def unbounded_site_condition(path: str, line: int) -> str:
+    return f"{NOT_UNBOUNDED_SITE}:{path}@{line}"

@@ -14,6 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from fastmcp_preflight.project.drift import NOT_UNBOUNDED_SITE, not_unbounded_site
+from fastmcp_preflight.project.versions import Target
+
 
 class Location(NamedTuple):
     """A span in a file: 1-based lines and columns, end column exclusive."""
@@ -143,6 +146,11 @@ class FileFacts:
     #: Suppression comments by line ("*" suppresses every rule), for project diagnostics too.
     noqa: dict[int, list[str]] = field(default_factory=dict)
     file_noqa: list[str] | None = None
+    #: Imports of fastmcp / mcp names, with the full dotted names, outside
+    #: `try: ... except ImportError:` shims and `if TYPE_CHECKING:` (FML803).
+    version_imports: list[tuple[Location, tuple[str, ...]]] = field(default_factory=list)
+    #: The fastmcp / MCP SDK targets of the file's project (FML8xx).
+    targets: tuple[Target, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The facts as JSON for the cache: spans and records as arrays, not objects, since
@@ -177,6 +185,9 @@ class FileFacts:
             "called_attributes": self.called_attributes,
             "stdout_units": self.stdout_units,
             "terminal_units": self.terminal_units,
+            "version_imports": [[_span(at), names] for at, names in self.version_imports],
+            "targets": [[t.package, t.version, t.source, t.requirement, t.declared_in]
+                        for t in self.targets],
         }
 
     @classmethod
@@ -221,6 +232,11 @@ class FileFacts:
             stdout_units={unit: tuple(refs)
                           for unit, refs in data.get("stdout_units", {}).items()},
             terminal_units=list(data.get("terminal_units", ())),
+            version_imports=[(Location(*at), tuple(names))
+                             for at, names in data.get("version_imports", ())],
+            targets=tuple(Target(package, version, source, requirement, tuple(declared))
+                          for package, version, source, requirement, declared
+                          in data.get("targets", ())),
         )
 
 
@@ -376,7 +392,8 @@ STDOUT_REACHES_STDIO_SERVER = "stdout-reaches-stdio-server"
 CONDITIONS = {MAY_RUN_OVER_STDIO: may_run_over_stdio, BUILDS_A_SERVER: builds_a_server}
 #: Conditions decided per file: a finding's condition is `name:path` (the file's path).
 FILE_CONDITIONS = {STDOUT_REACHES_STDIO_SERVER: stdout_reaches_stdio_server,
-                   RUNS_IN_A_SERVER: runs_in_a_server}
+                   RUNS_IN_A_SERVER: runs_in_a_server,
+                   NOT_UNBOUNDED_SITE: not_unbounded_site}
 
 
 # -- the project's modules and servers, shared by the project rules --------------------------

@@ -83,6 +83,18 @@ class Target:
         return {"package": self.package, "version": self.version, "source": self.source,
                 "requirement": self.requirement}
 
+    def straddles(self, version: str) -> bool:
+        """Whether the requirement allows both a release before `version` (the project was
+        written for it) and `version` or a later one (a fresh install may get it)."""
+        spec = _specifier(self.requirement) if self.declared_in else None
+        if spec is None:
+            return False
+        floor = Version(version)
+        older = [Version(v) for v in KNOWN_VERSIONS.get(self.package, ()) if Version(v) < floor]
+        older.append(Version(f"{floor.major - 1}.99") if floor.major else Version("0.1"))
+        return self.allows(version) and any(spec.contains(v, prereleases=False)
+                                            for v in older)
+
     def allows(self, version: str) -> bool:
         """Whether a fresh install of the declared requirement may resolve to `version`
         or a later release (no upper bound excludes it)."""
@@ -141,10 +153,20 @@ class TargetResolver:
         return found
 
 
+#: Engine options (not config keys) that add a declared requirement, as if a requirement file
+#: said it: what a rule's examples use, having no project files.
+REQUIREMENT_KEYS: Mapping[str, str] = {"fastmcp": "requirement-fastmcp",
+                                       "mcp": "requirement-mcp"}
+
+
 def overrides_of(options: Mapping[str, object]) -> dict[str, str]:
-    """The `target-fastmcp` / `target-mcp` settings among the engine's options."""
-    return {package: str(options[key]) for package, key in OVERRIDE_KEYS.items()
-            if options.get(key)}
+    """The `target-fastmcp` / `target-mcp` settings (and `requirement-*` options, keyed
+    `=package`) among the engine's options."""
+    found = {package: str(options[key]) for package, key in OVERRIDE_KEYS.items()
+             if options.get(key)}
+    found.update({f"={package}": str(options[key]) for package, key in REQUIREMENT_KEYS.items()
+                  if options.get(key)})
+    return found
 
 
 def project_targets(root: str, overrides: Mapping[str, str] | None = None) -> ProjectTargets:
@@ -153,6 +175,10 @@ def project_targets(root: str, overrides: Mapping[str, str] | None = None) -> Pr
     for source, name, specifier in requirements_of(root):
         if name in declared:
             declared[name].append((source, specifier))
+    for package in PACKAGES:
+        extra = (overrides or {}).get(f"={package}")
+        if extra is not None:
+            declared[package].append(("settings", extra))
     locked = _locked_versions(root)
     targets = []
     for package in PACKAGES:

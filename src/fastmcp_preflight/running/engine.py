@@ -48,7 +48,12 @@ from fastmcp_preflight.project.facts import (
 )
 from fastmcp_preflight.project.modules import module_name_for, virtual_module_name
 from fastmcp_preflight.project.projects import Projects
-from fastmcp_preflight.project.versions import ProjectTargets, TargetResolver, overrides_of
+from fastmcp_preflight.project.versions import (
+    NO_TARGETS,
+    ProjectTargets,
+    TargetResolver,
+    overrides_of,
+)
 from fastmcp_preflight.running.cache import Cache
 from fastmcp_preflight.running.collector import collector_paused
 from fastmcp_preflight.running.fixes import fix_text, to_edits
@@ -274,7 +279,7 @@ class Engine:
             if self.settings.verbose:
                 message += "\n" + trace
             diagnostics.append(syntax_error(display, message))
-        facts = _facts(model, display, module_name, positions, suppressions)
+        facts = _facts(model, display, module_name, positions, suppressions, targets)
         return FileResult(display, diagnostics, facts, suppressions)
 
     def _diagnostic(self, finding: Finding, path: str, module: cst.Module,
@@ -392,9 +397,10 @@ class Engine:
             builder = ModelBuilder(module, package)
             log = EventLog(frozenset())
             self.walker.walk(module, builder, log)
+            targets = self.targets.of_root(self.projects.root_of(display))
             return _facts(builder.finish(), display, module_name,
                           Positions(module, source.text, log.order),
-                          find_suppressions(source.text))
+                          find_suppressions(source.text), targets)
         except Exception:  # a file that is only context never stops the run
             return None
 
@@ -476,7 +482,7 @@ def _may_match(rule: type[Rule], text: str) -> bool:
 
 
 def _facts(model: FileModel, path: str, module: str | None, positions: Positions,
-           suppressions: Suppressions) -> FileFacts:
+           suppressions: Suppressions, targets: ProjectTargets = NO_TARGETS) -> FileFacts:
     return FileFacts(
         path=path,
         module=module,
@@ -516,6 +522,8 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
         called_attributes=sorted(model.called_attributes),
         stdout_units=dict(model.stdout_units),
         terminal_units=sorted(model.terminal_units),
+        version_imports=[(positions.of(node), names) for node, names in model.version_imports],
+        targets=targets.targets if targets.root else (),
     )
 
 
