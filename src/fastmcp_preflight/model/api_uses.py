@@ -229,7 +229,8 @@ class ApiUses:
                     yield self._use(change, call, scope, in_async=in_async)
             elif kind == "call":
                 if self._call_matches(change, call, scope):
-                    yield self._use(change, call, scope)
+                    yield self._use(change, call, scope, arg=positional(call, 1)
+                                    if change.when == "second-positional" else None)
             elif kind == "decorator" and self._lowlevel_decorator(change, call, scope):
                 yield self._use(change, call, scope)
 
