@@ -116,6 +116,18 @@ class ProjectTargets:
 
     root: str
     targets: tuple[Target, ...]
+    #: The project's `requires-python` (PEP 621), "" when it declares none.
+    python: str = ""
+
+    def python_below(self, version: str) -> bool:
+        """Whether the project supports a Python older than `version` (by `requires-python`;
+        a project that declares none is taken to support only current Pythons)."""
+        spec = _specifier(self.python) if self.python else None
+        if spec is None:
+            return False
+        floor = Version(version)
+        return any(spec.contains(f"3.{minor}") for minor in range(6, floor.minor)
+                   if floor.major == 3)
 
     def get(self, package: str) -> Target | None:
         return next((t for t in self.targets if t.package == package), None)
@@ -196,7 +208,19 @@ def project_targets(root: str, overrides: Mapping[str, str] | None = None) -> Pr
         else:
             version, source = None, ""
         targets.append(Target(package, version, source, requirement, files))
-    return ProjectTargets(root, tuple(targets))
+    return ProjectTargets(root, tuple(targets), _requires_python(root))
+
+
+def _requires_python(root: str) -> str:
+    path = os.path.join(root, "pyproject.toml")
+    if not os.path.isfile(path):
+        return ""
+    try:
+        project = tomllib.loads(_read(path)).get("project")
+    except tomllib.TOMLDecodeError:
+        return ""
+    value = project.get("requires-python") if isinstance(project, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def newest_allowed(package: str, requirement: str) -> str | None:
