@@ -37,8 +37,12 @@ class BlockingSleepInAsync(Rule):
     hint = "use `await asyncio.sleep(...)`"
     fix_safety = (
         "Safe: `time.sleep(x)` becomes `await asyncio.sleep(x)` (using the module's own "
-        "alias for asyncio if it has one, else adding `import asyncio`). The call is "
-        "wrapped in parentheses where it is the value of an attribute, subscript or call."
+        "alias for asyncio if it has one, else adding `import asyncio` where isort would "
+        "put it). The call is wrapped in parentheses where it is the value of an attribute, "
+        "subscript or call. An `import time` (or `from time import sleep`) that the fix "
+        "leaves unused is removed. Unsafe when the fix must add `import asyncio` but the "
+        "name `asyncio` is bound to something else where the call is (a parameter, a local "
+        "variable): the new code would use that instead."
     )
     fixable = "safe"
     needles = ("sleep",)
@@ -61,19 +65,32 @@ class BlockingSleepInAsync(Rule):
         Valid("import time\n\nif __name__ == '__main__':\n    time.sleep(1)\n"),
     )
     INVALID = (
+        # The fix removes the `import time` it leaves unused and adds `import asyncio`.
         Invalid("import time\n\nasync def tool():\n    time.sleep(1)\n",
                 at=((4, 5),),
-                fixed="import asyncio\nimport time\n\nasync def tool():\n"
+                fixed="import asyncio\n\nasync def tool():\n"
+                      "    await asyncio.sleep(1)\n"),
+        # `time` is still used: it stays; `asyncio` goes in alphabetical order.
+        Invalid("import os\nimport time\n\nfrom fastmcp import FastMCP\n\n"
+                "async def tool():\n    time.sleep(1)\n    return time.time(), os.sep\n",
+                at=((7, 5),),
+                fixed="import asyncio\nimport os\nimport time\n\nfrom fastmcp import FastMCP\n"
+                      "\nasync def tool():\n    await asyncio.sleep(1)\n"
+                      "    return time.time(), os.sep\n"),
+        # `asyncio` is a parameter here: the fix is offered, but as unsafe.
+        Invalid("import time\n\nasync def tool(asyncio):\n    time.sleep(1)\n",
+                at=((4, 5),),
+                fixed="import asyncio\n\nasync def tool(asyncio):\n"
                       "    await asyncio.sleep(1)\n"),
         Invalid("import time as t\nimport asyncio as aio\n\n"
                 "async def tool():\n    t.sleep(0.5)\n",
                 at=((5, 5),),
-                fixed="import time as t\nimport asyncio as aio\n\n"
+                fixed="import asyncio as aio\n\n"
                       "async def tool():\n    await aio.sleep(0.5)\n"),
         Invalid('"""Server."""\nfrom time import sleep as nap\n\n'
                 "async def tool():\n    if True:\n        nap(2)\n",
                 at=((6, 9),),
-                fixed='"""Server."""\nimport asyncio\nfrom time import sleep as nap\n\n'
+                fixed='"""Server."""\nimport asyncio\n\n'
                       "async def tool():\n    if True:\n        await asyncio.sleep(2)\n"),
         Invalid("import time\n\nasync def tool():\n    def helper(x=time.sleep(1)):\n"
                 "        return x\n",
@@ -81,7 +98,7 @@ class BlockingSleepInAsync(Rule):
         Invalid("import time\nimport asyncio\n\nclass Server:\n    async def tool(self):\n"
                 "        return time.sleep(1).real\n",
                 at=((6, 16),),
-                fixed="import time\nimport asyncio\n\nclass Server:\n    async def tool(self):\n"
+                fixed="import asyncio\n\nclass Server:\n    async def tool(self):\n"
                       "        return (await asyncio.sleep(1)).real\n"),
     )
 
@@ -115,18 +132,19 @@ class BlockingSleepInAsync(Rule):
         )
 
     def _fix(self, node: cst.Call) -> Fix:
-        alias = "asyncio"
-        imports: tuple[str, ...] = ("asyncio",)
-        for name, bindings in self.context.model.module_scope.bindings.items():
-            if any(b.kind == "module" and b.qualified == "asyncio" for b in bindings):
-                alias, imports = name, ()
-                break
-        call = cst.Call(func=cst.Attribute(cst.Name(alias), cst.Name("sleep")), args=node.args)
+        asyncio = self.context.reference("asyncio")
+        call = cst.Call(func=cst.Attribute(asyncio.expression(), cst.Name("sleep")),
+                        args=node.args)
         parens = node in self._wrapped
         replacement = cst.Await(
             expression=call,
             lpar=[cst.LeftParen()] if parens else [],
             rpar=[cst.RightParen()] if parens else [],
         )
-        return Fix("safe", ((node, replacement),), imports,
-                   "replace `time.sleep(...)` with `await asyncio.sleep(...)`")
+        root = node.func
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        used = (root.value,) if isinstance(root, cst.Name) else ()
+        return Fix("safe", ((node, replacement),), asyncio.imports,
+                   "replace `time.sleep(...)` with `await asyncio.sleep(...)`",
+                   drop_if_unused=used).unsafe_if(asyncio.shadowed)

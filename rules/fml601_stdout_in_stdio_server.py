@@ -87,7 +87,9 @@ class StdoutInStdioServer(Rule):
     fix_safety = (
         "Safe: `print(...)` gets `file=sys.stderr` (replacing `file=sys.stdout`), "
         "`sys.stdout.write(...)` becomes `sys.stderr.write(...)`; `import sys` is added "
-        "when the module does not import it (an alias of `sys` is respected)."
+        "where isort would put it when the module does not import it (an alias of `sys` is "
+        "respected). Unsafe when `import sys` must be added but the name `sys` is bound to "
+        "something else where the call is (a parameter, a local variable)."
     )
     fixable = "safe"
     needles = ("print", "stdout")
@@ -134,7 +136,7 @@ class StdoutInStdioServer(Rule):
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
                 "def add(a: int, b: int) -> int:\n    print('adding', a, b)\n    return a + b\n",
                 at=((7, 5),),
-                fixed="import sys\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                fixed="import sys\n\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
                       "@mcp.tool\ndef add(a: int, b: int) -> int:\n"
                       "    print('adding', a, b, file=sys.stderr)\n    return a + b\n"),
         Invalid("import sys as system\nfrom mcp.server.fastmcp import FastMCP\n\n"
@@ -146,9 +148,16 @@ class StdoutInStdioServer(Rule):
                       "mcp = FastMCP('x')\nsystem.stderr.write('ready\\n')\n"
                       "print('x', file=system.stderr)\n\nif __name__ == '__main__':\n"
                       "    mcp.run(transport='stdio')\n"),
+        # `sys` is a local of the function: the fix is offered, but as unsafe.
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "def add(a: int, sys: int) -> int:\n    print(a)\n    return a + sys\n",
+                at=((7, 5),),
+                fixed="import sys\n\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                      "@mcp.tool\ndef add(a: int, sys: int) -> int:\n"
+                      "    print(a, file=sys.stderr)\n    return a + sys\n"),
         Invalid("import os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\nprint()\n"
                 "mcp.run(transport=os.environ.get('TRANSPORT', 'http'))\n", at=((5, 1),),
-                fixed="import sys\nimport os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n"
+                fixed="import os\nimport sys\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n"
                       "print(file=sys.stderr)\n"
                       "mcp.run(transport=os.environ.get('TRANSPORT', 'http'))\n"),
         # The stdio branch, and a server module's own main block, run over stdio.
@@ -189,14 +198,8 @@ class StdoutInStdioServer(Rule):
         handlers = model.route_handlers
         return bool(handlers) and any(f in handlers for f in self.context.where.functions)
 
-    def _sys(self) -> tuple[str, tuple[str, ...]]:
-        for name, bindings in self.context.model.module_scope.bindings.items():
-            if any(b.kind == "module" and b.qualified == "sys" for b in bindings):
-                return name, ()
-        return "sys", ("sys",)
-
     def _stderr(self, alias: str) -> cst.Attribute:
-        return cst.Attribute(cst.Name(alias), cst.Name("stderr"))
+        return cst.Attribute(cst.parse_expression(alias), cst.Name("stderr"))
 
     def _with_file_arg(self, args: Sequence[cst.Arg],
                        alias: str) -> list[cst.Arg]:
@@ -217,7 +220,8 @@ class StdoutInStdioServer(Rule):
         name = self.context.resolve(node.func)
         if name not in ("builtins.print", "sys.stdout.write") or self._runs_only_over_http(node):
             return
-        alias, imports = self._sys()
+        system = self.context.reference("sys")
+        alias, imports = system.text, system.imports
         if name == "builtins.print":
             target = keyword(node, "file")
             if target is None:
@@ -230,7 +234,8 @@ class StdoutInStdioServer(Rule):
                 return
             self.report(node, "`print()` writes to stdout, the JSON-RPC channel of a stdio "
                               "server: one stray line corrupts the session",
-                        fix=Fix("safe", ((node, new),), imports, "print to sys.stderr"),
+                        fix=Fix("safe", ((node, new),), imports,
+                                "print to sys.stderr").unsafe_if(system.shadowed),
                         condition=self._condition_here())
         elif name == "sys.stdout.write" and isinstance(node.func, cst.Attribute):
             func = node.func
@@ -240,5 +245,6 @@ class StdoutInStdioServer(Rule):
             new = node.with_changes(func=func.with_changes(value=self._stderr(alias)))
             self.report(node, "`sys.stdout.write()` writes to the JSON-RPC channel of a stdio "
                               "server: one stray line corrupts the session",
-                        fix=Fix("safe", ((node, new),), imports, "write to sys.stderr"),
+                        fix=Fix("safe", ((node, new),), imports,
+                                "write to sys.stderr").unsafe_if(system.shadowed),
                         condition=self._condition_here())

@@ -10,7 +10,7 @@ plain facts of every file of the project (see `facts.py`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from fastmcp_preflight.project.drift import UnboundedSite, unbounded_sites
@@ -41,9 +41,10 @@ if TYPE_CHECKING:
 __all__ = [
     "BUILDS_A_SERVER", "MAY_RUN_OVER_STDIO", "RUNS_IN_A_SERVER", "STDOUT_REACHES_STDIO_SERVER",
     "Applicability", "BaseRule", "Diagnostic", "DiagnosticFix", "Edit", "FileContext",
-    "FileFacts", "Finding", "Fix", "ImportGraph", "Invalid", "Location", "ProjectFinding",
-    "ProjectRule", "ProjectServers", "Rule", "Scope", "Severity", "ToolCallRule",
-    "UnboundedSite", "Valid", "import_graph_of", "servers_of", "unbounded_sites",
+    "FileFacts", "Finding", "Fix", "Import", "ImportGraph", "Invalid", "Location",
+    "ProjectFinding", "ProjectRule", "ProjectServers", "Reference", "Rule", "Scope", "Severity",
+    "ToolCallRule", "UnboundedSite", "Valid", "import_graph_of", "servers_of",
+    "unbounded_sites",
 ]
 
 
@@ -95,13 +96,175 @@ class Invalid:
 
 
 @dataclass(frozen=True)
+class Import:
+    """An import a fix adds or removes.
+
+    `Import("asyncio")` is `import asyncio`; `Import("fastmcp.server", "create_proxy")` is
+    `from fastmcp.server import create_proxy`; `alias` adds `as alias`. `Import.parse` reads
+    the same from text (`"from fastmcp.server import create_proxy"`). Wherever a fix takes an
+    import, a string is read by `Import.parse`, and a bare module name (`"asyncio"`) means
+    `import asyncio`.
+    """
+
+    module: str
+    name: str | None = None
+    alias: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Import:
+        """`"asyncio"`, `"import asyncio as aio"` or `"from x.y import z [as w]"`."""
+        words = text.split()
+        try:
+            if len(words) == 1 and words[0] != "import":
+                return cls._checked(words[0])
+            if words[0] == "import" and len(words) in (2, 4) and (
+                    len(words) == 2 or words[2] == "as"):
+                return cls._checked(words[1], alias=words[3] if len(words) == 4 else None)
+            if (words[0] == "from" and words[2] == "import" and len(words) in (4, 6)
+                    and (len(words) == 4 or words[4] == "as")):
+                return cls._checked(words[1], words[3], words[5] if len(words) == 6 else None)
+        except IndexError:
+            pass
+        raise ValueError(f"not a single import: {text!r} (expected `import x`, `import x as y`"
+                         " or `from x import y [as z]`)")
+
+    @classmethod
+    def _checked(cls, module: str, name: str | None = None, alias: str | None = None) -> Import:
+        parts = module.lstrip(".").split(".") if module.lstrip(".") else []
+        if not module or not all(p.isidentifier() for p in parts) or (
+                module.startswith(".") and name is None):
+            raise ValueError(f"not a module name: {module!r}")
+        for word in (name, alias):
+            if word is not None and not word.isidentifier():
+                raise ValueError(f"not a name: {word!r}")
+        return cls(module, name, alias)
+
+    @property
+    def bound(self) -> str:
+        """The name the import binds in the module (`os` for `import os.path`)."""
+        if self.alias is not None:
+            return self.alias
+        return self.name if self.name is not None else self.module.split(".")[0]
+
+    @property
+    def code(self) -> str:
+        """The import statement, as it is written into the file."""
+        alias = f" as {self.alias}" if self.alias is not None else ""
+        if self.name is None:
+            return f"import {self.module}{alias}"
+        return f"from {self.module} import {self.name}{alias}"
+
+
+def as_import(value: str | Import) -> Import:
+    """An import of a fix, given as an `Import` or as text."""
+    return value if isinstance(value, Import) else Import.parse(value)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """How code at the current point of the walk can refer to a module or an object (see
+    `FileContext.reference`): `text` to write (`asyncio`, `aio`, `create_proxy`), the
+    `imports` a fix must add for it, and whether that name is `shadowed` there (bound to
+    something else: a parameter, a local, an assignment), so a fix using it is not safe."""
+
+    text: str
+    imports: tuple[Import, ...] = ()
+    shadowed: bool = False
+
+    def expression(self) -> cst.BaseExpression:
+        """`text` as a LibCST expression, to build the replacement node with."""
+        import libcst as cst
+
+        return cst.parse_expression(self.text)
+
+
+@dataclass(frozen=True)
 class Fix:
-    """A rewrite: replace each old node by its new node, and add `import X` lines if missing."""
+    """A rewrite of the file, made of any of these parts, applied together or not at all:
+
+    - `replacements`: (old node, new node) pairs; the old node's text is replaced;
+    - `imports`: imports to add (`Import`, or text for `Import.parse`), each only if the module
+      does not have it already: a `from x import y` joins an existing one-line
+      `from x import ...`, anything else goes where isort/ruff would put it (after the
+      docstring and `__future__` imports, in its section: standard library, third party,
+      first party, local; alphabetical within it);
+    - `inserts_before`/`inserts_after`: (statement, new statements) pairs: new lines before or
+      after a statement of the file, at its indentation;
+    - `deletions`: statements of the file to delete (a block left empty gets `pass`);
+    - `remove_imports`: imports to remove from the module's top-level imports (the name
+      from its statement, the statement when it was the last name);
+    - `drop_if_unused`: names bound by top-level imports (`time`, or `nap` for
+      `from time import sleep as nap`) whose import is removed when the file no longer uses
+      them once the fixes are made (never an import that was unused before).
+
+    Build one with the constructor or the helpers `Fix.replace`, `Fix.insert_before`,
+    `Fix.insert_after`, `Fix.delete` and `Fix.add_imports`; join parts with `+`. A fix the
+    engine cannot express as text edits (an insertion before a statement that shares its line
+    with another) is dropped: the finding is reported without it. The fixed file is written
+    only if it still parses and compiles.
+    """
 
     applicability: Applicability
-    replacements: tuple[tuple[cst.CSTNode, cst.CSTNode], ...]
-    imports: tuple[str, ...] = ()
+    replacements: tuple[tuple[cst.CSTNode, cst.CSTNode], ...] = ()
+    imports: tuple[str | Import, ...] = ()
     description: str = ""
+    inserts_before: tuple[tuple[cst.BaseStatement, tuple[cst.BaseStatement | str, ...]],
+                          ...] = ()
+    inserts_after: tuple[tuple[cst.BaseStatement, tuple[cst.BaseStatement | str, ...]],
+                         ...] = ()
+    deletions: tuple[cst.BaseStatement, ...] = ()
+    remove_imports: tuple[str | Import, ...] = ()
+    drop_if_unused: tuple[str, ...] = ()
+
+    @classmethod
+    def replace(cls, old: cst.CSTNode, new: cst.CSTNode, *, unsafe: bool = False,
+                description: str = "", imports: Sequence[str | Import] = ()) -> Fix:
+        """Replace `old` (a node of the file) with `new`, adding `imports`."""
+        return cls(_applicability(unsafe), ((old, new),), tuple(imports), description)
+
+    @classmethod
+    def insert_before(cls, anchor: cst.BaseStatement, *statements: cst.BaseStatement | str,
+                      unsafe: bool = False, description: str = "") -> Fix:
+        """Insert `statements` (nodes or code) on lines of their own before `anchor`."""
+        return cls(_applicability(unsafe), description=description,
+                   inserts_before=((anchor, statements),))
+
+    @classmethod
+    def insert_after(cls, anchor: cst.BaseStatement, *statements: cst.BaseStatement | str,
+                     unsafe: bool = False, description: str = "") -> Fix:
+        """Insert `statements` (nodes or code) on lines of their own after `anchor`."""
+        return cls(_applicability(unsafe), description=description,
+                   inserts_after=((anchor, statements),))
+
+    @classmethod
+    def delete(cls, *statements: cst.BaseStatement, unsafe: bool = False,
+               description: str = "") -> Fix:
+        """Delete whole statements of the file (their lines)."""
+        return cls(_applicability(unsafe), description=description, deletions=statements)
+
+    @classmethod
+    def add_imports(cls, *imports: str | Import, unsafe: bool = False,
+                    description: str = "") -> Fix:
+        """Add imports (only those the module lacks), where isort would put them."""
+        return cls(_applicability(unsafe), imports=imports, description=description)
+
+    def __add__(self, other: Fix) -> Fix:
+        """Both fixes as one: unsafe if either is; the descriptions joined."""
+        description = "; ".join(d for d in (self.description, other.description) if d)
+        return Fix(
+            "unsafe" if "unsafe" in (self.applicability, other.applicability) else "safe",
+            self.replacements + other.replacements, self.imports + other.imports, description,
+            self.inserts_before + other.inserts_before, self.inserts_after + other.inserts_after,
+            self.deletions + other.deletions, self.remove_imports + other.remove_imports,
+            self.drop_if_unused + other.drop_if_unused)
+
+    def unsafe_if(self, condition: bool) -> Fix:
+        """This fix, marked unsafe when `condition` holds (a name it uses is shadowed)."""
+        return replace(self, applicability="unsafe") if condition else self
+
+
+def _applicability(unsafe: bool) -> Applicability:
+    return "unsafe" if unsafe else "safe"
 
 
 @dataclass(frozen=True)
@@ -120,6 +283,9 @@ class DiagnosticFix:
     applicability: Applicability
     edits: tuple[Edit, ...]
     description: str = ""
+    #: Names whose top-level import goes once the fixes leave them unused (see
+    #: `Fix.drop_if_unused`): several fixes can together remove the last use.
+    drop_if_unused: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,6 +366,34 @@ class FileContext:
         name = scope.resolve(expr)
         self._resolved[id(expr)] = (expr, scope, name)
         return name
+
+    def reference(self, module: str, name: str | None = None) -> Reference:
+        """How code at the current point can use `module` (or `name` from it), for a fix.
+
+        A name already bound to it by an import is used (`aio` after `import asyncio as
+        aio`); else the fix adds `import module` (or `from module import name`) and writes
+        the plain name, which is `shadowed` when anything else binds that name here (a
+        parameter `asyncio`, a local `sys = ...`): mark such a fix unsafe
+        (`fix.unsafe_if(reference.shadowed)`).
+        """
+        target = module if name is None else f"{module}.{name}"
+        scope = self.where.scope
+        seen: set[str] = set()
+        current: Scope | None = scope
+        while current is not None:
+            for bound, bindings in current.bindings.items():
+                if bound in seen or not any(b.kind in ("import", "module") for b in bindings):
+                    continue
+                seen.add(bound)
+                resolved = scope.resolve_name(bound)
+                if resolved == target:
+                    return Reference(bound)
+                if name is not None and resolved == module:
+                    return Reference(f"{bound}.{name}")
+            current = current.parent
+        new = Import(module, name)
+        return Reference(target if name is None else name, (new,),
+                         scope.lookup(new.bound) is not None)
 
     @property
     def is_package_init(self) -> bool:

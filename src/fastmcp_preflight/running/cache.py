@@ -40,7 +40,7 @@ PRUNE_EVERY_SECONDS = 24 * 3600
 #: ...down to this many entries, or three per file of the run if that is more.
 MAX_ENTRIES = 10_000
 #: Changes whenever the JSON of an entry does, so an old entry is never read as a new one.
-_ENTRY_FORMAT = "2"
+_ENTRY_FORMAT = "3"
 
 
 @runtime_checkable
@@ -109,7 +109,7 @@ def _diagnostic(data: dict[str, Any]) -> Diagnostic:
         **data,
         "fix": None if fix is None else DiagnosticFix(
             fix["applicability"], tuple(Edit(**edit) for edit in fix["edits"]),
-            fix.get("description", "")),
+            fix.get("description", ""), tuple(fix.get("drop_if_unused", ()))),
     })
 
 

@@ -268,7 +268,8 @@ class Engine:
         for rule in rules:
             try:  # what a rule reported is checked here; garbage costs that rule only
                 for finding in rule.findings:
-                    d = self._diagnostic(finding, display, module, positions, text)
+                    d = self._diagnostic(finding, display, module, positions, text,
+                                         module_name)
                     if d is not None and not suppressions.suppresses(d.line, d.code, d.name):
                         diagnostics.append(d)
             except Exception as problem:
@@ -283,7 +284,8 @@ class Engine:
         return FileResult(display, diagnostics, facts, suppressions)
 
     def _diagnostic(self, finding: Finding, path: str, module: cst.Module,
-                    positions: Positions, text: str) -> Diagnostic | None:
+                    positions: Positions, text: str,
+                    module_name: str | None = None) -> Diagnostic | None:
         rule = finding.rule
         if self._ignored(rule.code, rule.name, path):
             return None
@@ -292,8 +294,9 @@ class Engine:
         if at is None:
             raise ValueError(f"reported a {type(finding.node).__name__} node that is not in "
                              "the file's tree (a node the rule built itself?)")
-        fix = (to_edits(finding.fix, module, positions, text) if finding.fix is not None
-               else None)
+        first_party = module_name.split(".")[0] if module_name else None
+        fix = (to_edits(finding.fix, module, positions, text, first_party)
+               if finding.fix is not None else None)
         return Diagnostic(
             rule.code, rule.name, self.settings.severity.get(rule.code, rule.severity),
             finding.message, path, at.line, at.column, at.end_line, at.end_column,

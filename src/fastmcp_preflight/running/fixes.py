@@ -1,8 +1,9 @@
 """Fixes: from a rule's node replacement to text edits, and text edits applied to source.
 
-A fix is kept as text edits (what the JSON report shows and what `--fix` writes), so fixes
-from several rules can be merged without re-running them; overlapping edits are left for a
-later pass. A result is only used if it still parses.
+A rule's `Fix` (node replacements, inserted and deleted statements, imports to add or drop;
+see `fix_imports` for where imports go) is kept as text edits (what the JSON report shows
+and what `--fix` writes), so fixes from several rules can be merged without re-running
+them; overlapping edits are left for a later pass. A result is only used if it still parses.
 """
 
 from __future__ import annotations
@@ -12,48 +13,16 @@ from collections.abc import Iterable, Sequence
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-from fastmcp_preflight.api import Applicability, Diagnostic, DiagnosticFix, Edit, Fix
+from fastmcp_preflight.api import Applicability, Diagnostic, DiagnosticFix, Edit, Fix, as_import
+from fastmcp_preflight.running.fix_imports import (
+    ImportEdits,
+    binds_by_import,
+    line_after,
+    uses,
+)
 from fastmcp_preflight.source.lines import LineIndex
 from fastmcp_preflight.source.parsing import parse_module
 from fastmcp_preflight.source.positions import Positions
-
-
-def _is_docstring_or_future(statement: cst.CSTNode) -> bool:
-    if not isinstance(statement, cst.SimpleStatementLine):
-        return False
-    small = statement.body[0]
-    if isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString,
-                                                                cst.ConcatenatedString)):
-        return True
-    return isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name) and (
-        small.module.value == "__future__")
-
-
-def _imported_modules(module: cst.Module) -> set[str]:
-    """Modules imported under their own name at module level (`import asyncio`)."""
-    names: set[str] = set()
-    for statement in module.body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.Import):
-                    for alias in small.names:
-                        if alias.asname is None and isinstance(alias.name, cst.Name):
-                            names.add(alias.name.value)
-    return names
-
-
-def _import_edit(module: cst.Module, positions: Positions, name: str) -> Edit:
-    """Insert `import name` after the docstring and `__future__` imports."""
-    newline = module.default_newline
-    for statement in module.body:
-        if not _is_docstring_or_future(statement):
-            at = positions.of(statement)
-            return Edit(at.line, 1, at.line, 1, f"import {name}{newline}")
-    if not module.body:
-        return Edit(1, 1, 1, 1, f"import {name}{newline}")
-    end = positions.of(module.body[-1])
-    return Edit(end.end_line, end.end_column, end.end_line, end.end_column,
-                f"{newline}import {name}")
 
 
 def _line_indent(text: str, line: int) -> str:
@@ -79,18 +48,118 @@ def _code_at_indent(module: cst.Module, node: cst.CSTNode, indent: str) -> str:
     return "".join(state.tokens)
 
 
-def to_edits(fix: Fix, module: cst.Module, positions: Positions, text: str) -> DiagnosticFix:
-    """Turn a rule's node replacements (and wanted imports) into text edits."""
+class _Blocks(cst.CSTVisitor):
+    """Finds the indented blocks whose only statement is one of `wanted`."""
+
+    def __init__(self, wanted: Sequence[cst.CSTNode]) -> None:
+        self.wanted = {id(node) for node in wanted}
+        self.alone: set[int] = set()
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        if len(node.body) == 1 and id(node.body[0]) in self.wanted:
+            self.alone.add(id(node.body[0]))
+
+
+class _Unexpressible(Exception):
+    """A part of a fix that text edits cannot make (a statement that shares its line)."""
+
+
+class _FixEdits:
+    """Turns the parts of one `Fix` into text edits over one file."""
+
+    def __init__(self, module: cst.Module, positions: Positions, text: str,
+                 first_party: str | None) -> None:
+        self.module, self.positions, self.text = module, positions, text
+        self.lines = LineIndex(text)
+        self.imports = ImportEdits(module, positions, text, first_party)
+
+    def first_line(self, statement: cst.BaseStatement) -> int:
+        """The statement's first line (its first decorator's), which it must start."""
+        decorators = getattr(statement, "decorators", ())
+        at = self.positions.of(decorators[0] if decorators else statement)
+        if self.lines.line(at.line)[: at.column - 1].strip():
+            raise _Unexpressible
+        return at.line
+
+    def code(self, statements: Sequence[cst.BaseStatement | str], indent: str) -> str:
+        """New statements' code, each on lines of its own at `indent`."""
+        state = CodegenState(default_indent=self.module.default_indent,
+                             default_newline=self.module.default_newline)
+        if indent:
+            state.increase_indent(indent)
+        for statement in statements:
+            node = (cst.parse_statement(statement, self.module.config_for_parsing)
+                    if isinstance(statement, str) else statement)
+            node._codegen(state)
+        return "".join(state.tokens)
+
+    def insert(self, anchor: cst.BaseStatement, statements: Sequence[cst.BaseStatement | str],
+               after: bool) -> Edit:
+        first = self.first_line(anchor)
+        content = self.code(statements, _line_indent(self.text, first))
+        if not after:
+            return Edit(first, 1, first, 1, content)
+        return line_after(self.positions, self.text, self.module.default_newline, anchor,
+                          content)
+
+    def delete(self, statement: cst.BaseStatement, alone: bool) -> Edit:
+        first = self.first_line(statement)
+        end = self.positions.of(statement).end_line
+        keep = (f"{_line_indent(self.text, first)}pass{self.module.default_newline}"
+                if alone else "")
+        return Edit(first, 1, end + 1, 1, keep)
+
+    def drop_unused(self, name: str, fix: Fix) -> Edit | None:
+        """Remove the import of `name` when this fix alone takes away its last use."""
+        if not binds_by_import(self.module, name):
+            return None
+        before = uses([self.module], name)
+        old = [o for o, _ in fix.replacements] + list(fix.deletions)
+        new: list[cst.CSTNode] = [n for _, n in fix.replacements]
+        for _, added in (*fix.inserts_before, *fix.inserts_after):
+            new += [cst.parse_statement(s) if isinstance(s, str) else s for s in added]
+        removed = uses(old, name)
+        if before and removed and before - removed + uses(new, name) == 0:
+            return self.imports.remove_binding(name)
+        return None
+
+
+def to_edits(fix: Fix, module: cst.Module, positions: Positions, text: str,
+             first_party: str | None = None) -> DiagnosticFix | None:
+    """Turn a rule's fix (replacements, insertions, deletions, imports) into text edits;
+    None when a part cannot be made as text edits. `first_party` is the top-level package
+    of the file, for the section of a new import."""
+    maker = _FixEdits(module, positions, text, first_party)
     edits: list[Edit] = []
-    for old, new in fix.replacements:
-        at = positions.of(old)
-        code = _code_at_indent(module, new, _line_indent(text, at.line))
-        edits.append(Edit(at.line, at.column, at.end_line, at.end_column, code))
-    present = _imported_modules(module)
-    for name in fix.imports:
-        if name not in present:
-            edits.append(_import_edit(module, positions, name))
-    return DiagnosticFix(fix.applicability, tuple(edits), fix.description)
+    try:
+        for old, new in fix.replacements:
+            at = positions.of(old)
+            code = _code_at_indent(module, new, _line_indent(text, at.line))
+            edits.append(Edit(at.line, at.column, at.end_line, at.end_column, code))
+        for anchor, statements in fix.inserts_before:
+            edits.append(maker.insert(anchor, statements, after=False))
+        for anchor, statements in fix.inserts_after:
+            edits.append(maker.insert(anchor, statements, after=True))
+        if fix.deletions:
+            blocks = _Blocks(fix.deletions)
+            module.visit(blocks)
+            edits += [maker.delete(s, id(s) in blocks.alone) for s in fix.deletions]
+    except _Unexpressible:
+        return None
+    for wanted_import in dict.fromkeys(as_import(i) for i in fix.imports):
+        added = maker.imports.add(wanted_import)
+        if added is not None:
+            edits.append(added)
+    for gone in dict.fromkeys(as_import(i) for i in fix.remove_imports):
+        removal = maker.imports.remove(gone)
+        if removal is not None:
+            edits.append(removal)
+    for name in dict.fromkeys(fix.drop_if_unused):
+        removal = maker.drop_unused(name, fix)
+        if removal is not None and removal not in edits:
+            edits.append(removal)
+    return DiagnosticFix(fix.applicability, tuple(edits), fix.description,
+                         tuple(dict.fromkeys(fix.drop_if_unused)))
 
 
 Span = tuple[int, int, str]
@@ -149,12 +218,32 @@ def wanted(diagnostic: Diagnostic, allow: Sequence[Applicability]) -> bool:
 def fix_text(text: str, diagnostics: Iterable[Diagnostic],
              allow: Sequence[Applicability] = ("safe",)) -> str | None:
     """One pass of the wanted fixes over `text`, or None if the result would not parse."""
-    fixes = [d.fix.edits for d in diagnostics if d.fix is not None and wanted(d, allow)]
-    if not fixes:
+    taken = [d.fix for d in diagnostics if d.fix is not None and wanted(d, allow)]
+    if not taken:
         return text
-    fixed, _ = apply_edits(text, fixes)
+    fixed, _ = apply_edits(text, [f.edits for f in taken])
     try:
-        parse_module(fixed)
+        module = parse_module(fixed)
+        drop = list(dict.fromkeys(name for f in taken for name in f.drop_if_unused))
+        if drop and fixed != text:
+            fixed = _drop_unused_imports(text, fixed, module, drop)
     except Exception:  # a syntax error, or too deep to parse safely: not a usable result
         return None
     return fixed
+
+
+def _drop_unused_imports(before: str, after: str, module: cst.Module,
+                         names: Sequence[str]) -> str:
+    """Remove the imports of `names` that the fixes left unused (several fixes can take
+    away the last use together, which none of their own edits could see)."""
+    original = parse_module(before)
+    gone = [name for name in names
+            if uses([original], name) and not uses([module], name)
+            and binds_by_import(module, name)]
+    if not gone:
+        return after
+    imports = ImportEdits(module, Positions(module, after), after, None)
+    removals = [edit for edit in map(imports.remove_binding, gone) if edit is not None]
+    result, _ = apply_edits(after, [[edit] for edit in removals])
+    parse_module(result)
+    return result
