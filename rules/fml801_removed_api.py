@@ -98,17 +98,23 @@ class RemovedApi(ApiUseVisitor, Rule):
                       "mcp.mount(sub, namespace='sub')\n"),
         Invalid("from fastmcp import FastMCP\n\nproxy = FastMCP.as_proxy('http://x/mcp')\n",
                 at=((3, 9),), options=_F4,
-                fixed="import fastmcp.server\nfrom fastmcp import FastMCP\n\n"
-                      "proxy = fastmcp.server.create_proxy('http://x/mcp')\n"),
+                fixed="from fastmcp import FastMCP\nfrom fastmcp.server import create_proxy\n\n"
+                      "proxy = create_proxy('http://x/mcp')\n"),
         Invalid("from fastmcp import FastMCP, Context\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
                 "async def remember(key: str, ctx: Context) -> str:\n"
                 "    ctx.set_state('k', key)\n    return ctx.get_http_request().url.path\n",
                 at=((7, 5), (8, 12)), options=(("target-fastmcp", "3.0"),),
-                fixed="import fastmcp.server.dependencies\nfrom fastmcp import FastMCP, Context\n\n"
+                fixed="from fastmcp import FastMCP, Context\n"
+                      "from fastmcp.server.dependencies import get_http_request\n\n"
                       "mcp = FastMCP('x')\n\n@mcp.tool\n"
                       "async def remember(key: str, ctx: Context) -> str:\n"
                       "    await ctx.set_state('k', key)\n"
-                      "    return fastmcp.server.dependencies.get_http_request().url.path\n"),
+                      "    return get_http_request().url.path\n"),
+        # One name of the statement moved: it leaves, and is imported from its new home.
+        Invalid("from fastmcp import FastMCP, Image\n\nmcp = FastMCP('x')\nlogo = Image('a.png')\n",
+                at=((1, 1),), options=_F4,
+                fixed="from fastmcp import FastMCP\nfrom fastmcp.utilities.types import Image\n\n"
+                      "mcp = FastMCP('x')\nlogo = Image('a.png')\n"),
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
                 "@mcp.tool(output_schema=False)\ndef ping() -> str:\n    return 'pong'\n",
                 at=((5, 11),), options=_F2,
@@ -122,13 +128,17 @@ class RemovedApi(ApiUseVisitor, Rule):
                       "    mcp.run(transport='http', host='0.0.0.0', port=9000)\n"),
         Invalid("from mcp import McpError\nfrom mcp.types import ErrorData\n\n"
                 "def fail():\n    raise McpError(ErrorData(code=-1, message='no'))\n",
-                at=((1, 1), (5, 11)), options=_M2),
+                at=((1, 1), (5, 11)), options=_M2,
+                fixed="from mcp import MCPError as McpError\n\n"
+                      "def fail():\n    raise McpError(code=-1, message='no')\n"),
         Invalid("from mcp.server.lowlevel import Server\n\nserver = Server('x')\n\n"
                 "@server.list_tools()\nasync def tools():\n    return []\n",
                 at=((5, 2),), options=_M2),
     )
 
     def report_use(self, use: Use) -> None:
-        fix = (Fix("safe", use.replacements, use.imports,
-                   f"migrate to {use.change.new}") if use.replacements else None)
+        fix = (Fix("safe", use.replacements, use.imports, f"migrate to {use.change.new}",
+                   remove_imports=use.remove_imports,
+                   drop_if_unused=use.drop_if_unused).unsafe_if(use.unsafe)
+               if use.fixable else None)
         self.report(use.node, use.message, fix=fix, condition=use.condition)

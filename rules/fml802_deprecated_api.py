@@ -67,6 +67,8 @@ class DeprecatedApi(ApiUseVisitor, Rule):
     )
 
     def report_use(self, use: Use) -> None:
-        fix = (Fix("safe", use.replacements, use.imports,
-                   f"migrate to {use.change.new}") if use.replacements else None)
+        fix = (Fix("safe", use.replacements, use.imports, f"migrate to {use.change.new}",
+                   remove_imports=use.remove_imports,
+                   drop_if_unused=use.drop_if_unused).unsafe_if(use.unsafe)
+               if use.fixable else None)
         self.report(use.node, use.message, fix=fix, condition=use.condition)

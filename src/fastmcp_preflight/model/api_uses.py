@@ -10,7 +10,7 @@ lines it needs); the rule wraps it into a `Fix`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -35,6 +35,8 @@ from fastmcp_preflight.project.drift import (
 from fastmcp_preflight.project.versions import ProjectTargets
 
 Status = Literal["removed", "deprecated"]
+#: (module, name) -> (the text to write, the import to add or None, shadowed).
+Refer = Callable[[str, str], tuple[str, "str | None", bool]]
 
 #: Server classes by package, by the dotted names they are imported as.
 SERVER_CLASSES = {
@@ -61,9 +63,19 @@ class Use:
     node: cst.CSTNode
     status: Status
     replacements: tuple[tuple[cst.CSTNode, cst.CSTNode], ...] = ()
+    #: Imports the fix adds and removes (`"from x import y"`, `"import x"`).
     imports: tuple[str, ...] = ()
+    remove_imports: tuple[str, ...] = ()
+    #: The fix uses a name that something else binds at that point.
+    unsafe: bool = False
+    #: Imported names the fix may leave unused (their import goes if it does).
+    drop_if_unused: tuple[str, ...] = ()
     #: The project condition the finding holds under (see `Rule.report`).
     condition: str = ""
+
+    @property
+    def fixable(self) -> bool:
+        return bool(self.replacements or self.imports or self.remove_imports)
 
     @property
     def message(self) -> str:
@@ -125,9 +137,13 @@ def status_of(change: Change, targets: ProjectTargets) -> Status | None:
 class ApiUses:
     """The changed-API questions of one file (one per rule instance)."""
 
-    def __init__(self, model: FileModel, targets: ProjectTargets) -> None:
+    def __init__(self, model: FileModel, targets: ProjectTargets,
+                 refer: Refer | None = None) -> None:
+        """`refer(module, name)`: how a fix at the current point writes `name` of `module`
+        (the text, the import it needs, whether that name is shadowed there)."""
         self.model = model
         self.targets = targets
+        self.refer = refer
         self.changes = [c for c in CHANGES if status_of(c, targets) is not None]
         self._flavours: frozenset[str] | None = None
 
@@ -201,9 +217,13 @@ class ApiUses:
             status = status_of(change, self.targets)
             assert status is not None
             replacements: Replacements = ()
+            imports: tuple[str, ...] = ()
+            removes: tuple[str, ...] = ()
             if change.fix == "move-import" and isinstance(node, cst.ImportFrom):
                 replacements = _move_import(node, change, imported)
-            yield Use(change, node, status, replacements)
+                if not replacements:
+                    imports, removes = _move_names(change, hits)
+            yield Use(change, node, status, replacements, imports, removes)
 
     # -- calls --------------------------------------------------------------------------
 
@@ -246,8 +266,16 @@ class ApiUses:
              in_async: bool = False, arg: cst.Arg | None = None) -> Use:
         status = status_of(change, self.targets)
         assert status is not None
-        replacements, imports = _fix(change, node, arg, scope, self.model, in_async)
-        return Use(change, node if arg is None else arg, status, replacements, imports)
+        replacements, imports, unsafe = _fix(change, node, arg, self.model, in_async,
+                                             self.refer)
+        dropped: tuple[str, ...] = ()
+        if change.fix == "mcperror-keywords" and replacements and isinstance(node, cst.Call):
+            inner = positional(node, 0)
+            if inner is not None and isinstance(inner.value, cst.Call) and isinstance(
+                    inner.value.func, cst.Name):
+                dropped = (inner.value.func.value,)
+        return Use(change, node if arg is None else arg, status, replacements, imports,
+                   unsafe=unsafe, drop_if_unused=dropped)
 
     def _keyword(self, change: Change, call: cst.Call, scope: Scope) -> Iterator[Use]:
         arg = keyword(call, change.old)
@@ -417,12 +445,31 @@ def _context_form(change: Change, call: cst.Call, awaited: bool) -> bool:
 Replacements = tuple[tuple[cst.CSTNode, cst.CSTNode], ...]
 
 
-def _fix(change: Change, node: cst.CSTNode, arg: cst.Arg | None, scope: Scope,
-         model: FileModel, in_async: bool) -> tuple[Replacements, tuple[str, ...]]:
+def _fix(change: Change, node: cst.CSTNode, arg: cst.Arg | None, model: FileModel,
+         in_async: bool, refer: Refer | None) -> tuple[Replacements, tuple[str, ...], bool]:
     fix = change.fix
     if not fix or not isinstance(node, cst.Call):
-        return (), ()
-    call = node
+        return (), (), False
+    if fix in _NEW_CALLEES:
+        module, name = _NEW_CALLEES[fix]
+        text, needed, shadowed = (refer(module, name) if refer is not None else
+                                  (f"{module}.{name}", f"import {module}", False))
+        args = [a.with_changes(keyword=cst.Name("target"))
+                if a.keyword is not None and a.keyword.value == "backend" else a
+                for a in node.args]
+        new = node.with_changes(func=cst.parse_expression(text), args=args)
+        return ((node, new),), (needed,) if needed else (), shadowed
+    replacements, imports = _plain_fix(fix, node, arg, model, in_async)
+    return replacements, imports, False
+
+
+#: Fixes that call a function of another module instead: the fix, (module, name).
+_NEW_CALLEES = {"create-proxy": ("fastmcp.server", "create_proxy"),
+                "get-http-request": ("fastmcp.server.dependencies", "get_http_request")}
+
+
+def _plain_fix(fix: str, call: cst.Call, arg: cst.Arg | None, model: FileModel,
+               in_async: bool) -> tuple[Replacements, tuple[str, ...]]:
     if fix.startswith("rename-keyword:") and arg is not None and arg.keyword is not None:
         new_arg = arg.with_changes(keyword=cst.Name(fix.split(":", 1)[1]))
         return ((arg, new_arg),), ()
@@ -435,15 +482,6 @@ def _fix(change: Change, node: cst.CSTNode, arg: cst.Arg | None, scope: Scope,
         return ((first.value, second.value), (second.value, first.value)), ()
     if fix == "await" and in_async:
         return ((call, cst.Await(call)),), ()
-    if fix == "get-http-request":
-        return ((call, call.with_changes(func=cst.parse_expression(
-            "fastmcp.server.dependencies.get_http_request"))),), ("fastmcp.server.dependencies",)
-    if fix == "create-proxy":
-        args = [a.with_changes(keyword=cst.Name("target"))
-                if a.keyword is not None and a.keyword.value == "backend" else a
-                for a in call.args]
-        return ((call, call.with_changes(func=cst.parse_expression(
-            "fastmcp.server.create_proxy"), args=args)),), ("fastmcp.server",)
     if fix == "mcperror-keywords":
         return _mcperror(call), ()
     if fix == "instructions-keyword":
@@ -548,6 +586,27 @@ def _move_import(node: cst.ImportFrom, change: Change,
     return ((node, node.with_changes(module=cst.parse_expression(new_module), names=names)),)
 
 
+def _move_names(change: Change, hits: list[tuple[cst.ImportAlias | None, str]]
+                ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Some of a statement's names moved (`from fastmcp import FastMCP, Image`): remove
+    those from it and import them from their new module."""
+    old_module, _ = change.old.rsplit(".", 1)
+    new_module, new_name = change.moved_to.rsplit(".", 1)
+    imports, removes = [], []
+    for alias, full in hits:
+        if alias is None or full != change.old:
+            return (), ()
+        name = dotted(alias.name) or ""
+        local = (alias.asname.name.value if alias.asname is not None
+                 and isinstance(alias.asname.name, cst.Name) else None)
+        suffix = f" as {local}" if local else ""
+        removes.append(f"from {old_module} import {name}{suffix}")
+        as_name = local or (name if name != new_name else None)
+        imports.append(f"from {new_module} import {new_name}"
+                       + (f" as {as_name}" if as_name and as_name != new_name else ""))
+    return tuple(imports), tuple(removes)
+
+
 def _renamed(alias: cst.ImportAlias, full: str) -> cst.ImportAlias:
     new_name = _RENAMED.get(full)
     if new_name is None:
@@ -572,7 +631,7 @@ class ApiUseVisitor:
         uses: ApiUses | None = getattr(self, "_api_uses", None)
         if uses is None:
             context = self.context  # type: ignore[attr-defined]
-            uses = ApiUses(context.model, context.targets)
+            uses = ApiUses(context.model, context.targets, _referrer(context))
             self._api_uses = uses
             self._shims = 0
             self._awaited: set[int] = set()
@@ -633,3 +692,17 @@ class ApiUseVisitor:
         for use in uses.at_attribute(node, self.context.where.scope):  # type: ignore[attr-defined]
             if use.status == self.status:
                 self.report_use(use)
+
+
+def _referrer(context: object) -> Refer | None:
+    """`FileContext.reference` as a `Refer` (None with an engine that lacks it)."""
+    reference = getattr(context, "reference", None)
+    if reference is None:
+        return None
+
+    def refer(module: str, name: str) -> tuple[str, str | None, bool]:
+        found = reference(module, name)
+        needed = found.imports[0].code if found.imports else None
+        return found.text, needed, bool(found.shadowed)
+
+    return refer
