@@ -396,6 +396,27 @@ class FileContext:
                          scope.lookup(new.bound) is not None)
 
     @property
+    def on_event_loop(self) -> bool:
+        """Whether code at the current point runs on the server's event loop: in an async
+        function, or in a sync tool function that the target version runs inline (see
+        `inline_sync_tool`). The blocking rules (FML101/102/105/106) ask this."""
+        return self.where.in_async or self.inline_sync_tool is not None
+
+    @property
+    def inline_sync_tool(self) -> str | None:
+        """In the body of a sync tool, resource or prompt function that the project's target
+        runs on the event loop (fastmcp before 3.0, the MCP SDK before 2.0, or
+        `run_in_thread=False`): why, naming the version, for the message; else None."""
+        function = self.where.function
+        frames = self.where.frames
+        if (function is None or not frames or frames[-1].node is not function
+                or getattr(function, "asynchronous", True) is not None):
+            return None
+        from fastmcp_preflight.model.sync_tools import inline_reason
+
+        return inline_reason(self.model, function, self.targets)
+
+    @property
     def is_package_init(self) -> bool:
         return self.path.replace("\\", "/").rsplit("/", 1)[-1] == "__init__.py"
 
