@@ -26,6 +26,7 @@ from fastmcp_preflight.project.facts import (
     import_graph_of,
     servers_of,
 )
+from fastmcp_preflight.project.tool_snapshot import breaking_changes
 from fastmcp_preflight.project.versions import NO_TARGETS, ProjectTargets
 
 if TYPE_CHECKING:
@@ -43,8 +44,8 @@ __all__ = [
     "Applicability", "BaseRule", "Diagnostic", "DiagnosticFix", "Edit", "FileContext",
     "FileFacts", "Finding", "Fix", "Import", "ImportGraph", "Invalid", "Location",
     "ProjectFinding", "ProjectRule", "ProjectServers", "Reference", "Rule", "Scope", "Severity",
-    "ToolCallRule", "UnboundedSite", "Valid", "import_graph_of", "servers_of",
-    "unbounded_sites",
+    "ToolCallRule", "UnboundedSite", "Valid", "breaking_changes", "import_graph_of",
+    "servers_of", "unbounded_sites",
 ]
 
 

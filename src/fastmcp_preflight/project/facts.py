@@ -10,8 +10,9 @@ a frozen dataclass.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from fastmcp_preflight.project.drift import NOT_UNBOUNDED_SITE, not_unbounded_site
@@ -49,6 +50,18 @@ class ImportFact(NamedTuple):
 
     location: Location
     targets: tuple[tuple[str, ...], ...]
+
+
+class InterfaceFact(NamedTuple):
+    """A tool, resource or prompt as the model sees it (FML710): its server, name (URI for a
+    resource), description, and parameters (name, type as written, required, default)."""
+
+    kind: str
+    key: str
+    server: str
+    location: Location
+    description: str
+    parameters: tuple[tuple[str, str, bool, str | None], ...]
 
 
 class ClassFact(NamedTuple):
@@ -151,6 +164,10 @@ class FileFacts:
     version_imports: list[tuple[Location, tuple[str, ...]]] = field(default_factory=list)
     #: The fastmcp / MCP SDK targets of the file's project (FML8xx).
     targets: tuple[Target, ...] = ()
+    #: Its tools, resources and prompts as the model sees them, and where the servers it
+    #: binds at module level are built (`module:name` -> location), for FML710.
+    interfaces: list[InterfaceFact] = field(default_factory=list)
+    server_sites: dict[str, Location] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The facts as JSON for the cache: spans and records as arrays, not objects, since
@@ -188,6 +205,9 @@ class FileFacts:
             "version_imports": [[_span(at), names] for at, names in self.version_imports],
             "targets": [[t.package, t.version, t.source, t.requirement, t.declared_in]
                         for t in self.targets],
+            "interfaces": [[i.kind, i.key, i.server, _span(i.location), i.description,
+                            [list(p) for p in i.parameters]] for i in self.interfaces],
+            "server_sites": {name: _span(at) for name, at in self.server_sites.items()},
         }
 
     @classmethod
@@ -237,6 +257,12 @@ class FileFacts:
             targets=tuple(Target(package, version, source, requirement, tuple(declared))
                           for package, version, source, requirement, declared
                           in data.get("targets", ())),
+            interfaces=[InterfaceFact(kind, key, server, Location(*at), description,
+                                      tuple((n, t, r, d) for n, t, r, d in parameters))
+                        for kind, key, server, at, description, parameters
+                        in data.get("interfaces", ())],
+            server_sites={name: Location(*at)
+                          for name, at in data.get("server_sites", {}).items()},
         )
 
 
@@ -597,6 +623,10 @@ class ProjectFacts(list[FileFacts]):
     analyses several rules share built once: the import graph (FML202, FML205) and the
     project's servers (FML204, FML401). A pre-commit run pays for each over the whole
     project's facts."""
+
+    #: The run's settings (engine options), for project rules that take one (FML710's
+    #: `--tool-baseline` snapshot).
+    options: Mapping[str, object] = MappingProxyType({})
 
     @functools.cached_property
     def import_graph(self) -> ImportGraph:

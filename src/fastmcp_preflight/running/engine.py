@@ -31,6 +31,7 @@ from fastmcp_preflight.api import (
 )
 from fastmcp_preflight.model.context import Tracker
 from fastmcp_preflight.model.file_model import FileModel, ModelBuilder
+from fastmcp_preflight.model.interface import interfaces, server_sites
 from fastmcp_preflight.model.walker import Event, EventLog, Walker
 from fastmcp_preflight.project.facts import (
     CallFact,
@@ -39,6 +40,7 @@ from fastmcp_preflight.project.facts import (
     FeatureFact,
     FileFacts,
     ImportFact,
+    InterfaceFact,
     Location,
     ProjectFacts,
     RegistrationFact,
@@ -330,6 +332,8 @@ class Engine:
         diagnostics: list[Diagnostic] = []
         projects = {root: ProjectFacts(group)
                     for root, group in self.projects.group(facts, _path_of).items()}
+        for project in projects.values():
+            project.options = self.settings.options
         for rule, project in ((rule, project) for rule in self.project_rules
                               for project in projects.values()):
             try:
@@ -527,6 +531,11 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
         terminal_units=sorted(model.terminal_units),
         version_imports=[(positions.of(node), names) for node, names in model.version_imports],
         targets=targets.targets if targets.root else (),
+        interfaces=[InterfaceFact(i.kind, i.key, i.server, positions.of(i.function),
+                                  i.description, i.parameters)
+                    for i in interfaces(model, module or path)],
+        server_sites={name: positions.of(node)
+                      for name, node in server_sites(model, module or path).items()},
     )
 
 

@@ -60,6 +60,8 @@ class RunOptions:
     include_tests: bool = False
     #: Hide the findings recorded in this baseline file.
     baseline: Path | None = None
+    #: The tool snapshot FML710 compares the servers' tools with (`--tool-baseline`).
+    tool_baseline: Path | None = None
     #: Worker processes (None: one per CPU); `no_cache` ignores and writes no cache.
     jobs: int | None = None
     no_cache: bool = False
@@ -157,6 +159,11 @@ def lint(options: RunOptions) -> LintRun:
     config, rule_catalog = catalog(options)
     rules = enabled_rules(options, config, rule_catalog.registry)
     settings = settings_for(options, config, rule_catalog.registry, rules)
+    if options.tool_baseline is not None:
+        from fastmcp_preflight.project.tool_snapshot import load_snapshot
+
+        settings = replace(settings, options={
+            **settings.options, "tool-baseline": load_snapshot(options.tool_baseline)})
     real_paths = RealPaths()
     found = discover_shown(list(options.paths), config, real_paths)
     is_test = test_code(options, config)
