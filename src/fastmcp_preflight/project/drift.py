@@ -205,7 +205,8 @@ CHANGES: tuple[Change, ...] = (
     Change("fastmcp-ws-transport", "fastmcp", "import", "*.WSTransport",
            "`StreamableHttpTransport`", "2.5.2", "3.0.0", source="git tags (first tag 2.5.2)"),
     Change("fastmcp-cachable-tool-result", "fastmcp", "import", "*.CachableToolResult",
-           "`CacheableToolResult` (no alias)", "3.0", "4.0", source="from-fastmcp-3.mdx"),
+           "`CacheableToolResult` from `fastmcp.server.middleware.caching` (no alias)", "3.0",
+           "4.0", source="from-fastmcp-3.mdx; 4.1.6 server/middleware/caching.py:140"),
     *(Change(f"fastmcp-shim-{old.replace('.', '-')}", "fastmcp", "import", old, f"`{new}`",
              "3.0", "4.0", fix="move-import", moved_to=new,
              source="from-fastmcp-3.mdx moved-imports table")
