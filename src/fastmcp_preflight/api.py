@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from fastmcp_preflight.project.drift import UnboundedSite, unbounded_sites
 from fastmcp_preflight.project.facts import (
     BUILDS_A_SERVER,
     MAY_RUN_OVER_STDIO,
@@ -26,8 +25,6 @@ from fastmcp_preflight.project.facts import (
     import_graph_of,
     servers_of,
 )
-from fastmcp_preflight.project.tool_snapshot import breaking_changes
-from fastmcp_preflight.project.versions import NO_TARGETS, ProjectTargets
 
 if TYPE_CHECKING:
     # Only for types: a run whose every file is cached reports from plain data (diagnostics,
@@ -37,6 +34,9 @@ if TYPE_CHECKING:
     from fastmcp_preflight.model.context import Tracker
     from fastmcp_preflight.model.file_model import FileModel
     from fastmcp_preflight.model.scopes import Scope
+    from fastmcp_preflight.project.drift import UnboundedSite, unbounded_sites
+    from fastmcp_preflight.project.tool_snapshot import breaking_changes
+    from fastmcp_preflight.project.versions import ProjectTargets
     from fastmcp_preflight.source.positions import Positions
 
 __all__ = [
@@ -57,7 +57,24 @@ def __getattr__(name: str) -> object:
         from fastmcp_preflight.model.scopes import Scope
 
         return Scope
+    # The version and snapshot helpers of FML8xx/FML710: imported when a rule asks.
+    if name in ("UnboundedSite", "unbounded_sites"):
+        from fastmcp_preflight.project import drift
+
+        return getattr(drift, name)
+    if name == "breaking_changes":
+        from fastmcp_preflight.project.tool_snapshot import breaking_changes
+
+        return breaking_changes
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _no_targets() -> ProjectTargets:
+    """No target versions (a file checked outside a project)."""
+    from fastmcp_preflight.project.versions import NO_TARGETS
+
+    return NO_TARGETS
+
 
 Severity = Literal["error", "warning"]
 Applicability = Literal["safe", "unsafe"]
@@ -338,7 +355,7 @@ class FileContext:
     #: The model walk's nodes in the order it met them, which makes positions cheaper.
     walk_order: Sequence[cst.CSTNode] = field(default=(), repr=False)
     #: The fastmcp / MCP SDK versions the file's project targets (RULES.md, "FML8xx").
-    targets: ProjectTargets = NO_TARGETS
+    targets: ProjectTargets = field(default_factory=_no_targets)
     #: Positions of this file's nodes, computed on first use and shared with the engine.
     positions: Positions = field(init=False, repr=False)
     #: id(expression) -> (the expression, the scope it was resolved in, its dotted name):

@@ -22,14 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from packaging.version import Version
 
+from fastmcp_preflight.project.facts import NOT_UNBOUNDED_SITE, FileFacts
 from fastmcp_preflight.project.versions import Target
-
-if TYPE_CHECKING:
-    from fastmcp_preflight.project.facts import FileFacts
 
 Kind = Literal["import", "keyword", "method", "context", "call", "decorator", "mount-order",
                "transport"]
@@ -297,11 +295,6 @@ def by_id() -> dict[str, Change]:
 
 # -- FML803: imports that a newer major release removed ------------------------------------------
 
-#: The per-file condition of FML801 on an import: not the import FML803 reports instead
-#: (`name:path@line`).
-NOT_UNBOUNDED_SITE = "not-unbounded-sdk-import"
-
-
 def major_removal(change: Change) -> bool:
     """An import that a major release (`2.0.0`, `4.0`) removed."""
     if change.kind != "import" or change.removed is None:
@@ -355,11 +348,6 @@ def unbounded_sites(files: Sequence[FileFacts]) -> list[UnboundedSite]:
                     sites[change.package] = UnboundedSite(
                         facts.path, location.line, location.column, change, target)
     return sorted(sites.values(), key=lambda s: (s.path, s.line, s.column))
-
-
-def not_unbounded_site(files: list[FileFacts]) -> dict[str, bool]:
-    """`path@line` -> False for the imports FML803 reports (FML801 stays silent there)."""
-    return {f"{site.path}@{site.line}": False for site in unbounded_sites(files)}
 
 
 def unbounded_site_condition(path: str, line: int) -> str:

@@ -13,10 +13,10 @@ import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from fastmcp_preflight.project.drift import NOT_UNBOUNDED_SITE, not_unbounded_site
-from fastmcp_preflight.project.versions import Target
+if TYPE_CHECKING:
+    from fastmcp_preflight.project.versions import Target
 
 
 class Location(NamedTuple):
@@ -212,6 +212,8 @@ class FileFacts:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FileFacts:
+        from fastmcp_preflight.project.versions import Target
+
         return cls(
             path=data["path"],
             module=data["module"],
@@ -413,6 +415,17 @@ BUILDS_A_SERVER = "builds-a-server"
 MAY_RUN_OVER_STDIO = "may-run-over-stdio"
 #: The per-file condition of stdout writes outside server modules: `name:path[#unit]`.
 STDOUT_REACHES_STDIO_SERVER = "stdout-reaches-stdio-server"
+
+def not_unbounded_site(files: list[FileFacts]) -> dict[str, bool]:
+    """`path@line` -> False for the imports FML803 reports (FML801 stays silent there)."""
+    from fastmcp_preflight.project.drift import unbounded_sites
+
+    return {f"{site.path}@{site.line}": False for site in unbounded_sites(files)}
+
+
+#: The per-file condition of FML801 on an import: not the import FML803 reports instead
+#: (`name:path@line`).
+NOT_UNBOUNDED_SITE = "not-unbounded-sdk-import"
 
 #: Conditions a file rule's finding may depend on, decided once the project is known.
 CONDITIONS = {MAY_RUN_OVER_STDIO: may_run_over_stdio, BUILDS_A_SERVER: builds_a_server}

@@ -11,18 +11,16 @@ subtly wrong. No LibCST here: a cached run reports targets too.
 
 from __future__ import annotations
 
-import ast
-import configparser
 import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -86,6 +84,7 @@ class Target:
     def straddles(self, version: str) -> bool:
         """Whether the requirement allows both a release before `version` (the project was
         written for it) and `version` or a later one (a fresh install may get it)."""
+        from packaging.version import Version
         spec = _specifier(self.requirement) if self.declared_in else None
         if spec is None:
             return False
@@ -98,6 +97,7 @@ class Target:
     def allows(self, version: str) -> bool:
         """Whether a fresh install of the declared requirement may resolve to `version`
         or a later release (no upper bound excludes it)."""
+        from packaging.version import Version
         if not self.declared_in:
             return False
         spec = _specifier(self.requirement)
@@ -122,6 +122,7 @@ class ProjectTargets:
     def python_below(self, version: str) -> bool:
         """Whether the project supports a Python older than `version` (by `requires-python`;
         a project that declares none is taken to support only current Pythons)."""
+        from packaging.version import Version
         spec = _specifier(self.python) if self.python else None
         if spec is None:
             return False
@@ -134,6 +135,7 @@ class ProjectTargets:
 
     def version(self, package: str) -> Version | None:
         """The target version of `package`, or None when there is none."""
+        from packaging.version import InvalidVersion, Version
         target = self.get(package)
         if target is None or target.version is None:
             return None
@@ -226,6 +228,7 @@ def _requires_python(root: str) -> str:
 def newest_allowed(package: str, requirement: str) -> str | None:
     """The newest release DRIFT.md knows that `requirement` allows (the newest of all when
     it is unbounded); None when it allows none of them."""
+    from packaging.version import Version
     spec = _specifier(requirement)
     known = sorted(KNOWN_VERSIONS.get(package, ()), key=Version, reverse=True)
     if spec is None:
@@ -239,6 +242,7 @@ def newest_allowed(package: str, requirement: str) -> str | None:
 
 
 def _specifier(text: str) -> SpecifierSet | None:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
     try:
         return SpecifierSet(text)
     except InvalidSpecifier:
@@ -277,7 +281,16 @@ def _read(path: str) -> str:
         return ""
 
 
+def canonicalize_name(name: str) -> str:
+    """A distribution name as PEP 503 normalises it (`Fast_MCP` -> `fast-mcp`)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def _pep508(source: str, lines: Iterable[str]) -> Iterator[tuple[str, str, str]]:
+    # Imported here: `packaging.requirements` pulls in markers and tags (~0.1 s), which only
+    # a run that reads requirement files needs.
+    from packaging.requirements import InvalidRequirement, Requirement
+
     for line in lines:
         try:
             requirement = Requirement(line.strip())
@@ -360,6 +373,7 @@ def poetry_specifier(value: object) -> str:
 
 
 def _release(text: str) -> list[int]:
+    from packaging.version import InvalidVersion, Version
     try:
         return list(Version(text).release)
     except InvalidVersion:
@@ -382,6 +396,8 @@ def _tilde(text: str) -> list[str]:
 
 
 def _setup_cfg(path: str) -> Iterator[tuple[str, str, str]]:
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read_string(_read(path))
@@ -394,6 +410,8 @@ def _setup_cfg(path: str) -> Iterator[tuple[str, str, str]]:
 
 def _setup_py_requires(text: str) -> list[str]:
     """The string items of `install_requires=[...]` in a setup.py, read (never run)."""
+    import ast
+
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
