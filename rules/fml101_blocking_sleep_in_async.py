@@ -68,7 +68,7 @@ class BlockingSleepInAsync(Rule):
         # FastMCP 3 runs a sync tool in a worker thread.
         Valid("import time\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
               "def wait() -> str:\n    time.sleep(1)\n    return 'ok'\n",
-              options=(("target-fastmcp", "3.0"),)),
+              settings=(("target-fastmcp", "3.0"),)),
     )
     INVALID = (
         # The fix removes the `import time` it leaves unused and adds `import asyncio`.
@@ -104,7 +104,7 @@ class BlockingSleepInAsync(Rule):
         # FastMCP 2 runs a sync tool inline, on the event loop.
         Invalid("import time\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
                 "def wait() -> str:\n    time.sleep(1)\n    return 'ok'\n", at=((8, 5),),
-                options=(("target-fastmcp", "2.14"),), message="fastmcp 2.14 (the project's"),
+                settings=(("target-fastmcp", "2.14"),), message="fastmcp 2.14 (the project's"),
         Invalid("import time\nimport asyncio\n\nclass Server:\n    async def tool(self):\n"
                 "        return time.sleep(1).real\n",
                 at=((6, 16),),

@@ -110,7 +110,7 @@ class BlockingIoInAsync(Rule):
         # The MCP SDK 2 runs a sync tool in a worker thread; an unknown target says nothing.
         Valid("import requests\nfrom mcp.server.mcpserver import MCPServer\n\n"
               "mcp = MCPServer('x')\n\n@mcp.tool()\ndef fetch(url: str) -> str:\n"
-              "    return requests.get(url).text\n", options=(("target-mcp", "2.3"),)),
+              "    return requests.get(url).text\n", settings=(("target-mcp", "2.3"),)),
         Valid("import requests\nfrom mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
               "@mcp.tool()\ndef fetch(url: str) -> str:\n    return requests.get(url).text\n"),
         # A script of its own that no server imports: its loop serves no client.
@@ -150,7 +150,7 @@ class BlockingIoInAsync(Rule):
         # The MCP SDK 1 runs a sync tool inline, on the event loop.
         Invalid("import requests\nfrom mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
                 "@mcp.tool()\ndef fetch(url: str) -> str:\n    return requests.get(url).text\n",
-                at=((8, 12),), options=(("target-mcp", "1.29"),), message="sync tool `fetch`"),
+                at=((8, 12),), settings=(("target-mcp", "1.29"),), message="sync tool `fetch`"),
         # An MCP client program is checked even as a script of its own (`input()` aside).
         Invalid("import asyncio\nimport subprocess\nfrom fastmcp import Client\n\n"
                 "async def smoke():\n    subprocess.run(['uv', 'build'])\n"

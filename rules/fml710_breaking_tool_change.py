@@ -62,27 +62,27 @@ class BreakingToolChange(ProjectRule):
     hint = "keep the old interface, or update the snapshot in the same change"
 
     VALID = (
-        Valid(_SERVER + _SEARCH, options=_BASE),
+        Valid(_SERVER + _SEARCH, settings=_BASE),
         # Compatible: a new optional parameter, a wider type, a new tool.
         Valid(_SERVER + '@mcp.tool\ndef search(query: str, limit: int | float = 10, '
               'page: int = 1) -> list[str]:\n    """Search the catalog."""\n    return []\n\n'
               '@mcp.tool\ndef ping() -> str:\n    """Ping."""\n    return "pong"\n',
-              options=_BASE),
+              settings=_BASE),
         # Without a snapshot there is nothing to compare.
         Valid(_SERVER),
     )
     INVALID = (
         Invalid(_SERVER + '@mcp.tool\ndef search(text: str, limit: int = 10) -> list[str]:\n'
                 '    """Search the catalog."""\n    return [text]\n', at=((6, 5),),
-                options=_BASE, message="parameter `query` was removed or renamed"),
+                settings=_BASE, message="parameter `query` was removed or renamed"),
         Invalid(_SERVER + '@mcp.tool\ndef search(query: str, limit: int, unit: str) -> list:\n'
                 '    """Search the catalog."""\n    return [query]\n', at=((6, 5), (6, 5)),
-                options=_BASE, message="required"),
+                settings=_BASE, message="required"),
         Invalid(_SERVER + '@mcp.tool\ndef search(query: str, limit: bool = True) -> list:\n'
                 '    """Search the catalog."""\n    return [query]\n', at=((6, 5),),
-                options=_BASE, message="narrowed from `int` to `bool`"),
+                settings=_BASE, message="narrowed from `int` to `bool`"),
         Invalid(_SERVER + '@mcp.tool\ndef ping() -> str:\n    """Ping."""\n    return "x"\n',
-                at=((3, 7),), options=_BASE, message="tool `search` of server `server:mcp` "
+                at=((3, 7),), settings=_BASE, message="tool `search` of server `server:mcp` "
                 "is gone"),
     )
 

@@ -65,45 +65,45 @@ class RemovedApi(ApiUseVisitor, Rule):
     VALID = (
         # The new forms.
         Valid("from mcp.server.mcpserver import MCPServer\n\nmcp = MCPServer('x')\n",
-              options=_M2),
+              settings=_M2),
         Valid("from fastmcp import FastMCP\nfrom fastmcp.utilities.types import Image\n\n"
-              "mcp = FastMCP('x')\nmcp.mount(FastMCP('sub'), namespace='sub')\n", options=_F4),
+              "mcp = FastMCP('x')\nmcp.mount(FastMCP('sub'), namespace='sub')\n", settings=_F4),
         # Still there in the target version.
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x', dependencies=['httpx'])\n",
-              options=(("target-fastmcp", "2.13"),)),
+              settings=(("target-fastmcp", "2.13"),)),
         # No requirement declared, no target: nothing to check against.
         Valid("from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('x', host='0.0.0.0')\n"),
         # A shim that works with both versions.
         Valid("try:\n    from mcp.server.mcpserver import MCPServer as FastMCP\n"
-              "except ImportError:\n    from mcp.server.fastmcp import FastMCP\n", options=_M2),
+              "except ImportError:\n    from mcp.server.fastmcp import FastMCP\n", settings=_M2),
         # Unrelated code with the same names.
         Valid("class FastMCP:\n    def __init__(self, name, host=None):\n        pass\n\n"
               "    def mount(self, a, b):\n        pass\n\n"
-              "app = FastMCP('x', host='h')\napp.mount('p', app)\n", options=_F4),
+              "app = FastMCP('x', host='h')\napp.mount('p', app)\n", settings=_F4),
     )
     INVALID = (
         Invalid("from mcp.server.fastmcp import FastMCP, Context\n\nmcp = FastMCP('x')\n",
-                at=((1, 1),), options=_M2, message="removed in mcp 2.0.0",
+                at=((1, 1),), settings=_M2, message="removed in mcp 2.0.0",
                 fixed="from mcp.server.mcpserver import MCPServer as FastMCP, Context\n\n"
                       "mcp = FastMCP('x')\n"),
         Invalid("from fastmcp import FastMCP as Server\n\nmcp = Server('x', port=8000, "
-                "dependencies=['httpx'])\n", at=((3, 19), (3, 30)), options=_F4),
+                "dependencies=['httpx'])\n", at=((3, 19), (3, 30)), settings=_F4),
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
-                "mcp.mount('sub', sub)\n", at=((5, 1),), options=_F4,
+                "mcp.mount('sub', sub)\n", at=((5, 1),), settings=_F4,
                 fixed="from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
                       "mcp.mount(sub, 'sub')\n"),
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
-                "mcp.mount(sub, prefix='sub')\n", at=((5, 16),), options=_F4,
+                "mcp.mount(sub, prefix='sub')\n", at=((5, 16),), settings=_F4,
                 fixed="from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
                       "mcp.mount(sub, namespace='sub')\n"),
         Invalid("from fastmcp import FastMCP\n\nproxy = FastMCP.as_proxy('http://x/mcp')\n",
-                at=((3, 9),), options=_F4,
+                at=((3, 9),), settings=_F4,
                 fixed="from fastmcp import FastMCP\nfrom fastmcp.server import create_proxy\n\n"
                       "proxy = create_proxy('http://x/mcp')\n"),
         Invalid("from fastmcp import FastMCP, Context\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
                 "async def remember(key: str, ctx: Context) -> str:\n"
                 "    ctx.set_state('k', key)\n    return ctx.get_http_request().url.path\n",
-                at=((7, 5), (8, 12)), options=(("target-fastmcp", "3.0"),),
+                at=((7, 5), (8, 12)), settings=(("target-fastmcp", "3.0"),),
                 fixed="from fastmcp import FastMCP, Context\n"
                       "from fastmcp.server.dependencies import get_http_request\n\n"
                       "mcp = FastMCP('x')\n\n@mcp.tool\n"
@@ -112,28 +112,28 @@ class RemovedApi(ApiUseVisitor, Rule):
                       "    return get_http_request().url.path\n"),
         # One name of the statement moved: it leaves, and is imported from its new home.
         Invalid("from fastmcp import FastMCP, Image\n\nmcp = FastMCP('x')\nlogo = Image('a.png')\n",
-                at=((1, 1),), options=_F4,
+                at=((1, 1),), settings=_F4,
                 fixed="from fastmcp import FastMCP\nfrom fastmcp.utilities.types import Image\n\n"
                       "mcp = FastMCP('x')\nlogo = Image('a.png')\n"),
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
                 "@mcp.tool(output_schema=False)\ndef ping() -> str:\n    return 'pong'\n",
-                at=((5, 11),), options=_F2,
+                at=((5, 11),), settings=_F2,
                 fixed="from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
                       "@mcp.tool(output_schema=None)\ndef ping() -> str:\n    return 'pong'\n"),
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x', host='0.0.0.0', port=9000)\n\n"
                 "if __name__ == '__main__':\n    mcp.run(transport='http')\n",
-                at=((3, 20), (3, 36)), options=(("target-fastmcp", "3.0"),),
+                at=((3, 20), (3, 36)), settings=(("target-fastmcp", "3.0"),),
                 fixed="from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
                       "if __name__ == '__main__':\n"
                       "    mcp.run(transport='http', host='0.0.0.0', port=9000)\n"),
         Invalid("from mcp import McpError\nfrom mcp.types import ErrorData\n\n"
                 "def fail():\n    raise McpError(ErrorData(code=-1, message='no'))\n",
-                at=((1, 1), (5, 11)), options=_M2,
+                at=((1, 1), (5, 11)), settings=_M2,
                 fixed="from mcp import MCPError as McpError\n\n"
                       "def fail():\n    raise McpError(code=-1, message='no')\n"),
         Invalid("from mcp.server.lowlevel import Server\n\nserver = Server('x')\n\n"
                 "@server.list_tools()\nasync def tools():\n    return []\n",
-                at=((5, 2),), options=_M2),
+                at=((5, 2),), settings=_M2),
     )
 
     def report_use(self, use: Use) -> None:

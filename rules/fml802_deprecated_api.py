@@ -42,28 +42,28 @@ class DeprecatedApi(ApiUseVisitor, Rule):
 
     VALID = (
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
-              "mcp.mount(sub, namespace='sub')\n", options=(("target-fastmcp", "3.2"),)),
+              "mcp.mount(sub, namespace='sub')\n", settings=(("target-fastmcp", "3.2"),)),
         # Removed, not deprecated, in the target: FML801's.
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
-              "mcp.mount(sub, prefix='sub')\n", options=(("target-fastmcp", "4.1"),)),
+              "mcp.mount(sub, prefix='sub')\n", settings=(("target-fastmcp", "4.1"),)),
         # Not yet deprecated in the target.
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
-              "mcp.mount(sub, prefix='sub')\n", options=(("target-fastmcp", "2.14"),)),
+              "mcp.mount(sub, prefix='sub')\n", settings=(("target-fastmcp", "2.14"),)),
         Valid("class Client:\n    def __init__(self, path):\n        pass\n\n"
-              "Client('server.py')\n", options=(("target-fastmcp", "4.1"),)),
+              "Client('server.py')\n", settings=(("target-fastmcp", "4.1"),)),
     )
     INVALID = (
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
                 "mcp.mount(sub, prefix='sub')\n", at=((5, 16),),
-                options=(("target-fastmcp", "3.2"),), message="deprecated since fastmcp 3.0.0",
+                settings=(("target-fastmcp", "3.2"),), message="deprecated since fastmcp 3.0.0",
                 fixed="from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
                       "mcp.mount(sub, namespace='sub')\n"),
         Invalid("import fastmcp\n\nclient = fastmcp.Client('server.py')\n", at=((3, 10),),
-                options=(("target-fastmcp", "4.1"),)),
+                settings=(("target-fastmcp", "4.1"),)),
         Invalid("from mcp.server.mcpserver import MCPServer, Context\n\nmcp = MCPServer('x')\n\n"
                 "@mcp.tool()\nasync def hello(name: str, ctx: Context) -> str:\n"
                 "    await ctx.info(f'hello {name}')\n    return name\n",
-                at=((7, 11),), options=(("target-mcp", "2.3"),)),
+                at=((7, 11),), settings=(("target-mcp", "2.3"),)),
     )
 
     def report_use(self, use: Use) -> None:

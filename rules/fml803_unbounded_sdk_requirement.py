@@ -50,23 +50,23 @@ class UnboundedSdkRequirement(ProjectRule):
 
     VALID = (
         Valid("from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('x')\n",
-              options=(("requirement-mcp", ">=1.2,<2"),)),
+              settings=(("requirement-mcp", ">=1.2,<2"),)),
         Valid("from mcp.server.mcpserver import MCPServer\n\nmcp = MCPServer('x')\n",
-              options=_MCP1),
+              settings=_MCP1),
         Valid("try:\n    from mcp.server.mcpserver import MCPServer\n"
               "except ImportError:\n    from mcp.server.fastmcp import FastMCP as MCPServer\n",
-              options=_MCP1),
+              settings=_MCP1),
         # No requirement for mcp at all: nothing to cap.
         Valid("from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('x')\n"),
         # Requires the new major only: that is FML801's (removed-api).
         Valid("from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('x')\n",
-              options=(("requirement-mcp", ">=2"),)),
+              settings=(("requirement-mcp", ">=2"),)),
     )
     INVALID = (
         Invalid("import json\nfrom mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('x')\n",
-                at=((2, 1),), options=_MCP1, message="`mcp<2.0.0`"),
+                at=((2, 1),), settings=_MCP1, message="`mcp<2.0.0`"),
         Invalid("from fastmcp import FastMCP\nfrom fastmcp.server.proxy import ProxyClient\n",
-                at=((2, 1),), options=(("requirement-fastmcp", ">=3.2"),),
+                at=((2, 1),), settings=(("requirement-fastmcp", ">=3.2"),),
                 message="fastmcp 4.0"),
     )
 

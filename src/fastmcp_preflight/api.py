@@ -90,8 +90,9 @@ class Valid:
     #: The project's other files, (path, code): a project rule's example may need two
     #: modules (an import cycle). Only `code` is reported on.
     others: tuple[tuple[str, str], ...] = ()
-    #: Settings the example is checked with, as config keys (`("target-fastmcp", "2.14")`).
-    options: tuple[tuple[str, object], ...] = ()
+    #: Engine settings the example is checked with, by config key
+    #: (`("target-fastmcp", "2.14")`; for FML710 `("tool-baseline", {...})`).
+    settings: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,8 @@ class Invalid:
     message: str | None = None
     #: The project's other files, (path, code), as for `Valid`.
     others: tuple[tuple[str, str], ...] = ()
-    #: Settings the example is checked with, as for `Valid`.
-    options: tuple[tuple[str, object], ...] = ()
+    #: Engine settings the example is checked with, as for `Valid`.
+    settings: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -91,10 +91,10 @@ def lint_example(rule: type[BaseRule], example: Valid | Invalid) -> list[Diagnos
 
 
 def _settings(example: Valid | Invalid) -> Settings | None:
-    """The settings an example asks for (`options`), else the defaults."""
+    """The settings an example asks for (`settings`), else the defaults."""
     from fastmcp_preflight.running.results import Settings
 
-    return Settings(options=dict(example.options)) if example.options else None
+    return Settings(options=dict(example.settings)) if example.settings else None
 
 
 def check_examples(rule: type[BaseRule]) -> None:
