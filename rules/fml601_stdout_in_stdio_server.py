@@ -88,7 +88,8 @@ class StdoutInStdioServer(Rule):
         "Safe: `print(...)` gets `file=sys.stderr` (replacing `file=sys.stdout`), "
         "`sys.stdout.write(...)` becomes `sys.stderr.write(...)`; `import sys` is added "
         "where isort would put it when the module does not import it (an alias of `sys` is "
-        "respected). Unsafe when `import sys` must be added but the name `sys` is bound to "
+        "respected); a `from sys import stdout` the fix leaves unused is removed. Unsafe "
+        "when `import sys` must be added but the name `sys` is bound to "
         "something else where the call is (a parameter, a local variable)."
     )
     fixable = "safe"
@@ -148,6 +149,11 @@ class StdoutInStdioServer(Rule):
                       "mcp = FastMCP('x')\nsystem.stderr.write('ready\\n')\n"
                       "print('x', file=system.stderr)\n\nif __name__ == '__main__':\n"
                       "    mcp.run(transport='stdio')\n"),
+        # `from sys import stdout` is left unused: it goes; `import sys` comes.
+        Invalid("from sys import stdout\n\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n"
+                "stdout.write('ready')\nprint('x', file=stdout)\n", at=((6, 1), (7, 1)),
+                fixed="import sys\n\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n"
+                      "sys.stderr.write('ready')\nprint('x', file=sys.stderr)\n"),
         # `sys` is a local of the function: the fix is offered, but as unsafe.
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
                 "def add(a: int, sys: int) -> int:\n    print(a)\n    return a + sys\n",
@@ -224,9 +230,11 @@ class StdoutInStdioServer(Rule):
         alias, imports = system.text, system.imports
         if name == "builtins.print":
             target = keyword(node, "file")
+            replaced: tuple[str, ...] = ()
             if target is None:
                 new = node.with_changes(args=self._with_file_arg(node.args, alias))
             elif self.context.resolve(target.value) == "sys.stdout":
+                replaced = _root(target.value)
                 stderr = target.with_changes(value=self._stderr(alias))
                 new = node.with_changes(args=[stderr if arg is target else arg
                                               for arg in node.args])
@@ -234,8 +242,8 @@ class StdoutInStdioServer(Rule):
                 return
             self.report(node, "`print()` writes to stdout, the JSON-RPC channel of a stdio "
                               "server: one stray line corrupts the session",
-                        fix=Fix("safe", ((node, new),), imports,
-                                "print to sys.stderr").unsafe_if(system.shadowed),
+                        fix=Fix("safe", ((node, new),), imports, "print to sys.stderr",
+                                drop_if_unused=replaced).unsafe_if(system.shadowed),
                         condition=self._condition_here())
         elif name == "sys.stdout.write" and isinstance(node.func, cst.Attribute):
             func = node.func
@@ -245,6 +253,14 @@ class StdoutInStdioServer(Rule):
             new = node.with_changes(func=func.with_changes(value=self._stderr(alias)))
             self.report(node, "`sys.stdout.write()` writes to the JSON-RPC channel of a stdio "
                               "server: one stray line corrupts the session",
-                        fix=Fix("safe", ((node, new),), imports,
-                                "write to sys.stderr").unsafe_if(system.shadowed),
+                        fix=Fix("safe", ((node, new),), imports, "write to sys.stderr",
+                                drop_if_unused=_root(stdout)).unsafe_if(system.shadowed),
                         condition=self._condition_here())
+
+
+def _root(expr: cst.BaseExpression) -> tuple[str, ...]:
+    """The name an attribute chain starts with (`stdout` of `from sys import stdout`), whose
+    import the fix may leave unused."""
+    while isinstance(expr, cst.Attribute):
+        expr = expr.value
+    return (expr.value,) if isinstance(expr, cst.Name) else ()

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import libcst as cst
 
 from fastmcp_preflight.api import Invalid, Rule, Valid
 
-MIN_CHARACTERS = 20
-MIN_WORDS = 3
+
+@dataclass(frozen=True)
+class ShortDescriptionOptions:
+    """`[tool.fastmcp-lint.rules.FML704]`: how long a description must be."""
+
+    min_characters: int = field(default=20, metadata={
+        "help": "a description, stripped, shorter than this is reported"})
+    min_words: int = field(default=3, metadata={
+        "help": "a description with fewer whitespace-separated words is reported"})
 
 
-def _too_short(text: str) -> bool:
+def _too_short(text: str, options: ShortDescriptionOptions) -> bool:
     stripped = text.strip()
-    return len(stripped) < MIN_CHARACTERS or len(stripped.split()) < MIN_WORDS
+    return (len(stripped) < options.min_characters
+            or len(stripped.split()) < options.min_words)
 
 
 class ShortToolDescription(Rule):
@@ -26,8 +36,9 @@ class ShortToolDescription(Rule):
     what = (
         "Finds tools, resources (and resource templates) and prompts whose description, "
         "stripped, has fewer than 20 characters or fewer than 3 words (words are separated "
-        "by whitespace). The description is the `description=` string of the registration "
-        "when one is given, else the docstring as `inspect.cleandoc` cleans it, up to its "
+        "by whitespace; both limits are options). The description is the `description=` "
+        "string of the registration when one is given, else the docstring as "
+        "`inspect.cleandoc` cleans it, up to its "
         "first parameter or return section (a line `Args:`, `Arguments:`, `Parameters`, "
         "`Returns:`, `Raises:`, `Yields:`, a NumPy header underlined with dashes, or a Sphinx "
         "`:param`/`:return`/`:type`/`:raises` field): FastMCP sends the sections as "
@@ -51,12 +62,18 @@ class ShortToolDescription(Rule):
         "URLs.\"`"
     )
     hint = "describe what it does, when to use it and what it returns (20+ characters, 3+ words)"
+    OPTIONS = ShortDescriptionOptions
     needles = ("tool", "resource", "prompt", "template")
 
     VALID = (
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
               "def add(a: int, b: int) -> int:\n    \"\"\"Add two integers and return the "
               "sum.\"\"\"\n    return a + b\n"),
+        # Looser options: two words of 13 characters are enough.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "@mcp.tool(description='Add two-ints.')\n"
+              "def add(a: int, b: int) -> int:\n    return a + b\n",
+              options={"min-characters": 10, "min-words": 2}),
         # Exactly 20 characters and 3 words.
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
               "@mcp.tool(description='Add the two ints!!!!')\n"
@@ -92,6 +109,11 @@ class ShortToolDescription(Rule):
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
                 "def add(a: int, b: int) -> int:\n    \"\"\"Add numbers.\"\"\"\n"
                 "    return a + b\n", at=((6, 5),)),
+        # With stricter options, the docstring of the first VALID example is short.
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "def add(a: int, b: int) -> int:\n    \"\"\"Add two integers and return the "
+                "sum.\"\"\"\n    return a + b\n", at=((6, 5),),
+                options={"min-characters": 40, "min-words": 3}),
         # 20 characters but two words.
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
                 "@mcp.resource('data://{key}', description='Configuration values')\n"
@@ -126,11 +148,12 @@ class ShortToolDescription(Rule):
         model = self.context.model
         if model.tool_of(node) is None:
             return
+        options = self.options(ShortDescriptionOptions)
         for registration in model.registrations_of(node):
             description = model.description_of(registration)
             if description is None or description.text is None:
                 continue
-            if _too_short(description.text):
+            if _too_short(description.text, options):
                 stripped = description.text.strip()
                 words = stripped.split()
                 self.report(

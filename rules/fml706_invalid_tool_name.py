@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 import libcst as cst
 
 from fastmcp_preflight.api import Invalid, Rule, Valid
 from fastmcp_preflight.model.file_model import string_value
 
-MAX_LENGTH = 64
 _OUTSIDE = re.compile(r"[^A-Za-z0-9_.\-]")
 
 
-def _problem(name: str) -> str | None:
+@dataclass(frozen=True)
+class ToolNameOptions:
+    """`[tool.fastmcp-lint.rules.FML706]`."""
+
+    max_length: int = field(default=64, metadata={
+        "help": "a longer tool name is reported (lower it for clients that prefix tool names "
+                "with the server's name)"})
+
+
+def _problem(name: str, max_length: int) -> str | None:
     """Why a tool name breaks clients, or None if it is fine."""
     problems = []
-    if len(name) > MAX_LENGTH:
-        problems.append(f"is {len(name)} characters long (clients cut names at {MAX_LENGTH})")
+    if len(name) > max_length:
+        problems.append(f"is {len(name)} characters long (clients cut names at {max_length})")
     bad = sorted(set(_OUTSIDE.findall(name)))
     if bad:
         shown = ", ".join(repr(c) for c in bad)
@@ -35,7 +44,8 @@ class InvalidToolName(Rule):
     checklist = "(tool quality)"
     summary = "tool name is too long or has characters outside the MCP alphabet"
     what = (
-        "Finds tools whose name is longer than 64 characters or contains a character "
+        "Finds tools whose name is longer than 64 characters (the `max-length` option) or "
+        "contains a character "
         "outside `A-Z a-z 0-9 _ - .` (the MCP specification's tool-name alphabet): spaces, "
         "`/`, `:`, non-ASCII letters. The name is the `name=` string of the registration "
         "(also the positional `@mcp.tool(\"name\")` form), else the function name; a "
@@ -56,6 +66,7 @@ class InvalidToolName(Rule):
     )
     hint = "rename it with only `A-Z a-z 0-9 _ - .`, at most 64 characters"
     needles = ("tool",)
+    OPTIONS = ToolNameOptions
 
     VALID = (
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
@@ -84,6 +95,11 @@ class InvalidToolName(Rule):
                 f"def {'fetch_' * 11}now(q: str) -> str:\n    return q\n\n"
                 "def café(q: str) -> str:\n    return q\n\nmcp.tool(café)\n",
                 at=((6, 5), (9, 5))),
+        # A lower limit, for clients that prefix tool names with the server's name.
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "@mcp.tool(name='github.create-issue_v2')\ndef create(title: str) -> str:\n"
+                "    return title\n", at=((5, 16),), options={"max-length": 20},
+                message="is 22 characters long (clients cut names at 20)"),
     )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -102,7 +118,7 @@ class InvalidToolName(Rule):
                 where = registration.name
             else:
                 text, where = node.name.value, node.name
-            problem = _problem(text)
+            problem = _problem(text, self.options(ToolNameOptions).max_length)
             if problem is None or id(where) in seen:
                 continue
             seen.add(id(where))

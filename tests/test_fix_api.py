@@ -107,6 +107,8 @@ def add(*imports: str | Import) -> Build:
      '"""Doc."""\nfrom __future__ import annotations\n\nimport os\n\n# web\nimport httpx\n\n'
      "pass\n"),
     ('"""Doc."""\n\nmark()\n', ("asyncio",), '"""Doc."""\n\nimport asyncio\n\npass\n'),
+    ("# stdlib\nimport os\n# for argv\nimport sys\n\nmark()\n", ("re", "abc"),
+     "# stdlib\nimport abc\nimport os\nimport re\n# for argv\nimport sys\n\npass\n"),
     ("mark()\n", ("asyncio",), "import asyncio\n\npass\n"),
     # Joined to an existing one-line `from x import ...`, in order; no duplicate.
     ("from fastmcp import Context, FastMCP\n\nmark()\n", ("from fastmcp import Client",),
@@ -236,6 +238,9 @@ def test_import_parse() -> None:
                 "import 1x", "import .a", "from a import b.c"):
         with pytest.raises(ValueError):
             Import.parse(bad)
+    for module, name in (("import x", None), ("a", "b c"), (".a", None), ("", None)):
+        with pytest.raises(ValueError):
+            Import(module, name)
 
 
 def test_fix_combines_and_marks_unsafe() -> None:
@@ -246,3 +251,56 @@ def test_fix_combines_and_marks_unsafe() -> None:
     assert both.imports == ("os",) and len(both.replacements) == 1
     assert Fix.replace(node, node).unsafe_if(True).applicability == "unsafe"
     assert Fix.replace(node, node).unsafe_if(False).applicability == "safe"
+
+
+def test_a_fix_naming_a_node_not_in_the_tree_is_the_rule_s_error() -> None:
+    stranger = cst.parse_statement("x = 1\n")
+    code = "mark()\n"
+    [diagnostic] = lint_source(code, [marker(lambda _, s: Fix.delete(stranger))])
+    assert diagnostic.code == "FML000"
+    assert "internal error in rule FML990" in diagnostic.message
+    assert "SimpleStatementLine node that is not in the file's tree" in diagnostic.message
+    [diagnostic] = lint_source(code, [marker(lambda _, s: Fix.add_imports("import a b"))])
+    assert diagnostic.code == "FML000" and "not a single import" in diagnostic.message
+
+
+def test_an_upgrade_fix_moves_an_import_and_renames_a_call() -> None:
+    """What issue 17's version rules build on: `FastMCP.as_proxy(x)` becomes
+    `create_proxy(x)` with its import, and a moved name leaves its old import."""
+
+    class Upgrade(Rule):
+        code = "FML992"
+        name = "test-upgrade"
+        severity = "warning"
+        checklist = "(versions)"
+        summary = "old API"
+        what = why = instead = "test"
+
+        def visit_Call(self, node: cst.Call) -> None:
+            if self.context.resolve(node.func) == "fastmcp.FastMCP.as_proxy":
+                proxy = self.context.reference("fastmcp.server", "create_proxy")
+                self.report(node, fix=Fix.replace(
+                    node, node.with_changes(func=proxy.expression()), imports=proxy.imports,
+                ).unsafe_if(proxy.shadowed) + Fix(
+                    "safe", remove_imports=("from fastmcp.server.proxy import ProxyClient",),
+                    imports=("from fastmcp.server.proxy import FastMCPProxy",)))
+
+    code = ("from fastmcp import FastMCP\nfrom fastmcp.server.proxy import ProxyClient\n\n"
+            "server = FastMCP.as_proxy('http://x')\n")
+    assert fix_source(code, [Upgrade]) == (
+        "from fastmcp import FastMCP\nfrom fastmcp.server import create_proxy\n"
+        "from fastmcp.server.proxy import FastMCPProxy\n\n"
+        "server = create_proxy('http://x')\n")
+
+
+def test_a_mention_in_a_comment_keeps_the_import_in_the_edits_but_not_after_fix() -> None:
+    """One finding's edits judge by words (cheap, per finding, conservative); `--fix` then
+    checks the fixed file exactly, where a comment is no use."""
+    from fastmcp_preflight.rules.fml101_blocking_sleep_in_async import BlockingSleepInAsync
+
+    code = "import time\n\n\nasync def f():\n    # wait some time\n    time.sleep(1)\n"
+    [diagnostic] = lint_source(code, [BlockingSleepInAsync])
+    assert diagnostic.fix is not None
+    assert not any(e.content == "" for e in diagnostic.fix.edits)
+    assert fix_source(code, [BlockingSleepInAsync]) == (
+        "import asyncio\n\n\nasync def f():\n    # wait some time\n    await asyncio.sleep(1)\n")

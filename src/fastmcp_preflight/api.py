@@ -9,9 +9,9 @@ plain facts of every file of the project (see `facts.py`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from fastmcp_preflight.project.facts import (
     BUILDS_A_SERVER,
@@ -77,6 +77,7 @@ def _no_targets() -> ProjectTargets:
 
 
 Severity = Literal["error", "warning"]
+OptionsT = TypeVar("OptionsT")
 Applicability = Literal["safe", "unsafe"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning")
 
@@ -90,6 +91,9 @@ class Valid:
     #: The project's other files, (path, code): a project rule's example may need two
     #: modules (an import cycle). Only `code` is reported on.
     others: tuple[tuple[str, str], ...] = ()
+    #: The rule's options for this example, as the config table writes them
+    #: (`{"min-words": 4}`).
+    options: Mapping[str, object] = field(default_factory=dict, hash=False)
     #: Engine settings the example is checked with, by config key
     #: (`("target-fastmcp", "2.14")`; for FML710 `("tool-baseline", {...})`).
     settings: tuple[tuple[str, object], ...] = ()
@@ -110,6 +114,8 @@ class Invalid:
     message: str | None = None
     #: The project's other files, (path, code), as for `Valid`.
     others: tuple[tuple[str, str], ...] = ()
+    #: The rule's options for this example, as for `Valid`.
+    options: Mapping[str, object] = field(default_factory=dict, hash=False)
     #: Engine settings the example is checked with, as for `Valid`.
     settings: tuple[tuple[str, object], ...] = ()
 
@@ -129,34 +135,34 @@ class Import:
     name: str | None = None
     alias: str | None = None
 
+    def __post_init__(self) -> None:
+        """A malformed import is the rule's error, found when it is made."""
+        module = self.module
+        parts = module.lstrip(".").split(".") if module.lstrip(".") else []
+        if not module or not all(p.isidentifier() for p in parts) or (
+                module.startswith(".") and self.name is None):
+            raise ValueError(f"not a module name: {module!r}")
+        for word in (self.name, self.alias):
+            if word is not None and not word.isidentifier():
+                raise ValueError(f"not a name: {word!r}")
+
     @classmethod
     def parse(cls, text: str) -> Import:
         """`"asyncio"`, `"import asyncio as aio"` or `"from x.y import z [as w]"`."""
         words = text.split()
         try:
             if len(words) == 1 and words[0] != "import":
-                return cls._checked(words[0])
+                return cls(words[0])
             if words[0] == "import" and len(words) in (2, 4) and (
                     len(words) == 2 or words[2] == "as"):
-                return cls._checked(words[1], alias=words[3] if len(words) == 4 else None)
+                return cls(words[1], alias=words[3] if len(words) == 4 else None)
             if (words[0] == "from" and words[2] == "import" and len(words) in (4, 6)
                     and (len(words) == 4 or words[4] == "as")):
-                return cls._checked(words[1], words[3], words[5] if len(words) == 6 else None)
+                return cls(words[1], words[3], words[5] if len(words) == 6 else None)
         except IndexError:
             pass
         raise ValueError(f"not a single import: {text!r} (expected `import x`, `import x as y`"
                          " or `from x import y [as z]`)")
-
-    @classmethod
-    def _checked(cls, module: str, name: str | None = None, alias: str | None = None) -> Import:
-        parts = module.lstrip(".").split(".") if module.lstrip(".") else []
-        if not module or not all(p.isidentifier() for p in parts) or (
-                module.startswith(".") and name is None):
-            raise ValueError(f"not a module name: {module!r}")
-        for word in (name, alias):
-            if word is not None and not word.isidentifier():
-                raise ValueError(f"not a name: {word!r}")
-        return cls(module, name, alias)
 
     @property
     def bound(self) -> str:
@@ -355,6 +361,8 @@ class FileContext:
     options: dict[str, object] = field(default_factory=dict)
     #: The model walk's nodes in the order it met them, which makes positions cheaper.
     walk_order: Sequence[cst.CSTNode] = field(default=(), repr=False)
+    #: Per rule code, its options from the config (dataclass field -> value).
+    rule_options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     #: The fastmcp / MCP SDK versions the file's project targets (RULES.md, "FML8xx").
     targets: ProjectTargets = field(default_factory=_no_targets)
     #: Positions of this file's nodes, computed on first use and shared with the engine.
@@ -467,6 +475,12 @@ class BaseRule:
     fixable: ClassVar[Applicability | None] = None
     VALID: ClassVar[Sequence[Valid | str]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
+    #: The rule's options: a frozen dataclass whose fields (bool, int, float, str or
+    #: tuple[str, ...]) all have defaults; `[tool.fastmcp-lint.rules.<CODE>]` sets them by
+    #: the field names in kebab-case, checked when the config loads. A rule reads them with
+    #: `self.options(TheClass)`. `field(metadata={"help": "..."})` documents one in
+    #: `--explain`.
+    OPTIONS: ClassVar[type[Any] | None] = None
 
     #: Where the rule was loaded from (the registry sets it), for error messages.
     origin: ClassVar[str] = ""
@@ -486,6 +500,14 @@ class Rule(BaseRule):
     def __init__(self, context: FileContext) -> None:
         self.context = context
         self.findings: list[Finding] = []
+        self._options: object = None
+
+    def options(self, kind: type[OptionsT]) -> OptionsT:
+        """The rule's options (`kind` is its `OPTIONS` class), as the config sets them."""
+        if not isinstance(self._options, kind):
+            self._options = kind(**self.context.rule_options.get(self.code, {}))
+        assert isinstance(self._options, kind)
+        return self._options
 
     def report(self, node: cst.CSTNode, message: str | None = None, *,
                fix: Fix | None = None, condition: str = "") -> None:
@@ -523,6 +545,14 @@ class ProjectFinding:
 
 class ProjectRule(BaseRule):
     """A rule over the whole project's facts (health check, import cycles, server object)."""
+
+    def __init__(self, option_values: Mapping[str, object] | None = None) -> None:
+        """`option_values`: the rule's options from the config (field -> value)."""
+        self.option_values: Mapping[str, object] = option_values or {}
+
+    def options(self, kind: type[OptionsT]) -> OptionsT:
+        """The rule's options (`kind` is its `OPTIONS` class), as the config sets them."""
+        return kind(**self.option_values)
 
     def check(self, files: Sequence[FileFacts]) -> Iterable[ProjectFinding]:
         raise NotImplementedError

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastmcp_preflight.api import BaseRule, Diagnostic, Invalid, Valid
+from fastmcp_preflight.running.results import Settings
 
 if TYPE_CHECKING:
     from fastmcp_preflight.running.results import Settings
@@ -65,7 +66,7 @@ def check_example(rule: type[BaseRule], example: Valid | Invalid) -> None:
             raise AssertionError(f"{rule.code} INVALID example: message {wrong[0]!r} does not "
                                  f"contain {example.message!r}\n{example.code}")
     if example.fixed is not None:
-        settings = _settings(example)
+        settings = example_settings(rule, example)
         fixed = fix_source(example.code, [rule], example.path, allow=("safe", "unsafe"),
                            settings=settings)
         _same(example.fixed, fixed, f"{rule.code} INVALID example fixes to", example.code)
@@ -81,7 +82,7 @@ def lint_example(rule: type[BaseRule], example: Valid | Invalid) -> list[Diagnos
     from fastmcp_preflight.running.engine import Engine, lint_source, virtual_module_name
     from fastmcp_preflight.source.reading import decode
 
-    settings = _settings(example)
+    settings = example_settings(rule, example)
     if not example.others:
         return lint_source(example.code, [rule], example.path, settings)
     engine = Engine([rule], settings)
@@ -90,11 +91,15 @@ def lint_example(rule: type[BaseRule], example: Valid | Invalid) -> list[Diagnos
     return engine.finish(results[:1], [r.facts for r in results[1:] if r.facts]).diagnostics
 
 
-def _settings(example: Valid | Invalid) -> Settings | None:
-    """The settings an example asks for (`settings`), else the defaults."""
-    from fastmcp_preflight.running.results import Settings
+def example_settings(rule: type[BaseRule], example: Valid | Invalid) -> Settings | None:
+    """The settings an example is linted with: its rule options, checked as the config's."""
+    if not example.options and not example.settings:
+        return None
+    from fastmcp_preflight.plugins.options import check_rule_options
 
-    return Settings(options=dict(example.settings)) if example.settings else None
+    return Settings(options=dict(example.settings), rule_options=check_rule_options(
+        {rule.code: rule}, {rule.code: example.options},
+        lambda code: f"{code} example options") if example.options else ())
 
 
 def check_examples(rule: type[BaseRule]) -> None:

@@ -10,6 +10,7 @@ import textwrap
 from collections.abc import Iterable
 
 from fastmcp_preflight.api import BaseRule, Invalid, ProjectRule, Valid
+from fastmcp_preflight.plugins.options import describe_options, option_specs
 
 #: The project's home; rules' help links point into its README.
 HOMEPAGE = "https://github.com/fastmcp-lint/fastmcp-lint"
@@ -48,6 +49,9 @@ def _sections(rule: type[BaseRule]) -> list[tuple[str, str, str | None]]:
         sections.append(("Example", "", invalid))
     sections.append(("Use instead", rule.instead, valid))
     sections.append(("Fix safety", rule.fix_safety or "No automatic fix.", None))
+    options = describe_options(option_specs(rule), rule.code)
+    if options:
+        sections.append(("Options", "\n".join(options), None))
     return sections
 
 
@@ -64,7 +68,9 @@ def explain(rule: type[BaseRule]) -> str:
     for title, prose, code in _sections(rule):
         lines += ["", f"## {title}"]
         if prose:
-            lines.append(textwrap.fill(prose, 88))
+            lines += ([textwrap.fill(line, 88, subsequent_indent="  ")
+                       for line in prose.splitlines()] if title == "Options"
+                      else [textwrap.fill(prose, 88)])
         if code is not None:
             lines += ([""] if prose else []) + [_indent(code)]
     return "\n".join(lines) + "\n"

@@ -27,6 +27,7 @@ from typing import Any
 from fastmcp_preflight import __version__
 from fastmcp_preflight.api import BaseRule, ProjectRule, Severity
 from fastmcp_preflight.errors import UserError
+from fastmcp_preflight.plugins.options import OptionSpec, option_specs
 from fastmcp_preflight.plugins.registry import Plugin, Registry, default_plugins, local_plugins
 from fastmcp_preflight.running.cache import rule_source
 from fastmcp_preflight.running.storage import write_atomic
@@ -58,6 +59,8 @@ class RuleMeta:
     help_text: str
     help_markdown: str
     help_uri: str | None
+    #: The options the rule declares (see `options`), checked against the config.
+    options: tuple[OptionSpec, ...] = ()
 
 
 def describe(rule: type[BaseRule]) -> RuleMeta:
@@ -74,14 +77,16 @@ def describe(rule: type[BaseRule]) -> RuleMeta:
         security_severity=rule.security_severity, default_enabled=rule.default_enabled,
         fixable=rule.fixable, origin=rule.origin, source=rule_source(rule),
         project=issubclass(rule, ProjectRule), help_text=explain(rule),
-        help_markdown=explain_markdown(rule), help_uri=help_uri(rule))
+        help_markdown=explain_markdown(rule), help_uri=help_uri(rule),
+        options=option_specs(rule))
 
 
 def _meta(data: dict[str, Any]) -> RuleMeta:
     names = {item.name for item in fields(RuleMeta)}
     if set(data) != names:
         raise ValueError("not a rule's metadata")
-    return RuleMeta(**{**data, "tags": tuple(data["tags"])})
+    options = tuple(OptionSpec(**spec) for spec in data["options"])
+    return RuleMeta(**{**data, "tags": tuple(data["tags"]), "options": options})
 
 
 def stamp(path: str) -> list[Any] | None:

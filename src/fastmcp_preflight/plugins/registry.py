@@ -24,6 +24,7 @@ from typing import Generic, Protocol, TypeVar
 from fastmcp_preflight.api import SEVERITIES, BaseRule, ProjectRule, Rule
 from fastmcp_preflight.errors import UserError
 from fastmcp_preflight.plugins.checklist import CHECKLIST_KEYS
+from fastmcp_preflight.plugins.options import option_specs
 
 ENTRY_POINT_GROUP = "fastmcp_preflight.rules"
 #: The group before the package was renamed to `fastmcp_preflight` (0.2): still read, with a
@@ -98,6 +99,10 @@ def _check_metadata(rule: type[BaseRule], label: str) -> None:
         known = ", ".join(sorted(CHECKLIST_KEYS))
         raise UserError(f"plugin '{label}': rule {rule.code} has checklist '{rule.checklist}', "
                         f"which is not on the scorecard (expected one of: {known})")
+    try:
+        option_specs(rule)
+    except TypeError as error:
+        raise UserError(f"plugin '{label}': rule {rule.code}: {error}") from None
     if rule.severity not in SEVERITIES:
         raise UserError(f"plugin '{label}': rule {rule.code} has severity '{rule.severity}' "
                         "(expected error or warning)")

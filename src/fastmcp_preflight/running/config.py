@@ -62,6 +62,9 @@ class Config:
     #: read from the project's requirements and lock files (RULES.md, "FML8xx").
     target_fastmcp: str | None = None
     target_mcp: str | None = None
+    #: `[rules.<CODE>]` tables: each rule's options, as written (the registry, which knows
+    #: what each rule declares, checks them).
+    rules: Mapping[str, Mapping[str, Any]] = field(default_factory=_empty_mapping, hash=False)
 
 
 def find_config_file(paths: Sequence[Path]) -> Path | None:
@@ -309,6 +312,17 @@ def _version(value: object, key: str, where: _Where) -> str:
     return value
 
 
+def _rule_tables(value: object, key: str, where: _Where) -> Mapping[str, Mapping[str, Any]]:
+    """`[rules.FML704]` tables: a table per rule code (its options are checked later)."""
+    if not isinstance(value, dict):
+        raise where.expected(key, "a table of rule code = table of options", value)
+    for code, options in value.items():
+        if not isinstance(options, dict):
+            raise where.expected(f"{key}.{code}", "a table of options", options)
+    return MappingProxyType({code: MappingProxyType(dict(options))
+                             for code, options in value.items()})
+
+
 _Parser = Callable[[object, str, _Where], Any]
 
 # TOML key -> (Config field, parser). The one list of what a config file may say.
@@ -330,6 +344,7 @@ _KEYS: Mapping[str, tuple[str, _Parser]] = MappingProxyType(
         "lint-tests": ("lint_tests", _bool),
         "target-fastmcp": ("target_fastmcp", _version),
         "target-mcp": ("target_mcp", _version),
+        "rules": ("rules", _rule_tables),
     }
 )
 

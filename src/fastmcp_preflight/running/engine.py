@@ -58,7 +58,7 @@ from fastmcp_preflight.project.versions import (
 )
 from fastmcp_preflight.running.cache import Cache
 from fastmcp_preflight.running.collector import collector_paused
-from fastmcp_preflight.running.fixes import fix_text, to_edits
+from fastmcp_preflight.running.fixes import FileFixes, fix_text, to_edits
 from fastmcp_preflight.running.results import (
     FML000,
     FML000_NAME,
@@ -152,6 +152,7 @@ class Engine:
         self.file_rules = [r for r in rules if issubclass(r, Rule)]
         self.project_rules = [r for r in rules if issubclass(r, ProjectRule)]
         self.settings = settings or Settings()
+        self._rule_options = {code: dict(values) for code, values in self.settings.rule_options}
         self.walker = Walker()
         #: Per rule class, its visitor methods; per set of rule classes, the node types
         #: the model's walk records for them.
@@ -254,7 +255,8 @@ class Engine:
         tracker = Tracker(model.module_scope, model.scopes)
         targets = self.targets.of_root(self.projects.root_of(display))
         context = FileContext(display, text, module, model, tracker, module_name,
-                              self.settings.options, log.order, targets)
+                              self.settings.options, log.order, self._rule_options,
+                              targets)
         rules: list[Rule] = []
         for candidate in candidates:
             try:
@@ -265,13 +267,14 @@ class Engine:
         if dispatch.visits or dispatch.leaves:
             dispatch.replay(log.events)
         positions = context.positions
+        file_fixes = FileFixes(module, positions, text,
+                               module_name.split(".")[0] if module_name else None)
         suppressions = find_suppressions(text)
         diagnostics: list[Diagnostic] = []
         for rule in rules:
             try:  # what a rule reported is checked here; garbage costs that rule only
                 for finding in rule.findings:
-                    d = self._diagnostic(finding, display, module, positions, text,
-                                         module_name)
+                    d = self._diagnostic(finding, display, positions, file_fixes)
                     if d is not None and not suppressions.suppresses(d.line, d.code, d.name):
                         diagnostics.append(d)
             except Exception as problem:
@@ -285,9 +288,8 @@ class Engine:
         facts = _facts(model, display, module_name, positions, suppressions, targets)
         return FileResult(display, diagnostics, facts, suppressions)
 
-    def _diagnostic(self, finding: Finding, path: str, module: cst.Module,
-                    positions: Positions, text: str,
-                    module_name: str | None = None) -> Diagnostic | None:
+    def _diagnostic(self, finding: Finding, path: str, positions: Positions,
+                    file_fixes: FileFixes) -> Diagnostic | None:
         rule = finding.rule
         if self._ignored(rule.code, rule.name, path):
             return None
@@ -296,9 +298,7 @@ class Engine:
         if at is None:
             raise ValueError(f"reported a {type(finding.node).__name__} node that is not in "
                              "the file's tree (a node the rule built itself?)")
-        first_party = module_name.split(".")[0] if module_name else None
-        fix = (to_edits(finding.fix, module, positions, text, first_party)
-               if finding.fix is not None else None)
+        fix = to_edits(finding.fix, file_fixes) if finding.fix is not None else None
         return Diagnostic(
             rule.code, rule.name, self.settings.severity.get(rule.code, rule.severity),
             finding.message, path, at.line, at.column, at.end_line, at.end_column,
@@ -337,7 +337,7 @@ class Engine:
         for rule, project in ((rule, project) for rule in self.project_rules
                               for project in projects.values()):
             try:
-                findings = list(rule().check(project))
+                findings = list(rule(self._rule_options.get(rule.code)).check(project))
                 for finding in findings:
                     if not isinstance(finding, ProjectFinding):
                         raise TypeError(f"check() yielded {type(finding).__name__}, "

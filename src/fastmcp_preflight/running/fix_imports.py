@@ -142,27 +142,56 @@ class ImportEdits:
         self.text = text
         self.first_party = first_party
         self.newline = module.default_newline
+        #: The names of the import statements this fix changes (joined or removed names),
+        #: by id of the original statement: all changes to one statement make one edit.
+        self._changed: dict[int, tuple[cst.SimpleStatementLine, _Small,
+                                       list[cst.ImportAlias]]] = {}
+
+    def _names(self, statement: cst.SimpleStatementLine, small: _Small) -> list[cst.ImportAlias]:
+        """The current names of an import statement (after the changes made so far)."""
+        names = small.names
+        assert not isinstance(names, cst.ImportStar)
+        return self._changed.setdefault(id(small), (statement, small, list(names)))[2]
+
+    def changes(self) -> list[Edit]:
+        """One edit per changed import statement: its new names, or its lines deleted when
+        it has none left (unless it shares its line with other statements: left alone)."""
+        edits: list[Edit] = []
+        for statement, small, names in self._changed.values():
+            if not names:
+                if len(statement.body) == 1:
+                    where = self.positions.of(statement)
+                    edits.append(Edit(where.line, 1, where.end_line + 1, 1, ""))
+                continue
+            if names == list(small.names):  # type: ignore[arg-type]
+                continue
+            where = self.positions.of(small)
+            new: cst.CSTNode = small.with_changes(names=names)
+            edits.append(Edit(where.line, where.column, where.end_line, where.end_column,
+                              self.module.code_for_node(new)))
+        self._changed.clear()
+        return edits
 
     # --- adding -------------------------------------------------------------------------------
 
     def add(self, wanted: Import) -> Edit | None:
-        """The edit that adds `wanted`, or None when the module has it already."""
+        """Add `wanted` unless the module has it: the edit of a new line, or None (also
+        when it joins an existing statement, whose edit `changes` gives)."""
         if has_import(self.module, wanted):
             return None
-        if wanted.name is not None:
-            joined = self._join(wanted)
-            if joined is not None:
-                return joined
+        if wanted.name is not None and self._join(wanted):
+            return None
         return self._new_line(wanted)
 
-    def _join(self, wanted: Import) -> Edit | None:
+    def _join(self, wanted: Import) -> bool:
         """Add the name to a one-line `from module import a, b` of the same module."""
         assert wanted.name is not None
-        for _, small in _top_imports(self.module):
+        for statement, small in _top_imports(self.module):
             if (not isinstance(small, cst.ImportFrom) or module_of(small) != wanted.module
                     or isinstance(small.names, cst.ImportStar) or small.lpar is not None):
                 continue
-            names = list(small.names)
+            current = self._names(statement, small)
+            names = list(current)
             alias = cst.ImportAlias(
                 cst.Name(wanted.name),
                 asname=None if wanted.alias is None else cst.AsName(cst.Name(wanted.alias)))
@@ -173,12 +202,10 @@ class ImportEdits:
                           len(names))
             names.insert(at, alias)
             comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-            names = [a.with_changes(comma=comma) for a in names[:-1]] + [
+            current[:] = [a.with_changes(comma=comma) for a in names[:-1]] + [
                 names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
-            where = self.positions.of(small)
-            return Edit(where.line, where.column, where.end_line, where.end_column,
-                        self.module.code_for_node(small.with_changes(names=names)))
-        return None
+            return True
+        return False
 
     def _new_line(self, wanted: Import) -> Edit:
         code, newline = wanted.code, self.newline
@@ -197,7 +224,11 @@ class ImportEdits:
         if same:
             later = next((item for item in same if item[2] > key), None)
             if later is not None:
-                return self._at_line(self.positions.of(later[0]).line, f"{code}{newline}")
+                # Comments above the first import of a section head the section; above any
+                # other import they are about that import.
+                line = (self.positions.of(later[0]).line if later is same[0]
+                        else self._comment_start(later[0]))
+                return self._at_line(line, f"{code}{newline}")
             return self._line_after(same[-1][0], f"{code}{newline}")
         earlier = [item for item in placed if item[1] < section]
         if earlier:
@@ -235,18 +266,19 @@ class ImportEdits:
 
     # --- removing -----------------------------------------------------------------------------
 
-    def remove_binding(self, name: str) -> Edit | None:
-        """Remove the top-level import that binds `name` (the name from its statement)."""
+    def remove_binding(self, name: str) -> bool:
+        """Remove the top-level import that binds `name` (the name from its statement);
+        `changes` gives the edit."""
         for statement, small in _top_imports(self.module):
             if isinstance(small.names, cst.ImportStar):
                 continue
             is_from = isinstance(small, cst.ImportFrom)
-            for alias in small.names:
+            for alias in self._names(statement, small):
                 if _binds(alias, is_from) == name:
                     return self._remove(statement, small, alias)
-        return None
+        return False
 
-    def remove(self, wanted: Import) -> Edit | None:
+    def remove(self, wanted: Import) -> bool:
         """Remove `wanted` from the top-level imports, when it is there."""
         for statement, small in _top_imports(self.module):
             if isinstance(small.names, cst.ImportStar):
@@ -258,27 +290,21 @@ class ImportEdits:
                 target = wanted.name
             else:
                 continue
-            for alias in small.names:
+            for alias in self._names(statement, small):
                 if _matches(alias, target, wanted.alias):
                     return self._remove(statement, small, alias)
-        return None
+        return False
 
     def _remove(self, statement: cst.SimpleStatementLine, small: _Small,
-                alias: cst.ImportAlias) -> Edit | None:
-        names = small.names
-        assert not isinstance(names, cst.ImportStar)
-        if len(names) == 1:
-            if len(statement.body) > 1:
-                return None  # `import time; x = 1`: left alone
-            where = self.positions.of(statement)
-            return Edit(where.line, 1, where.end_line + 1, 1, "")
-        kept = [a for a in names if a is not alias]
-        if names[-1] is alias:
-            kept[-1] = kept[-1].with_changes(comma=alias.comma)
-        where = self.positions.of(small)
-        new: cst.CSTNode = small.with_changes(names=kept)
-        return Edit(where.line, where.column, where.end_line, where.end_column,
-                    self.module.code_for_node(new))
+                alias: cst.ImportAlias) -> bool:
+        names = self._names(statement, small)
+        if len(names) == 1 and len(statement.body) > 1:
+            return False  # `import time; x = 1`: left alone
+        last = names[-1] is alias
+        names.remove(alias)
+        if names and last:
+            names[-1] = names[-1].with_changes(comma=alias.comma)
+        return True
 
 
 def line_after(positions: Positions, text: str, newline: str, statement: cst.BaseStatement,
@@ -293,43 +319,28 @@ def line_after(positions: Positions, text: str, newline: str, statement: cst.Bas
     return Edit(end + 1, 1, end + 1, 1, content)
 
 
-class _Uses(cst.CSTVisitor):
-    """Counts the uses of a name: `Name` nodes outside imports that are not an attribute's
-    or a keyword argument's name; a string equal to it counts too (`__all__`)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.count = 0
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if node.value == self.name:
-            self.count += 1
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        if node.attr.value == self.name:
-            self.count -= 1
-
-    def visit_Arg(self, node: cst.Arg) -> None:
-        if node.keyword is not None and node.keyword.value == self.name:
-            self.count -= 1
-
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        if node.value.strip("'\"") == self.name:
-            self.count += 1
-
-
 def uses(nodes: Sequence[cst.CSTNode], name: str) -> int:
-    """How many times `nodes` use `name` (see `_Uses`)."""
-    visitor = _Uses(name)
-    for node in nodes:
-        node.visit(visitor)
-    return visitor.count
+    """How many times `nodes` use `name`: `Name` nodes outside imports that are not an
+    attribute's or a keyword argument's name; a string equal to it counts too (`__all__`).
+    A loop, not a recursive visitor: a deeply nested file must not overflow the stack."""
+    count = 0
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is cst.Import or kind is cst.ImportFrom:
+            continue
+        if kind is cst.Name:
+            count += node.value == name  # type: ignore[attr-defined]
+        elif kind is cst.Attribute:
+            count -= node.attr.value == name  # type: ignore[attr-defined]
+        elif kind is cst.Arg:
+            keyword = node.keyword  # type: ignore[attr-defined]
+            count -= keyword is not None and keyword.value == name
+        elif kind is cst.SimpleString:
+            count += node.value.strip("'\"") == name  # type: ignore[attr-defined]
+        stack.extend(node.children)
+    return count
 
 
 def binds_by_import(module: cst.Module, name: str) -> bool:

@@ -8,12 +8,14 @@ them; overlapping edits are left for a later pass. A result is only used if it s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from fastmcp_preflight.api import Applicability, Diagnostic, DiagnosticFix, Edit, Fix, as_import
+from fastmcp_preflight.project.facts import Location
 from fastmcp_preflight.running.fix_imports import (
     ImportEdits,
     binds_by_import,
@@ -48,33 +50,80 @@ def _code_at_indent(module: cst.Module, node: cst.CSTNode, indent: str) -> str:
     return "".join(state.tokens)
 
 
-class _Blocks(cst.CSTVisitor):
-    """Finds the indented blocks whose only statement is one of `wanted`."""
-
-    def __init__(self, wanted: Sequence[cst.CSTNode]) -> None:
-        self.wanted = {id(node) for node in wanted}
-        self.alone: set[int] = set()
-
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        if len(node.body) == 1 and id(node.body[0]) in self.wanted:
-            self.alone.add(id(node.body[0]))
+def _alone_in_block(module: cst.Module, statements: Sequence[cst.CSTNode]) -> set[int]:
+    """The ids of `statements` that are the only statement of their indented block (a loop:
+    a deeply nested file must not overflow the stack)."""
+    wanted = {id(node) for node in statements}
+    alone: set[int] = set()
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.IndentedBlock) and len(node.body) == 1 and (
+                id(node.body[0]) in wanted):
+            alone.add(id(node.body[0]))
+        stack.extend(node.children)
+    return alone
 
 
 class _Unexpressible(Exception):
     """A part of a fix that text edits cannot make (a statement that shares its line)."""
 
 
+class FileFixes:
+    """What turning fixes into edits needs of one file, shared by all its findings: the
+    tree, positions and text, and the counts of a name's mentions (worked out once)."""
+
+    def __init__(self, module: cst.Module, positions: Positions, text: str,
+                 first_party: str | None = None) -> None:
+        """`first_party` is the top-level package of the file, for a new import's section."""
+        self.module, self.positions, self.text = module, positions, text
+        self.first_party = first_party
+        self._lines: LineIndex | None = None
+        self._mentions: dict[str, int] = {}
+
+    @property
+    def lines(self) -> LineIndex:
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        return self._lines
+
+    def mentions_outside_imports(self, name: str) -> int:
+        """How often `name` occurs as a word in the text (code, comments, strings alike)
+        outside the module's top-level import statements."""
+        found = self._mentions.get(name)
+        if found is None:
+            imports = [s for s in self.module.body if isinstance(s, cst.SimpleStatementLine)
+                       and any(isinstance(i, (cst.Import, cst.ImportFrom)) for i in s.body)]
+            found = _mentions(self.text, name) - sum(
+                _mentions(self.module.code_for_node(s), name) for s in imports)
+            self._mentions[name] = found
+        return found
+
+
+def _mentions(text: str, name: str) -> int:
+    return len(re.findall(rf"\b{re.escape(name)}\b", text))
+
+
 class _FixEdits:
     """Turns the parts of one `Fix` into text edits over one file."""
 
-    def __init__(self, module: cst.Module, positions: Positions, text: str,
-                 first_party: str | None) -> None:
-        self.module, self.positions, self.text = module, positions, text
-        self.lines = LineIndex(text)
-        self.imports = ImportEdits(module, positions, text, first_party)
+    def __init__(self, file: FileFixes) -> None:
+        self.file = file
+        self.module, self.positions, self.text = file.module, file.positions, file.text
+        self.lines = file.lines
+        self.imports = ImportEdits(file.module, file.positions, file.text, file.first_party)
+
+    def where(self, node: cst.CSTNode) -> Location:
+        """Where a node the fix names is; a node not in the file's tree is the rule's error."""
+        found = self.positions.find(node)
+        if found is None:
+            raise ValueError(f"the fix names a {type(node).__name__} node that is not in the "
+                             "file's tree (a node the rule built itself?)")
+        return found
 
     def first_line(self, statement: cst.BaseStatement) -> int:
         """The statement's first line (its first decorator's), which it must start."""
+        self.where(statement)
         decorators = getattr(statement, "decorators", ())
         at = self.positions.of(decorators[0] if decorators else statement)
         if self.lines.line(at.line)[: at.column - 1].strip():
@@ -109,31 +158,33 @@ class _FixEdits:
                 if alone else "")
         return Edit(first, 1, end + 1, 1, keep)
 
-    def drop_unused(self, name: str, fix: Fix) -> Edit | None:
-        """Remove the import of `name` when this fix alone takes away its last use."""
+    def drop_unused(self, name: str, fix: Fix) -> None:
+        """Remove the import of `name` when this fix alone takes away its last use: the
+        nodes it replaces or deletes use it, the new code does not, and the name is
+        mentioned nowhere else (in words: a mention in a comment keeps the import; the
+        `--fix` run's own check, after all fixes, is exact)."""
         if not binds_by_import(self.module, name):
-            return None
-        before = uses([self.module], name)
+            return
         old = [o for o, _ in fix.replacements] + list(fix.deletions)
         new: list[cst.CSTNode] = [n for _, n in fix.replacements]
         for _, added in (*fix.inserts_before, *fix.inserts_after):
             new += [cst.parse_statement(s) if isinstance(s, str) else s for s in added]
-        removed = uses(old, name)
-        if before and removed and before - removed + uses(new, name) == 0:
-            return self.imports.remove_binding(name)
-        return None
+        if not uses(old, name) or uses(new, name):
+            return
+        inside = sum(_mentions(self.module.code_for_node(o), name) for o in old)
+        if self.file.mentions_outside_imports(name) == inside:
+            self.imports.remove_binding(name)
 
 
-def to_edits(fix: Fix, module: cst.Module, positions: Positions, text: str,
-             first_party: str | None = None) -> DiagnosticFix | None:
+def to_edits(fix: Fix, file: FileFixes) -> DiagnosticFix | None:
     """Turn a rule's fix (replacements, insertions, deletions, imports) into text edits;
-    None when a part cannot be made as text edits. `first_party` is the top-level package
-    of the file, for the section of a new import."""
-    maker = _FixEdits(module, positions, text, first_party)
+    None when a part cannot be made as text edits."""
+    maker = _FixEdits(file)
+    module, text = file.module, file.text
     edits: list[Edit] = []
     try:
         for old, new in fix.replacements:
-            at = positions.of(old)
+            at = maker.where(old)
             code = _code_at_indent(module, new, _line_indent(text, at.line))
             edits.append(Edit(at.line, at.column, at.end_line, at.end_column, code))
         for anchor, statements in fix.inserts_before:
@@ -141,9 +192,8 @@ def to_edits(fix: Fix, module: cst.Module, positions: Positions, text: str,
         for anchor, statements in fix.inserts_after:
             edits.append(maker.insert(anchor, statements, after=True))
         if fix.deletions:
-            blocks = _Blocks(fix.deletions)
-            module.visit(blocks)
-            edits += [maker.delete(s, id(s) in blocks.alone) for s in fix.deletions]
+            alone = _alone_in_block(module, fix.deletions)
+            edits += [maker.delete(s, id(s) in alone) for s in fix.deletions]
     except _Unexpressible:
         return None
     for wanted_import in dict.fromkeys(as_import(i) for i in fix.imports):
@@ -151,13 +201,10 @@ def to_edits(fix: Fix, module: cst.Module, positions: Positions, text: str,
         if added is not None:
             edits.append(added)
     for gone in dict.fromkeys(as_import(i) for i in fix.remove_imports):
-        removal = maker.imports.remove(gone)
-        if removal is not None:
-            edits.append(removal)
+        maker.imports.remove(gone)
     for name in dict.fromkeys(fix.drop_if_unused):
-        removal = maker.drop_unused(name, fix)
-        if removal is not None and removal not in edits:
-            edits.append(removal)
+        maker.drop_unused(name, fix)
+    edits += maker.imports.changes()
     return DiagnosticFix(fix.applicability, tuple(edits), fix.description,
                          tuple(dict.fromkeys(fix.drop_if_unused)))
 
@@ -243,7 +290,8 @@ def _drop_unused_imports(before: str, after: str, module: cst.Module,
     if not gone:
         return after
     imports = ImportEdits(module, Positions(module, after), after, None)
-    removals = [edit for edit in map(imports.remove_binding, gone) if edit is not None]
-    result, _ = apply_edits(after, [[edit] for edit in removals])
+    for name in gone:
+        imports.remove_binding(name)
+    result, _ = apply_edits(after, [imports.changes()])
     parse_module(result)
     return result

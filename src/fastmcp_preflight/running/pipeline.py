@@ -20,6 +20,7 @@ from fastmcp_preflight.errors import UserError
 from fastmcp_preflight.plugins.checklist import as_json, score
 from fastmcp_preflight.plugins.manifest import Catalog, RuleMeta, describe
 from fastmcp_preflight.plugins.meta_codes import SyntaxErrorCode, UnusedNoqa
+from fastmcp_preflight.plugins.options import check_rule_options
 from fastmcp_preflight.plugins.registry import R, Registry, default_plugins
 from fastmcp_preflight.plugins.selection import per_file_ignores, selected_rules, severity_overrides
 from fastmcp_preflight.project.projects import Projects, TestCode
@@ -96,6 +97,15 @@ def _where(config: Config, key: str) -> str:
     return f"{name}: [tool.fastmcp-lint] {key}"
 
 
+def _rules_table(config: Config, code: str) -> str:
+    """Where a rule's options table is, for messages."""
+    if config.path is None:
+        return f"config: [rules.{code}]"
+    table = (f"[tool.fastmcp-lint.rules.{code}]" if config.path.name == "pyproject.toml"
+             else f"[rules.{code}]")
+    return f"{config.path.name}: {table}"
+
+
 def enabled_rules(options: RunOptions, config: Config, registry: Registry[R]) -> list[R]:
     cli_select = options.select
     select = list(cli_select) if cli_select is not None else (
@@ -123,6 +133,8 @@ def settings_for(options: RunOptions, config: Config, registry: Registry[Any],
                  **{key: value for key, value in (("target-fastmcp", config.target_fastmcp),
                                                   ("target-mcp", config.target_mcp))
                     if value}},
+        rule_options=check_rule_options(registry.rules, config.rules,
+                                        lambda code: _rules_table(config, code)),
         verbose=options.verbose,
         unused_noqa=unused_noqa,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastmcp_preflight.api import Diagnostic, Severity
 from fastmcp_preflight.project.facts import CONDITIONS, FILE_CONDITIONS, FileFacts
@@ -25,6 +26,9 @@ class Settings:
     severity: dict[str, Severity] = field(default_factory=dict)
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
     options: dict[str, object] = field(default_factory=dict)
+    #: Per rule code, its options from `[tool.fastmcp-lint.rules.<CODE>]`, checked against
+    #: what the rule declares: ((code, ((field, value), ...)), ...).
+    rule_options: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
     verbose: bool = False
     #: Set to report the unused noqa comments (FML001) of the linted files.
     unused_noqa: NoqaCodes | None = None
