@@ -64,7 +64,7 @@ class UnboundedSdkRequirement(ProjectRule):
     )
     INVALID = (
         Invalid("import json\nfrom mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('x')\n",
-                at=((2, 1),), settings=_MCP1, message="`mcp<2.0.0`"),
+                at=((2, 1),), settings=_MCP1, message="Cap it (`mcp>=1.2,<2`)"),
         Invalid("from fastmcp import FastMCP\nfrom fastmcp.server.proxy import ProxyClient\n",
                 at=((2, 1),), settings=(("requirement-fastmcp", ">=3.2"),),
                 message="fastmcp 4.0"),
@@ -74,11 +74,12 @@ class UnboundedSdkRequirement(ProjectRule):
         for site in unbounded_sites(files):
             change, target = site.change, site.target
             files_named = " and ".join(target.declared_in)
+            major = (change.removed or "").split(".")[0]
+            capped = ",".join(part for part in (target.requirement, f"<{major}") if part)
             message = (f"`{change.old.removeprefix('*.')}` was removed in {change.package} "
                        f"{change.removed}, and the requirement `{change.package}"
                        f"{target.requirement}` ({files_named}) allows it: a fresh install "
-                       f"fails at import. Cap it (`{change.package}<{change.removed}`), or "
-                       f"migrate to {change.new} and require {change.package}>="
-                       f"{change.removed}")
+                       f"fails at import. Cap it (`{change.package}{capped}`), or migrate "
+                       f"to {change.new} and require `{change.package}>={major}`")
             yield ProjectFinding(site.path, Location(site.line, site.column, site.line,
                                                      site.column), message)
