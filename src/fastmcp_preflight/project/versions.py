@@ -71,7 +71,9 @@ class Target:
                     f"`{OVERRIDE_KEYS.get(self.package, 'target-' + self.package)}` in "
                     "[tool.fastmcp-lint])")
         text = f"{self.package} {self.version} ({self.source}"
-        if self.requirement and "lock" not in self.source:
+        if self.requirement.startswith("==") and "," not in self.requirement:
+            text += f": pinned by `{self.requirement}`"
+        elif self.requirement and "lock" not in self.source and "config" not in self.source:
             text += f": the newest release DRIFT.md knows that `{self.requirement}` allows"
         elif self.requirement:
             text += f"; requirement `{self.requirement}`"
