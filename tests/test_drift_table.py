@@ -85,3 +85,33 @@ def test_messages_name_the_replacement_and_the_version() -> None:
     assert len(found) == 1
     assert "removed in mcp 2.0.0" in found[0].message
     assert "mcp.server.mcpserver" in found[0].message
+
+
+def test_fixing_the_old_forms_leaves_valid_code_and_only_flag_only_findings() -> None:
+    from fastmcp_preflight.rules.fml801_removed_api import RemovedApi
+    from fastmcp_preflight.running.engine import fix_source
+
+    settings = Settings(options={"target-fastmcp": "4.1.6", "target-mcp": "2.3.0"})
+    for name in ("FML801_fastmcp4/server_v2.py", "FML801_sdk2/server_v1.py"):
+        code = (FIXTURES / name).read_text(encoding="utf-8")
+        fixed = fix_source(code, [RemovedApi], name.rsplit("/", 1)[1], settings=settings)
+        assert fixed != code
+        compile(fixed, name, "exec")
+        left = lint_source(fixed, [RemovedApi], name.rsplit("/", 1)[1], settings)
+        fixable = {c.id for c in CHANGES if c.fix}
+        assert all(d.fix is None for d in left), [d.message for d in left if d.fix]
+        assert left, "flag-only changes stay reported"
+        assert fixable  # the table has mechanical fixes at all
+
+
+def test_host_and_port_move_only_to_their_own_servers_http_run() -> None:
+    from fastmcp_preflight.rules.fml801_removed_api import RemovedApi
+    from fastmcp_preflight.running.engine import fix_source
+
+    code = ("from fastmcp import FastMCP\n\nmcp = FastMCP(\n    'weather',  # the name\n"
+            "    host='0.0.0.0',\n    port=8000,\n)\nother = FastMCP('a', host='h')\n\n"
+            "if __name__ == '__main__':\n    mcp.run(\n        transport='http',\n    )\n")
+    fixed = fix_source(code, [RemovedApi], settings=Settings(options={"target-fastmcp": "4.1"}))
+    assert fixed == ("from fastmcp import FastMCP\n\nmcp = FastMCP(\n    'weather',  # the name\n"
+                     ")\nother = FastMCP('a', host='h')\n\nif __name__ == '__main__':\n"
+                     "    mcp.run(\n        transport='http', host='0.0.0.0', port=8000,\n    )\n")

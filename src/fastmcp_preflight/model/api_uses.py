@@ -471,7 +471,10 @@ _NEW_CALLEES = {"create-proxy": ("fastmcp.server", "create_proxy"),
 def _plain_fix(fix: str, call: cst.Call, arg: cst.Arg | None, model: FileModel,
                in_async: bool) -> tuple[Replacements, tuple[str, ...]]:
     if fix.startswith("rename-keyword:") and arg is not None and arg.keyword is not None:
-        new_arg = arg.with_changes(keyword=cst.Name(fix.split(":", 1)[1]))
+        # The replacement is the argument without its comma: the comma (and a comment after
+        # it) is outside the argument's position and stays as it is.
+        new_arg = arg.with_changes(keyword=cst.Name(fix.split(":", 1)[1]),
+                                   comma=cst.MaybeSentinel.DEFAULT)
         return ((arg, new_arg),), ()
     if fix == "output-schema-none" and arg is not None:
         return ((arg.value, cst.Name("None")),), ()
@@ -489,7 +492,7 @@ def _plain_fix(fix: str, call: cst.Call, arg: cst.Arg | None, model: FileModel,
         if second is None:
             return (), ()
         return ((second, second.with_changes(
-            keyword=cst.Name("instructions"),
+            keyword=cst.Name("instructions"), comma=cst.MaybeSentinel.DEFAULT,
             equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
                                   whitespace_after=cst.SimpleWhitespace("")))),), ()
     if fix == "to-run":
@@ -528,7 +531,7 @@ def _to_run(constructor: cst.Call, model: FileModel) -> Replacements:
     """Move the constructor's host/port to the module's one `run(...)` that names an HTTP
     transport (run() over stdio takes no host)."""
     runs = [start.call for start in model.starts if start.method in ("run", "run_async")]
-    if len(runs) != 1:
+    if len(runs) != 1 or not _runs_this_server(runs[0], constructor, model):
         return ()
     run = runs[0]
     transport = keyword(run, "transport") or positional(run, 0)
@@ -540,19 +543,44 @@ def _to_run(constructor: cst.Call, model: FileModel) -> Replacements:
     if not moved:
         return ()
     kept = [a for a in constructor.args if a not in moved]
-    if kept:
-        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    last = constructor.args[-1]
+    if kept and kept[-1] is not last:  # the last argument moved: its comma ends the call
+        kept[-1] = kept[-1].with_changes(comma=_ending(kept[-1].comma, last.comma))
     present = {a.keyword.value for a in run.args if a.keyword is not None}
-    added = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in moved
-             if a.keyword is not None and a.keyword.value not in present]
+    if any(a.keyword is not None and a.keyword.value in present for a in moved):
+        return ()  # run() sets it too: which one wins is for a person to decide
+    # The new arguments follow the last one on its line; the call keeps its own ending
+    # (a trailing comma and the closing parenthesis on a line of its own).
     run_args = list(run.args)
-    if run_args and added:
-        run_args[-1] = run_args[-1].with_changes(comma=cst.Comma(
-            whitespace_after=cst.SimpleWhitespace(" ")))
-    spaced = [a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-              for a in added[:-1]] + added[-1:]
+    end = run_args[-1].comma if run_args else cst.MaybeSentinel.DEFAULT
+    between = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    if run_args:
+        run_args[-1] = run_args[-1].with_changes(comma=between)
+    added = [a.with_changes(comma=between) for a in moved[:-1]] + [
+        moved[-1].with_changes(comma=end)]
     return ((constructor, constructor.with_changes(args=kept)),
-            (run, run.with_changes(args=[*run_args, *spaced])))
+            (run, run.with_changes(args=[*run_args, *added])))
+
+
+def _ending(own: cst.Comma | cst.MaybeSentinel,
+            last: cst.Comma | cst.MaybeSentinel) -> cst.Comma | cst.MaybeSentinel:
+    """The comma that ends a call whose last arguments were removed: the removed last one's
+    (the call's layout), keeping a comment that followed the argument's own comma."""
+    if (isinstance(own, cst.Comma) and isinstance(last, cst.Comma)
+            and isinstance(own.whitespace_after, cst.ParenthesizedWhitespace)
+            and isinstance(last.whitespace_after, cst.ParenthesizedWhitespace)):
+        return last.with_changes(whitespace_after=last.whitespace_after.with_changes(
+            first_line=own.whitespace_after.first_line))
+    return last
+
+
+def _runs_this_server(run: cst.Call, constructor: cst.Call, model: FileModel) -> bool:
+    """`run` is called on the module-level name the constructor's server is bound to."""
+    func = run.func
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+        return False
+    found = model.module_scope.lookup(func.value.value)
+    return found is not None and len(found[1]) == 1 and found[1][0].value is constructor
 
 
 def _move_import(node: cst.ImportFrom, change: Change,
