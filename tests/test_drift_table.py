@@ -89,6 +89,7 @@ def test_messages_name_the_replacement_and_the_version() -> None:
 
 def test_fixing_the_old_forms_leaves_valid_code_and_only_flag_only_findings() -> None:
     from fastmcp_preflight.rules.fml801_removed_api import RemovedApi
+
     from fastmcp_preflight.running.engine import fix_source
 
     settings = Settings(options={"target-fastmcp": "4.1.6", "target-mcp": "2.3.0"})
@@ -106,6 +107,7 @@ def test_fixing_the_old_forms_leaves_valid_code_and_only_flag_only_findings() ->
 
 def test_host_and_port_move_only_to_their_own_servers_http_run() -> None:
     from fastmcp_preflight.rules.fml801_removed_api import RemovedApi
+
     from fastmcp_preflight.running.engine import fix_source
 
     code = ("from fastmcp import FastMCP\n\nmcp = FastMCP(\n    'weather',  # the name\n"
