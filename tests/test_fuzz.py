@@ -1,7 +1,6 @@
 """Property-based fuzzing: grammar-generated Python through every rule and through --fix.
 
-Bounded so the suite stays fast; a longer run is one variable away (see the README's
-"Development" section):
+Bounded so the suite stays fast; a longer run is one variable away (see docs/development.md):
 
     FASTMCP_LINT_FUZZ_EXAMPLES=5000 python -m pytest tests/test_fuzz.py
 

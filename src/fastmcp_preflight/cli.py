@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from fastmcp_preflight.reports.summary import RunSummary
+    from fastmcp_preflight.running.pipeline import LintRun
 
 FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab", "checklist")
 
@@ -63,9 +64,9 @@ def _render(summary: RunSummary, fmt: str, console: Callable[[], Console],
     """The report as text for machine formats; the text format prints itself (on the
     console `console()` makes: rich is imported only for it)."""
     if statistics:
-        from fastmcp_preflight.reports.statistics import render_statistics
+        from fastmcp_preflight.reports.statistics import render_statistics, statistics_json
 
-        return render_statistics(summary)
+        return statistics_json(summary) if fmt == "json" else render_statistics(summary)
     if fmt != "text":
         from fastmcp_preflight.reports.formats import STRING_FORMATS
 
@@ -84,8 +85,9 @@ def _render(summary: RunSummary, fmt: str, console: Callable[[], Console],
 @click.option("--extend-select", multiple=True, metavar="CODES",
               help="Rules to enable on top of the selection.")
 @click.option("--ignore", multiple=True, metavar="CODES", help="Rules to disable.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
-              show_default=True, help="Report format (also for --list-rules: text or json).")
+@click.option("--format", "--output-format", "fmt", type=click.Choice(FORMATS), default="text",
+              show_default=True,
+              help="Report format (--statistics, --diff and --list-rules: text or json).")
 @click.option("--output-file", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report to FILE; a one-line summary still goes to the terminal.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes to the files.")
@@ -93,6 +95,17 @@ def _render(summary: RunSummary, fmt: str, console: Callable[[], Console],
               help="Apply unsafe fixes too (they may change behaviour or a tool's schema).")
 @click.option("--diff", is_flag=True,
               help="Print a unified diff of what --fix would change; write nothing.")
+@click.option("--fix-only", is_flag=True,
+              help="Apply fixes, but don't report the problems that remain (exit 0).")
+@click.option("--show-fixes", is_flag=True,
+              help="List the problems the fixes removed (or, without --fix, would remove).")
+@click.option("--add-noqa", is_flag=True,
+              help="Add a `# noqa: CODE` comment for every problem found, and exit.")
+@click.option("--exclude", multiple=True, metavar="PATTERNS",
+              help="Gitignore-style patterns of paths to skip; replaces the configured and "
+                   "default excludes.")
+@click.option("--extend-exclude", multiple=True, metavar="PATTERNS",
+              help="Patterns of paths to skip, on top of the configured excludes.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--fail-on", type=click.Choice(["error", "warning"]),
               help="Lowest severity that fails the run (default: warning, from config).")
@@ -128,7 +141,8 @@ def _render(summary: RunSummary, fmt: str, console: Callable[[], Console],
                       message="%(prog)s %(version)s")
 def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tuple[str, ...],
             ignore: tuple[str, ...], fmt: str, output_file: Path | None, fix: bool,
-            unsafe_fixes: bool, diff: bool, exit_zero: bool,
+            unsafe_fixes: bool, diff: bool, fix_only: bool, show_fixes: bool, add_noqa: bool,
+            exclude: tuple[str, ...], extend_exclude: tuple[str, ...], exit_zero: bool,
             fail_on: str | None, statistics: bool, baseline: Path | None,
             baseline_out: Path | None, tool_baseline: Path | None,
             tool_baseline_out: Path | None, report_unused_noqa: bool, include_tests: bool,
@@ -147,7 +161,7 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         fail_on=fail_on,
         exit_zero=exit_zero,
         verbose=verbose,
-        fix=fix,
+        fix=fix or fix_only,
         unsafe_fixes=unsafe_fixes,
         diff=diff,
         report_unused_noqa=report_unused_noqa,
@@ -157,31 +171,44 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         jobs=jobs,
         no_cache=no_cache,
         progress=_progress if fmt == "text" and not quiet and output_file is None else None,
+        exclude=_selectors(exclude) if exclude else None,
+        extend_exclude=_selectors(extend_exclude),
     )
     if list_rules or explain_rule:
         from fastmcp_preflight.plugins.docs import explain, rules_json, rules_lines
         from fastmcp_preflight.plugins.meta_codes import find_meta_code
 
-        _, registry = load(options)
+        config, registry = load(options)
+        listed = list(registry.rules.values())
+        if select or extend_select or ignore:  # the rules this selection would run
+            from fastmcp_preflight.running.pipeline import enabled_rules
+
+            listed = enabled_rules(options, config, registry)
         if explain_rule:
             rule = registry.find(explain_rule) or find_meta_code(explain_rule)
             if rule is None:
                 raise UserError(f"--explain: unknown rule '{explain_rule}' (see --list-rules)")
             click.echo(explain(rule), nl=False)
         elif fmt == "json":
-            click.echo(rules_json(registry.rules.values()), nl=False)
+            click.echo(rules_json(listed), nl=False)
         else:
-            click.echo(rules_lines(registry.rules.values()), nl=False)
+            click.echo(rules_lines(listed), nl=False)
         return EXIT_CLEAN
     if baseline_out is not None and diff:
         raise UserError("--write-baseline records findings; it cannot be used with --diff")
+    if add_noqa and (options.fixing or baseline_out is not None):
+        raise UserError("--add-noqa cannot be used with --fix, --diff or --write-baseline")
     run = lint(options)
     result, config, outcomes = run.result, run.config, run.outcomes
+    for folder in run.empty_folders:
+        click.echo(f"fastmcp-lint: warning: no Python files found in {folder}", err=True)
     if verbose:
         for project in run.targets:
             click.echo(f"fastmcp-lint: target versions of {project.root or '.'}:", err=True)
             for target in project.targets:
                 click.echo(f"fastmcp-lint:   {target.describe()}", err=True)
+    if add_noqa:
+        return _add_noqa(run)
     if tool_baseline_out is not None:
         from fastmcp_preflight.project.tool_snapshot import write_snapshot
 
@@ -196,18 +223,20 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         click.echo(f"fastmcp-lint: recorded {count} problem{'s' if count != 1 else ''} in "
                    f"{baseline_out}", err=True)
         return EXIT_CLEAN
+    names = {rule.code: rule.name for rule in run.rules}
     if diff:
-        changed = [outcome for outcome in outcomes if outcome.changed]
-        sys.stdout.write("".join(outcome.diff() for outcome in changed))
-        count = sum(outcome.fixed for outcome in changed)
-        click.echo(f"fastmcp-lint: {count} fix{'es' if count != 1 else ''} would be applied "
-                   f"to {len(changed)} file{'s' if len(changed) != 1 else ''}", err=True)
+        return _diff(run, fmt, quiet, exit_zero, show_fixes, names)
+    fixed = sum(outcome.fixed for outcome in outcomes if outcome.changed)
+    fix_note = f"Fixed {fixed} problem{'s' if fixed != 1 else ''}." if options.fixing else None
+    if show_fixes:
+        _show_fixes(run, options, names)
+    if fix_only:
         refused = [error for outcome in outcomes for error in outcome.errors]
         for error in refused:
             click.echo(f"fastmcp-lint: {error.path}: {error.message}", err=True)
-        return EXIT_FINDINGS if (changed or refused) and not exit_zero else EXIT_CLEAN
-    fixed = sum(outcome.fixed for outcome in outcomes if outcome.changed)
-    fix_note = f"Fixed {fixed} problem{'s' if fixed != 1 else ''}." if options.fixing else None
+        if not quiet and not show_fixes:
+            click.echo(f"fastmcp-lint: {fix_note}", err=True)
+        return EXIT_FINDINGS if refused and not exit_zero else EXIT_CLEAN
     summary = summary_of(result, run)
     if quiet and fmt == "text":
         fmt = "concise"
@@ -244,6 +273,73 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
     for note in notes:
         click.echo(f"fastmcp-lint: {note}", err=True)
     return exit_status(result.diagnostics, options, config)
+
+
+def _diff(run: LintRun, fmt: str, quiet: bool, exit_zero: bool, show_fixes: bool,
+          names: dict[str, str]) -> int:
+    """`--diff`: what --fix would change, as a unified diff or (`--format json`) a list."""
+    outcomes = run.outcomes
+    changed = [outcome for outcome in outcomes if outcome.changed]
+    refused = [error for outcome in outcomes for error in outcome.errors]
+    count = sum(outcome.fixed for outcome in changed)
+    if fmt == "json":
+        import json
+
+        sys.stdout.write(json.dumps({
+            "fixes": count,
+            "files": [{"path": outcome.path, "fixes": outcome.fixed,
+                       "fixed": dict(sorted(outcome.fixed_codes.items())),
+                       "diff": outcome.diff()} for outcome in changed],
+            "errors": [{"path": error.path, "message": error.message} for error in refused],
+        }, indent=2) + "\n")
+    else:
+        sys.stdout.write("".join(outcome.diff() for outcome in changed))
+    if show_fixes:
+        from fastmcp_preflight.reports.fix_list import render_fix_list
+
+        click.echo(render_fix_list("Would fix", [(o.path, o.fixed_codes) for o in changed],
+                                   names), err=True, nl=False)
+    if not quiet:
+        click.echo(f"fastmcp-lint: {count} fix{'es' if count != 1 else ''} would be applied "
+                   f"to {len(changed)} file{'s' if len(changed) != 1 else ''}", err=True)
+    for error in refused:
+        click.echo(f"fastmcp-lint: {error.path}: {error.message}", err=True)
+    return EXIT_FINDINGS if (changed or refused) and not exit_zero else EXIT_CLEAN
+
+
+def _show_fixes(run: LintRun, options: RunOptions, names: dict[str, str]) -> None:
+    """`--show-fixes`: the findings the fixes removed, or without --fix the ones they would."""
+    from fastmcp_preflight.reports.fix_list import render_fix_list
+
+    if options.fixing:
+        files = [(o.path, o.fixed_codes) for o in run.outcomes if o.changed]
+        click.echo(render_fix_list("Fixed", files, names) or "fastmcp-lint: nothing to fix",
+                   err=True, nl=False)
+        return
+    allowed = options.allowed_fixes
+    by_file: dict[str, dict[str, int]] = {}
+    for d in run.result.diagnostics:
+        if d.fix is not None and d.fix.applicability in allowed:
+            codes = by_file.setdefault(d.path, {})
+            codes[d.code] = codes.get(d.code, 0) + 1
+    option = "--unsafe-fixes" if options.unsafe_fixes else "--fix"
+    click.echo(render_fix_list(f"{option} would fix", list(by_file.items()), names)
+               or f"fastmcp-lint: nothing that {option} would fix\n", err=True, nl=False)
+
+
+def _add_noqa(run: LintRun) -> int:
+    """`--add-noqa`: silence every finding in place; exit 1 only if some could not be."""
+    from fastmcp_preflight.running.add_noqa import add_noqa
+
+    outcomes = add_noqa(run.files, run.result.diagnostics)
+    added = sum(outcome.added for outcome in outcomes)
+    files = sum(1 for outcome in outcomes if outcome.added)
+    click.echo(f"fastmcp-lint: added {added} noqa code{'s' if added != 1 else ''} to "
+               f"{files} file{'s' if files != 1 else ''}", err=True)
+    problems = [(outcome.path, problem) for outcome in outcomes for problem in outcome.problems]
+    for path, problem in problems:
+        click.echo(f"fastmcp-lint: {path}: {problem}", err=True)
+    return EXIT_FINDINGS if problems else EXIT_CLEAN
 
 
 #: Below this many files a run is too short for a progress bar to help.

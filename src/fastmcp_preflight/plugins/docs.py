@@ -13,7 +13,7 @@ from fastmcp_preflight.api import BaseRule, Invalid, ProjectRule, Valid
 from fastmcp_preflight.plugins.options import describe_options, option_specs
 
 #: The project's home; rules' help links point into its README.
-HOMEPAGE = "https://github.com/fastmcp-lint/fastmcp-lint"
+HOMEPAGE = "https://github.com/fastmcp-preflight/fastmcp-preflight"
 TABLE_START = "<!-- rules-table:start -->"
 TABLE_END = "<!-- rules-table:end -->"
 

@@ -27,7 +27,7 @@ SARIF_SCHEMA = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/sche
                 "sarif-schema-2.1.0.json")
 SRCROOT = "%SRCROOT%"
 TOOL_NAME = "fastmcp-lint"
-INFORMATION_URI = "https://github.com/fastmcp-lint/fastmcp-lint"
+INFORMATION_URI = "https://github.com/fastmcp-preflight/fastmcp-preflight"
 _LEVELS = {"error": "error", "warning": "warning"}
 
 

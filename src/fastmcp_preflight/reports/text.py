@@ -52,7 +52,7 @@ def render_text(
     sources = _SourceLines(_secret_spans(summary)) if show_source else None
     needs_gap = False
     for diagnostic in summary.diagnostics:
-        lines = _diagnostic_lines(diagnostic, sources)
+        lines = _diagnostic_lines(diagnostic, sources, console.width)
         if len(lines) > 1:
             lines.append(Text())
         needs_gap = len(lines) == 1
@@ -62,7 +62,8 @@ def render_text(
     console.print(Text("\n").join(_summary_lines(summary, fix_hint)), soft_wrap=True)
 
 
-def _diagnostic_lines(d: Diagnostic, sources: _SourceLines | None) -> list[Text]:
+def _diagnostic_lines(d: Diagnostic, sources: _SourceLines | None,
+                      columns: int = 0) -> list[Text]:
     style = SEVERITY_STYLES.get(d.severity, _DEFAULT_SEVERITY_STYLE)
     header = Text.assemble(
         (_printable(d.path), "bold"),
@@ -79,8 +80,10 @@ def _diagnostic_lines(d: Diagnostic, sources: _SourceLines | None) -> list[Text]
     source = sources.line(d.path, d.line) if sources is not None else None
     if source is not None:
         start, width = _marker(source, d)
+        shown, start, width = _cut(_display(source), start, width,
+                                   columns - len(f"{number} | ") if columns else 0)
         lines.append(Text(f"{pad} |", style=_GUTTER))
-        lines.append(Text.assemble((f"{number} | ", _GUTTER), _display(source)))
+        lines.append(Text.assemble((f"{number} | ", _GUTTER), shown))
         lines.append(Text.assemble((f"{pad} | ", _GUTTER), " " * start, ("^" * width, style)))
     if d.hint:
         lines.append(Text.assemble(
@@ -106,6 +109,41 @@ def _marker(source: str, d: Diagnostic) -> tuple[int, int]:
     before = cell_len(_display(source[:start]))
     width = cell_len(_display(source[:max(end, start)])) - before
     return before, max(width, 1)
+
+
+#: Shown where a source line is cut.
+ELLIPSIS = "\u2026"
+#: A source line is never cut narrower than this, however narrow the terminal.
+MIN_ROOM = 20
+
+
+def _cut(shown: str, start: int, width: int, room: int) -> tuple[str, int, int]:
+    """A displayed source line cut to `room` cells around its marker (cells `start` to
+    `start + width`), as ruff cuts long lines at the terminal's width; the marker moved and
+    clamped to match. `room` 0 (no width known) keeps the line whole."""
+    if not room or cell_len(shown) <= room:
+        return shown, start, width
+    room = max(room, MIN_ROOM)
+    # The marker's start stays in view, a third of the way in when the line is cut before it.
+    left = 0 if start < room * 2 // 3 else start - room // 3
+    cells, first = 0, None
+    kept: list[str] = []
+    for char in shown:
+        size = cell_len(char)
+        if cells >= left and cells + size <= left + room - 2:
+            first = cells if first is None else first
+            kept.append(char)
+        elif kept:
+            break
+        cells += size
+    first = first or 0
+    text = ("".join(kept) if not first else ELLIPSIS + "".join(kept))
+    cut_right = first + cell_len("".join(kept)) < cell_len(shown)
+    if cut_right:
+        text += ELLIPSIS
+    new_start = start - first + (1 if first else 0)
+    visible = cell_len(text) - (1 if cut_right else 0)
+    return text, new_start, max(min(width, visible - new_start), 1)
 
 
 def _summary_lines(summary: RunSummary, fix_hint: str | None) -> list[Text]:

@@ -13,6 +13,7 @@ import difflib
 import os
 import stat
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,8 @@ class FixOutcome:
     after: str = ""
     fixed: int = 0
     errors: list[Diagnostic] = field(default_factory=list)
+    #: Code -> how many of its findings the fixes removed (for `--show-fixes`).
+    fixed_codes: dict[str, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
@@ -71,10 +74,12 @@ def fix_file(engine: Engine, path: Path, display: str, allow: Sequence[Applicabi
                        module_name, package)
     outcome = FixOutcome(display, result.diagnostics, source.text, text,
                          max(len(original) - len(result.diagnostics), 0))
+    outcome.fixed_codes = dict(Counter(d.code for d in original)
+                               - Counter(d.code for d in result.diagnostics))
     broken = _breaks_compilation(source.text, text, display) if outcome.changed else None
     if broken is not None:
         outcome.errors.append(syntax_error(display, f"fixes not applied: {broken}"))
-        outcome.after, outcome.fixed = outcome.before, 0
+        outcome.after, outcome.fixed, outcome.fixed_codes = outcome.before, 0, {}
         outcome.remaining = original
     if write and outcome.changed:
         try:
@@ -83,7 +88,7 @@ def fix_file(engine: Engine, path: Path, display: str, allow: Sequence[Applicabi
             problem = str(error)
         if problem is not None:
             outcome.errors.append(syntax_error(display, f"fixes not written: {problem}"))
-            outcome.after, outcome.fixed = outcome.before, 0
+            outcome.after, outcome.fixed, outcome.fixed_codes = outcome.before, 0, {}
     return outcome
 
 

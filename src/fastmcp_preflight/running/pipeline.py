@@ -68,6 +68,9 @@ class RunOptions:
     no_cache: bool = False
     #: Called with the number of files to check, returns a callback per files done.
     progress: Callable[[int], Callable[[int], None]] | None = None
+    #: `--exclude` (replaces the configured and default excludes) and `--extend-exclude`.
+    exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] = ()
 
     @property
     def fixing(self) -> bool:
@@ -80,7 +83,7 @@ class RunOptions:
 
 def load(options: RunOptions) -> tuple[Config, Registry[type[BaseRule]]]:
     """The configuration and every rule plugin it names (imported: for their docs)."""
-    config = load_config(list(options.paths), options.config_file)
+    config = with_cli_excludes(load_config(list(options.paths), options.config_file), options)
     registry = Registry.load(default_plugins(config.plugins, config.root))
     return config, registry
 
@@ -88,8 +91,18 @@ def load(options: RunOptions) -> tuple[Config, Registry[type[BaseRule]]]:
 def catalog(options: RunOptions) -> tuple[Config, Catalog]:
     """The configuration and its rules' metadata, from the manifest in the cache folder
     when it is current (importing no rule)."""
-    config = load_config(list(options.paths), options.config_file)
+    config = with_cli_excludes(load_config(list(options.paths), options.config_file), options)
     return config, Catalog(config.plugins, config.root, _cache_folder(options, config))
+
+
+def with_cli_excludes(config: Config, options: RunOptions) -> Config:
+    """The config with the command line's `--exclude` (replacing its `exclude` and the
+    defaults, as in ruff) and `--extend-exclude` (added to its own) applied."""
+    if options.exclude is None and not options.extend_exclude:
+        return config
+    return replace(config,
+                   exclude=config.exclude if options.exclude is None else options.exclude,
+                   extend_exclude=(*config.extend_exclude, *options.extend_exclude))
 
 
 def _where(config: Config, key: str) -> str:
@@ -156,6 +169,10 @@ class LintRun:
     skipped_tests: int = 0
     #: The fastmcp / MCP SDK versions each linted project targets (FML8xx).
     targets: tuple[ProjectTargets, ...] = ()
+    #: The files linted, with their display paths (what `--add-noqa` edits).
+    files: list[tuple[Path, str]] = field(default_factory=list)
+    #: Folders named on the command line in which no Python file was found.
+    empty_folders: list[Path] = field(default_factory=list)
 
 
 def lint(options: RunOptions) -> LintRun:
@@ -210,7 +227,8 @@ def lint(options: RunOptions) -> LintRun:
             result = lint_files(engine, pairs, context, jobs=jobs)
     run = LintRun(result, config, outcomes, rules, settings,
                   all_diagnostics=list(result.diagnostics),
-                  skipped_tests=len(found) - len(pairs), targets=targets)
+                  skipped_tests=len(found) - len(pairs), targets=targets, files=pairs,
+                  empty_folders=empty_folders(options.paths, [path for path, _ in found]))
     if baseline is not None and options.baseline is not None:
         kept, hidden, stale = baseline.split(result.diagnostics)
         run.result = replace(result, diagnostics=kept)
@@ -225,6 +243,19 @@ def targets_of(files: Sequence[Path], config: Config,
     resolver = TargetResolver(overrides_of(settings.options))
     roots = sorted({projects.root_of(path) for path in files})
     return tuple(resolver.of_root(root) for root in roots)
+
+
+def empty_folders(given: Sequence[Path], found: Sequence[Path]) -> list[Path]:
+    """The folders among `given` below which nothing was `found` (a typo'd path, a folder
+    excluded by the config, a folder of another language): worth a warning, as in ruff."""
+    found_abs = [os.path.abspath(path) for path in found]
+    empty = []
+    for folder in given:
+        if folder.is_dir():
+            top = os.path.join(os.path.abspath(folder), "")
+            if not any(path.startswith(top) for path in found_abs):
+                empty.append(folder)
+    return empty
 
 
 def test_code(options: RunOptions, config: Config) -> Callable[[Path], bool]:

@@ -21,7 +21,8 @@ from fastmcp_preflight.api import Diagnostic
 from fastmcp_preflight.plugins.meta_codes import SyntaxErrorCode, UnusedNoqa
 from fastmcp_preflight.source.lines import split_lines
 
-_LINE = re.compile(r"#\s*noqa(?![\w-])(?P<sep>\s*:\s*(?P<codes>[\w\-][\w\-,\s]*))?", re.I)
+#: A `# noqa` comment with its optional codes (also used by `--add-noqa` to merge into one).
+NOQA_COMMENT = re.compile(r"#\s*noqa(?![\w-])(?P<sep>\s*:\s*(?P<codes>[\w\-][\w\-,\s]*))?", re.I)
 _FILE = re.compile(r"^#\s*fastmcp-lint\s*:\s*noqa(?:\s*:\s*(?P<codes>[\w\-][\w\-,\s]*))?\s*$",
                    re.I)
 _CODE = re.compile(r"^(?:[A-Z]+[0-9]+|[a-z][a-z0-9]*(?:-[a-z0-9]+)+)$")
@@ -29,7 +30,7 @@ _PREFIX = re.compile(r"^[A-Z]+(?=[0-9])")
 ALL = "*"
 
 
-def _codes(text: str | None) -> list[str]:
+def noqa_codes(text: str | None) -> list[str]:
     """The leading codes or names of a comma/space separated list; stop at the first word."""
     if not text:
         return [ALL]
@@ -173,13 +174,13 @@ def find_suppressions(source: str) -> Suppressions:
         end = start + len(token.string.rstrip()) + 1
         whole = _FILE.match(token.string)
         if whole is not None and token.line.strip() == token.string.strip():
-            codes = _codes(whole.group("codes"))
+            codes = noqa_codes(whole.group("codes"))
             found.file = codes if found.file is None or ALL in codes else found.file + codes
             found.directives.append(Directive(line, start + 1, end, codes, file_level=True))
             continue
-        match = _LINE.search(token.string)
+        match = NOQA_COMMENT.search(token.string)
         if match is not None:
-            codes = _codes(match.group("codes")) if match.group("sep") else [ALL]
+            codes = noqa_codes(match.group("codes")) if match.group("sep") else [ALL]
             also = strings.get(line, ())
             for covered in (line, *also):
                 found.lines.setdefault(covered, []).extend(codes)
