@@ -32,9 +32,10 @@ class RemovedApi(ApiUseVisitor, Rule):
         "that declares no requirement for a package is not checked for it. Names are "
         "resolved through imports and aliases; a local class or function of the same name is "
         "not reported. Uses in a `try: ... except ImportError:` shim or under "
-        "`if TYPE_CHECKING:` are not reported. Reported at the import statement, the call, or "
-        "the keyword argument; the message names the replacement and the release that "
-        "removed the API."
+        "`if TYPE_CHECKING:` are not reported. An import is reported at the import statement; "
+        "a call, keyword argument, method or decorator form at that call (its first line); a "
+        "Context attribute at the attribute. The message names the replacement and the "
+        "release that removed the API."
     )
     why = (
         "A removed API raises when the server is imported or started (`ModuleNotFoundError`, "
@@ -87,13 +88,13 @@ class RemovedApi(ApiUseVisitor, Rule):
                 fixed="from mcp.server.mcpserver import MCPServer as FastMCP, Context\n\n"
                       "mcp = FastMCP('x')\n"),
         Invalid("from fastmcp import FastMCP as Server\n\nmcp = Server('x', port=8000, "
-                "dependencies=['httpx'])\n", at=((3, 19), (3, 30)), settings=_F4),
+                "dependencies=['httpx'])\n", at=((3, 7), (3, 7)), settings=_F4),
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
                 "mcp.mount('sub', sub)\n", at=((5, 1),), settings=_F4,
                 fixed="from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
                       "mcp.mount(sub, 'sub')\n"),
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
-                "mcp.mount(sub, prefix='sub')\n", at=((5, 16),), settings=_F4,
+                "mcp.mount(sub, prefix='sub')\n", at=((5, 1),), settings=_F4,
                 fixed="from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
                       "mcp.mount(sub, namespace='sub')\n"),
         Invalid("from fastmcp import FastMCP\n\nproxy = FastMCP.as_proxy('http://x/mcp')\n",
@@ -117,12 +118,12 @@ class RemovedApi(ApiUseVisitor, Rule):
                       "mcp = FastMCP('x')\nlogo = Image('a.png')\n"),
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
                 "@mcp.tool(output_schema=False)\ndef ping() -> str:\n    return 'pong'\n",
-                at=((5, 11),), settings=_F2,
+                at=((5, 2),), settings=_F2,
                 fixed="from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
                       "@mcp.tool(output_schema=None)\ndef ping() -> str:\n    return 'pong'\n"),
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x', host='0.0.0.0', port=9000)\n\n"
                 "if __name__ == '__main__':\n    mcp.run(transport='http')\n",
-                at=((3, 20), (3, 36)), settings=(("target-fastmcp", "3.0"),),
+                at=((3, 7), (3, 7)), settings=(("target-fastmcp", "3.0"),),
                 fixed="from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
                       "if __name__ == '__main__':\n"
                       "    mcp.run(transport='http', host='0.0.0.0', port=9000)\n"),

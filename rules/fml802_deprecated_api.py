@@ -20,9 +20,9 @@ class DeprecatedApi(ApiUseVisitor, Rule):
         "exemptions as FML801 (removed-api), for the changes whose \"Dep\" release is at or "
         "below the target and whose \"Gone\" release is not: `mount(prefix=...)` and "
         "`import_server` on FastMCP 3, `exclude_args=` on FastMCP 2.14.1+, `Client(\"x.py\")` "
-        "on FastMCP 4, the SDK 2's plain `ctx.info()` logging. Reported at the import, the "
-        "call or the keyword argument; the message names the replacement and the release "
-        "that will remove it."
+        "on FastMCP 4, the SDK 2's plain `ctx.info()` logging. Reported where FML801 reports "
+        "(the import statement, or the call's first line); the message names the replacement "
+        "and the release that will remove it."
     )
     why = (
         "A deprecated API still works but warns on every start, and the next release "
@@ -54,7 +54,7 @@ class DeprecatedApi(ApiUseVisitor, Rule):
     )
     INVALID = (
         Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
-                "mcp.mount(sub, prefix='sub')\n", at=((5, 16),),
+                "mcp.mount(sub, prefix='sub')\n", at=((5, 1),),
                 settings=(("target-fastmcp", "3.2"),), message="deprecated since fastmcp 3.0.0",
                 fixed="from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
                       "mcp.mount(sub, namespace='sub')\n"),

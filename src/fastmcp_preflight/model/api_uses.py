@@ -274,7 +274,7 @@ class ApiUses:
             if inner is not None and isinstance(inner.value, cst.Call) and isinstance(
                     inner.value.func, cst.Name):
                 dropped = (inner.value.func.value,)
-        return Use(change, node if arg is None else arg, status, replacements, imports,
+        return Use(change, node, status, replacements, imports,
                    unsafe=unsafe, drop_if_unused=dropped)
 
     def _keyword(self, change: Change, call: cst.Call, scope: Scope) -> Iterator[Use]:
