@@ -26,7 +26,9 @@ class BlockingSleepInAsync(Rule):
         "`anyio.run`, `trio.run`) that imports no server API and no MCP client, registers "
         "nothing and that no server module of the project imports (a maintenance script, a "
         "library's example runner): its event loop serves no client. An MCP client program "
-        "is still checked."
+        "is still checked. In a sync tool function the call is reported too when the "
+        "project's target version runs sync tools on the event loop (fastmcp before 3.0, the "
+        "MCP SDK before 2.0, or `run_in_thread=False`); the message names the version."
     )
     why = (
         "A FastMCP server runs every tool call on one event loop. `time.sleep` stops that "
@@ -63,6 +65,10 @@ class BlockingSleepInAsync(Rule):
         Valid("async def tool():\n    def sleep(seconds):\n        return seconds\n"
               "    sleep(1)\n"),
         Valid("import time\n\nif __name__ == '__main__':\n    time.sleep(1)\n"),
+        # FastMCP 3 runs a sync tool in a worker thread.
+        Valid("import time\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def wait() -> str:\n    time.sleep(1)\n    return 'ok'\n",
+              settings=(("target-fastmcp", "3.0"),)),
     )
     INVALID = (
         # The fix removes the `import time` it leaves unused and adds `import asyncio`.
@@ -95,6 +101,10 @@ class BlockingSleepInAsync(Rule):
         Invalid("import time\n\nasync def tool():\n    def helper(x=time.sleep(1)):\n"
                 "        return x\n",
                 at=((4, 18),)),
+        # FastMCP 2 runs a sync tool inline, on the event loop.
+        Invalid("import time\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "def wait() -> str:\n    time.sleep(1)\n    return 'ok'\n", at=((8, 5),),
+                settings=(("target-fastmcp", "2.14"),), message="fastmcp 2.14 (the project's"),
         Invalid("import time\nimport asyncio\n\nclass Server:\n    async def tool(self):\n"
                 "        return time.sleep(1).real\n",
                 at=((6, 16),),
@@ -119,17 +129,21 @@ class BlockingSleepInAsync(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         self._wrapped.add(node.func)
         where = self.context.where
-        if not where.in_async or self.context.resolve(node.func) != "time.sleep":
+        if not self.context.on_event_loop or self.context.resolve(node.func) != "time.sleep":
             return
         function = where.function
         label = function.name.value if isinstance(function, cst.FunctionDef) else "?"
-        self.report(
-            node,
-            f"`time.sleep()` blocks the event loop in async function `{label}`: "
-            "every other request waits",
-            fix=None if node in self._awaited else self._fix(node),
-            condition=self.context.model.script_condition(self.context.path),
-        )
+        if where.in_async:
+            message = (f"`time.sleep()` blocks the event loop in async function `{label}`: "
+                       "every other request waits")
+            fix = None if node in self._awaited else self._fix(node)
+        else:  # a sync tool that the target version runs inline: no `await` possible here
+            message = (f"`time.sleep()` blocks the event loop in sync tool `{label}`: "
+                       f"{self.context.inline_sync_tool}; make the tool `async def` and "
+                       "`await asyncio.sleep(...)`")
+            fix = None
+        self.report(node, message, fix=fix,
+                    condition=self.context.model.script_condition(self.context.path))
 
     def _fix(self, node: cst.Call) -> Fix:
         asyncio = self.context.reference("asyncio")

@@ -31,7 +31,10 @@ class BlockingIoInAsync(Rule):
     summary = "blocking I/O call in an async function blocks the event loop"
     what = (
         "Finds blocking network, subprocess, file and database calls in the body of an "
-        "`async def`: `requests.get/post/put/patch/delete/head/options/request`, "
+        "`async def` (and of a sync tool function when the project's target version runs sync "
+        "tools on the event loop: fastmcp before 3.0, the MCP SDK before 2.0, or "
+        "`run_in_thread=False`; the message names the version): "
+        "`requests.get/post/put/patch/delete/head/options/request`, "
         "`requests.Session()`, `urllib.request.urlopen`, "
         "`http.client.HTTPConnection/HTTPSConnection`, "
         "`httpx.get/post/put/patch/delete/head/options/request/stream`, `httpx.Client()`, "
@@ -73,9 +76,15 @@ class BlockingIoInAsync(Rule):
         "blocking function in a worker thread with `await asyncio.to_thread(fn, *args)`."
     )
     hint = "use the async API, or `await asyncio.to_thread(fn, *args)`"
-    needles = ("async",)
+    needles = ("async", "tool", "resource", "prompt")
 
     VALID = (
+        # The MCP SDK 2 runs a sync tool in a worker thread; an unknown target says nothing.
+        Valid("import requests\nfrom mcp.server.mcpserver import MCPServer\n\n"
+              "mcp = MCPServer('x')\n\n@mcp.tool()\ndef fetch(url: str) -> str:\n"
+              "    return requests.get(url).text\n", settings=(("target-mcp", "2.3"),)),
+        Valid("import requests\nfrom mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "@mcp.tool()\ndef fetch(url: str) -> str:\n    return requests.get(url).text\n"),
         # A script of its own that no server imports: its loop serves no client.
         Valid("import asyncio\nimport subprocess\n\nasync def smoke():\n"
               "    subprocess.run(['pip', 'check'])\n\nif __name__ == '__main__':\n"
@@ -110,6 +119,10 @@ class BlockingIoInAsync(Rule):
               "        await client.call_tool(input('tool: '))\n"),
     )
     INVALID = (
+        # The MCP SDK 1 runs a sync tool inline, on the event loop.
+        Invalid("import requests\nfrom mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "@mcp.tool()\ndef fetch(url: str) -> str:\n    return requests.get(url).text\n",
+                at=((8, 12),), settings=(("target-mcp", "1.29"),), message="sync tool `fetch`"),
         # An MCP client program is checked even as a script of its own (`input()` aside).
         Invalid("import asyncio\nimport subprocess\nfrom fastmcp import Client\n\n"
                 "async def smoke():\n    subprocess.run(['uv', 'build'])\n"
@@ -160,7 +173,7 @@ class BlockingIoInAsync(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         where = self.context.where
-        if not where.in_async:
+        if not self.context.on_event_loop:
             return
         resolved = self.context.resolve(node.func)
         if resolved is None:
@@ -173,8 +186,10 @@ class BlockingIoInAsync(Rule):
         shown = resolved.removeprefix("builtins.")
         function = where.function
         label = function.name.value if isinstance(function, cst.FunctionDef) else "?"
-        self.report(
-            node,
-            f"`{shown}()` blocks the event loop in async function `{label}`: {alternative}",
-            condition=self.context.model.script_condition(self.context.path),
-        )
+        message = (f"`{shown}()` blocks the event loop in async function `{label}`: "
+                   f"{alternative}")
+        if not where.in_async:
+            message = (f"`{shown}()` blocks the event loop in sync tool `{label}`: "
+                       f"{self.context.inline_sync_tool}; {alternative}")
+        self.report(node, message,
+                    condition=self.context.model.script_condition(self.context.path))

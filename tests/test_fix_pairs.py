@@ -1,6 +1,7 @@
 """Before/after pairs for every fix: `fixtures/fixes/<case>/before.py` fixed with
 `--fix --unsafe-fixes` must read exactly `after.py`, parse, and stay put on a second run;
-`--diff` shows the change and writes nothing."""
+`--diff` shows the change and writes nothing. A case's `pyproject.toml`, when it has one, is
+copied too (the version rules read their target versions from it)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ CASES = sorted((Path(__file__).resolve().parent.parent / "fixtures" / "fixes").i
 def test_fix_turns_before_into_after(case: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     target = tmp_path / "server.py"
     shutil.copy(case / "before.py", target)
+    for project_file in case.glob("*.toml"):  # a pyproject.toml sets the target versions
+        shutil.copy(project_file, tmp_path / project_file.name)
     monkeypatch.chdir(tmp_path)
     before = target.read_text()
     assert run(["--diff", "--unsafe-fixes"], capsys)[0] == 1

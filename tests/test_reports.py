@@ -157,7 +157,8 @@ def test_json_contract_and_key_order() -> None:
     assert out.endswith("}\n")
     assert out.startswith('{\n  "version": 1,\n  "tool": {\n')
     report = json.loads(out)
-    assert list(report) == ["version", "tool", "summary", "diagnostics", "checklist"]
+    assert list(report) == ["version", "tool", "summary", "diagnostics", "checklist",
+                            "targets"]
     assert report["tool"] == {"name": "fastmcp-lint", "version": "1.2.3"}
     assert list(report["summary"].items()) == [
         ("files", 2),

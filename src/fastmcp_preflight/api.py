@@ -50,6 +50,9 @@ if TYPE_CHECKING:
     from fastmcp_preflight.model.context import Tracker
     from fastmcp_preflight.model.file_model import FileModel
     from fastmcp_preflight.model.scopes import Scope
+    from fastmcp_preflight.project.drift import UnboundedSite, unbounded_sites
+    from fastmcp_preflight.project.tool_snapshot import breaking_changes
+    from fastmcp_preflight.project.versions import ProjectTargets
     from fastmcp_preflight.source.positions import Positions
 
 __all__ = [
@@ -87,12 +90,15 @@ __all__ = [
     "Severity",
     "Sink",
     "ToolCallRule",
+    "UnboundedSite",
     "Valid",
     "Value",
+    "breaking_changes",
     "format_chain",
     "import_graph_of",
     "index_of",
     "servers_of",
+    "unbounded_sites",
 ]
 
 
@@ -104,7 +110,24 @@ def __getattr__(name: str) -> object:
         from fastmcp_preflight.model.scopes import Scope
 
         return Scope
+    # The version and snapshot helpers of FML8xx/FML710: imported when a rule asks.
+    if name in ("UnboundedSite", "unbounded_sites"):
+        from fastmcp_preflight.project import drift
+
+        return getattr(drift, name)
+    if name == "breaking_changes":
+        from fastmcp_preflight.project.tool_snapshot import breaking_changes
+
+        return breaking_changes
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _no_targets() -> ProjectTargets:
+    """No target versions (a file checked outside a project)."""
+    from fastmcp_preflight.project.versions import NO_TARGETS
+
+    return NO_TARGETS
+
 
 Severity = Literal["error", "warning"]
 OptionsT = TypeVar("OptionsT")
@@ -124,6 +147,9 @@ class Valid:
     #: The rule's options for this example, as the config table writes them
     #: (`{"min-words": 4}`).
     options: Mapping[str, object] = field(default_factory=dict, hash=False)
+    #: Engine settings the example is checked with, by config key
+    #: (`("target-fastmcp", "2.14")`; for FML710 `("tool-baseline", {...})`).
+    settings: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,6 +169,8 @@ class Invalid:
     others: tuple[tuple[str, str], ...] = ()
     #: The rule's options for this example, as for `Valid`.
     options: Mapping[str, object] = field(default_factory=dict, hash=False)
+    #: Engine settings the example is checked with, as for `Valid`.
+    settings: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -391,6 +419,8 @@ class FileContext:
     walk_order: Sequence[cst.CSTNode] = field(default=(), repr=False)
     #: Per rule code, its options from the config (dataclass field -> value).
     rule_options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    #: The fastmcp / MCP SDK versions the file's project targets (RULES.md, "FML8xx").
+    targets: ProjectTargets = field(default_factory=_no_targets)
     #: Positions of this file's nodes, computed on first use and shared with the engine.
     positions: Positions = field(init=False, repr=False)
     #: id(expression) -> (the expression, the scope it was resolved in, its dotted name):
@@ -447,6 +477,27 @@ class FileContext:
         new = Import(module, name)
         return Reference(target if name is None else name, (new,),
                          scope.lookup(new.bound) is not None)
+
+    @property
+    def on_event_loop(self) -> bool:
+        """Whether code at the current point runs on the server's event loop: in an async
+        function, or in a sync tool function that the target version runs inline (see
+        `inline_sync_tool`). The blocking rules (FML101/102/105/106) ask this."""
+        return self.where.in_async or self.inline_sync_tool is not None
+
+    @property
+    def inline_sync_tool(self) -> str | None:
+        """In the body of a sync tool, resource or prompt function that the project's target
+        runs on the event loop (fastmcp before 3.0, the MCP SDK before 2.0, or
+        `run_in_thread=False`): why, naming the version, for the message; else None."""
+        function = self.where.function
+        frames = self.where.frames
+        if (function is None or not frames or frames[-1].node is not function
+                or getattr(function, "asynchronous", True) is not None):
+            return None
+        from fastmcp_preflight.model.sync_tools import inline_reason
+
+        return inline_reason(self.model, function, self.targets)
 
     @property
     def is_package_init(self) -> bool:

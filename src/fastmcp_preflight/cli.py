@@ -117,6 +117,13 @@ def _render(summary: RunSummary, fmt: str, console: Callable[[], Console],
 @click.option("--write-baseline", "baseline_out",
               type=click.Path(path_type=Path, dir_okay=False),
               metavar="FILE", help="Record every current problem in FILE and exit 0.")
+@click.option("--tool-baseline", type=click.Path(path_type=Path, dir_okay=False),
+              metavar="FILE", help="Report tools, resources and prompts whose interface changed "
+                                   "incompatibly since the snapshot in FILE (FML710).")
+@click.option("--write-tool-baseline", "tool_baseline_out",
+              type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Write a snapshot of every server's tools, resources and prompts to FILE "
+                   "and exit 0.")
 @click.option("--report-unused-noqa", is_flag=True,
               help="Report `# noqa` directives that suppress nothing (FML001).")
 @click.option("--include-tests", is_flag=True,
@@ -143,7 +150,8 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
             unsafe_fixes: bool, diff: bool, fix_only: bool, show_fixes: bool, add_noqa: bool,
             exclude: tuple[str, ...], extend_exclude: tuple[str, ...], exit_zero: bool,
             fail_on: str | None, statistics: bool, baseline: Path | None,
-            baseline_out: Path | None, report_unused_noqa: bool, include_tests: bool,
+            baseline_out: Path | None, tool_baseline: Path | None,
+            tool_baseline_out: Path | None, report_unused_noqa: bool, include_tests: bool,
             quiet: bool, verbose: bool, jobs: int | None, no_cache: bool, config_file: Path | None,
             stdin_filename: Path | None, lsp: bool, list_rules: bool,
             explain_rule: str | None) -> int:
@@ -166,6 +174,7 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         report_unused_noqa=report_unused_noqa,
         include_tests=include_tests,
         baseline=baseline if baseline_out is None else None,
+        tool_baseline=tool_baseline if tool_baseline_out is None else None,
         jobs=jobs,
         no_cache=no_cache,
         progress=_progress if fmt == "text" and not quiet and output_file is None else None,
@@ -205,8 +214,20 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
     result, config, outcomes = run.result, run.config, run.outcomes
     for folder in run.empty_folders:
         click.echo(f"fastmcp-lint: warning: no Python files found in {folder}", err=True)
+    if verbose:
+        for project in run.targets:
+            click.echo(f"fastmcp-lint: target versions of {project.root or '.'}:", err=True)
+            for target in project.targets:
+                click.echo(f"fastmcp-lint:   {target.describe()}", err=True)
     if add_noqa:
         return _add_noqa(run)
+    if tool_baseline_out is not None:
+        from fastmcp_preflight.project.tool_snapshot import write_snapshot
+
+        count = write_snapshot(tool_baseline_out, run.result.facts)
+        click.echo(f"fastmcp-lint: recorded {count} tools, resources and prompts in "
+                   f"{tool_baseline_out}", err=True)
+        return EXIT_CLEAN
     if baseline_out is not None:
         from fastmcp_preflight.running.baseline import write_baseline
 

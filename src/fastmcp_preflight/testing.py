@@ -24,9 +24,13 @@ import re
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastmcp_preflight.api import BaseRule, Diagnostic, Invalid, Valid
 from fastmcp_preflight.running.results import Settings
+
+if TYPE_CHECKING:
+    from fastmcp_preflight.running.results import Settings
 
 #: `# expect: FML101` or `# expect: FML101@9, FML301` at the end of a line.
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>[A-Z0-9@,\s]+)")
@@ -89,13 +93,13 @@ def lint_example(rule: type[BaseRule], example: Valid | Invalid) -> list[Diagnos
 
 def example_settings(rule: type[BaseRule], example: Valid | Invalid) -> Settings | None:
     """The settings an example is linted with: its rule options, checked as the config's."""
-    if not example.options:
+    if not example.options and not example.settings:
         return None
     from fastmcp_preflight.plugins.options import check_rule_options
 
-    return Settings(rule_options=check_rule_options(
+    return Settings(options=dict(example.settings), rule_options=check_rule_options(
         {rule.code: rule}, {rule.code: example.options},
-        lambda code: f"{code} example options"))
+        lambda code: f"{code} example options") if example.options else ())
 
 
 def check_examples(rule: type[BaseRule]) -> None:

@@ -49,6 +49,22 @@ def is_type_checking(test: cst.BaseExpression) -> bool:
     return name is not None and name.split(".")[-1] == "TYPE_CHECKING"
 
 
+_SHIM_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+
+
+def is_import_shim(node: cst.Try) -> bool:
+    """`try: ... except ImportError:` (or `ModuleNotFoundError`, also in a tuple)."""
+    for handler in node.handlers:
+        kinds = handler.type
+        items = ([e.value for e in kinds.elements] if isinstance(kinds, cst.Tuple)
+                 else [kinds] if kinds is not None else [])
+        if any((dotted(item) or "").rsplit(".", 1)[-1] in _SHIM_ERRORS for item in items):
+            return True
+    return False
+
+
+
+
 def is_lock(expr: cst.BaseExpression) -> bool:
     """A `with` item whose name or attribute ends in `lock` (`self._lock`, `LOCK`, `Lock()`)."""
     while isinstance(expr, cst.Call):

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import libcst as cst
 
-from fastmcp_preflight.model.context import Tracker
+from fastmcp_preflight.model.context import Tracker, is_import_shim
 from fastmcp_preflight.model.dataflow import FlowCollector, Flows
 from fastmcp_preflight.model.dataflow import Taint as Taint
 from fastmcp_preflight.model.dataflow import call_label as call_label
@@ -286,6 +286,14 @@ class FileModel:
     client_attributes: dict[str, set[str]] = field(default_factory=dict)
     #: What the walk collected for the project index's summaries (see `summarize.py`).
     summary_input: SummaryInput = field(default_factory=SummaryInput)
+    #: Method calls whose receiver may be a server (`mcp.mount(...)`): True when the file
+    #: binds the receiver to a server, False when it only may hold one (imported, a
+    #: parameter, a server-named attribute). The version rules (FML8xx) read it.
+    server_calls: dict[cst.Call, bool] = field(default_factory=dict)
+    #: Imports of fastmcp / mcp names (full dotted names) outside import shims and
+    #: `if TYPE_CHECKING:` (FML803).
+    version_imports: list[tuple[cst.Import | cst.ImportFrom, tuple[str, ...]]] = field(
+        default_factory=list)
 
     def resolve(self, expr: cst.BaseExpression, scope: Scope | None = None) -> str | None:
         """The dotted name `expr` refers to, through imports and aliases (see Scope.resolve)."""
@@ -723,6 +731,19 @@ def string_value(expr: cst.BaseExpression | None) -> str | None:
     return None
 
 
+def _package_names(node: cst.Import | cst.ImportFrom) -> tuple[str, ...]:
+    """The full dotted names of fastmcp / mcp an absolute import brings in."""
+    if isinstance(node, cst.Import):
+        names = [dotted(alias.name) or "" for alias in node.names]
+    elif node.relative or node.module is None:
+        return ()
+    else:
+        base = dotted(node.module) or ""
+        names = [base] if isinstance(node.names, cst.ImportStar) else [
+            f"{base}.{dotted(alias.name)}" for alias in node.names]
+    return tuple(n for n in names if n.split(".", 1)[0] in ("fastmcp", "mcp"))
+
+
 def keyword(call: cst.Call, name: str) -> cst.Arg | None:
     """The `name=` argument of a call, if given."""
     for arg in call.args:
@@ -744,7 +765,7 @@ class ModelBuilder:
     wants = frozenset({
         "Call", "Assign", "AnnAssign", "AugAssign", "Import", "ImportFrom", "FunctionDef",
         "ClassDef", "Return", "For", "WithItem", "ExceptHandler", "Global", "NamedExpr",
-        "While", "MatchCase", "Comparison", "Expr", "Await", "Yield",
+        "While", "MatchCase", "Comparison", "Expr", "Await", "Yield", "Try",
     })
 
     def __init__(self, module: cst.Module, package: str | None) -> None:
@@ -767,6 +788,8 @@ class ModelBuilder:
         #: The names that may lead to a server class (None: not known until the walk is
         #: done); a call through any other name is not a server's construction.
         self._server_roots: frozenset[str] | None = None
+        #: How many `try: ... except ImportError:` shims the walk is in.
+        self._shims = 0
 
     # -- the walk ---------------------------------------------------------------------------
 
@@ -781,10 +804,14 @@ class ModelBuilder:
         self._flow.on_field(node, field_name, entering)
 
     def on_leave(self, node: cst.CSTNode) -> None:
+        if type(node) is cst.Try and is_import_shim(node):
+            self._shims -= 1
         self._flow.on_leave(node)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         kind = type(node)
+        if kind is cst.Try and is_import_shim(node):  # type: ignore[arg-type]
+            self._shims += 1
         if self._branches and (kind is cst.FunctionDef or kind is cst.Call):
             self._placed[node] = tuple(self._branches)
         self._flow.on_visit(node)
@@ -840,6 +867,10 @@ class ModelBuilder:
         self._note_fastmcp_import(node)
         if type(node) is cst.ImportFrom and type(node.names) is cst.ImportStar:
             self.model.called_attributes.add("*")
+        if not tracker.in_type_checking and not self._shims:
+            names = _package_names(node)
+            if names:
+                self.model.version_imports.append((node, names))
         if tracker.at_import_time and not tracker.in_type_checking:
             self.model.imports.append(ImportRecord(node, self._import_targets(node)))
         elif not tracker.in_type_checking:
@@ -979,7 +1010,17 @@ class ModelBuilder:
         data.assignments = [(a.target, a.value, a.annotation, a.scope)
                             for a in self._assignments]
         data.returns = self._returns
+        self._find_server_calls()
         return model
+
+    def _find_server_calls(self) -> None:
+        for site in self._calls:
+            func = site.call.func
+            if type(func) is cst.Attribute:
+                if self.is_server(func.value, site.scope):
+                    self.model.server_calls[site.call] = True
+                elif self.may_be_server(func.value, site.scope):
+                    self.model.server_calls[site.call] = False
 
     def _find_units(self) -> None:
         """What other modules may call, and (in a helper that writes to stdout) its units."""

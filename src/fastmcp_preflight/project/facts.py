@@ -29,6 +29,7 @@ from fastmcp_preflight.project.summaries import (
 
 if TYPE_CHECKING:
     from fastmcp_preflight.project.index import ProjectIndex
+    from fastmcp_preflight.project.versions import Target
 
 
 class ServerFact(NamedTuple):
@@ -53,6 +54,18 @@ class ImportFact(NamedTuple):
 
     location: Location
     targets: tuple[tuple[str, ...], ...]
+
+
+class InterfaceFact(NamedTuple):
+    """A tool, resource or prompt as the model sees it (FML710): its server, name (URI for a
+    resource), description, and parameters (name, type as written, required, default)."""
+
+    kind: str
+    key: str
+    server: str
+    location: Location
+    description: str
+    parameters: tuple[tuple[str, str, bool, str | None], ...]
 
 
 class ClassFact(NamedTuple):
@@ -155,6 +168,15 @@ class FileFacts:
     functions: list[FunctionSummary] = field(default_factory=list)
     class_summaries: list[ClassSummary] = field(default_factory=list)
     globals: dict[str, tuple[Ref, ...]] = field(default_factory=dict)
+    #: Imports of fastmcp / mcp names, with the full dotted names, outside
+    #: `try: ... except ImportError:` shims and `if TYPE_CHECKING:` (FML803).
+    version_imports: list[tuple[Location, tuple[str, ...]]] = field(default_factory=list)
+    #: The fastmcp / MCP SDK targets of the file's project (FML8xx).
+    targets: tuple[Target, ...] = ()
+    #: Its tools, resources and prompts as the model sees them, and where the servers it
+    #: binds at module level are built (`module:name` -> location), for FML710.
+    interfaces: list[InterfaceFact] = field(default_factory=list)
+    server_sites: dict[str, Location] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The facts as JSON for the cache: spans and records as arrays, not objects, since
@@ -192,10 +214,18 @@ class FileFacts:
             "functions": functions_to_json(self.functions),
             "class_summaries": classes_to_json(self.class_summaries),
             "globals": self.globals,
+            "version_imports": [[_span(at), names] for at, names in self.version_imports],
+            "targets": [[t.package, t.version, t.source, t.requirement, t.declared_in]
+                        for t in self.targets],
+            "interfaces": [[i.kind, i.key, i.server, _span(i.location), i.description,
+                            [list(p) for p in i.parameters]] for i in self.interfaces],
+            "server_sites": {name: _span(at) for name, at in self.server_sites.items()},
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FileFacts:
+        from fastmcp_preflight.project.versions import Target
+
         return cls(
             path=data["path"],
             module=data["module"],
@@ -239,6 +269,17 @@ class FileFacts:
             functions=functions_from_json(data.get("functions", [])),
             class_summaries=classes_from_json(data.get("class_summaries", [])),
             globals=globals_from_json(data.get("globals", {})),
+            version_imports=[(Location(*at), tuple(names))
+                             for at, names in data.get("version_imports", ())],
+            targets=tuple(Target(package, version, source, requirement, tuple(declared))
+                          for package, version, source, requirement, declared
+                          in data.get("targets", ())),
+            interfaces=[InterfaceFact(kind, key, server, Location(*at), description,
+                                      tuple((n, t, r, d) for n, t, r, d in parameters))
+                        for kind, key, server, at, description, parameters
+                        in data.get("interfaces", ())],
+            server_sites={name: Location(*at)
+                          for name, at in data.get("server_sites", {}).items()},
         )
 
 
@@ -390,11 +431,23 @@ MAY_RUN_OVER_STDIO = "may-run-over-stdio"
 #: The per-file condition of stdout writes outside server modules: `name:path[#unit]`.
 STDOUT_REACHES_STDIO_SERVER = "stdout-reaches-stdio-server"
 
+def not_unbounded_site(files: list[FileFacts]) -> dict[str, bool]:
+    """`path@line` -> False for the imports FML803 reports (FML801 stays silent there)."""
+    from fastmcp_preflight.project.drift import unbounded_sites
+
+    return {f"{site.path}@{site.line}": False for site in unbounded_sites(files)}
+
+
+#: The per-file condition of FML801 on an import: not the import FML803 reports instead
+#: (`name:path@line`).
+NOT_UNBOUNDED_SITE = "not-unbounded-sdk-import"
+
 #: Conditions a file rule's finding may depend on, decided once the project is known.
 CONDITIONS = {MAY_RUN_OVER_STDIO: may_run_over_stdio, BUILDS_A_SERVER: builds_a_server}
 #: Conditions decided per file: a finding's condition is `name:path` (the file's path).
 FILE_CONDITIONS = {STDOUT_REACHES_STDIO_SERVER: stdout_reaches_stdio_server,
-                   RUNS_IN_A_SERVER: runs_in_a_server}
+                   RUNS_IN_A_SERVER: runs_in_a_server,
+                   NOT_UNBOUNDED_SITE: not_unbounded_site}
 
 
 # -- the project's modules and servers, shared by the project rules --------------------------
@@ -642,6 +695,10 @@ class ProjectFacts(list[FileFacts]):
     project's servers (FML204, FML401). A pre-commit run pays for each over the whole
     project's facts."""
 
+    #: The run's engine options, set by the engine before the project rules run: the
+    #: index's `extend-sync-clients`/`extend-blocking-calls`, FML710's `--tool-baseline`.
+    options: Mapping[str, object] = MappingProxyType({})
+
     @functools.cached_property
     def import_graph(self) -> ImportGraph:
         return ImportGraph(self)
@@ -649,10 +706,6 @@ class ProjectFacts(list[FileFacts]):
     @functools.cached_property
     def servers(self) -> ProjectServers:
         return ProjectServers(self)
-
-    #: The run's rule options (`extend-sync-clients`, `extend-blocking-calls`), which the
-    #: engine sets before the project rules run.
-    options: Mapping[str, object] = MappingProxyType({})
 
     @functools.cached_property
     def project_index(self) -> ProjectIndex:

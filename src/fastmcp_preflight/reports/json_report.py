@@ -7,6 +7,7 @@ same tree give byte-identical files whatever the platform's default encoding.
 from __future__ import annotations
 
 import json
+import os
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -44,8 +45,27 @@ def render_json(summary: RunSummary) -> str:
         "summary": totals,
         "diagnostics": [_diagnostic(d) for d in summary.diagnostics],
         "checklist": list(summary.checklist),
+        "targets": _targets(summary),
     }
     return json.dumps(report, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+
+
+def _targets(summary: RunSummary) -> list[dict[str, Any]]:
+    """Each linted project's target versions (FML8xx), the project as a display path."""
+    rows = []
+    for project in summary.targets:
+        rows += [{"project": _shown(project.root), **target.as_json()}
+                 for target in project.targets]
+    return rows
+
+
+def _shown(root: str) -> str:
+    """A project root relative to the current folder when under it, with "/"."""
+    if not root:
+        return "."
+    relative = os.path.relpath(root)
+    shown = root if relative.startswith(os.pardir) else relative
+    return shown.replace(os.sep, "/")
 
 
 def _diagnostic(d: Diagnostic) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     # Only for types: reporting a cached run must not import LibCST (api.py does).
     from fastmcp_preflight.api import Diagnostic
+    from fastmcp_preflight.project.versions import ProjectTargets
 
 #: Report order of severities; mirrors `fastmcp_preflight.api.SEVERITIES` (a test keeps them equal).
 SEVERITY_ORDER: tuple[str, ...] = ("error", "warning")
@@ -110,6 +111,8 @@ class RunSummary:
     #: The text linted for a path when it is not the file on disk (stdin), for the report's
     #: source lines.
     texts: dict[str, str] = field(default_factory=dict, hash=False)
+    #: The fastmcp / MCP SDK versions each linted project targets (FML8xx).
+    targets: tuple[ProjectTargets, ...] = ()
 
     def skipped_note(self) -> str | None:
         """One line saying how many test files were skipped and how to include them."""

@@ -59,6 +59,10 @@ class Config:
     test_paths: tuple[str, ...] | None = None
     #: Lint test code too (it is skipped by default, see RULES.md).
     lint_tests: bool = False
+    #: The fastmcp / MCP SDK versions the version rules check against, instead of the ones
+    #: read from the project's requirements and lock files (RULES.md, "FML8xx").
+    target_fastmcp: str | None = None
+    target_mcp: str | None = None
     #: `[rules.<CODE>]` tables: each rule's options, as written (the registry, which knows
     #: what each rule declares, checks them).
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=_empty_mapping, hash=False)
@@ -296,6 +300,19 @@ def _non_empty_string(value: object, key: str, where: _Where) -> str:
     return value
 
 
+def _version(value: object, key: str, where: _Where) -> str:
+    """A release number such as "4.1" or "2.3.0" (PEP 440)."""
+    from packaging.version import InvalidVersion, Version
+
+    if not isinstance(value, str):
+        raise where.expected(key, 'a version string such as "4.1"', value)
+    try:
+        Version(value)
+    except InvalidVersion:
+        raise where.error(key, f'expected a version such as "4.1", got {value!r}') from None
+    return value
+
+
 def _rule_tables(value: object, key: str, where: _Where) -> Mapping[str, Mapping[str, Any]]:
     """`[rules.FML704]` tables: a table per rule code (its options are checked later)."""
     if not isinstance(value, dict):
@@ -327,6 +344,8 @@ _KEYS: Mapping[str, tuple[str, _Parser]] = MappingProxyType(
         "cache-dir": ("cache_dir", _non_empty_string),
         "test-paths": ("test_paths", _non_empty_string_list),
         "lint-tests": ("lint_tests", _bool),
+        "target-fastmcp": ("target_fastmcp", _version),
+        "target-mcp": ("target_mcp", _version),
         "rules": ("rules", _rule_tables),
     }
 )

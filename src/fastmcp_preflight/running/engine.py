@@ -31,6 +31,7 @@ from fastmcp_preflight.api import (
 )
 from fastmcp_preflight.model.context import Tracker
 from fastmcp_preflight.model.file_model import FileModel, ModelBuilder
+from fastmcp_preflight.model.interface import interfaces, server_sites
 from fastmcp_preflight.model.summarize import summarize
 from fastmcp_preflight.model.walker import Event, EventLog, Walker
 from fastmcp_preflight.project.facts import (
@@ -40,6 +41,7 @@ from fastmcp_preflight.project.facts import (
     FeatureFact,
     FileFacts,
     ImportFact,
+    InterfaceFact,
     Location,
     ProjectFacts,
     RegistrationFact,
@@ -49,6 +51,12 @@ from fastmcp_preflight.project.facts import (
 )
 from fastmcp_preflight.project.modules import module_name_for, virtual_module_name
 from fastmcp_preflight.project.projects import Projects
+from fastmcp_preflight.project.versions import (
+    NO_TARGETS,
+    ProjectTargets,
+    TargetResolver,
+    overrides_of,
+)
 from fastmcp_preflight.running.cache import Cache
 from fastmcp_preflight.running.collector import collector_paused
 from fastmcp_preflight.running.fixes import FileFixes, fix_text, to_edits
@@ -157,6 +165,11 @@ class Engine:
         self.projects = Projects()
         #: `per-file-ignores` patterns, compiled once.
         self._globs: dict[str, pathspec.GitIgnoreSpec] = {}
+        #: Each project's target versions (FML8xx): the run's, else read on first use.
+        self.targets = TargetResolver(overrides_of(self.settings.options))
+        known = self.settings.options.get("targets")
+        if isinstance(known, tuple):
+            self.targets.seed(t for t in known if isinstance(t, ProjectTargets))
 
     # -- one file ---------------------------------------------------------------------------
 
@@ -241,8 +254,10 @@ class Engine:
         self.walker.walk(module, builder, log)
         model = builder.finish()
         tracker = Tracker(model.module_scope, model.scopes)
+        targets = self.targets.of_root(self.projects.root_of(display))
         context = FileContext(display, text, module, model, tracker, module_name,
-                              self.settings.options, log.order, self._rule_options)
+                              self.settings.options, log.order, self._rule_options,
+                              targets)
         rules: list[Rule] = []
         for candidate in candidates:
             try:
@@ -271,7 +286,7 @@ class Engine:
             if self.settings.verbose:
                 message += "\n" + trace
             diagnostics.append(syntax_error(display, message))
-        facts = _facts(model, display, module_name, positions, suppressions)
+        facts = _facts(model, display, module_name, positions, suppressions, targets)
         return FileResult(display, diagnostics, facts, suppressions)
 
     def _diagnostic(self, finding: Finding, path: str, positions: Positions,
@@ -391,9 +406,10 @@ class Engine:
             builder = ModelBuilder(module, package)
             log = EventLog(frozenset())
             self.walker.walk(module, builder, log)
+            targets = self.targets.of_root(self.projects.root_of(display))
             return _facts(builder.finish(), display, module_name,
                           Positions(module, source.text, log.order),
-                          find_suppressions(source.text))
+                          find_suppressions(source.text), targets)
         except Exception:  # a file that is only context never stops the run
             return None
 
@@ -475,7 +491,7 @@ def _may_match(rule: type[Rule], text: str) -> bool:
 
 
 def _facts(model: FileModel, path: str, module: str | None, positions: Positions,
-           suppressions: Suppressions) -> FileFacts:
+           suppressions: Suppressions, targets: ProjectTargets = NO_TARGETS) -> FileFacts:
     summaries = summarize(model.summary_input, module or path, model.scopes, model.module_scope,
                           positions.of, positions.expect)
     return FileFacts(
@@ -520,6 +536,13 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
         functions=summaries.functions,
         class_summaries=summaries.classes,
         globals=summaries.globals,
+        version_imports=[(positions.of(node), names) for node, names in model.version_imports],
+        targets=targets.targets if targets.root else (),
+        interfaces=[InterfaceFact(i.kind, i.key, i.server, positions.of(i.function),
+                                  i.description, i.parameters)
+                    for i in interfaces(model, module or path)],
+        server_sites={name: positions.of(node)
+                      for name, node in server_sites(model, module or path).items()},
     )
 
 

@@ -24,6 +24,7 @@ from fastmcp_preflight.plugins.options import check_rule_options
 from fastmcp_preflight.plugins.registry import R, Registry, default_plugins
 from fastmcp_preflight.plugins.selection import per_file_ignores, selected_rules, severity_overrides
 from fastmcp_preflight.project.projects import Projects, TestCode
+from fastmcp_preflight.project.versions import ProjectTargets, TargetResolver, overrides_of
 from fastmcp_preflight.reports.summary import BaselineInfo, RuleInfo, RunSummary, SourceRoot
 from fastmcp_preflight.running.cache import CACHE_DIR, Cache, fingerprint
 from fastmcp_preflight.running.config import Config, load_config
@@ -60,6 +61,8 @@ class RunOptions:
     include_tests: bool = False
     #: Hide the findings recorded in this baseline file.
     baseline: Path | None = None
+    #: The tool snapshot FML710 compares the servers' tools with (`--tool-baseline`).
+    tool_baseline: Path | None = None
     #: Worker processes (None: one per CPU); `no_cache` ignores and writes no cache.
     jobs: int | None = None
     no_cache: bool = False
@@ -140,7 +143,10 @@ def settings_for(options: RunOptions, config: Config, registry: Registry[Any],
         per_file_ignores=per_file_ignores(registry, config.per_file_ignores,
                                           _where(config, "per-file-ignores")),
         options={"extend-blocking-calls": tuple(config.extend_blocking_calls),
-                 "extend-sync-clients": tuple(config.extend_sync_clients)},
+                 "extend-sync-clients": tuple(config.extend_sync_clients),
+                 **{key: value for key, value in (("target-fastmcp", config.target_fastmcp),
+                                                  ("target-mcp", config.target_mcp))
+                    if value}},
         rule_options=check_rule_options(registry.rules, config.rules,
                                         lambda code: _rules_table(config, code)),
         verbose=options.verbose,
@@ -162,6 +168,8 @@ class LintRun:
     all_diagnostics: list[Diagnostic] = field(default_factory=list)
     #: Test files found and not linted (test code is skipped unless asked for).
     skipped_tests: int = 0
+    #: The fastmcp / MCP SDK versions each linted project targets (FML8xx).
+    targets: tuple[ProjectTargets, ...] = ()
     #: The files linted, with their display paths (what `--add-noqa` edits).
     files: list[tuple[Path, str]] = field(default_factory=list)
     #: Folders named on the command line in which no Python file was found.
@@ -181,6 +189,22 @@ def lint(options: RunOptions) -> LintRun:
     config, rule_catalog = catalog(options)
     rules = enabled_rules(options, config, rule_catalog.registry)
     settings = settings_for(options, config, rule_catalog.registry, rules)
+    if options.tool_baseline is not None:
+        from fastmcp_preflight.project.tool_snapshot import load_snapshot
+
+        settings = replace(settings, options={
+            **settings.options, "tool-baseline": load_snapshot(options.tool_baseline)})
+    real_paths = RealPaths()
+    found = discover_shown(list(options.paths), config, real_paths)
+    is_test = test_code(options, config)
+    pairs = [pair for pair in found if not is_test(pair[0])]
+    files = [path for path, _ in pairs]
+    context = [pair for pair in project_context(files, config, options.paths, real_paths)
+               if not is_test(pair[0])]
+    # The projects' target versions decide the FML8xx findings: they are part of the
+    # settings, so the cache of a project whose requirements changed is not reused.
+    targets = targets_of([path for path, _ in pairs], config, settings)
+    settings = replace(settings, options={**settings.options, "targets": targets})
     cache = _cache(options, config, rules, settings)
 
     def build() -> Engine:
@@ -191,13 +215,6 @@ def lint(options: RunOptions) -> LintRun:
         return Engine(rule_catalog.classes([rule.code for rule in rules]), settings, cache)
 
     engine = LazyEngine(build, cache, any(rule.project for rule in rules))
-    real_paths = RealPaths()
-    found = discover_shown(list(options.paths), config, real_paths)
-    is_test = test_code(options, config)
-    pairs = [pair for pair in found if not is_test(pair[0])]
-    files = [path for path, _ in pairs]
-    context = [pair for pair in project_context(files, config, options.paths, real_paths)
-               if not is_test(pair[0])]
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
     advance = options.progress(len(pairs) + len(context)) if options.progress else None
     result = lint_files(engine, pairs, context, jobs=jobs, progress=advance)
@@ -211,13 +228,22 @@ def lint(options: RunOptions) -> LintRun:
             result = lint_files(engine, pairs, context, jobs=jobs)
     run = LintRun(result, config, outcomes, rules, settings,
                   all_diagnostics=list(result.diagnostics),
-                  skipped_tests=len(found) - len(pairs), files=pairs,
+                  skipped_tests=len(found) - len(pairs), targets=targets, files=pairs,
                   empty_folders=empty_folders(options.paths, [path for path, _ in found]))
     if baseline is not None and options.baseline is not None:
         kept, hidden, stale = baseline.split(result.diagnostics)
         run.result = replace(result, diagnostics=kept)
         run.baseline = BaselineInfo(display_path(options.baseline), hidden, stale)
     return run
+
+
+def targets_of(files: Sequence[Path], config: Config,
+               settings: Settings) -> tuple[ProjectTargets, ...]:
+    """The target versions of each project that a linted file belongs to, by root."""
+    projects = Projects(config.root)
+    resolver = TargetResolver(overrides_of(settings.options))
+    roots = sorted({projects.root_of(path) for path in files})
+    return tuple(resolver.of_root(root) for root in roots)
 
 
 def empty_folders(given: Sequence[Path], found: Sequence[Path]) -> list[Path]:
@@ -304,7 +330,7 @@ def summary_of(result: RunResult, run: LintRun | None = None) -> RunSummary:
     return RunSummary(files=result.files, diagnostics=tuple(result.diagnostics),
                       tool_version=__version__, rules=rule_infos(run.rules, run.settings),
                       baseline=run.baseline, root=source_root(),
-                      skipped_tests=run.skipped_tests,
+                      skipped_tests=run.skipped_tests, targets=run.targets,
                       checklist=as_json(score(result.diagnostics, result.facts, run.rules)))
 
 

@@ -1,0 +1,74 @@
+"""FML802 deprecated-api."""
+
+from __future__ import annotations
+
+from fastmcp_preflight.api import Fix, Invalid, Rule, Valid
+from fastmcp_preflight.model.api_uses import ApiUseVisitor, Use
+
+
+class DeprecatedApi(ApiUseVisitor, Rule):
+    """A FastMCP or MCP SDK API that the project's target version deprecates."""
+
+    code = "FML802"
+    name = "deprecated-api"
+    severity = "warning"
+    checklist = "(versions)"
+    summary = "API deprecated in the targeted fastmcp / MCP SDK version"
+    what = (
+        "Finds uses of fastmcp and MCP SDK APIs that the project's target version deprecates "
+        "(warns about) but still has: the same table, target versions, name resolution and "
+        "exemptions as FML801 (removed-api), for the changes whose \"Dep\" release is at or "
+        "below the target and whose \"Gone\" release is not: `mount(prefix=...)` and "
+        "`import_server` on FastMCP 3, `exclude_args=` on FastMCP 2.14.1+, `Client(\"x.py\")` "
+        "on FastMCP 4, the SDK 2's plain `ctx.info()` logging. Reported where FML801 reports "
+        "(the import statement, or the call's first line); the message names the replacement "
+        "and the release that will remove it."
+    )
+    why = (
+        "A deprecated API still works but warns on every start, and the next release "
+        "removes it: a requirement without an upper bound picks that release up and the "
+        "server stops starting."
+    )
+    instead = (
+        "Move to the replacement the message names while both forms work, so the upgrade "
+        "that removes the old one is a non-event. `fastmcp-lint --fix --select FML8` applies "
+        "the mechanical migrations."
+    )
+    hint = "migrate to the replacement before it is removed"
+    fix_safety = "Safe, for the same mechanical changes as FML801 (removed-api)."
+    fixable = "safe"
+    needles = ("fastmcp", "mcp", "ctx", "context", "Context")
+    status = "deprecated"
+
+    VALID = (
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
+              "mcp.mount(sub, namespace='sub')\n", settings=(("target-fastmcp", "3.2"),)),
+        # Removed, not deprecated, in the target: FML801's.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
+              "mcp.mount(sub, prefix='sub')\n", settings=(("target-fastmcp", "4.1"),)),
+        # Not yet deprecated in the target.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
+              "mcp.mount(sub, prefix='sub')\n", settings=(("target-fastmcp", "2.14"),)),
+        Valid("class Client:\n    def __init__(self, path):\n        pass\n\n"
+              "Client('server.py')\n", settings=(("target-fastmcp", "4.1"),)),
+    )
+    INVALID = (
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
+                "mcp.mount(sub, prefix='sub')\n", at=((5, 1),),
+                settings=(("target-fastmcp", "3.2"),), message="deprecated since fastmcp 3.0.0",
+                fixed="from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
+                      "mcp.mount(sub, namespace='sub')\n"),
+        Invalid("import fastmcp\n\nclient = fastmcp.Client('server.py')\n", at=((3, 10),),
+                settings=(("target-fastmcp", "4.1"),)),
+        Invalid("from mcp.server.mcpserver import MCPServer, Context\n\nmcp = MCPServer('x')\n\n"
+                "@mcp.tool()\nasync def hello(name: str, ctx: Context) -> str:\n"
+                "    await ctx.info(f'hello {name}')\n    return name\n",
+                at=((7, 11),), settings=(("target-mcp", "2.3"),)),
+    )
+
+    def report_use(self, use: Use) -> None:
+        fix = (Fix("safe", use.replacements, use.imports, f"migrate to {use.change.new}",
+                   remove_imports=use.remove_imports,
+                   drop_if_unused=use.drop_if_unused).unsafe_if(use.unsafe)
+               if use.fixable else None)
+        self.report(use.node, use.message, fix=fix, condition=use.condition)

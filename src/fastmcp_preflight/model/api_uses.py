@@ -1,0 +1,736 @@
+"""Uses of changed FastMCP / MCP SDK APIs (the table in `project/drift.py`) in one file.
+
+FML801 (removed) and FML802 (deprecated) ask the same questions of each import, call and
+attribute and differ only in the status they report, so the matching and the mechanical
+fixes live here, once. Names are resolved through the model's scopes (aliases and
+from-imports), so `from fastmcp import FastMCP as F; F("x", host=...)` matches and a local
+class named `FastMCP` does not. A fix is returned as plain node replacements (and `import X`
+lines it needs); the rule wraps it into a `Fix`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import libcst as cst
+from packaging.version import Version
+
+from fastmcp_preflight.model.context import is_import_shim
+from fastmcp_preflight.model.file_model import (
+    FileModel,
+    is_context_annotation,
+    keyword,
+    positional,
+    string_value,
+)
+from fastmcp_preflight.model.scopes import Scope, dotted
+from fastmcp_preflight.project.drift import (
+    CHANGES,
+    Change,
+    major_removal,
+    unbounded_site_condition,
+)
+from fastmcp_preflight.project.versions import ProjectTargets
+
+Status = Literal["removed", "deprecated"]
+#: (module, name) -> (the text to write, the import to add or None, shadowed).
+Refer = Callable[[str, str], tuple[str, "str | None", bool]]
+
+#: Server classes by package, by the dotted names they are imported as.
+SERVER_CLASSES = {
+    "fastmcp": frozenset({"fastmcp.FastMCP", "fastmcp.server.FastMCP",
+                          "fastmcp.server.server.FastMCP"}),
+    "mcp": frozenset({"mcp.server.fastmcp.FastMCP", "mcp.server.fastmcp.server.FastMCP",
+                      "mcp.server.FastMCP", "mcp.server.mcpserver.MCPServer",
+                      "mcp.server.mcpserver.server.MCPServer", "mcp.server.MCPServer"}),
+}
+_LOWLEVEL_SERVERS = frozenset({"mcp.server.lowlevel.Server", "mcp.server.lowlevel.server.Server",
+                               "mcp.server.Server"})
+#: Names an import move renames (the local name stays, through `as`).
+_RENAMED = {"mcp.server.fastmcp.FastMCP": "MCPServer",
+            "mcp.server.fastmcp.server.FastMCP": "MCPServer",
+            "mcp.server.fastmcp.exceptions.FastMCPError": "MCPServerError"}
+_HTTP_TRANSPORTS = frozenset({"http", "streamable-http", "sse"})
+
+
+@dataclass(frozen=True)
+class Use:
+    """A use of a changed API, where it is reported, and its mechanical fix (if any)."""
+
+    change: Change
+    node: cst.CSTNode
+    status: Status
+    replacements: tuple[tuple[cst.CSTNode, cst.CSTNode], ...] = ()
+    #: Imports the fix adds and removes (`"from x import y"`, `"import x"`).
+    imports: tuple[str, ...] = ()
+    remove_imports: tuple[str, ...] = ()
+    #: The fix uses a name that something else binds at that point.
+    unsafe: bool = False
+    #: Imported names the fix may leave unused (their import goes if it does).
+    drop_if_unused: tuple[str, ...] = ()
+    #: The project condition the finding holds under (see `Rule.report`).
+    condition: str = ""
+
+    @property
+    def fixable(self) -> bool:
+        return bool(self.replacements or self.imports or self.remove_imports)
+
+    @property
+    def message(self) -> str:
+        change = self.change
+        old = _shown_old(change)
+        if self.status == "removed":
+            return (f"{old} was removed in {change.package} {change.removed}; use "
+                    f"{change.new}")
+        return (f"{old} is deprecated since {change.package} {change.deprecated}"
+                + (f" and removed in {change.removed}" if change.removed else "")
+                + f"; use {change.new}")
+
+
+def _shown_old(change: Change) -> str:
+    kind, old = change.kind, change.old
+    if kind == "import":
+        return f"`{old.removeprefix('*.')}`" + (" (import)" if "." in old else "")
+    if kind == "keyword":
+        target = {"server:fastmcp": "FastMCP(...)", "server:mcp": "the SDK server constructor",
+                  "tool": "the tool decorator", "mount": "mount(...)",
+                  "from_openapi": "from_openapi(...)"}.get(change.on,
+                                                           change.on.rsplit(".", 1)[-1] + "(...)")
+        return f"`{old}=` of {target}"
+    if kind == "method":
+        return f"`{old}()`"
+    if kind == "context":
+        return f"`ctx.{old}`" if change.when == "attribute" else f"`ctx.{old}()`" + (
+            " without `response_type`" if change.when == "without:response_type" else
+            " with `extra=`" if change.when == "with:extra" else
+            " with `message=`" if change.when == "with:message" else
+            " called without `await`" if change.when == "not-awaited" else "")
+    if kind == "mount-order":
+        return '`mount("prefix", server)` (the prefix first)'
+    if kind == "decorator":
+        return f"the low-level `@server.{old}()` decorator"
+    if change.when == "errordata-arg":
+        return f"`{old.rsplit('.', 1)[-1]}(ErrorData(...))`"
+    if change.when == "str-path-arg":
+        return "`Client(\"server.py\")` (a string path)"
+    if change.when == "second-positional":
+        return "the instructions as the second positional argument of the server"
+    return f"`{old}`"
+
+
+def status_of(change: Change, targets: ProjectTargets) -> Status | None:
+    """Whether `change` is removed or deprecated in the project's target, if either."""
+    if not change.reported:
+        return None
+    target = targets.version(change.package)
+    if target is None:
+        return None
+    if change.removed is not None and Version(change.removed) <= target:
+        return "removed"
+    if change.deprecated is not None and Version(change.deprecated) <= target:
+        return "deprecated"
+    return None
+
+
+class ApiUses:
+    """The changed-API questions of one file (one per rule instance)."""
+
+    def __init__(self, model: FileModel, targets: ProjectTargets,
+                 refer: Refer | None = None) -> None:
+        """`refer(module, name)`: how a fix at the current point writes `name` of `module`
+        (the text, the import it needs, whether that name is shadowed there)."""
+        self.model = model
+        self.targets = targets
+        self.refer = refer
+        self.changes = [c for c in CHANGES if status_of(c, targets) is not None]
+        self._flavours: frozenset[str] | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.changes)
+
+    # -- which package a server or Context is ----------------------------------------------
+
+    def flavours(self) -> frozenset[str]:
+        """The packages whose server class the file imports; else those the project targets."""
+        if self._flavours is None:
+            found = set()
+            for scope in self.model.scopes.values():
+                for bindings in scope.bindings.values():
+                    for binding in bindings:
+                        for package, names in SERVER_CLASSES.items():
+                            if binding.qualified in names:
+                                found.add(package)
+            if not found:
+                found = {p for p in ("fastmcp", "mcp") if self.targets.version(p) is not None}
+                if len(found) > 1:
+                    found = {"fastmcp"}
+            self._flavours = frozenset(found)
+        return self._flavours
+
+    def _server_class_package(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
+        name = scope.resolve(expr)
+        for package, names in SERVER_CLASSES.items():
+            if name in names:
+                return package
+        return None
+
+    def _context_package(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
+        """The package of the Context `expr` names (a parameter annotated as one)."""
+        if not isinstance(expr, cst.Name):
+            return None
+        found = scope.lookup(expr.value)
+        if found is None:
+            return None
+        param = next((b.node for b in found[1] if b.kind == "param"), None)
+        if not isinstance(param, cst.Param):
+            return None
+        if param.annotation is None:
+            return None
+        annotation = param.annotation.annotation
+        if not is_context_annotation(annotation, scope):
+            return None
+        resolved = _context_name(annotation, scope)
+        if resolved is not None and resolved.startswith("fastmcp."):
+            return "fastmcp"
+        if resolved is not None and resolved.startswith("mcp."):
+            return "mcp"
+        flavours = self.flavours()
+        return "mcp" if flavours == {"mcp"} else "fastmcp"
+
+    # -- imports ------------------------------------------------------------------------
+
+    def at_import(self, node: cst.Import | cst.ImportFrom, scope: Scope,
+                  package: str | None) -> Iterator[Use]:
+        """Imports of a changed module or name; one use per change and statement."""
+        imported = _imported_names(node, package)
+        seen: set[str] = set()
+        for change in self.changes:
+            if change.kind != "import" or change.id in seen:
+                continue
+            hits = [(alias, full) for alias, full in imported if _import_matches(change, full)]
+            if not hits:
+                continue
+            seen.add(change.id)
+            status = status_of(change, self.targets)
+            assert status is not None
+            replacements: Replacements = ()
+            imports: tuple[str, ...] = ()
+            removes: tuple[str, ...] = ()
+            if change.fix == "move-import" and isinstance(node, cst.ImportFrom):
+                replacements = _move_import(node, change, imported)
+                if not replacements:
+                    imports, removes = _move_names(change, hits)
+            yield Use(change, node, status, replacements, imports, removes)
+
+    # -- calls --------------------------------------------------------------------------
+
+    def at_call(self, call: cst.Call, scope: Scope, *, awaited: bool,
+                in_async: bool) -> Iterator[Use]:
+        for change in self.changes:
+            kind = change.kind
+            if kind == "keyword":
+                yield from self._keyword(change, call, scope)
+            elif kind == "method":
+                if self._method_matches(change, call, scope):
+                    yield self._use(change, call, scope)
+            elif kind == "mount-order":
+                if (self._on_server(call, "mount", change.package)
+                        and _first_is_string(call)):
+                    yield self._use(change, call, scope)
+            elif kind == "context":
+                func = call.func
+                if (change.when != "attribute" and isinstance(func, cst.Attribute)
+                        and func.attr.value == change.old
+                        and self._context_package(func.value, scope) == change.package
+                        and _context_form(change, call, awaited)):
+                    yield self._use(change, call, scope, in_async=in_async)
+            elif kind == "call":
+                if self._call_matches(change, call, scope):
+                    yield self._use(change, call, scope, arg=positional(call, 1)
+                                    if change.when == "second-positional" else None)
+            elif kind == "decorator" and self._lowlevel_decorator(change, call, scope):
+                yield self._use(change, call, scope)
+
+    def at_attribute(self, node: cst.Attribute, scope: Scope) -> Iterator[Use]:
+        """`ctx.fastmcp`, `ctx.client_id`: Context attributes that are gone."""
+        for change in self.changes:
+            if (change.kind == "context" and change.when == "attribute"
+                    and node.attr.value == change.old
+                    and self._context_package(node.value, scope) == change.package):
+                yield self._use(change, node, scope)
+
+    def _use(self, change: Change, node: cst.CSTNode, scope: Scope, *,
+             in_async: bool = False, arg: cst.Arg | None = None) -> Use:
+        status = status_of(change, self.targets)
+        assert status is not None
+        replacements, imports, unsafe = _fix(change, node, arg, self.model, in_async,
+                                             self.refer)
+        dropped: tuple[str, ...] = ()
+        if change.fix == "mcperror-keywords" and replacements and isinstance(node, cst.Call):
+            inner = positional(node, 0)
+            if inner is not None and isinstance(inner.value, cst.Call) and isinstance(
+                    inner.value.func, cst.Name):
+                dropped = (inner.value.func.value,)
+        return Use(change, node, status, replacements, imports,
+                   unsafe=unsafe, drop_if_unused=dropped)
+
+    def _keyword(self, change: Change, call: cst.Call, scope: Scope) -> Iterator[Use]:
+        arg = keyword(call, change.old)
+        if arg is None or not self._callee_matches(change, call, scope):
+            return
+        if change.when == "value:False" and not (
+                isinstance(arg.value, cst.Name) and arg.value.value == "False"):
+            return
+        yield self._use(change, call, scope, arg=arg)
+
+    def _callee_matches(self, change: Change, call: cst.Call, scope: Scope) -> bool:
+        on = change.on
+        if on.startswith("server:"):
+            return self._constructs(call, scope) == on.split(":", 1)[1]
+        if on in ("tool", "mount"):
+            return self._on_server(call, on, change.package)
+        if on == "from_openapi":
+            func = call.func
+            return (isinstance(func, cst.Attribute) and func.attr.value == on
+                    and self._server_class_package(func.value, scope) == change.package)
+        return _names_match(scope.resolve(call.func), on, change.package)
+
+    def _constructs(self, call: cst.Call, scope: Scope) -> str | None:
+        """The package of the server `call` constructs, if it constructs one."""
+        package = self._server_class_package(call.func, scope)
+        if package is None and any(site.call is call for site in self.model.server_sites):
+            flavours = self.flavours()
+            return "mcp" if flavours == {"mcp"} else "fastmcp"
+        return package
+
+    def _on_server(self, call: cst.Call, method: str, package: str) -> bool:
+        func = call.func
+        return (isinstance(func, cst.Attribute) and func.attr.value == method
+                and call in self.model.server_calls and package in self.flavours())
+
+    def _method_matches(self, change: Change, call: cst.Call, scope: Scope) -> bool:
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == change.old):
+            return False
+        if change.on.startswith("class:"):
+            return self._server_class_package(func.value, scope) == change.package
+        known = self.model.server_calls.get(call)
+        if known is None:
+            return False
+        # Names many objects have (`get_tools`) only on a server the file made or names.
+        return known or change.old in ("mount", "import_server", "as_proxy") or _server_named(
+            func.value)
+
+    def _call_matches(self, change: Change, call: cst.Call, scope: Scope) -> bool:
+        if change.on.startswith("server:"):
+            if self._constructs(call, scope) != change.on.split(":", 1)[1]:
+                return False
+        elif not any(_names_match(scope.resolve(call.func), on, change.package)
+                     for on in change.on.split("|")):
+            return False
+        if change.when == "errordata-arg":
+            first = positional(call, 0)
+            return (first is not None and isinstance(first.value, cst.Call)
+                    and (scope.resolve(first.value.func) or "").endswith(".ErrorData"))
+        if change.when == "str-path-arg":
+            first = positional(call, 0)
+            text = string_value(first.value) if first is not None else None
+            return text is not None and text.endswith((".py", ".js"))
+        if change.when == "second-positional":
+            second = positional(call, 1)
+            return second is not None and keyword(call, "instructions") is None
+        return True
+
+    def _lowlevel_decorator(self, change: Change, call: cst.Call, scope: Scope) -> bool:
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == change.old
+                and isinstance(func.value, cst.Name)):
+            return False
+        found = scope.lookup(func.value.value)
+        if found is None:
+            return False
+        for binding in found[1]:
+            value = binding.value
+            if isinstance(value, cst.Call) and scope.resolve(value.func) in _LOWLEVEL_SERVERS:
+                return True
+        return False
+
+
+# -- matching helpers -------------------------------------------------------------------------
+
+
+def _imported_names(node: cst.Import | cst.ImportFrom,
+                    package: str | None) -> list[tuple[cst.ImportAlias | None, str]]:
+    """(alias, full dotted name) of each name an import brings in."""
+    if isinstance(node, cst.Import):
+        return [(alias, dotted(alias.name) or "") for alias in node.names]
+    if node.relative or node.module is None:
+        return []
+    base = dotted(node.module) or ""
+    if isinstance(node.names, cst.ImportStar):
+        return [(None, base)]
+    return [(alias, f"{base}.{dotted(alias.name)}") for alias in node.names]
+
+
+def _import_matches(change: Change, full: str) -> bool:
+    old = change.old
+    if old.startswith("*."):
+        return full.startswith(change.package + ".") and full.endswith(old[1:])
+    return full == old or full.startswith(old + ".")
+
+
+def _names_match(resolved: str | None, on: str, package: str) -> bool:
+    """A callee resolved to `on`, or to the same class re-exported elsewhere in the package."""
+    if resolved is None:
+        return False
+    if resolved == on:
+        return True
+    root = on.split(".", 1)[0]
+    return resolved.startswith(root + ".") and resolved.rsplit(".", 1)[-1] == on.rsplit(
+        ".", 1)[-1] and root == package
+
+
+def _server_named(expr: cst.BaseExpression) -> bool:
+    name = expr.attr.value if isinstance(expr, cst.Attribute) else (
+        expr.value if isinstance(expr, cst.Name) else "")
+    lowered = name.lower()
+    return "mcp" in lowered or "server" in lowered or lowered in ("app", "parent", "main")
+
+
+def _context_name(annotation: cst.BaseExpression, scope: Scope) -> str | None:
+    """The dotted name of the Context class an annotation names (through `X | None`,
+    `Optional[X]`, `Annotated[X, ...]`, `Context[...]`)."""
+    if isinstance(annotation, cst.BinaryOperation):
+        return (_context_name(annotation.left, scope)
+                or _context_name(annotation.right, scope))
+    if isinstance(annotation, cst.Subscript):
+        head = dotted(annotation.value) or ""
+        if head.rsplit(".", 1)[-1] == "Context":
+            return scope.resolve(annotation.value)
+        for element in annotation.slice:
+            if isinstance(element.slice, cst.Index):
+                found = _context_name(element.slice.value, scope)
+                if found is not None:
+                    return found
+        return None
+    spelled = dotted(annotation)
+    if spelled is not None and spelled.rsplit(".", 1)[-1] == "Context":
+        return scope.resolve(annotation)
+    return None
+
+
+def _first_is_string(call: cst.Call) -> bool:
+    first, second = positional(call, 0), positional(call, 1)
+    return (first is not None and second is not None
+            and isinstance(first.value, (cst.SimpleString, cst.ConcatenatedString,
+                                         cst.FormattedString)))
+
+
+def _context_form(change: Change, call: cst.Call, awaited: bool) -> bool:
+    when = change.when
+    if when == "not-awaited":
+        return not awaited
+    if when.startswith("without:"):
+        return keyword(call, when.split(":", 1)[1]) is None
+    if when.startswith("with:"):
+        return keyword(call, when.split(":", 1)[1]) is not None
+    return True
+
+
+# -- the mechanical fixes ---------------------------------------------------------------------
+
+Replacements = tuple[tuple[cst.CSTNode, cst.CSTNode], ...]
+
+
+def _fix(change: Change, node: cst.CSTNode, arg: cst.Arg | None, model: FileModel,
+         in_async: bool, refer: Refer | None) -> tuple[Replacements, tuple[str, ...], bool]:
+    fix = change.fix
+    if not fix or not isinstance(node, cst.Call):
+        return (), (), False
+    if fix in _NEW_CALLEES:
+        module, name = _NEW_CALLEES[fix]
+        text, needed, shadowed = (refer(module, name) if refer is not None else
+                                  (f"{module}.{name}", f"import {module}", False))
+        args = [a.with_changes(keyword=cst.Name("target"))
+                if a.keyword is not None and a.keyword.value == "backend" else a
+                for a in node.args]
+        new = node.with_changes(func=cst.parse_expression(text), args=args)
+        return ((node, new),), (needed,) if needed else (), shadowed
+    replacements, imports = _plain_fix(fix, node, arg, model, in_async)
+    return replacements, imports, False
+
+
+#: Fixes that call a function of another module instead: the fix, (module, name).
+_NEW_CALLEES = {"create-proxy": ("fastmcp.server", "create_proxy"),
+                "get-http-request": ("fastmcp.server.dependencies", "get_http_request")}
+
+
+def _plain_fix(fix: str, call: cst.Call, arg: cst.Arg | None, model: FileModel,
+               in_async: bool) -> tuple[Replacements, tuple[str, ...]]:
+    if fix.startswith("rename-keyword:") and arg is not None and arg.keyword is not None:
+        # The replacement is the argument without its comma: the comma (and a comment after
+        # it) is outside the argument's position and stays as it is.
+        new_arg = arg.with_changes(keyword=cst.Name(fix.split(":", 1)[1]),
+                                   comma=cst.MaybeSentinel.DEFAULT)
+        return ((arg, new_arg),), ()
+    if fix == "output-schema-none" and arg is not None:
+        return ((arg.value, cst.Name("None")),), ()
+    if fix == "swap-mount":
+        first, second = positional(call, 0), positional(call, 1)
+        if first is None or second is None:
+            return (), ()
+        return ((first.value, second.value), (second.value, first.value)), ()
+    if fix == "await" and in_async:
+        return ((call, cst.Await(call)),), ()
+    if fix == "mcperror-keywords":
+        return _mcperror(call), ()
+    if fix == "instructions-keyword":
+        second = positional(call, 1)
+        if second is None:
+            return (), ()
+        return ((second, second.with_changes(
+            keyword=cst.Name("instructions"), comma=cst.MaybeSentinel.DEFAULT,
+            equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                  whitespace_after=cst.SimpleWhitespace("")))),), ()
+    if fix == "to-run":
+        return _to_run(call, model), ()
+    return (), ()
+
+
+def _mcperror(call: cst.Call) -> Replacements:
+    """`McpError(ErrorData(code=X, message=Y))` -> `McpError(code=X, message=Y)`."""
+    first = positional(call, 0)
+    if first is None or not isinstance(first.value, cst.Call) or len(call.args) != 1:
+        return ()
+    inner = first.value
+    names = ("code", "message", "data")
+    args = []
+    for index, item in enumerate(inner.args):
+        if item.star:
+            return ()
+        if item.keyword is None:
+            if index >= len(names):
+                return ()
+            item = item.with_changes(keyword=cst.Name(names[index]), equal=cst.AssignEqual(
+                whitespace_before=cst.SimpleWhitespace(""),
+                whitespace_after=cst.SimpleWhitespace("")))
+        args.append(item)
+    if not args:
+        return ()
+    args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return ((call, call.with_changes(args=args)),)
+
+
+_TO_RUN = ("host", "port")
+
+
+def _to_run(constructor: cst.Call, model: FileModel) -> Replacements:
+    """Move the constructor's host/port to the module's one `run(...)` that names an HTTP
+    transport (run() over stdio takes no host)."""
+    runs = [start.call for start in model.starts if start.method in ("run", "run_async")]
+    if len(runs) != 1 or not _runs_this_server(runs[0], constructor, model):
+        return ()
+    run = runs[0]
+    transport = keyword(run, "transport") or positional(run, 0)
+    text = string_value(transport.value) if transport is not None else None
+    if text not in _HTTP_TRANSPORTS:
+        return ()
+    moved = [a for a in constructor.args if a.keyword is not None
+             and a.keyword.value in _TO_RUN]
+    if not moved:
+        return ()
+    kept = [a for a in constructor.args if a not in moved]
+    last = constructor.args[-1]
+    if kept and kept[-1] is not last:  # the last argument moved: its comma ends the call
+        kept[-1] = kept[-1].with_changes(comma=_ending(kept[-1].comma, last.comma))
+    present = {a.keyword.value for a in run.args if a.keyword is not None}
+    if any(a.keyword is not None and a.keyword.value in present for a in moved):
+        return ()  # run() sets it too: which one wins is for a person to decide
+    # The new arguments follow the last one on its line; the call keeps its own ending
+    # (a trailing comma and the closing parenthesis on a line of its own).
+    run_args = list(run.args)
+    end = run_args[-1].comma if run_args else cst.MaybeSentinel.DEFAULT
+    between = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    if run_args:
+        run_args[-1] = run_args[-1].with_changes(comma=between)
+    added = [a.with_changes(comma=between) for a in moved[:-1]] + [
+        moved[-1].with_changes(comma=end)]
+    return ((constructor, constructor.with_changes(args=kept)),
+            (run, run.with_changes(args=[*run_args, *added])))
+
+
+def _ending(own: cst.Comma | cst.MaybeSentinel,
+            last: cst.Comma | cst.MaybeSentinel) -> cst.Comma | cst.MaybeSentinel:
+    """The comma that ends a call whose last arguments were removed: the removed last one's
+    (the call's layout), keeping a comment that followed the argument's own comma."""
+    if (isinstance(own, cst.Comma) and isinstance(last, cst.Comma)
+            and isinstance(own.whitespace_after, cst.ParenthesizedWhitespace)
+            and isinstance(last.whitespace_after, cst.ParenthesizedWhitespace)):
+        return last.with_changes(whitespace_after=last.whitespace_after.with_changes(
+            first_line=own.whitespace_after.first_line))
+    return last
+
+
+def _runs_this_server(run: cst.Call, constructor: cst.Call, model: FileModel) -> bool:
+    """`run` is called on the module-level name the constructor's server is bound to."""
+    func = run.func
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+        return False
+    found = model.module_scope.lookup(func.value.value)
+    return found is not None and len(found[1]) == 1 and found[1][0].value is constructor
+
+
+def _move_import(node: cst.ImportFrom, change: Change,
+                 imported: list[tuple[cst.ImportAlias | None, str]]) -> Replacements:
+    """`from old import a, b` -> `from new import a, b` when the module moved, or when every
+    name it imports moved; a name renamed on the way keeps its local name (`as`)."""
+    if isinstance(node.names, cst.ImportStar) or node.module is None:
+        return ()
+    old, new = change.old, change.moved_to
+    module = dotted(node.module) or ""
+    aliases: list[cst.ImportAlias] = []
+    if module == old or module.startswith(old + "."):
+        new_module = new + module[len(old):]
+        for alias, full in imported:
+            assert alias is not None
+            aliases.append(_renamed(alias, full))
+    elif module == old.rsplit(".", 1)[0] and all(full == old for _, full in imported):
+        new_module, name = new.rsplit(".", 1)
+        for alias, _ in imported:
+            assert alias is not None
+            local = alias.asname.name if alias.asname is not None else alias.name
+            local_name = dotted(local) if isinstance(local, (cst.Name, cst.Attribute)) else None
+            aliases.append(alias.with_changes(
+                name=cst.Name(name),
+                asname=None if local_name == name else cst.AsName(cst.Name(local_name or name))))
+    else:
+        return ()
+    if aliases:
+        aliases[-1] = aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    names = node.names if isinstance(node.names, cst.ImportStar) else aliases
+    return ((node, node.with_changes(module=cst.parse_expression(new_module), names=names)),)
+
+
+def _move_names(change: Change, hits: list[tuple[cst.ImportAlias | None, str]]
+                ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Some of a statement's names moved (`from fastmcp import FastMCP, Image`): remove
+    those from it and import them from their new module."""
+    old_module, _ = change.old.rsplit(".", 1)
+    new_module, new_name = change.moved_to.rsplit(".", 1)
+    imports, removes = [], []
+    for alias, full in hits:
+        if alias is None or full != change.old:
+            return (), ()
+        name = dotted(alias.name) or ""
+        local = (alias.asname.name.value if alias.asname is not None
+                 and isinstance(alias.asname.name, cst.Name) else None)
+        suffix = f" as {local}" if local else ""
+        removes.append(f"from {old_module} import {name}{suffix}")
+        as_name = local or (name if name != new_name else None)
+        imports.append(f"from {new_module} import {new_name}"
+                       + (f" as {as_name}" if as_name and as_name != new_name else ""))
+    return tuple(imports), tuple(removes)
+
+
+def _renamed(alias: cst.ImportAlias, full: str) -> cst.ImportAlias:
+    new_name = _RENAMED.get(full)
+    if new_name is None:
+        return alias
+    local = alias.asname.name if alias.asname is not None else alias.name
+    local_name = dotted(local) if isinstance(local, (cst.Name, cst.Attribute)) else None
+    return alias.with_changes(name=cst.Name(new_name),
+                              asname=cst.AsName(cst.Name(local_name or full.rsplit(".")[-1])))
+
+
+# -- the visitors FML801 and FML802 share -------------------------------------------------------
+
+class ApiUseVisitor:
+    """The visitors of the FML801/FML802 rules: each import, call and Context attribute is
+    matched against the table once; `report_use` gets the uses of the rule's `status`.
+    Mixed into a `Rule` (the engine finds these methods on the rule class); not under
+    `TYPE_CHECKING`, and not in a `try: ... except ImportError:` shim."""
+
+    status: Status = "removed"
+
+    def _api(self) -> ApiUses | None:
+        uses: ApiUses | None = getattr(self, "_api_uses", None)
+        if uses is None:
+            context = self.context  # type: ignore[attr-defined]
+            uses = ApiUses(context.model, context.targets, _referrer(context))
+            self._api_uses = uses
+            self._shims = 0
+            self._awaited: set[int] = set()
+        return uses if uses.active else None
+
+    def _quiet(self) -> bool:
+        return bool(getattr(self, "_shims", 0)) or bool(
+            self.context.where.in_type_checking)  # type: ignore[attr-defined]
+
+    def report_use(self, use: Use) -> None:
+        raise NotImplementedError
+
+    def visit_Try(self, node: cst.Try) -> None:
+        if self._api() is not None and is_import_shim(node):
+            self._shims += 1
+
+    def leave_Try(self, node: cst.Try) -> None:
+        if self._api() is not None and is_import_shim(node):
+            self._shims -= 1
+
+    def visit_Await(self, node: cst.Await) -> None:
+        if self._api() is not None:
+            self._awaited.add(id(node.expression))
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self._import(node)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        self._import(node)
+
+    def _import(self, node: cst.Import | cst.ImportFrom) -> None:
+        uses = self._api()
+        if uses is None or self._quiet():
+            return
+        context = self.context  # type: ignore[attr-defined]
+        for use in uses.at_import(node, context.scope, context.model.package):
+            if use.status == self.status:
+                if major_removal(use.change):
+                    # FML803 reports the project's first such import instead.
+                    use = replace(use, condition=unbounded_site_condition(
+                        context.path, context.line_of(node)))
+                self.report_use(use)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        uses = self._api()
+        if uses is None or self._quiet():
+            return
+        where = self.context.where  # type: ignore[attr-defined]
+        for use in uses.at_call(node, where.scope, awaited=id(node) in self._awaited,
+                                in_async=where.in_async):
+            if use.status == self.status:
+                self.report_use(use)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        uses = self._api()
+        if uses is None or self._quiet():
+            return
+        for use in uses.at_attribute(node, self.context.where.scope):  # type: ignore[attr-defined]
+            if use.status == self.status:
+                self.report_use(use)
+
+
+def _referrer(context: object) -> Refer | None:
+    """`FileContext.reference` as a `Refer` (None with an engine that lacks it)."""
+    reference = getattr(context, "reference", None)
+    if reference is None:
+        return None
+
+    def refer(module: str, name: str) -> tuple[str, str | None, bool]:
+        found = reference(module, name)
+        needed = found.imports[0].code if found.imports else None
+        return found.text, needed, bool(found.shadowed)
+
+    return refer

@@ -1,0 +1,54 @@
+"""Whether a sync tool function runs on the event loop, by the project's target versions.
+
+Since FastMCP 3.0.0 (PR #2865) and the MCP SDK 2.0.0 a sync `def` tool runs in a worker
+thread; before, it ran inline on the event loop, so a blocking call in it stalled every other
+request just as in an `async def`. `@mcp.tool(run_in_thread=False)` (FastMCP 3.3+) opts back
+in to running inline. The blocking rules use this through `FileContext.inline_sync_tool`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from packaging.version import Version
+
+from fastmcp_preflight.model.file_model import FileModel, keyword
+from fastmcp_preflight.project.versions import ProjectTargets
+
+#: The first release of each package that runs sync tools in a worker thread.
+THREADED_SINCE = {"fastmcp": Version("3.0.0"), "mcp": Version("2.0.0")}
+_SDK_SERVERS = ("mcp.server.fastmcp", "mcp.server.mcpserver", "mcp.server.FastMCP",
+                "mcp.server.MCPServer")
+
+
+def inline_reason(model: FileModel, function: cst.CSTNode,
+                  targets: ProjectTargets) -> str | None:
+    """Why the sync tool `function` runs on the event loop, or None when it does not (or
+    is no tool, or the project targets no version of its server's package)."""
+    registration = model.tool_of(function)
+    if registration is None:
+        return None
+    site = registration.site
+    if isinstance(site, cst.Decorator):
+        site = site.decorator
+    if isinstance(site, cst.Call):
+        opt_out = keyword(site, "run_in_thread")
+        if opt_out is not None and isinstance(opt_out.value, cst.Name) and (
+                opt_out.value.value == "False"):
+            return "it is registered with `run_in_thread=False`, so it runs on the event loop"
+    package = _server_package(model)
+    target = targets.version(package)
+    if target is None or target >= THREADED_SINCE[package]:
+        return None
+    return (f"{package} {target} (the project's target) runs sync tools on the event loop; "
+            f"only {package} {THREADED_SINCE[package].major}.0 and later run them in a "
+            "worker thread")
+
+
+def _server_package(model: FileModel) -> str:
+    """`mcp` when the file's servers come from the SDK, else `fastmcp`."""
+    for scope in model.scopes.values():
+        for bindings in scope.bindings.values():
+            for binding in bindings:
+                if binding.qualified is not None and binding.qualified.startswith(_SDK_SERVERS):
+                    return "mcp"
+    return "fastmcp"
