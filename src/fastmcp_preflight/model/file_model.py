@@ -29,6 +29,7 @@ from fastmcp_preflight.model.scopes import (
     absolute_module,
     bind_import,
     bind_target,
+    qualname,
 )
 from fastmcp_preflight.model.scopes import dotted as dotted
 from fastmcp_preflight.model.summarize import SummaryInput
@@ -483,6 +484,14 @@ class FileModel:
                 return f"{module}:{qualname(owner_scope)}.{expr.attr.value}"
         return None
 
+    def registered_key(self, registration: Registration) -> str | None:
+        """The name a tool or prompt is registered under, or a resource's URI, when static."""
+        if registration.kind == "resource":
+            return string_value(registration.uri)
+        if registration.name is not None:
+            return string_value(registration.name)
+        return registration.function.name.value
+
     def registered_keys(self, module: str) -> list[tuple[
             str, str, str, str, tuple[tuple[int, bool], ...], cst.Name]]:
         """(kind, name or URI, server identity, version, `if` branches, function name) of
@@ -492,12 +501,7 @@ class FileModel:
         for registration in self.registrations:
             if registration.kind == "route":
                 continue
-            if registration.kind == "resource":
-                key = string_value(registration.uri)
-            elif registration.name is not None:
-                key = string_value(registration.name)
-            else:
-                key = registration.function.name.value
+            key = self.registered_key(registration)
             server = self.server_identity(registration, module)
             version = _version_text(registration.version)
             if key is not None and server is not None and version is not None:
@@ -675,19 +679,6 @@ def documented_parameters(docstring: str) -> frozenset[str]:
                     names.update(n.strip().lstrip("*") for n in match.group(1).split(","))
             index += 1
     return frozenset(names)
-
-
-def qualname(scope: Scope) -> str:
-    """Python's `__qualname__` prefix of what a scope binds: `Host`, `build.<locals>`."""
-    parts: list[str] = []
-    current: Scope | None = scope
-    while current is not None and current.kind != "module":
-        node = current.node
-        label = (node.name.value if isinstance(node, (cst.FunctionDef, cst.ClassDef))
-                 else "<lambda>")
-        parts.append(label if current.kind == "class" else f"{label}.<locals>")
-        current = current.parent
-    return ".".join(reversed(parts))
 
 
 def client_library_of_class(expr: cst.BaseExpression | None, scope: Scope) -> set[str]:

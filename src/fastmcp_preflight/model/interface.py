@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from fastmcp_preflight.model.file_model import FileModel, keyword, positional, string_value
+from fastmcp_preflight.model.file_model import FileModel, keyword, positional
 
 #: (name, type as written or "", required, default as written or None)
 Parameter = tuple[str, str, bool, "str | None"]
@@ -36,12 +36,7 @@ def interfaces(model: FileModel, module: str) -> list[Interface]:
     for registration in model.registrations:
         if registration.kind == "route":
             continue
-        if registration.kind == "resource":
-            key = string_value(registration.uri)
-        elif registration.name is not None:
-            key = string_value(registration.name)
-        else:
-            key = registration.function.name.value
+        key = model.registered_key(registration)
         server = model.server_identity(registration, module)
         if key is None or server is None:
             continue

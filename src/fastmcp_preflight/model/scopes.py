@@ -167,3 +167,16 @@ def bind_parameters(scope: Scope, params: cst.Parameters) -> None:
             every.append(star)
     for param in every:
         scope.bind(Binding(param.name.value, "param", param))
+
+
+def qualname(scope: Scope) -> str:
+    """Python's `__qualname__` prefix of what a scope binds: `Host`, `build.<locals>`."""
+    parts: list[str] = []
+    current: Scope | None = scope
+    while current is not None and current.kind != "module":
+        node = current.node
+        label = (node.name.value if isinstance(node, (cst.FunctionDef, cst.ClassDef))
+                 else "<lambda>")
+        parts.append(label if current.kind == "class" else f"{label}.<locals>")
+        current = current.parent
+    return ".".join(reversed(parts))

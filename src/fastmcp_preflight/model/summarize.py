@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from fastmcp_preflight.model.scopes import Binding, Scope, dotted
+from fastmcp_preflight.model.scopes import Binding, Scope, dotted, qualname
 from fastmcp_preflight.project.records import Location
 from fastmcp_preflight.project.summaries import CallSummary, ClassSummary, FunctionSummary, Ref
 
@@ -65,15 +65,8 @@ class _Namer:
         self._locals: dict[tuple[int, str], tuple[Ref, ...]] = {}
 
     def qualname(self, scope: Scope) -> str:
-        parts: list[str] = []
-        current: Scope | None = scope
-        while current is not None and current.kind != "module":
-            node = current.node
-            label = (node.name.value if isinstance(node, (cst.FunctionDef, cst.ClassDef))
-                     else "<lambda>")
-            parts.append(label if current.kind == "class" else f"{label}.<locals>")
-            current = current.parent
-        return ".".join([self.module, *reversed(parts)])
+        prefix = qualname(scope)
+        return f"{self.module}.{prefix}" if prefix else self.module
 
     def name_of(self, node: cst.FunctionDef | cst.ClassDef, defined_in: Scope) -> str:
         return f"{self.qualname(defined_in)}.{node.name.value}"
