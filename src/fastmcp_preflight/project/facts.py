@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from fastmcp_preflight.project.modules import importable_tail
 from fastmcp_preflight.project.records import Location as Location
 from fastmcp_preflight.project.summaries import (
     ClassSummary,
@@ -464,13 +465,7 @@ def module_names(facts: FileFacts) -> list[str]:
         return names
     if "src" in parts[:-1]:
         parts = parts[len(parts) - 1 - parts[-2::-1].index("src"):]
-    parts[-1] = parts[-1][:-3]
-    if parts[-1] == "__init__":
-        parts.pop()
-    start = len(parts)
-    while start > 0 and parts[start - 1].isidentifier():
-        start -= 1
-    name = ".".join(parts[start:])
+    name = ".".join(importable_tail(parts))
     if name and name not in names:
         names.append(name)
     return names

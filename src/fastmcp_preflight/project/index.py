@@ -21,6 +21,7 @@ from fastmcp_preflight.project.facts import (
     module_names,
     runs_in_a_server,
 )
+from fastmcp_preflight.project.modules import importable_tail
 from fastmcp_preflight.project.summaries import CallSummary, ClassSummary, FunctionSummary, Ref
 
 #: How many calls deep a chain is followed (RULES.md, "Across functions and modules").
@@ -615,16 +616,8 @@ def _path_names(path: str) -> list[str]:
     run from somewhere up the tree (`src.common.connection` for
     `repo/src/common/connection.py` imported as `src.common.connection`): every tail of its
     path made of identifiers."""
-    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
-    if not parts or not parts[-1].endswith(".py"):
-        return []
-    parts[-1] = parts[-1][:-3]
-    if parts[-1] == "__init__":
-        parts.pop()
-    start = len(parts)
-    while start > 0 and parts[start - 1].isidentifier():
-        start -= 1
-    return [".".join(parts[i:]) for i in range(start, len(parts))]
+    tail = importable_tail([p for p in path.replace("\\", "/").split("/") if p not in ("", ".")])
+    return [".".join(tail[i:]) for i in range(len(tail))]
 
 
 def _call_name(function: str) -> str:

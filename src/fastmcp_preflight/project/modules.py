@@ -63,3 +63,17 @@ class ModuleNames:
             module = ".".join(package) or None
             return module, module
         return ".".join((*package, absolute.stem)), ".".join(package) or None
+
+
+def importable_tail(parts: list[str]) -> list[str]:
+    """The longest tail of a path's parts (`.py` file last) that names a module: every folder
+    an identifier, `__init__.py` standing for its package; [] when the file is not `.py`."""
+    if not parts or not parts[-1].endswith(".py"):
+        return []
+    parts = [*parts[:-1], parts[-1][:-3]]
+    if parts[-1] == "__init__":
+        parts.pop()
+    start = len(parts)
+    while start > 0 and parts[start - 1].isidentifier():
+        start -= 1
+    return parts[start:]
