@@ -19,9 +19,9 @@ from pathlib import Path
 
 from fastmcp_preflight.api import Applicability, Diagnostic
 from fastmcp_preflight.project.modules import module_name_for
-from fastmcp_preflight.running.engine import Engine
+from fastmcp_preflight.running.checker import Checker
 from fastmcp_preflight.running.fixes import fix_text
-from fastmcp_preflight.running.results import FileResult, syntax_error
+from fastmcp_preflight.running.results import Conditions, FileResult, Settings, syntax_error
 from fastmcp_preflight.source.lines import lines_with_breaks
 from fastmcp_preflight.source.reading import SourceError, SourceText, read_source
 
@@ -38,6 +38,9 @@ class FixOutcome:
     after: str = ""
     fixed: int = 0
     errors: list[Diagnostic] = field(default_factory=list)
+    #: The file's result for the text it ends with (None: left as it was), for the run
+    #: to conclude with.
+    result: FileResult | None = None
 
     @property
     def changed(self) -> bool:
@@ -49,33 +52,41 @@ class FixOutcome:
             fromfile=f"a/{self.path}", tofile=f"b/{self.path}"))
 
 
-def fix_file(engine: Engine, path: Path, display: str, allow: Sequence[Applicability],
-             *, write: bool) -> FixOutcome:
-    """Fix one file (in memory; on disk too when `write`)."""
+def fix_file(checker: Checker, path: Path, display: str, allow: Sequence[Applicability],
+             *, write: bool, settings: Settings | None = None,
+             conditions: Conditions | None = None) -> FixOutcome:
+    """Fix one file (in memory; on disk too when `write`), applying only the fixes of
+    findings the run's project `conditions` keep."""
     try:
         source = read_source(path)
     except SourceError as error:
         return FixOutcome(display, [syntax_error(display, str(error), error.line)])
     module_name, package = module_name_for(path.absolute())
     text = source.text
-    result = _lint(engine, source, display, module_name, package)
-    original = result.diagnostics
+
+    def lint(source: SourceText) -> tuple[FileResult, list[Diagnostic]]:
+        result = checker.check(source, display, module_name, package, settings)
+        return result, [d for d in result.diagnostics
+                        if conditions is None or conditions.allows(d)]
+
+    first = lint(source)
+    result, kept = first
+    original = kept
     for _ in range(MAX_PASSES):
-        if any(d.code == "FML000" for d in result.diagnostics):
+        if any(d.code == "FML000" for d in kept):
             break
-        fixed = fix_text(text, result.diagnostics, allow)
+        fixed = fix_text(text, kept, allow)
         if fixed is None or fixed == text:
             break
         text = fixed
-        result = _lint(engine, type(source)(text, source.encoding, source.bom), display,
-                       module_name, package)
-    outcome = FixOutcome(display, result.diagnostics, source.text, text,
-                         max(len(original) - len(result.diagnostics), 0))
+        result, kept = lint(type(source)(text, source.encoding, source.bom))
+    outcome = FixOutcome(display, kept, source.text, text,
+                         max(len(original) - len(kept), 0), result=result)
     broken = _breaks_compilation(source.text, text, display) if outcome.changed else None
     if broken is not None:
         outcome.errors.append(syntax_error(display, f"fixes not applied: {broken}"))
         outcome.after, outcome.fixed = outcome.before, 0
-        outcome.remaining = original
+        outcome.remaining, outcome.result = original, first[0]
     if write and outcome.changed:
         try:
             problem = write_atomically(path, source.encode(text))
@@ -84,6 +95,7 @@ def fix_file(engine: Engine, path: Path, display: str, allow: Sequence[Applicabi
         if problem is not None:
             outcome.errors.append(syntax_error(display, f"fixes not written: {problem}"))
             outcome.after, outcome.fixed = outcome.before, 0
+            outcome.remaining, outcome.result = original, first[0]
     return outcome
 
 
@@ -106,14 +118,6 @@ def _breaks_compilation(before: str, after: str, display: str) -> str | None:
     where = f" (line {problem.lineno})" if isinstance(problem, SyntaxError) else ""
     return (f"the fixed code would not compile: {type(problem).__name__}: "
             f"{getattr(problem, 'msg', None) or problem}{where}")
-
-
-def _lint(engine: Engine, source: SourceText, display: str, module_name: str | None,
-          package: str | None) -> FileResult:
-    """Lint in memory, keeping only findings the project's conditions allow."""
-    result = engine.lint_text(source, display, module_name, package)
-    result.diagnostics = engine.resolve_conditions(result.diagnostics)
-    return result
 
 
 def write_atomically(path: Path, data: bytes) -> str | None:
