@@ -114,6 +114,8 @@ def _render(summary: RunSummary, fmt: str, console: Callable[[], Console],
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read settings from FILE instead of the nearest pyproject.toml.")
+@click.option("--show-settings", type=click.Path(path_type=Path), metavar="PATH",
+              help="Show which config applies to PATH and its resolved settings, and exit.")
 @click.option("--list-rules", is_flag=True, help="List every available rule and exit.")
 @click.option("--explain", "explain_rule", metavar="CODE|NAME",
               help="Show a rule's documentation and exit.")
@@ -125,7 +127,7 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
             fail_on: str | None, statistics: bool, baseline: Path | None,
             baseline_out: Path | None, report_unused_noqa: bool, include_tests: bool,
             quiet: bool, verbose: bool, jobs: int | None, no_cache: bool, config_file: Path | None,
-            list_rules: bool, explain_rule: str | None) -> int:
+            show_settings: Path | None, list_rules: bool, explain_rule: str | None) -> int:
     """Check FastMCP servers for production problems (default path: the current folder).
 
     Exit status: 0 clean, 1 findings, 2 usage or configuration error.
@@ -149,6 +151,11 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         no_cache=no_cache,
         progress=_progress if fmt == "text" and not quiet and output_file is None else None,
     )
+    if show_settings is not None:
+        from fastmcp_preflight.running.show_settings import render, resolved_settings
+
+        click.echo(render(resolved_settings(options, show_settings), fmt), nl=False)
+        return EXIT_CLEAN
     if list_rules or explain_rule:
         from fastmcp_preflight.plugins.docs import explain, rules_json, rules_lines
         from fastmcp_preflight.plugins.meta_codes import find_meta_code
@@ -222,7 +229,7 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
             sys.stdout.write(text)
     for note in notes:
         click.echo(f"fastmcp-lint: {note}", err=True)
-    return exit_status(result.diagnostics, options, config)
+    return exit_status(result.diagnostics, options, config, run.fail_on)
 
 
 #: Below this many files a run is too short for a progress bar to help.

@@ -4,8 +4,8 @@ again over the fixed files -> baseline -> report -> exit status.
 
 Each file has the settings of its own config (the nearest pyproject.toml with our table, as
 ruff resolves it; see `ConfigResolver`): the rules of every config are loaded once, and each
-file runs those its config selects. The run-wide settings (`cache-dir`, `fail-on`) are those
-of the first path's config (or `--config`'s).
+file runs those its config selects, and fails the run by its config's `fail-on`. The one
+run-wide setting, `cache-dir`, is the first path's config's (or `--config`'s).
 
 The CLI only parses flags into `RunOptions`; everything here is callable from tests.
 A run whose every file is cached uses the rules' metadata (see `manifest`) and never
@@ -15,7 +15,7 @@ imports a rule, the engine or LibCST; they are imported where a file must be che
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -184,6 +184,8 @@ class LintRun:
     all_diagnostics: list[Diagnostic] = field(default_factory=list)
     #: Test files found and not linted (test code is skipped unless asked for).
     skipped_tests: int = 0
+    #: Each linted file's `fail-on` (its own config's), by display path.
+    fail_on: dict[str, str] = field(default_factory=dict)
 
 
 def lint(options: RunOptions) -> LintRun:
@@ -240,7 +242,8 @@ def lint(options: RunOptions) -> LintRun:
         result, outcomes = _fix(engine, checked, files, options, concluded.conditions)
     run = LintRun(result, config, outcomes, rules, settings,
                   all_diagnostics=list(result.diagnostics),
-                  skipped_tests=len(found) - len(pairs))
+                  skipped_tests=len(found) - len(pairs),
+                  fail_on={shown: file_configs[path].fail_on for path, shown in pairs})
     if baseline is not None and options.baseline is not None:
         kept, hidden, stale = baseline.split(result.diagnostics)
         run.result = replace(result, diagnostics=kept)
@@ -391,13 +394,21 @@ def source_root(cwd: Path | None = None) -> SourceRoot:
     return SourceRoot(root=root.as_posix(), cwd=here.as_posix())
 
 
-def exit_status(diagnostics: Sequence[Diagnostic], options: RunOptions, config: Config) -> int:
-    """0 when nothing fails the run, 1 when something does (`--fail-on`, `--exit-zero`)."""
+def exit_status(diagnostics: Sequence[Diagnostic], options: RunOptions, config: Config,
+                fail_on_of: Mapping[str, str] | None = None) -> int:
+    """0 when nothing fails the run, 1 when something does (`--fail-on`, `--exit-zero`).
+
+    Without `--fail-on`, a finding fails the run by its own file's `fail-on` (from
+    `fail_on_of`, by display path), else by `config`'s.
+    """
     if options.exit_zero:
         return EXIT_CLEAN
-    fail_on = options.fail_on or config.fail_on
-    if fail_on not in ("error", "warning"):
-        raise UserError(f"--fail-on: '{fail_on}' (expected error or warning)")
-    failing = [d for d in diagnostics
-               if fail_on == "warning" or d.severity == "error" or d.code == "FML000"]
-    return EXIT_FINDINGS if failing else EXIT_CLEAN
+    if options.fail_on is not None and options.fail_on not in ("error", "warning"):
+        raise UserError(f"--fail-on: '{options.fail_on}' (expected error or warning)")
+    of = fail_on_of or {}
+
+    def fails(d: Diagnostic) -> bool:
+        fail_on = options.fail_on or of.get(d.path, config.fail_on)
+        return fail_on == "warning" or d.severity == "error" or d.code == "FML000"
+
+    return EXIT_FINDINGS if any(fails(d) for d in diagnostics) else EXIT_CLEAN
