@@ -121,6 +121,10 @@ class ConfigResolver:
         return self.for_folder(absolute if os.path.isdir(absolute)
                                else os.path.dirname(absolute))
 
+    def for_file(self, path: Path) -> Config:
+        """The config of a file (its folder's), without asking the filesystem what it is."""
+        return self.for_folder(os.path.dirname(os.path.abspath(path)))
+
     def for_folder(self, folder: str) -> Config:
         """The config of an absolute folder and of everything in it (down to a nested one)."""
         if self.forced is not None:

@@ -88,11 +88,12 @@ def load(options: RunOptions) -> tuple[Config, Registry[type[BaseRule]]]:
     return config, registry
 
 
-def catalog(options: RunOptions, configs: Sequence[Config] = ()) -> tuple[Config, Catalog]:
-    """The run's configuration and the metadata of its rules and of every plugin the
-    `configs` of its files name, from the manifest in the cache folder when it is current
-    (importing no rule)."""
-    config = load_config(list(options.paths), options.config_file)
+def catalog(options: RunOptions, configs: Sequence[Config] = (),
+            config: Config | None = None) -> tuple[Config, Catalog]:
+    """The run's configuration (`config`, else loaded) and the metadata of its rules and of
+    every plugin the `configs` of its files name, from the manifest in the cache folder when
+    it is current (importing no rule)."""
+    config = config or load_config(list(options.paths), options.config_file)
     local, root = plugin_paths([config, *configs])
     return config, Catalog(local, root, _cache_folder(options, config))
 
@@ -206,8 +207,9 @@ def lint(options: RunOptions) -> LintRun:
     pairs = [pair for pair in found if not is_test(pair[0])]
     context = [pair for pair in _context(pairs, options.paths, configs, real_paths)
                if not is_test(pair[0])]
-    file_configs = {path: configs.for_path(path) for path, _ in (*pairs, *context)}
-    config, rule_catalog = catalog(options, list(dict.fromkeys(file_configs.values())))
+    file_configs = {path: configs.for_file(path) for path, _ in (*pairs, *context)}
+    config, rule_catalog = catalog(options, list(dict.fromkeys(file_configs.values())),
+                                   run_config)
     resolved = FileSettings(options, rule_catalog.registry)
     settings = resolved.of(config)[1]
     files = [(path, shown, resolved.of(file_configs[path])[1]) for path, shown in pairs]
@@ -260,7 +262,7 @@ class _TestCode:
         self._by_config: dict[Config, Callable[[Path], bool]] = {}
 
     def __call__(self, path: Path) -> bool:
-        config = self.configs.for_path(path)
+        config = self.configs.for_file(path)
         decide = self._by_config.get(config)
         if decide is None:
             decide = self._by_config[config] = test_code(self.options, config)
@@ -272,7 +274,7 @@ def _context(pairs: Sequence[tuple[Path, str]], given: Sequence[Path],
     """The rest of the projects the linted files belong to (see `project_context`), once."""
     by_config: dict[Config, list[Path]] = {}
     for path, _ in pairs:
-        by_config.setdefault(configs.for_path(path), []).append(path)
+        by_config.setdefault(configs.for_file(path), []).append(path)
     seen = {real_paths.of(path) for path, _ in pairs}
     found: list[tuple[Path, str]] = []
     for config, files in by_config.items():
