@@ -354,7 +354,8 @@ def test_unreadable_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 # --- per-file resolution ------------------------------------------------------------------------
 
 
-def test_each_folder_gets_the_nearest_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_each_folder_gets_the_nearest_table(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from fastmcp_preflight.running.config import ConfigResolver
 
     outer = write(tmp_path / "pyproject.toml", settings('ignore = ["A"]'))
