@@ -63,7 +63,7 @@ class Engine:
                                                            error.column)], None)
         module, package = module_name_for(path.absolute())
         key = (self.cache.key_of(digest, display, module, False, settings)
-               if self.cache is not None else None)
+               if self.cache is not None and digest is not None else None)
         if key is not None and self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
@@ -91,8 +91,9 @@ class Engine:
             return None, None
         module_name, package = module_name_for(path.absolute())
         cache = self.cache
-        key = cache.key_of(digest, display, module_name, True, settings) if cache else None
-        if key is not None and cache is not None:
+        key = (cache.key_of(digest, display, module_name, True, settings)
+               if cache is not None and digest is not None else None)
+        if key is not None and cache is not None and digest is not None:
             for candidate in (cache.key_of(digest, display, module_name, False, settings),
                               key):
                 hit = cache.get(candidate)
@@ -106,14 +107,13 @@ class Engine:
             cache.put(key, [], facts)
         return key, facts
 
-    @staticmethod
-    def _read(path: Path, known: Known) -> tuple[str, bytes]:
-        """The file's digest and bytes: read (and hashed) here only when the run's lookup
-        did not already. Raises SourceError."""
+    def _read(self, path: Path, known: Known) -> tuple[str | None, bytes]:
+        """The file's digest (None without a cache: nothing needs it) and bytes: read and
+        hashed here only when the run's lookup did not already. Raises SourceError."""
         if known is not None and known[1] is not None:
             return known[0], known[1]
         data = read_bytes(path)
-        return content_digest(data), data
+        return (content_digest(data) if self.cache is not None else None), data
 
 
 # -- the API used by tests and by plugin authors' tests --------------------------------------

@@ -1,8 +1,9 @@
 """Spreading a run's files over worker processes; the engine does each file's work.
 
-First every file is looked up in the cache, in this process; when all are found and so is
-the project phase for exactly these entries, the run is assembled from the cache without
-building an engine (which imports the rules and LibCST). A handful of files to check (the
+First every file is looked up in the cache (with its own settings), in this process; when
+all are found and so is the project phase for exactly these entries, the run is assembled
+from the cache without building an engine (which imports the rules and LibCST). A file the
+lookup had to read goes to its check with its bytes and digest: it is read and hashed once. A handful of files to check (the
 pre-commit case) is checked in this process: starting workers would cost more than it
 saves. Otherwise files go to a pool of forked workers in chunks, each worker building its
 own engine (and sharing the on-disk cache). A worker that dies
