@@ -155,3 +155,45 @@ def test_each_finding_fails_the_run_by_its_own_files_fail_on(
     for order in (["a", "b"], ["b", "a"]):
         assert run([*order, "--no-cache"], capsys)[0] == 1  # b fails on warnings
     assert run(["a", "b", "--no-cache", "--fail-on", "error"], capsys)[0] == 0
+
+
+PLUGIN = '''
+import libcst as cst
+
+from fastmcp_preflight.api import Invalid, Rule, Valid
+
+
+class {cls}(Rule):
+    code = "{code}"
+    name = "{name}"
+    severity = "error"
+    checklist = "(security)"
+    summary = "eval() call"
+    what = "Finds eval()."
+    why = "It runs text as code."
+    instead = "Use ast.literal_eval."
+    VALID = (Valid("x = 1\\\\n"),)
+    INVALID = (Invalid("eval('1')\\\\n", at=((1, 1),)),)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.context.resolve(node.func) == "builtins.eval":
+            self.report(node, "eval() of a string")
+'''
+
+
+def test_each_file_runs_the_plugins_its_own_config_names(
+        monorepo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The plugins of every config are loaded once; a file runs its config's."""
+    for folder, code in (("a", "LOCA100"), ("b", "LOCB100")):
+        write(monorepo / folder / "rules_here" / "check.py", PLUGIN.format(
+            cls=f"NoEval{folder.upper()}", code=code, name=f"no-eval-{folder}"))
+        write(monorepo / folder / "pyproject.toml", table(
+            "plugins = ['rules_here/']", "extend-exclude = ['rules_here']",
+            'select = ["LOC"]'))
+        write(monorepo / folder / "server.py", "eval('1')\n")
+    write(monorepo / "c" / "pyproject.toml", table('select = ["FML1", "LOC"]'))
+    write(monorepo / "c" / "server.py", "eval('1')\n")
+    codes = found(capsys, "a", "b", "c", "--no-cache")
+    assert codes == [("a/server.py", "LOCA100"), ("b/server.py", "LOCB100")]
+    assert found(capsys, "c", "b", "a") == codes
+    assert found(capsys, "b", "--no-cache") == [("b/server.py", "LOCB100")]

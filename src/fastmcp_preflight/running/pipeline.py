@@ -94,22 +94,28 @@ def catalog(options: RunOptions, configs: Sequence[Config] = (),
     every plugin the `configs` of its files name, from the manifest in the cache folder when
     it is current (importing no rule)."""
     config = config or load_config(list(options.paths), options.config_file)
-    local, root = plugin_paths([config, *configs])
+    local, root, _ = plugin_paths([config, *configs])
     return config, Catalog(local, root, _cache_folder(options, config))
 
 
-def plugin_paths(configs: Sequence[Config]) -> tuple[tuple[str, ...], Path]:
+def plugin_paths(configs: Sequence[Config],
+                 ) -> tuple[tuple[str, ...], Path, dict[str, frozenset[Config]]]:
     """Every config's local plugins, once, and the folder they are relative to: the one
     config's root when only one names plugins, else absolute paths under the roots'
-    common folder."""
+    common folder. Also which configs name each plugin (by the label its rules' `origin`
+    has): a file runs a local plugin's rules only when its own config names the plugin."""
     naming = list(dict.fromkeys(c for c in configs if c.plugins))
     if not naming:
-        return (), configs[0].root if configs else Path.cwd()
+        return (), configs[0].root if configs else Path.cwd(), {}
     if len(naming) == 1:
-        return naming[0].plugins, naming[0].root
-    paths = tuple(dict.fromkeys(os.path.join(os.path.abspath(c.root), item)
-                                for c in naming for item in c.plugins))
-    return paths, Path(os.path.commonpath([os.path.abspath(c.root) for c in naming]))
+        return naming[0].plugins, naming[0].root, {
+            item: frozenset(naming) for item in naming[0].plugins}
+    owners: dict[str, set[Config]] = {}
+    for named in naming:
+        for item in named.plugins:
+            owners.setdefault(os.path.join(os.path.abspath(named.root), item), set()).add(named)
+    root = Path(os.path.commonpath([os.path.abspath(c.root) for c in naming]))
+    return tuple(owners), root, {label: frozenset(by) for label, by in owners.items()}
 
 
 def _where(config: Config, key: str) -> str:
@@ -152,15 +158,19 @@ def settings_for(options: RunOptions, config: Config, registry: Registry[Any],
 class FileSettings:
     """Each config's enabled rules and settings, resolved once per config."""
 
-    def __init__(self, options: RunOptions, registry: Registry[RuleMeta]) -> None:
+    def __init__(self, options: RunOptions, registry: Registry[RuleMeta],
+                 owners: Mapping[str, frozenset[Config]] | None = None) -> None:
+        """`owners`: the configs that name each local plugin (see `plugin_paths`)."""
         self.options = options
         self.registry = registry
+        self.owners = owners or {}
         self._resolved: dict[Config, tuple[list[RuleMeta], Settings]] = {}
 
     def of(self, config: Config) -> tuple[list[RuleMeta], Settings]:
         found = self._resolved.get(config)
         if found is None:
-            rules = enabled_rules(self.options, config, self.registry)
+            rules = [rule for rule in enabled_rules(self.options, config, self.registry)
+                     if config in self.owners.get(rule.origin, (config,))]
             found = self._resolved[config] = (
                 rules, settings_for(self.options, config, self.registry, rules))
         return found
@@ -208,9 +218,9 @@ def lint(options: RunOptions) -> LintRun:
     context = [pair for pair in _context(pairs, options.paths, configs, real_paths)
                if not is_test(pair[0])]
     file_configs = {path: configs.for_file(path) for path, _ in (*pairs, *context)}
-    config, rule_catalog = catalog(options, list(dict.fromkeys(file_configs.values())),
-                                   run_config)
-    resolved = FileSettings(options, rule_catalog.registry)
+    used = list(dict.fromkeys(file_configs.values()))
+    config, rule_catalog = catalog(options, used, run_config)
+    resolved = FileSettings(options, rule_catalog.registry, plugin_paths([config, *used])[2])
     settings = resolved.of(config)[1]
     files = [(path, shown, resolved.of(file_configs[path])[1]) for path, shown in pairs]
     others = [(path, shown, resolved.of(file_configs[path])[1]) for path, shown in context]

@@ -3,12 +3,12 @@
 First every file is looked up in the cache (with its own settings), in this process; when
 all are found and so is the project phase for exactly these entries, the run is assembled
 from the cache without building an engine (which imports the rules and LibCST). A file the
-lookup had to read goes to its check with its bytes and digest: it is read and hashed once. A handful of files to check (the
-pre-commit case) is checked in this process: starting workers would cost more than it
-saves. Otherwise files go to a pool of forked workers in chunks, each worker building its
-own engine (and sharing the on-disk cache). A worker that dies
-(a crash in native code) loses nothing but the file that killed it: the chunks it had are
-checked again one file per process, and that file becomes an FML000 diagnostic.
+lookup had to read goes to its check with its bytes and digest: it is read and hashed once.
+A handful of files to check (the pre-commit case) is checked in this process: starting
+workers would cost more than it saves. Otherwise files go to a pool of forked workers in
+chunks, each worker building its own engine (and sharing the on-disk cache). A worker that
+dies (a crash in native code) loses nothing but the file that killed it: the chunks it had
+are checked again one file per process, and that file becomes an FML000 diagnostic.
 """
 
 from __future__ import annotations

@@ -15,7 +15,13 @@ from typing import Any
 from fastmcp_preflight.errors import UserError
 from fastmcp_preflight.running.config import TOOL_TABLE, Config, ConfigResolver
 from fastmcp_preflight.running.discovery import display_path
-from fastmcp_preflight.running.pipeline import FileSettings, RunOptions, catalog, test_code
+from fastmcp_preflight.running.pipeline import (
+    FileSettings,
+    RunOptions,
+    catalog,
+    plugin_paths,
+    test_code,
+)
 
 
 def resolved_settings(options: RunOptions, path: Path) -> dict[str, Any]:
@@ -24,8 +30,9 @@ def resolved_settings(options: RunOptions, path: Path) -> dict[str, Any]:
     if not path.exists():
         raise UserError(f"--show-settings: path '{path}' does not exist")
     config = ConfigResolver.for_run(options.config_file).for_path(path)
-    _, rule_catalog = catalog(options, [config])
-    rules, settings = FileSettings(options, rule_catalog.registry).of(config)
+    run_config, rule_catalog = catalog(options, [config])
+    owners = plugin_paths([run_config, config])[2]
+    rules, settings = FileSettings(options, rule_catalog.registry, owners).of(config)
     values: dict[str, Any] = {}
     for item in fields(Config):
         if item.name in ("path", "root"):
