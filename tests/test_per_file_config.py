@@ -197,3 +197,32 @@ def test_each_file_runs_the_plugins_its_own_config_names(
     assert codes == [("a/server.py", "LOCA100"), ("b/server.py", "LOCB100")]
     assert found(capsys, "c", "b", "a") == codes
     assert found(capsys, "b", "--no-cache") == [("b/server.py", "LOCB100")]
+
+
+def test_workers_and_the_cache_agree_on_per_file_settings(
+        monorepo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Enough files for a worker pool: each worker gets every file's own settings."""
+    write(monorepo / "b" / "pyproject.toml",
+          table('select = ["FML1", "FML7"]', 'severity = { FML701 = "error" }',
+                'per-file-ignores = { "/m_1*.py" = ["FML101"] }'))
+    for number in range(30):
+        write(monorepo / "a" / f"m_{number}.py", SERVER)
+        write(monorepo / "b" / f"m_{number}.py", SERVER)
+
+    def full(*args: str) -> str:
+        status, out, err = run(["a", "b", "--format", "json", *args], capsys)
+        assert status == 1, err
+        return out
+
+    serial = full("--jobs", "1", "--no-cache")
+    assert full("--jobs", "2", "--no-cache") == serial
+    assert full("--jobs", "2") == serial  # fills the cache
+    assert full("--jobs", "1") == serial  # warm
+    status, reversed_out, _ = run(["b", "a", "--format", "json", "--jobs", "2"], capsys)
+    assert reversed_out == serial
+    diagnostics = json.loads(serial)["diagnostics"]
+    b_codes = {(d["code"], d["severity"]) for d in diagnostics if d["path"].startswith("b/")}
+    assert b_codes == {("FML101", "error"), ("FML701", "error")}
+    assert not [d for d in diagnostics
+                if d["path"].startswith("b/m_1") and d["code"] == "FML101"]
+    assert [d for d in diagnostics if d["path"].startswith("a/") and d["code"] == "FML401"]
