@@ -219,6 +219,7 @@ def test_workers_and_the_cache_agree_on_per_file_settings(
     assert full("--jobs", "2") == serial  # fills the cache
     assert full("--jobs", "1") == serial  # warm
     status, reversed_out, _ = run(["b", "a", "--format", "json", "--jobs", "2"], capsys)
+    assert status == 1
     assert reversed_out == serial
     diagnostics = json.loads(serial)["diagnostics"]
     b_codes = {(d["code"], d["severity"]) for d in diagnostics if d["path"].startswith("b/")}
