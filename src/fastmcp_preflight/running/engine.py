@@ -1,8 +1,8 @@
 """One process's worker: a file on disk in, its result out, through the cache.
 
-Reads each file once: a cache miss hashes the bytes the run's lookup already read (or reads
-them here, once) and hands the text to the pure `Checker`; the result is stored under the
-key of exactly the bytes that were checked. The project phase is not here: see
+Reads and hashes each file once: a cache miss takes the bytes and digest the run's lookup
+already has (or reads and hashes them here) and hands the text to the pure `Checker`; the
+result is stored under the key of exactly the bytes that were checked. The project phase is not here: see
 `project_phase` (and `pipeline`, the run orchestrator).
 """
 
