@@ -2,8 +2,8 @@
 
 Reads and hashes each file once: a cache miss takes the bytes and digest the run's lookup
 already has (or reads and hashes them here) and hands the text to the pure `Checker`; the
-result is stored under the key of exactly the bytes that were checked. The project phase is not here: see
-`project_phase` (and `pipeline`, the run orchestrator).
+result is stored under the key of exactly the bytes that were checked. The project phase
+is not here: see `project_phase` (and `pipeline`, the run orchestrator).
 """
 
 from __future__ import annotations
