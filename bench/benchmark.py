@@ -164,10 +164,13 @@ def bench_parse_and_lint(files: list[Path], texts: dict[Path, str]
     Returns (parse seconds, syntax errors, lint seconds, diagnostics).
     """
     start = time.perf_counter()
-    from fastmcp_preflight.running.engine import Engine
     from fastmcp_preflight.plugins.registry import Registry, default_plugins
+    from fastmcp_preflight.running.engine import Engine
+    from fastmcp_preflight.running.project_phase import ProjectPhase
 
-    engine = Engine(list(Registry.load(default_plugins()).rules.values()))
+    rules = list(Registry.load(default_plugins()).rules.values())
+    engine = Engine(rules)
+    phase = ProjectPhase(rules)
     lint_s = time.perf_counter() - start
     parse_s, failures, results = 0.0, 0, []
     for first in range(0, len(files), CHUNK):
@@ -188,7 +191,7 @@ def bench_parse_and_lint(files: list[Path], texts: dict[Path, str]
         lint_s += time.perf_counter() - start
     gc.unfreeze()
     start = time.perf_counter()
-    found = len(engine.finish(results).diagnostics)
+    found = len(phase.conclude(results).result.diagnostics)
     lint_s += time.perf_counter() - start
     return parse_s, failures, lint_s, found
 

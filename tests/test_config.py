@@ -352,3 +352,46 @@ def test_unreadable_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(Path, "read_bytes", refuse)
     with pytest.raises(UserError, match=r"pyproject\.toml: cannot read: Permission denied"):
         load_config([tmp_path])
+
+
+# --- per-file resolution ------------------------------------------------------------------------
+
+
+def test_each_folder_gets_the_nearest_table(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastmcp_preflight.running.config import ConfigResolver
+
+    outer = write(tmp_path / "pyproject.toml", settings('ignore = ["A"]'))
+    write(tmp_path / "pkg" / "pyproject.toml", '[project]\nname = "pkg"\n')  # no table
+    inner = write(tmp_path / "pkg" / "sub" / "pyproject.toml", settings('ignore = ["B"]'))
+    source = write(tmp_path / "pkg" / "sub" / "deep" / "server.py", "")
+    configs = ConfigResolver()
+    assert configs.for_file(source).path == inner
+    assert configs.for_path(source.parent).path == inner
+    assert configs.for_path(tmp_path / "pkg").path == outer
+    assert configs.for_file(tmp_path / "pkg" / "x.py").ignore == ("A",)
+    assert configs.for_file(source) is configs.for_file(source.parent / "other.py")
+
+    def unread(self: Path) -> bytes:
+        raise AssertionError("a pyproject.toml was read twice")
+
+    monkeypatch.setattr(Path, "read_bytes", unread)  # answered from what was seen
+    assert configs.for_folder(str(tmp_path / "pkg" / "sub")).path == inner
+
+
+def test_config_forces_one_for_every_file(tmp_path: Path) -> None:
+    from fastmcp_preflight.running.config import ConfigResolver
+
+    write(tmp_path / "a" / "pyproject.toml", settings('ignore = ["A"]'))
+    forced = write(tmp_path / "cfg.toml", 'ignore = ["F"]\n')
+    configs = ConfigResolver.for_run(forced)
+    assert configs.for_file(tmp_path / "a" / "x.py").path == forced
+    assert configs.for_file(tmp_path / "x.py").ignore == ("F",)
+
+
+def test_a_folder_without_a_table_above_gets_the_defaults_at_its_project(tmp_path: Path) -> None:
+    from fastmcp_preflight.running.config import ConfigResolver
+
+    write(tmp_path / "proj" / "pyproject.toml", '[project]\nname = "x"\n')
+    config = ConfigResolver().for_file(tmp_path / "proj" / "src" / "x.py")
+    assert config.path is None and config.root == tmp_path / "proj"

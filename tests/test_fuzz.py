@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from fastmcp_preflight.api import BaseRule
 from fastmcp_preflight.plugins.registry import Registry
-from fastmcp_preflight.running.engine import Engine, fix_source, lint_source
+from fastmcp_preflight.running.checker import Checker
+from fastmcp_preflight.running.engine import fix_source, lint_source
 from fastmcp_preflight.source.parsing import check_nesting, parse_module
 from fastmcp_preflight.source.reading import SourceError, decode
 
@@ -129,7 +130,7 @@ def test_any_bytes_are_read_and_linted_without_an_exception_or_internal_error(
         source = decode(data)
     except SourceError:
         return
-    result = Engine(every_rule).lint_text(source, "fuzz.py", "fuzz", None)
+    result = Checker(every_rule).check(source, "fuzz.py", "fuzz", None)
     assert [d.message for d in result.diagnostics
             if d.code == "FML000" and "internal error" in d.message] == []
 

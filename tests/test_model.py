@@ -13,7 +13,7 @@ from fastmcp_preflight.model.context import Tracker
 from fastmcp_preflight.model.file_model import FileModel, ModelBuilder
 from fastmcp_preflight.model.walker import Walker
 from fastmcp_preflight.plugins.registry import Registry, default_plugins
-from fastmcp_preflight.running.engine import Engine
+from fastmcp_preflight.running.checker import Checker
 from fastmcp_preflight.source.reading import decode
 
 
@@ -397,15 +397,15 @@ def test_a_linted_file_leaves_no_cycle_that_keeps_its_tree_alive() -> None:
     """The tree must be freed when the file is done, not when the cyclic collector next
     runs: a cycle through it (bound methods stored on the model builder did this) kept every
     file's whole tree in memory, and made each collection traverse it."""
-    engine = Engine(list(Registry.load(default_plugins()).rules.values()))
+    engine = Checker(list(Registry.load(default_plugins()).rules.values()))
     source = decode(SERVER.encode())
-    engine.lint_text(source, "server.py", "server", None)  # rules' first-use work
+    engine.check(source, "server.py", "server", None)  # rules' first-use work
     gc.collect()
     enabled = gc.isenabled()
     gc.disable()
     try:
         before = {id(o) for o in gc.get_objects() if isinstance(o, cst.CSTNode)}  # defaults
-        result = engine.lint_text(source, "server.py", "server", None)
+        result = engine.check(source, "server.py", "server", None)
         alive = [o for o in gc.get_objects()
                  if isinstance(o, cst.CSTNode) and id(o) not in before]
     finally:

@@ -177,7 +177,7 @@ def test_project_rules_share_one_import_graph_and_one_server_analysis(
     """FML202 and FML205 share the import graph, FML204 and FML401 the servers: a
     pre-commit run builds each once over the whole project's facts."""
     from fastmcp_preflight.project import facts
-    from fastmcp_preflight.running.engine import Engine
+    from fastmcp_preflight.running.project_phase import ProjectInput, ProjectPhase
 
     built: list[str] = []
     for name in ("ImportGraph", "ProjectServers"):
@@ -188,8 +188,8 @@ def test_project_rules_share_one_import_graph_and_one_server_analysis(
             return _original(files)
 
         monkeypatch.setattr(facts, name, counting)
-    engine = Engine([registry.rules[code] for code in ("FML202", "FML204", "FML205",
-                                                       "FML401")])
-    project = [facts.FileFacts("pkg/server.py", "pkg.server", True)]
-    engine.check_project(project, {"pkg/server.py"})
+    phase = ProjectPhase([registry.rules[code] for code in ("FML202", "FML204", "FML205",
+                                                            "FML401")])
+    project = (facts.FileFacts("pkg/server.py", "pkg.server", True),)
+    phase.check(ProjectInput(".", project, frozenset({"pkg/server.py"})))
     assert sorted(built) == ["ImportGraph", "ProjectServers"]

@@ -391,18 +391,19 @@ def test_a_file_changed_during_the_run_does_not_poison_the_cache(
                        "async def health(request):\n    return None\n")
     cached_b = run([".", "--format", "json"], capsys)
     server.write_text(a_text)
-    real = Engine.lint_path
+    real = Engine.lint_keyed
 
-    def lint_then_change(self: Engine, path: Path, display: str) -> object:
-        result = real(self, path, display)
+    def lint_then_change(self: Engine, path: Path, display: str,
+                         *args: object) -> object:
+        result = real(self, path, display, *args)  # type: ignore[arg-type]
         if path.name == "server.py":
             server.write_text(b_text)
         return result
 
-    monkeypatch.setattr(Engine, "lint_path", lint_then_change)
+    monkeypatch.setattr(Engine, "lint_keyed", lint_then_change)
     linted_a = run([".", "--format", "json"], capsys)
     assert linted_a != cached_b  # A has a health route: no FML401
-    monkeypatch.setattr(Engine, "lint_path", real)
+    monkeypatch.setattr(Engine, "lint_keyed", real)
     assert run([".", "--format", "json"], capsys) == cached_b
     assert run(["weather/__init__.py", "--format", "json"], capsys) == run(
         ["weather/__init__.py", "--format", "json", "--no-cache"], capsys)

@@ -140,6 +140,8 @@ def _render(summary: RunSummary, fmt: str, console: Callable[[], Console],
                    "(its config, per-file ignores and project apply).")
 @click.option("--lsp", is_flag=True,
               help="Run the language server on stdin/stdout (needs the `lsp` extra).")
+@click.option("--show-settings", type=click.Path(path_type=Path), metavar="PATH",
+              help="Show which config applies to PATH and its resolved settings, and exit.")
 @click.option("--list-rules", is_flag=True, help="List every available rule and exit.")
 @click.option("--explain", "explain_rule", metavar="CODE|NAME",
               help="Show a rule's documentation and exit.")
@@ -153,8 +155,8 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
             baseline_out: Path | None, tool_baseline: Path | None,
             tool_baseline_out: Path | None, report_unused_noqa: bool, include_tests: bool,
             quiet: bool, verbose: bool, jobs: int | None, no_cache: bool, config_file: Path | None,
-            stdin_filename: Path | None, lsp: bool, list_rules: bool,
-            explain_rule: str | None) -> int:
+            stdin_filename: Path | None, lsp: bool, show_settings: Path | None,
+            list_rules: bool, explain_rule: str | None) -> int:
     """Check FastMCP servers for production problems (default path: the current folder).
 
     Exit status: 0 clean, 1 findings, 2 usage or configuration error.
@@ -181,6 +183,11 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
         exclude=_selectors(exclude) if exclude else None,
         extend_exclude=_selectors(extend_exclude),
     )
+    if show_settings is not None:
+        from fastmcp_preflight.running.show_settings import render, resolved_settings
+
+        click.echo(render(resolved_settings(options, show_settings), fmt), nl=False)
+        return EXIT_CLEAN
     if list_rules or explain_rule:
         from fastmcp_preflight.plugins.docs import explain, rules_json, rules_lines
         from fastmcp_preflight.plugins.meta_codes import find_meta_code
@@ -284,7 +291,7 @@ def command(paths: tuple[Path, ...], select: tuple[str, ...], extend_select: tup
             sys.stdout.write(text)
     for note in notes:
         click.echo(f"fastmcp-lint: {note}", err=True)
-    return exit_status(result.diagnostics, options, config)
+    return exit_status(result.diagnostics, options, config, run.fail_on)
 
 
 def _diff(run: LintRun, fmt: str, quiet: bool, exit_zero: bool, show_fixes: bool,

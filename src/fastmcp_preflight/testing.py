@@ -79,16 +79,11 @@ def lint_example(rule: type[BaseRule], example: Valid | Invalid) -> list[Diagnos
     """The example's diagnostics; with `others` ((path, code) pairs), linted as one project
     with those files (a project rule's example may need two modules), reporting only on
     the example's own file."""
-    from fastmcp_preflight.running.engine import Engine, lint_source, virtual_module_name
-    from fastmcp_preflight.source.reading import decode
+    from fastmcp_preflight.running.engine import lint_sources
 
     settings = example_settings(rule, example)
-    if not example.others:
-        return lint_source(example.code, [rule], example.path, settings)
-    engine = Engine([rule], settings)
-    results = [engine.lint_text(decode(code.encode("utf-8")), path, *virtual_module_name(path))
-               for path, code in [(example.path, example.code), *example.others]]
-    return engine.finish(results[:1], [r.facts for r in results[1:] if r.facts]).diagnostics
+    files = [(example.path, example.code), *example.others]
+    return lint_sources(files, [rule], settings, reported=1).diagnostics
 
 
 def example_settings(rule: type[BaseRule], example: Valid | Invalid) -> Settings | None:
@@ -140,11 +135,11 @@ def lint_folder(folder: Path, rules: Sequence[type[BaseRule]]) -> list[Diagnosti
     """Every `.py` file under `folder` linted as one run with `rules` (project rules see
     all of them), paths relative to `folder`."""
     from fastmcp_preflight.running.discovery import display_path
-    from fastmcp_preflight.running.engine import Engine
+    from fastmcp_preflight.running.engine import lint_paths
 
     with _inside(folder):
         files = sorted(Path(".").rglob("*.py"))
-        return Engine(rules).run([(path, display_path(path)) for path in files]).diagnostics
+        return lint_paths([(path, display_path(path)) for path in files], rules).diagnostics
 
 
 def check_fixture(folder: Path, rules: Sequence[type[BaseRule]],

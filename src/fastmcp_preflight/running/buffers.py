@@ -3,7 +3,7 @@
 The text replaces the file at its path and nothing else changes: the configuration, the
 per-file ignores, the excludes and the test-code rule are those of that path, and the
 project's other files on disk give the project rules their facts, as in a pre-commit run.
-It is the engine's own path (`Engine.lint_text`, then `Engine.finish` with the project's
+It is the run's own path (the `Checker`, then the `ProjectPhase` with the project's
 facts), not a second pipeline. A `ProjectLinter` keeps its engine and the other files'
 facts (checked against each file's stat), so an editor pays only for the text it changed.
 """
@@ -31,6 +31,7 @@ from fastmcp_preflight.running.pipeline import (
     settings_for,
     test_code,
 )
+from fastmcp_preflight.running.project_phase import Concluded, ProjectPhase
 from fastmcp_preflight.running.results import RunResult
 from fastmcp_preflight.source.reading import SourceText
 
@@ -58,7 +59,7 @@ class ProjectLinter:
     """One project's configuration, rules and engine, and its files' facts, for linting
     buffers of that project again and again (an editor) or once (stdin).
 
-    Not thread-safe: the engine keeps the last run's project conditions. Callers serialize.
+    Not thread-safe (the facts it keeps): callers serialize.
     """
 
     def __init__(self, options: RunOptions) -> None:
@@ -70,9 +71,10 @@ class ProjectLinter:
         self.settings = settings_for(options, self.config, rule_catalog.registry, self.rules)
         cache = None if options.no_cache else Cache(
             self.config.root / (self.config.cache_dir or CACHE_DIR),
-            fingerprint(self.rules, self.settings))
+            fingerprint(self.rules, "per-file settings"))
         self.engine = Engine(rule_catalog.classes([rule.code for rule in self.rules]),
                              self.settings, cache)
+        self.phase = ProjectPhase(self.engine.rules, lambda _: self.settings)
         self._is_test = test_code(options, self.config)
         #: The project's files (None: not listed yet) and their facts by stat.
         self._files: list[tuple[Path, str]] | None = None
@@ -92,21 +94,24 @@ class ProjectLinter:
         """The buffer's findings, project rules included (none when the file is skipped)."""
         if self.skips(buffer):
             return self.run_of(RunResult(0, []))
-        display = buffer.display
+        return self.run_of(self._conclude(buffer).result)
+
+    def _conclude(self, buffer: Buffer) -> Concluded:
         module, package = buffer.module()
-        source = _source_of(buffer.text)
-        result = self.engine.lint_text(source, display, module, package)
-        return self.run_of(self.engine.finish([result], self._context(buffer)))
+        result = self.engine.checker.check(_source_of(buffer.text), buffer.display, module,
+                                           package, self.settings)
+        return self.phase.conclude([result], self._context(buffer))
 
     def fix(self, buffer: Buffer, allow: Sequence[Applicability]) -> tuple[LintRun, FixOutcome]:
         """The buffer's text with fixes applied, and the findings that remain."""
         if self.skips(buffer):
             return self.run_of(RunResult(0, [])), FixOutcome(buffer.display, [], buffer.text,
                                                            buffer.text)
-        self.lint(buffer)  # the project's conditions, for the fix passes
+        conditions = self._conclude(buffer).conditions  # only what the project keeps
         module, package = buffer.module()
-        outcome = fix_source_text(self.engine, _source_of(buffer.text), buffer.display,
-                                  module, package, allow)
+        outcome = fix_source_text(self.engine.checker, _source_of(buffer.text),
+                                  buffer.display, module, package, allow,
+                                  settings=self.settings, conditions=conditions)
         run = self.lint(replace(buffer, text=outcome.after))
         if outcome.errors:
             run.result.diagnostics = sorted([*run.result.diagnostics, *outcome.errors],
@@ -129,9 +134,7 @@ class ProjectLinter:
                        all_diagnostics=list(result.diagnostics))
 
     def _context(self, buffer: Buffer) -> list[FileFacts]:
-        """The facts of the project's other files, for the project rules."""
-        if not self.engine.project_rules:
-            return []
+        """The facts of the project's other files, for the project rules and conditions."""
         if self._files is None:
             real = RealPaths()
             self._files = [(path, shown) for path, shown

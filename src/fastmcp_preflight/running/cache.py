@@ -1,8 +1,8 @@
 """The result cache: a file's diagnostics and facts, keyed by everything that decides them.
 
 The key is a hash of the tool version and its modules' stamps, the enabled rules (code, where
-they come from, and the stamps of the modules beside them), the settings, the file's display
-path and module name,
+they come from, and the stamps of the modules beside them), the file's own settings (each
+file has its config's, see `ConfigResolver`), its display path and module name,
 and the digest of its bytes (which the file index remembers for files whose stat has not
 changed). An entry is one small JSON file under `<cache>/v1/`, written atomically
 (temporary file, then rename), so two runs can share the cache; an entry that can't be
@@ -144,6 +144,13 @@ def _directive(data: dict[str, Any]) -> Directive:
     return Directive(**values)
 
 
+class HasDigest(Protocol):
+    """Settings, as the cache sees them: a digest of everything they decide."""
+
+    @property
+    def digest(self) -> str: ...
+
+
 Entry = tuple[list[Diagnostic], FileFacts | None, Suppressions | None]
 #: A file's part of a run: its result when linted, its facts when it is only context.
 Output = FileResult | FileFacts | None
@@ -164,12 +171,15 @@ class Cache:
         self._pack: dict[str, Any] | None = None
         self._pack_keys: frozenset[str] = frozenset()
 
-    def key(self, data: bytes, display: str, module: str | None, facts_only: bool) -> str:
-        return self.key_of(content_digest(data), display, module, facts_only)
+    def key(self, data: bytes, display: str, module: str | None, facts_only: bool,
+            settings: HasDigest | None = None) -> str:
+        return self.key_of(content_digest(data), display, module, facts_only, settings)
 
-    def key_of(self, digest: str, display: str, module: str | None, facts_only: bool) -> str:
-        """The key of a file's entry, from the digest of its bytes."""
-        return self._hash(display, module or "", "facts" if facts_only else "all", digest)
+    def key_of(self, digest: str, display: str, module: str | None, facts_only: bool,
+               settings: HasDigest | None = None) -> str:
+        """The key of a file's entry, from the digest of its bytes and its settings."""
+        return self._hash(display, module or "", "facts" if facts_only else "all", digest,
+                          settings.digest if settings is not None else "")
 
     def _hash(self, *parts: str) -> str:
         hashed = hashlib.sha256()
@@ -185,38 +195,28 @@ class Cache:
             self._index = FileIndex(self.root, self.directory / "files.json")
         return self._index
 
-    def lookup(self, path: Path, display: str, module: str | None,
-               facts_only: bool) -> tuple[str, Output] | None:
+    def lookup(self, path: Path, display: str, module: str | None, facts_only: bool,
+               settings: HasDigest | None = None,
+               ) -> tuple[tuple[str, Output] | None, tuple[str, bytes | None] | None]:
         """A file's result (its facts, if `facts_only`) from the cache alone, never parsing:
-        (the entry's key, the result), or None. A project file that is only context can use
-        the entry of a run that linted it."""
+        ((the entry's key, the result), None) on a hit. On a miss, (None, (the digest of
+        the file's bytes, the bytes if they had to be read)), which the file's check takes
+        so as to read and hash it only once; (None, None) when it can't be read. A project
+        file that is only context can use the entry of a run that linted it."""
         try:
-            digest, _ = self.index.digest(path)
+            known = self.index.digest(path)
         except SourceError:
-            return None
-        key = self.key_of(digest, display, module, False)
+            return None, None
+        digest = known[0]
+        key = self.key_of(digest, display, module, False, settings)
         if not facts_only:
             hit = self.get(key)
-            return None if hit is None else (key, FileResult(display, *hit))
-        for candidate in (key, self.key_of(digest, display, module, True)):
+            return (None, known) if hit is None else ((key, FileResult(display, *hit)), None)
+        for candidate in (key, self.key_of(digest, display, module, True, settings)):
             facts = self.get_facts(candidate)
             if facts is not None:
-                return candidate, facts[0]
-        return None
-
-    def entry_key(self, path: Path, display: str, module: str | None,
-                  facts_only: bool) -> str | None:
-        """The key of the entry a file has now (as `lookup` would find it), or None; reads
-        no entry."""
-        try:
-            digest, _ = self.index.digest(path)
-        except SourceError:
-            return None
-        for mode in (False, True) if facts_only else (False,):
-            key = self.key_of(digest, display, module, mode)
-            if os.path.isfile(self._file(key)):
-                return key
-        return None
+                return (candidate, facts[0]), None
+        return None, known
 
     def project_key(self, entries: Sequence[tuple[str, bool, str]]) -> str:
         """The key of a run's project phase from its files' (display, facts only, entry

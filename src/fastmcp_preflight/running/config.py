@@ -104,6 +104,81 @@ def load_config(paths: Sequence[Path], explicit: Path | None = None) -> Config:
     return Config(path=None, root=_project_root(_start_dir(paths)))
 
 
+class ConfigResolver:
+    """Which config decides each file's settings, as ruff resolves it: the nearest
+    pyproject.toml above the file with a [tool.fastmcp-lint] table (a nested project's
+    table replaces its parent's, it does not extend it), or the `--config` file for every
+    file. So `fastmcp-lint a b` lints `b` with `b`'s settings, whatever the order.
+
+    A folder with no config above it gets the defaults, rooted at its project (the nearest
+    folder with a pyproject.toml or .git). Each folder and each file is looked at once.
+    """
+
+    def __init__(self, forced: Config | None = None,
+                 adjust: Callable[[Config], Config] | None = None) -> None:
+        """`adjust`: applied to every config found (the command line's excludes)."""
+        self.adjust = adjust or (lambda config: config)
+        self.forced = self.adjust(forced) if forced is not None else None
+        self._by_folder: dict[str, Config] = {}
+
+    @classmethod
+    def for_run(cls, explicit: Path | None,
+                adjust: Callable[[Config], Config] | None = None) -> ConfigResolver:
+        """Per-file resolution, or the one `--config` file for every file."""
+        return cls(load_config([], explicit) if explicit is not None else None, adjust)
+
+    def for_path(self, path: Path) -> Config:
+        """The config of a file (its folder's) or of a folder."""
+        absolute = os.path.abspath(path)
+        return self.for_folder(absolute if os.path.isdir(absolute)
+                               else os.path.dirname(absolute))
+
+    def for_file(self, path: Path) -> Config:
+        """The config of a file (its folder's), without asking the filesystem what it is."""
+        return self.for_folder(os.path.dirname(os.path.abspath(path)))
+
+    def for_folder(self, folder: str) -> Config:
+        """The config of an absolute folder and of everything in it (down to a nested one)."""
+        if self.forced is not None:
+            return self.forced
+        known = self._by_folder.get(folder)
+        if known is not None:
+            return known
+        visited: list[str] = []
+        current, found = folder, None
+        while found is None:
+            found = self._by_folder.get(current)
+            if found is not None:
+                break
+            visited.append(current)
+            found = _table_in(current)
+            if found is not None:
+                found = self.adjust(found)
+            parent = os.path.dirname(current)
+            if found is not None or parent == current:
+                break
+            current = parent
+        for seen in visited:
+            self._by_folder[seen] = (found if found is not None else self.adjust(
+                Config(path=None, root=_project_root(Path(seen)))))
+        return self._by_folder[folder]
+
+
+def _table_in(folder: str) -> Config | None:
+    """The config of the folder's own pyproject.toml, when it has our table."""
+    candidate = os.path.join(folder, "pyproject.toml")
+    if not os.path.isfile(candidate):
+        return None
+    path = Path(candidate)
+    raw = _read_bytes(path)
+    if TOOL_TABLE.encode() not in raw:
+        return None
+    settings = _tool_table(_parse_toml(raw, path))
+    if settings is None:
+        return None
+    return _parse_settings(settings, path, f"[tool.{TOOL_TABLE}] ")
+
+
 # --- finding the file --------------------------------------------------------------------------
 
 

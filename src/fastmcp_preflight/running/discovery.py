@@ -18,7 +18,7 @@ import pathspec
 from fastmcp_preflight.errors import UserError
 
 if TYPE_CHECKING:
-    from fastmcp_preflight.running.config import Config
+    from fastmcp_preflight.running.config import Config, ConfigResolver
 
 # ruff's default excludes, plus what a Python build or this tool leaves behind (build,
 # __pycache__, *.egg-info, .fastmcp-lint-cache). They are matched by folder/file name only.
@@ -120,14 +120,16 @@ class RealPaths:
 
 
 def discover(paths: Sequence[Path], config: Config,
-             real_paths: RealPaths | None = None) -> list[Path]:
+             real_paths: RealPaths | None = None,
+             configs: ConfigResolver | None = None) -> list[Path]:
     """The .py files to lint under ``paths``, deduplicated and sorted by ``display_path``
     (see `discover_shown`)."""
-    return [path for path, _ in discover_shown(paths, config, real_paths)]
+    return [path for path, _ in discover_shown(paths, config, real_paths, configs)]
 
 
 def discover_shown(paths: Sequence[Path], config: Config,
-                   real_paths: RealPaths | None = None) -> list[tuple[Path, str]]:
+                   real_paths: RealPaths | None = None,
+                   configs: ConfigResolver | None = None) -> list[tuple[Path, str]]:
     """The .py files to lint under ``paths`` with their ``display_path``, deduplicated and
     sorted by it.
 
@@ -135,13 +137,16 @@ def discover_shown(paths: Sequence[Path], config: Config,
     through symlinks), so reports show what the user typed. Files named explicitly are linted
     whatever their suffix, even when gitignored or inside a default-excluded folder, but the
     config's own ``exclude``/``extend-exclude`` still skip them, so pre-commit honours them.
+
+    With ``configs``, each folder's excludes (and ``respect-gitignore``) are those of the
+    config that applies to it (see `ConfigResolver`), else ``config``'s everywhere.
     """
     for given in paths:
         if not given.exists():
             raise UserError(f"path '{given}' does not exist")
 
-    excludes = _Excludes(config)
-    gitignores = _GitIgnores() if config.respect_gitignore else None
+    excludes_of = _ExcludesOf(config, configs)
+    gitignores = _GitIgnores()
     by_real_path: dict[str, tuple[str, Path]] = {}
     real_path = real_paths or RealPaths()
     cwd = os.getcwd()
@@ -156,10 +161,11 @@ def discover_shown(paths: Sequence[Path], config: Config,
     for given in paths:
         absolute = os.path.abspath(given)
         if given.is_dir():
-            if not excludes.by_user(absolute, is_dir=True):
-                for found in _walk(os.fspath(given), absolute, excludes, gitignores):
+            if not excludes_of.folder(absolute).by_user(absolute, is_dir=True):
+                for found in _walk(os.fspath(given), absolute, excludes_of, gitignores):
                     add(found)
-        elif given.is_file() and not excludes.by_user(absolute, is_dir=False):
+        elif given.is_file() and not excludes_of.folder(
+                os.path.dirname(absolute)).by_user(absolute, is_dir=False):
             add(given)
         # anything else (a FIFO, a socket, a device) is not source code: skip it
 
@@ -209,6 +215,7 @@ class _Excludes:
 
     def __init__(self, config: Config) -> None:
         self.root = os.path.abspath(config.root)
+        self.respect_gitignore = config.respect_gitignore
         where = f"{display_path(config.path)}: " if config.path is not None else ""
         user: list[pathspec.GitIgnoreSpec] = []
         defaults = DEFAULT_EXCLUDES if config.exclude is None else ()
@@ -240,6 +247,28 @@ class _Excludes:
     def by_default(self, name: str, *, is_dir: bool) -> bool:
         return name in self.default_names or (
             len(self.defaults) > 0 and self.defaults.match_file(name + "/" if is_dir else name))
+
+
+class _ExcludesOf:
+    """Each folder's excludes: its config's (compiled once per config)."""
+
+    def __init__(self, config: Config, configs: ConfigResolver | None) -> None:
+        self._configs = configs
+        self._one = _Excludes(config)
+        self._compiled: dict[Config, _Excludes] = {config: self._one}
+
+    def folder(self, absolute: str) -> _Excludes:
+        if self._configs is None:
+            return self._one
+        config = self._configs.for_folder(absolute)
+        found = self._compiled.get(config)
+        if found is None:
+            found = self._compiled[config] = _Excludes(config)
+        return found
+
+    def changes_at(self, names: set[str]) -> bool:
+        """Whether a folder with these entries may have a config of its own."""
+        return self._configs is not None and "pyproject.toml" in names
 
 
 class _GitIgnores:
@@ -355,29 +384,35 @@ def _is_source(entry: os.DirEntry[str]) -> bool:
 def _walk(
     given: str,
     absolute: str,
-    excludes: _Excludes,
-    gitignores: _GitIgnores | None,
+    excludes_of: _ExcludesOf,
+    gitignores: _GitIgnores,
 ) -> Iterable[Path]:
     """The .py files below one explicitly named folder."""
+    top = excludes_of.folder(absolute)
     chain: tuple[_IgnoreFile, ...] = ()
     inherited: _Inherited = None
-    if gitignores is not None:
+    if top.respect_gitignore:
         chain = gitignores.chain_for(absolute)
         ignored, pattern = _git_decision(absolute, True, chain)
         # The user named this folder, so it is linted even if git ignores it; but the pattern
         # that ignores it also matches everything below it, and must not hide those entries.
         inherited = pattern if ignored else None
+    elif excludes_of.changes_at({"pyproject.toml"}):  # a nested config may respect it
+        chain = gitignores.chain_for(absolute)
 
-    stack: list[tuple[str, str, tuple[_IgnoreFile, ...]]] = [(given, absolute, chain)]
+    stack: list[tuple[str, str, tuple[_IgnoreFile, ...], _Excludes]] = [
+        (given, absolute, chain, top)]
     while stack:
-        folder, folder_abs, folder_chain = stack.pop()
+        folder, folder_abs, folder_chain, excludes = stack.pop()
         try:
             with os.scandir(folder) as scan:
                 entries = list(scan)
         except OSError:
             continue  # an unreadable folder is skipped, not fatal
-        if gitignores is not None and folder_abs != absolute:
+        if folder_abs != absolute:
             names = {entry.name for entry in entries}
+            if excludes_of.changes_at(names):
+                excludes = excludes_of.folder(folder_abs)
             if ".git" in names:
                 # A nested repository (a submodule) has its own ignore rules, not ours.
                 folder_chain = gitignores.repository_files(folder_abs)
@@ -396,11 +431,11 @@ def _walk(
             entry_abs = os.path.join(folder_abs, entry.name)
             if excludes.by_user(entry_abs, is_dir=is_dir):
                 continue
-            if gitignores is not None:
+            if excludes.respect_gitignore:
                 ignored, pattern = _git_decision(entry_abs, is_dir, folder_chain)
                 if ignored and not _same_pattern(pattern, inherited):
                     continue
             if is_dir:
-                stack.append((entry.path, entry_abs, folder_chain))
+                stack.append((entry.path, entry_abs, folder_chain, excludes))
             else:
                 yield Path(entry.path)

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from fastmcp_preflight.api import Applicability, Diagnostic
 from fastmcp_preflight.project.modules import module_name_for
-from fastmcp_preflight.running.engine import Engine
+from fastmcp_preflight.running.checker import Checker
 from fastmcp_preflight.running.fixes import fix_text
-from fastmcp_preflight.running.results import FileResult, syntax_error
+from fastmcp_preflight.running.results import Conditions, FileResult, Settings, syntax_error
 from fastmcp_preflight.source.lines import lines_with_breaks
 from fastmcp_preflight.source.reading import SourceError, SourceText, read_source
 
@@ -41,6 +41,17 @@ class FixOutcome:
     errors: list[Diagnostic] = field(default_factory=list)
     #: Code -> how many of its findings the fixes removed (for `--show-fixes`).
     fixed_codes: dict[str, int] = field(default_factory=dict)
+    #: The file's result for the text it ends with, for the run to conclude with.
+    result: FileResult | None = None
+    #: The findings and result of the text as it was, should the fixes be given up.
+    original: list[Diagnostic] = field(default_factory=list)
+    original_result: FileResult | None = None
+
+    def give_up(self, error: Diagnostic) -> None:
+        """Leave the file as it was, saying why."""
+        self.errors.append(error)
+        self.after, self.fixed, self.fixed_codes = self.before, 0, {}
+        self.remaining, self.result = self.original, self.original_result
 
     @property
     def changed(self) -> bool:
@@ -52,52 +63,57 @@ class FixOutcome:
             fromfile=f"a/{self.path}", tofile=f"b/{self.path}"))
 
 
-def fix_file(engine: Engine, path: Path, display: str, allow: Sequence[Applicability],
-             *, write: bool) -> FixOutcome:
-    """Fix one file (in memory; on disk too when `write`)."""
+def fix_file(checker: Checker, path: Path, display: str, allow: Sequence[Applicability],
+             *, write: bool, settings: Settings | None = None,
+             conditions: Conditions | None = None) -> FixOutcome:
+    """Fix one file (in memory; on disk too when `write`), applying only the fixes of
+    findings the run's project `conditions` keep."""
     try:
         source = read_source(path)
     except SourceError as error:
         return FixOutcome(display, [syntax_error(display, str(error), error.line)])
     module_name, package = module_name_for(path.absolute())
-    outcome = fix_source_text(engine, source, display, module_name, package, allow)
+    outcome = fix_source_text(checker, source, display, module_name, package, allow,
+                              settings=settings, conditions=conditions)
     if write and outcome.changed:
         try:
             problem = write_atomically(path, source.encode(outcome.after))
         except SourceError as error:  # an encoding that can't give the same bytes back
             problem = str(error)
         if problem is not None:
-            outcome.errors.append(syntax_error(display, f"fixes not written: {problem}"))
-            outcome.after, outcome.fixed, outcome.fixed_codes = outcome.before, 0, {}
+            outcome.give_up(syntax_error(display, f"fixes not written: {problem}"))
     return outcome
 
 
-def fix_source_text(engine: Engine, source: SourceText, display: str,
+def fix_source_text(checker: Checker, source: SourceText, display: str,
                     module_name: str | None, package: str | None,
-                    allow: Sequence[Applicability]) -> FixOutcome:
-    """Fix a file's text in memory (a file on disk, stdin, an editor's buffer); the
-    engine's project conditions must be those of the file's project."""
+                    allow: Sequence[Applicability], *, settings: Settings | None = None,
+                    conditions: Conditions | None = None) -> FixOutcome:
+    """Fix a file's text in memory (a file on disk, stdin, an editor's buffer), applying
+    only the fixes of findings the project's `conditions` keep."""
     text = source.text
-    result = _lint(engine, source, display, module_name, package)
-    original = result.diagnostics
+
+    def lint(source: SourceText) -> tuple[FileResult, list[Diagnostic]]:
+        result = checker.check(source, display, module_name, package, settings)
+        return result, [d for d in result.diagnostics
+                        if conditions is None or conditions.allows(d)]
+
+    first, original = lint(source)
+    result, kept = first, original
     for _ in range(MAX_PASSES):
-        if any(d.code == "FML000" for d in result.diagnostics):
+        if any(d.code == "FML000" for d in kept):
             break
-        fixed = fix_text(text, result.diagnostics, allow)
+        fixed = fix_text(text, kept, allow)
         if fixed is None or fixed == text:
             break
         text = fixed
-        result = _lint(engine, type(source)(text, source.encoding, source.bom), display,
-                       module_name, package)
-    outcome = FixOutcome(display, result.diagnostics, source.text, text,
-                         max(len(original) - len(result.diagnostics), 0))
-    outcome.fixed_codes = dict(Counter(d.code for d in original)
-                               - Counter(d.code for d in result.diagnostics))
+        result, kept = lint(type(source)(text, source.encoding, source.bom))
+    outcome = FixOutcome(display, kept, source.text, text, max(len(original) - len(kept), 0),
+                         result=result, original=original, original_result=first)
+    outcome.fixed_codes = dict(Counter(d.code for d in original) - Counter(d.code for d in kept))
     broken = _breaks_compilation(source.text, text, display) if outcome.changed else None
     if broken is not None:
-        outcome.errors.append(syntax_error(display, f"fixes not applied: {broken}"))
-        outcome.after, outcome.fixed, outcome.fixed_codes = outcome.before, 0, {}
-        outcome.remaining = original
+        outcome.give_up(syntax_error(display, f"fixes not applied: {broken}"))
     return outcome
 
 
@@ -120,14 +136,6 @@ def _breaks_compilation(before: str, after: str, display: str) -> str | None:
     where = f" (line {problem.lineno})" if isinstance(problem, SyntaxError) else ""
     return (f"the fixed code would not compile: {type(problem).__name__}: "
             f"{getattr(problem, 'msg', None) or problem}{where}")
-
-
-def _lint(engine: Engine, source: SourceText, display: str, module_name: str | None,
-          package: str | None) -> FileResult:
-    """Lint in memory, keeping only findings the project's conditions allow."""
-    result = engine.lint_text(source, display, module_name, package)
-    result.diagnostics = engine.resolve_conditions(result.diagnostics)
-    return result
 
 
 def write_atomically(path: Path, data: bytes) -> str | None:

@@ -1,5 +1,11 @@
-"""One lint run from start to end: config -> rules -> files -> engine -> fixes -> baseline ->
-report -> exit status.
+"""The run orchestrator: one lint run from start to end: configs -> files -> rules ->
+scheduler (cache, workers, the per-file checker) -> project phase -> fixes -> project phase
+again over the fixed files -> baseline -> report -> exit status.
+
+Each file has the settings of its own config (the nearest pyproject.toml with our table, as
+ruff resolves it; see `ConfigResolver`): the rules of every config are loaded once, and each
+file runs those its config selects, and fails the run by its config's `fail-on`. The one
+run-wide setting, `cache-dir`, is the first path's config's (or `--config`'s).
 
 The CLI only parses flags into `RunOptions`; everything here is callable from tests.
 A run whose every file is cached uses the rules' metadata (see `manifest`) and never
@@ -9,7 +15,7 @@ imports a rule, the engine or LibCST; they are imported where a file must be che
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,15 +33,16 @@ from fastmcp_preflight.project.projects import Projects, TestCode
 from fastmcp_preflight.project.versions import ProjectTargets, TargetResolver, overrides_of
 from fastmcp_preflight.reports.summary import BaselineInfo, RuleInfo, RunSummary, SourceRoot
 from fastmcp_preflight.running.cache import CACHE_DIR, Cache, fingerprint
-from fastmcp_preflight.running.config import Config, load_config
+from fastmcp_preflight.running.config import Config, ConfigResolver, load_config
 from fastmcp_preflight.running.discovery import RealPaths, discover_shown, display_path
-from fastmcp_preflight.running.results import RunResult, Settings
-from fastmcp_preflight.running.scheduler import LazyEngine, lint_files
+from fastmcp_preflight.running.results import Conditions, FileResult, RunResult, Settings
+from fastmcp_preflight.running.scheduler import Checked, LazyEngine, lint_files
 from fastmcp_preflight.source.suppression import NoqaCodes
 
 if TYPE_CHECKING:
     from fastmcp_preflight.running.engine import Engine
     from fastmcp_preflight.running.fixing import FixOutcome
+    from fastmcp_preflight.running.project_phase import ProjectPhase
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -88,11 +95,35 @@ def load(options: RunOptions) -> tuple[Config, Registry[type[BaseRule]]]:
     return config, registry
 
 
-def catalog(options: RunOptions) -> tuple[Config, Catalog]:
-    """The configuration and its rules' metadata, from the manifest in the cache folder
-    when it is current (importing no rule)."""
-    config = with_cli_excludes(load_config(list(options.paths), options.config_file), options)
-    return config, Catalog(config.plugins, config.root, _cache_folder(options, config))
+def catalog(options: RunOptions, configs: Sequence[Config] = (),
+            config: Config | None = None) -> tuple[Config, Catalog]:
+    """The run's configuration (`config`, else loaded) and the metadata of its rules and of
+    every plugin the `configs` of its files name, from the manifest in the cache folder when
+    it is current (importing no rule)."""
+    config = config or with_cli_excludes(load_config(list(options.paths), options.config_file),
+                                         options)
+    local, root, _ = plugin_paths([config, *configs])
+    return config, Catalog(local, root, _cache_folder(options, config))
+
+
+def plugin_paths(configs: Sequence[Config],
+                 ) -> tuple[tuple[str, ...], Path, dict[str, frozenset[Config]]]:
+    """Every config's local plugins, once, and the folder they are relative to: the one
+    config's root when only one names plugins, else absolute paths under the roots'
+    common folder. Also which configs name each plugin (by the label its rules' `origin`
+    has): a file runs a local plugin's rules only when its own config names the plugin."""
+    naming = list(dict.fromkeys(c for c in configs if c.plugins))
+    if not naming:
+        return (), configs[0].root if configs else Path.cwd(), {}
+    if len(naming) == 1:
+        return naming[0].plugins, naming[0].root, {
+            item: frozenset(naming) for item in naming[0].plugins}
+    owners: dict[str, set[Config]] = {}
+    for named in naming:
+        for item in named.plugins:
+            owners.setdefault(os.path.join(os.path.abspath(named.root), item), set()).add(named)
+    root = Path(os.path.commonpath([os.path.abspath(c.root) for c in naming]))
+    return tuple(owners), root, {label: frozenset(by) for label, by in owners.items()}
 
 
 def with_cli_excludes(config: Config, options: RunOptions) -> Config:
@@ -135,6 +166,7 @@ def enabled_rules(options: RunOptions, config: Config, registry: Registry[R]) ->
 
 def settings_for(options: RunOptions, config: Config, registry: Registry[Any],
                  rules: Sequence[Any] = ()) -> Settings:
+    """The settings of the files `config` applies to, whose enabled rules are `rules`."""
     unused_noqa = (NoqaCodes.of(((code, rule.name) for code, rule in registry.rules.items()),
                                 (rule.code for rule in rules))
                    if options.report_unused_noqa else None)
@@ -151,7 +183,41 @@ def settings_for(options: RunOptions, config: Config, registry: Registry[Any],
                                         lambda code: _rules_table(config, code)),
         verbose=options.verbose,
         unused_noqa=unused_noqa,
+        enabled=frozenset(rule.code for rule in rules),
+        root=os.path.abspath(config.root),
     )
+
+
+class FileSettings:
+    """Each config's enabled rules and settings, resolved once per config."""
+
+    def __init__(self, options: RunOptions, registry: Registry[RuleMeta],
+                 owners: Mapping[str, frozenset[Config]] | None = None) -> None:
+        """`owners`: the configs that name each local plugin (see `plugin_paths`)."""
+        self.options = options
+        self.registry = registry
+        self.owners = owners or {}
+        self._resolved: dict[Config, tuple[list[RuleMeta], Settings]] = {}
+        #: Engine options every file gets on top of its config's (target versions, the
+        #: tool baseline); set before the first `of`.
+        self.extra_options: Mapping[str, object] = {}
+
+    def of(self, config: Config) -> tuple[list[RuleMeta], Settings]:
+        found = self._resolved.get(config)
+        if found is None:
+            rules = [rule for rule in enabled_rules(self.options, config, self.registry)
+                     if config in self.owners.get(rule.origin, (config,))]
+            settings = settings_for(self.options, config, self.registry, rules)
+            if self.extra_options:
+                settings = replace(settings, options={**settings.options,
+                                                      **self.extra_options})
+            found = self._resolved[config] = (rules, settings)
+        return found
+
+    def rules(self) -> list[RuleMeta]:
+        """Every rule enabled for some file of the run, by code."""
+        union = {rule.code: rule for rules, _ in self._resolved.values() for rule in rules}
+        return [union[code] for code in sorted(union)]
 
 
 @dataclass
@@ -174,6 +240,8 @@ class LintRun:
     files: list[tuple[Path, str]] = field(default_factory=list)
     #: Folders named on the command line in which no Python file was found.
     empty_folders: list[Path] = field(default_factory=list)
+    #: Each linted file's `fail-on` (its own config's), by display path.
+    fail_on: dict[str, str] = field(default_factory=dict)
 
 
 def lint(options: RunOptions) -> LintRun:
@@ -186,26 +254,37 @@ def lint(options: RunOptions) -> LintRun:
         from fastmcp_preflight.running.baseline import Baseline
 
         baseline = Baseline.load(options.baseline)
-    config, rule_catalog = catalog(options)
-    rules = enabled_rules(options, config, rule_catalog.registry)
-    settings = settings_for(options, config, rule_catalog.registry, rules)
+    configs = ConfigResolver.for_run(options.config_file,
+                                     lambda config: with_cli_excludes(config, options))
+    run_config = with_cli_excludes(load_config(list(options.paths), options.config_file),
+                                   options)
+    real_paths = RealPaths()
+    found = discover_shown(list(options.paths), run_config, real_paths, configs)
+    is_test = _TestCode(options, configs)
+    pairs = [pair for pair in found if not is_test(pair[0])]
+    context = [pair for pair in _context(pairs, options.paths, configs, real_paths)
+               if not is_test(pair[0])]
+    file_configs = {path: configs.for_file(path) for path, _ in (*pairs, *context)}
+    used = list(dict.fromkeys(file_configs.values()))
+    config, rule_catalog = catalog(options, used, run_config)
+    resolved = FileSettings(options, rule_catalog.registry, plugin_paths([config, *used])[2])
+    # The projects' target versions decide the FML8xx findings, and the tool baseline
+    # FML710's: they join every file's settings, so the cache of a project whose
+    # requirements changed is not reused.
+    targets = targets_of([path for path, _ in pairs], config,
+                         settings_for(options, config, rule_catalog.registry))
+    extra: dict[str, object] = {"targets": targets}
     if options.tool_baseline is not None:
         from fastmcp_preflight.project.tool_snapshot import load_snapshot
 
-        settings = replace(settings, options={
-            **settings.options, "tool-baseline": load_snapshot(options.tool_baseline)})
-    real_paths = RealPaths()
-    found = discover_shown(list(options.paths), config, real_paths)
-    is_test = test_code(options, config)
-    pairs = [pair for pair in found if not is_test(pair[0])]
-    files = [path for path, _ in pairs]
-    context = [pair for pair in project_context(files, config, options.paths, real_paths)
-               if not is_test(pair[0])]
-    # The projects' target versions decide the FML8xx findings: they are part of the
-    # settings, so the cache of a project whose requirements changed is not reused.
-    targets = targets_of([path for path, _ in pairs], config, settings)
-    settings = replace(settings, options={**settings.options, "targets": targets})
-    cache = _cache(options, config, rules, settings)
+        extra["tool-baseline"] = load_snapshot(options.tool_baseline)
+    resolved.extra_options = extra
+    settings = resolved.of(config)[1]
+    files = [(path, shown, resolved.of(file_configs[path])[1]) for path, shown in pairs]
+    others = [(path, shown, resolved.of(file_configs[path])[1]) for path, shown in context]
+    rules = resolved.rules()
+    cache = _cache(options, config, rules)
+    settings_of = {shown: file_settings for _, shown, file_settings in files}
 
     def build() -> Engine:
         from fastmcp_preflight.running.engine import (
@@ -214,22 +293,28 @@ def lint(options: RunOptions) -> LintRun:
 
         return Engine(rule_catalog.classes([rule.code for rule in rules]), settings, cache)
 
-    engine = LazyEngine(build, cache, any(rule.project for rule in rules))
+    def phase(engine: Engine | None) -> ProjectPhase:
+        from fastmcp_preflight.running.project_phase import ProjectPhase
+
+        return ProjectPhase(engine.rules if engine is not None else (),
+                            lambda shown: settings_of.get(shown, settings), projects)
+
+    projects = Projects()
+    engine = LazyEngine(build, cache, any(rule.project for rule in rules), phase)
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
-    advance = options.progress(len(pairs) + len(context)) if options.progress else None
-    result = lint_files(engine, pairs, context, jobs=jobs, progress=advance)
+    advance = options.progress(len(files) + len(others)) if options.progress else None
+    checked = lint_files(engine, files, others, jobs=jobs, progress=advance)
+    concluded = engine.phase(with_rules=False).conclude(checked.results, checked.context,
+                                                        checked.project_diagnostics)
+    result = concluded.result
     outcomes: list[FixOutcome] = []
     if options.fixing:
-        result, outcomes = _fix(engine.get(), result, pairs, options)
-        if options.report_unused_noqa and not options.diff and any(
-                o.changed for o in outcomes):
-            # Whether a directive is used is known only from a whole run, and fixes move
-            # lines: check the fixed tree again.
-            result = lint_files(engine, pairs, context, jobs=jobs)
+        result, outcomes = _fix(engine, checked, files, options, concluded.conditions)
     run = LintRun(result, config, outcomes, rules, settings,
                   all_diagnostics=list(result.diagnostics),
                   skipped_tests=len(found) - len(pairs), targets=targets, files=pairs,
-                  empty_folders=empty_folders(options.paths, [path for path, _ in found]))
+                  empty_folders=empty_folders(options.paths, [path for path, _ in found]),
+                  fail_on={shown: file_configs[path].fail_on for path, shown in pairs})
     if baseline is not None and options.baseline is not None:
         kept, hidden, stale = baseline.split(result.diagnostics)
         run.result = replace(result, diagnostics=kept)
@@ -259,6 +344,39 @@ def empty_folders(given: Sequence[Path], found: Sequence[Path]) -> list[Path]:
     return empty
 
 
+class _TestCode:
+    """Whether a file is test code this run skips, by its own config (see `test_code`)."""
+
+    def __init__(self, options: RunOptions, configs: ConfigResolver) -> None:
+        self.options = options
+        self.configs = configs
+        self._by_config: dict[Config, Callable[[Path], bool]] = {}
+
+    def __call__(self, path: Path) -> bool:
+        config = self.configs.for_file(path)
+        decide = self._by_config.get(config)
+        if decide is None:
+            decide = self._by_config[config] = test_code(self.options, config)
+        return decide(path)
+
+
+def _context(pairs: Sequence[tuple[Path, str]], given: Sequence[Path],
+             configs: ConfigResolver, real_paths: RealPaths) -> list[tuple[Path, str]]:
+    """The rest of the projects the linted files belong to (see `project_context`), once."""
+    by_config: dict[Config, list[Path]] = {}
+    for path, _ in pairs:
+        by_config.setdefault(configs.for_file(path), []).append(path)
+    seen = {real_paths.of(path) for path, _ in pairs}
+    found: list[tuple[Path, str]] = []
+    for config, files in by_config.items():
+        for path, shown in project_context(files, config, given, real_paths, configs):
+            real = real_paths.of(path)
+            if real not in seen:
+                seen.add(real)
+                found.append((path, shown))
+    return sorted(found, key=lambda pair: pair[1])
+
+
 def test_code(options: RunOptions, config: Config) -> Callable[[Path], bool]:
     """Whether a file is test code that this run skips (never, with `--include-tests` or
     `lint-tests`). Files named on the command line are skipped too: pre-commit names them,
@@ -273,35 +391,41 @@ def _cache_folder(options: RunOptions, config: Config) -> Path | None:
     return None if options.no_cache else config.root / (config.cache_dir or CACHE_DIR)
 
 
-def _cache(options: RunOptions, config: Config, rules: Sequence[RuleMeta],
-           settings: Settings) -> Cache | None:
-    """The project's result cache."""
+def _cache(options: RunOptions, config: Config, rules: Sequence[RuleMeta]) -> Cache | None:
+    """The project's result cache (each entry's key has its file's own settings)."""
     folder = _cache_folder(options, config)
-    return None if folder is None else Cache(folder, fingerprint(rules, settings))
+    return None if folder is None else Cache(folder, fingerprint(rules, "per-file settings"))
 
 
-def _fix(engine: Engine, result: RunResult, pairs: Sequence[tuple[Path, str]],
-         options: RunOptions) -> tuple[RunResult, list[FixOutcome]]:
-    """Fix the files that have fixable diagnostics; their diagnostics become what remains."""
+def _fix(engine: LazyEngine, checked: Checked, files: Sequence[tuple[Path, str, Settings]],
+         options: RunOptions, conditions: Conditions) -> tuple[RunResult, list[FixOutcome]]:
+    """Fix the files that have fixable diagnostics (only what their project's conditions
+    keep), then conclude the run again over the fixed files' results: the project phase
+    sees their new facts and directives, as the next run would."""
     from fastmcp_preflight.running.fixing import fix_file
 
     allow = options.allowed_fixes
-    fixable = {d.path for d in result.diagnostics
-               if d.fix is not None and d.fix.applicability in allow}
-    project_codes = {rule.code for rule in engine.project_rules}
-    outcomes = [fix_file(engine, path, display, allow, write=not options.diff)
-                for path, display in pairs if display in fixable]
-    fixed_paths = {outcome.path for outcome in outcomes}
-    diagnostics = [d for d in result.diagnostics
-                   if d.path not in fixed_paths or d.code in project_codes]
-    for outcome in outcomes:
-        diagnostics.extend(outcome.remaining + outcome.errors)
-    diagnostics.sort(key=Diagnostic.sort_key)
-    return RunResult(result.files, diagnostics), outcomes
+    fixable = {d.path for result in checked.results for d in result.diagnostics
+               if d.fix is not None and d.fix.applicability in allow and conditions.allows(d)}
+    checker = engine.get().checker
+    outcomes = [fix_file(checker, path, display, allow, write=not options.diff,
+                         settings=file_settings, conditions=conditions)
+                for path, display, file_settings in files if display in fixable]
+    fixed = {outcome.path: outcome for outcome in outcomes}
+    results = []
+    for result in checked.results:
+        outcome = fixed.get(result.path)
+        if outcome is not None:
+            result = outcome.result or result
+            result = FileResult(result.path, result.diagnostics + outcome.errors,
+                                result.facts, result.suppressions)
+        results.append(result)
+    return engine.phase().conclude(results, checked.context).result, outcomes
 
 
 def project_context(files: Sequence[Path], config: Config, given: Sequence[Path] = (),
-                    real_paths: RealPaths | None = None) -> list[tuple[Path, str]]:
+                    real_paths: RealPaths | None = None,
+                    configs: ConfigResolver | None = None) -> list[tuple[Path, str]]:
     """The project's other files, when only part of it is linted (pre-commit, one file).
 
     The project is the folder of the config file, else the nearest folder with a
@@ -318,7 +442,7 @@ def project_context(files: Sequence[Path], config: Config, given: Sequence[Path]
     if any(path.is_dir() and os.path.realpath(path) == top for path in given):
         return []
     linted = {real.of(path) for path in files}
-    return [(path, shown) for path, shown in discover_shown([root], config, real)
+    return [(path, shown) for path, shown in discover_shown([root], config, real, configs)
             if real.of(path) not in linted]
 
 
@@ -363,13 +487,21 @@ def source_root(cwd: Path | None = None) -> SourceRoot:
     return SourceRoot(root=root.as_posix(), cwd=here.as_posix())
 
 
-def exit_status(diagnostics: Sequence[Diagnostic], options: RunOptions, config: Config) -> int:
-    """0 when nothing fails the run, 1 when something does (`--fail-on`, `--exit-zero`)."""
+def exit_status(diagnostics: Sequence[Diagnostic], options: RunOptions, config: Config,
+                fail_on_of: Mapping[str, str] | None = None) -> int:
+    """0 when nothing fails the run, 1 when something does (`--fail-on`, `--exit-zero`).
+
+    Without `--fail-on`, a finding fails the run by its own file's `fail-on` (from
+    `fail_on_of`, by display path), else by `config`'s.
+    """
     if options.exit_zero:
         return EXIT_CLEAN
-    fail_on = options.fail_on or config.fail_on
-    if fail_on not in ("error", "warning"):
-        raise UserError(f"--fail-on: '{fail_on}' (expected error or warning)")
-    failing = [d for d in diagnostics
-               if fail_on == "warning" or d.severity == "error" or d.code == "FML000"]
-    return EXIT_FINDINGS if failing else EXIT_CLEAN
+    if options.fail_on is not None and options.fail_on not in ("error", "warning"):
+        raise UserError(f"--fail-on: '{options.fail_on}' (expected error or warning)")
+    of = fail_on_of or {}
+
+    def fails(d: Diagnostic) -> bool:
+        fail_on = options.fail_on or of.get(d.path, config.fail_on)
+        return fail_on == "warning" or d.severity == "error" or d.code == "FML000"
+
+    return EXIT_FINDINGS if any(fails(d) for d in diagnostics) else EXIT_CLEAN

@@ -6,14 +6,20 @@ be assembled and reported without importing the parser or a rule.
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields, is_dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from fastmcp_preflight.api import Diagnostic, Severity
 from fastmcp_preflight.project.facts import CONDITIONS, FILE_CONDITIONS, FileFacts
 from fastmcp_preflight.project.projects import Projects
 from fastmcp_preflight.source.suppression import NoqaCodes, Suppressions
+
+if TYPE_CHECKING:
+    import pathspec
 
 FML000 = "FML000"
 FML000_NAME = "syntax-error"
@@ -21,7 +27,11 @@ FML000_NAME = "syntax-error"
 
 @dataclass(frozen=True)
 class Settings:
-    """What the engine needs from the configuration, already resolved to codes."""
+    """What the engine needs from one file's configuration, already resolved to codes.
+
+    Each file has the settings of its own config (see `ConfigResolver`); their `repr` is
+    part of the file's cache key.
+    """
 
     severity: dict[str, Severity] = field(default_factory=dict)
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()
@@ -32,6 +42,63 @@ class Settings:
     verbose: bool = False
     #: Set to report the unused noqa comments (FML001) of the linted files.
     unused_noqa: NoqaCodes | None = None
+    #: The codes enabled for the file (None: every rule the engine has).
+    enabled: frozenset[str] | None = None
+    #: The config's folder: `per-file-ignores` patterns are relative to it (None: to the
+    #: current folder, as display paths are).
+    root: str | None = None
+    #: `per-file-ignores` patterns, compiled on first use.
+    _globs: dict[str, pathspec.GitIgnoreSpec] = field(
+        default_factory=dict, repr=False, compare=False, hash=False)
+
+    @cached_property
+    def digest(self) -> str:
+        """What the cache key of a file with these settings includes (the same in every
+        process: sets are sorted, whatever the string hash seed)."""
+        return hashlib.sha256(_stable(self).encode("utf-8", "surrogateescape")).hexdigest()
+
+    def runs(self, code: str) -> bool:
+        """Whether the rule `code` is enabled for the file."""
+        return self.enabled is None or code in self.enabled
+
+    def ignores(self, code: str, path: str) -> bool:
+        """Whether `per-file-ignores` turn `code` off in the file shown as `path`: patterns
+        are matched like `exclude` (gitignore-style: `serv*.py` at any depth, `tests/` a
+        folder, `/scripts/*.py` from the config's folder)."""
+        if not self.per_file_ignores:
+            return False
+        subject = path
+        if self.root is not None:
+            relative = os.path.relpath(os.path.abspath(path), self.root)
+            if relative != os.pardir and not relative.startswith(os.pardir + os.sep):
+                subject = relative.replace(os.sep, "/")
+        for pattern, codes in self.per_file_ignores:
+            if code in codes and self._glob(pattern).match_file(subject):
+                return True
+        return False
+
+    def _glob(self, pattern: str) -> pathspec.GitIgnoreSpec:
+        spec = self._globs.get(pattern)
+        if spec is None:
+            import pathspec
+
+            spec = self._globs[pattern] = pathspec.GitIgnoreSpec.from_lines([pattern])
+        return spec
+
+
+def _stable(value: object) -> str:
+    """A repr that does not depend on set order (which varies with the hash seed)."""
+    if isinstance(value, (set, frozenset)):
+        return "{" + ",".join(sorted(_stable(item) for item in value)) + "}"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_stable(k)}:{_stable(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_stable(item) for item in value) + "]"
+    if is_dataclass(value) and not isinstance(value, type):
+        return type(value).__name__ + "(" + ",".join(
+            f"{item.name}={_stable(getattr(value, item.name))}" for item in fields(value)
+            if item.repr) + ")"
+    return repr(value)
 
 
 @dataclass

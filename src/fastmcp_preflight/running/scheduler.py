@@ -1,13 +1,14 @@
 """Spreading a run's files over worker processes; the engine does each file's work.
 
-First every file is looked up in the cache, in this process; when all are found and so is
-the project phase for exactly these entries, the run is assembled from the cache without
-building an engine (which imports the rules and LibCST). A handful of files to check (the
-pre-commit case) is checked in this process: starting workers would cost more than it
-saves. Otherwise files go to a pool of forked workers in chunks, each worker building its
-own engine (and sharing the on-disk cache). A worker that dies
-(a crash in native code) loses nothing but the file that killed it: the chunks it had are
-checked again one file per process, and that file becomes an FML000 diagnostic.
+First every file is looked up in the cache (with its own settings), in this process; when
+all are found and so is the project phase for exactly these entries, the run is assembled
+from the cache without building an engine (which imports the rules and LibCST). A file the
+lookup had to read goes to its check with its bytes and digest: it is read and hashed once.
+A handful of files to check (the pre-commit case) is checked in this process: starting
+workers would cost more than it saves. Otherwise files go to a pool of forked workers in
+chunks, each worker building its own engine (and sharing the on-disk cache). A worker that
+dies (a crash in native code) loses nothing but the file that killed it: the chunks it had
+are checked again one file per process, and that file becomes an FML000 diagnostic.
 """
 
 from __future__ import annotations
@@ -16,97 +17,103 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastmcp_preflight.api import BaseRule
+from fastmcp_preflight.api import BaseRule, Diagnostic
 from fastmcp_preflight.project.facts import FileFacts
 from fastmcp_preflight.project.modules import ModuleNames
-from fastmcp_preflight.project.projects import Projects
 from fastmcp_preflight.running.cache import Cache, Output
 from fastmcp_preflight.running.collector import collector_paused
-from fastmcp_preflight.running.results import (
-    Conditions,
-    FileResult,
-    RunResult,
-    Settings,
-    assemble,
-    syntax_error,
-)
+from fastmcp_preflight.running.results import FileResult, Settings, syntax_error
 
 if TYPE_CHECKING:
     import multiprocessing.context
     from concurrent.futures import ProcessPoolExecutor
 
-    from fastmcp_preflight.running.engine import Engine
+    from fastmcp_preflight.running.engine import Engine, Known
+    from fastmcp_preflight.running.project_phase import ProjectPhase
 
 #: Below this many files, one process is faster than a pool.
 PARALLEL_MIN_FILES = 48
 
-Task = tuple[Path, str, bool]  # path, display path, facts only (a context file)
-Spec = tuple[tuple[type[BaseRule], ...], Settings, Path | None, str]
+#: A file of the run: path, display path, its settings, facts only (a context file), and
+#: (digest, bytes) when the cache lookup read it.
+Task = tuple[Path, str, Settings, bool, "Known"]
+Spec = tuple[tuple[type[BaseRule], ...], Path | None, str]
 Progress = Callable[[int], None]
+#: A file's part of a run with the key of its cache entry (None: not stored).
+Keyed = tuple[str | None, Output]
 
 
 class LazyEngine:
-    """A run's engine, built on first use: building it imports the rules (and LibCST),
-    which a run whose every file is cached never needs."""
+    """A run's engine and project phase, built on first use: building them imports the
+    rules (and LibCST), which a run whose every file is cached never needs."""
 
-    def __init__(self, build: Callable[[], Engine], cache: Cache | None,
-                 project: bool) -> None:
-        """`project`: whether a project rule is enabled (so context files matter)."""
+    def __init__(self, build: Callable[[], Engine], cache: Cache | None, project: bool,
+                 phase: Callable[[Engine | None], ProjectPhase]) -> None:
+        """`project`: whether a project rule is enabled (so context files matter);
+        `phase`: the run's project phase, given its engine (None: only to assemble a
+        result whose project findings come from the cache)."""
         self._build = build
         self._engine: Engine | None = None
         self.cache = cache
         self.project = project
-        #: The projects' conditions, once a run has assembled its result without an
-        #: engine; an engine built later (for --fix) gets them.
-        self.conditions: Conditions | None = None
-        self.projects = Projects()
-
-    @classmethod
-    def of(cls, engine: Engine) -> LazyEngine:
-        return cls(lambda: engine, engine.cache, bool(engine.project_rules))
+        self._phase = phase
 
     def get(self) -> Engine:
         if self._engine is None:
             self._engine = self._build()
-            if self.conditions is not None:
-                self._engine.conditions = self.conditions
         return self._engine
 
-
-def _one(engine: Engine, task: Task) -> Output:
-    path, display, facts_only = task
-    return engine.project_facts(path, display) if facts_only else engine.lint_path(path, display)
+    def phase(self, *, with_rules: bool = True) -> ProjectPhase:
+        return self._phase(self.get() if with_rules else None)
 
 
-def _work(spec: Spec, chunk: Sequence[Task]) -> list[Output]:
+@dataclass
+class Checked:
+    """Every file's part of a run (linted files' results, the context files' facts) and
+    the project phase's findings over them (before conditions)."""
+
+    results: list[FileResult]
+    context: list[FileFacts]
+    project_diagnostics: list[Diagnostic]
+
+
+def _one(engine: Engine, task: Task) -> Keyed:
+    path, display, settings, facts_only, known = task
+    if facts_only:
+        return engine.facts_keyed(path, display, settings, known)
+    return engine.lint_keyed(path, display, settings, known)
+
+
+def _work(spec: Spec, chunk: Sequence[Task]) -> list[Keyed]:
     """A worker's job: its own engine over a chunk of files."""
     from fastmcp_preflight.running.engine import Engine  # LibCST: only where files are checked
 
-    rules, settings, cache_dir, run_fingerprint = spec
+    rules, cache_dir, run_fingerprint = spec
     cache = Cache(cache_dir, run_fingerprint) if cache_dir is not None else None
-    engine = Engine(rules, settings, cache)
+    engine = Engine(rules, None, cache)
     return [_one(engine, task) for task in chunk]
 
 
-def _died(task: Task) -> Output:
-    _, display, facts_only = task
+def _died(task: Task) -> Keyed:
+    _, display, _, facts_only, _ = task
     if facts_only:
-        return None
-    return FileResult(display, [syntax_error(
+        return None, None
+    return None, FileResult(display, [syntax_error(
         display, "the checking process died on this file (a crash in the parser?); "
                  "the other files were checked")], None)
 
 
 def _isolated(spec: Spec, chunk: Sequence[Task],
-              context: multiprocessing.context.BaseContext) -> list[Output]:
+              context: multiprocessing.context.BaseContext) -> list[Keyed]:
     """Check each file of a chunk in a process of its own, to find the one that kills it."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    outputs: list[Output] = []
+    outputs: list[Keyed] = []
     for task in chunk:
         try:
             with ProcessPoolExecutor(1, mp_context=context, initializer=_ignore_sigint) as pool:
@@ -143,58 +150,55 @@ def _chunks(tasks: Sequence[Task], jobs: int) -> list[Sequence[Task]]:
 
 
 def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
-         progress: Progress) -> RunResult:
-    """Cached results straight from the cache in this process; the rest computed; then
-    the project phase, from the cache too when every file's entry is the same."""
+         progress: Progress) -> Checked:
+    """Cached results straight from the cache in this process (each file read and hashed
+    at most once, and only when its stat is not in the file index); the rest checked,
+    handed the bytes the lookup read; then the project phase, from the cache too when
+    every file's entry is the same."""
     cache = source.cache
     names = ModuleNames()
-    outputs: list[Output] = [None] * len(tasks)
-    keys: list[str | None] = [None] * len(tasks)
+    outputs: list[Keyed] = [(None, None)] * len(tasks)
     missing: list[int] = []
     with collector_paused():
-        for index, (path, display, facts_only) in enumerate(tasks):
-            found = (cache.lookup(path, display, names.of(path)[0], facts_only)
-                     if cache is not None else None)
-            if found is not None:
-                keys[index], outputs[index] = found
-                progress(1)
-            else:
-                missing.append(index)
+        if cache is not None:
+            tasks = list(tasks)
+            for index, (path, display, settings, facts_only, _) in enumerate(tasks):
+                found, known = cache.lookup(path, display, names.of(path)[0], facts_only,
+                                            settings)
+                if found is not None:
+                    outputs[index] = found
+                    progress(1)
+                else:
+                    tasks[index] = (path, display, settings, facts_only, known)
+                    missing.append(index)
+        else:
+            missing = list(range(len(tasks)))
+        keys = [key for key, _ in outputs]
         if cache is not None and not missing:
             project_key = _project_key(cache, tasks, keys)
             project = cache.get(project_key)
             if project is not None:
                 cache.index.save()
-                results, facts = _split(outputs)
-                result, source.conditions = assemble(results, facts, project[0],
-                                                     source.projects)
                 cache.prune([*keys, project_key], len(tasks))
-                return result
+                return Checked(*_split(outputs), project[0])
         engine = source.get()
     computed = _compute(engine, [tasks[index] for index in missing], jobs, progress)
     for index, output in zip(missing, computed, strict=True):
         outputs[index] = output
     results, facts = _split(outputs)
     with collector_paused():
-        diagnostics = engine.project_phase(results, facts)
-        result, engine.conditions = assemble(results, facts, diagnostics, engine.projects)
+        diagnostics = source.phase().findings(results, facts)
     if cache is not None:
-        for index in missing:  # the entries the computed files have now...
-            path, display, facts_only = tasks[index]
-            key = cache.entry_key(path, display, names.of(path)[0], facts_only)
-            # ...if they hold what was computed: a file changed during the run must not
-            # pair its new entry with the old facts (in the project key or the pack)
-            if key is not None and cache.get_facts(key) != (_facts_of(outputs[index]),):
-                key = None
-            keys[index] = key
+        # Each key is that of the bytes checked: a file changed during the run pairs its
+        # new entry with nothing (its next run reads and checks it again).
+        keys = [key for key, _ in outputs]
         if all(key is not None for key in keys):
             cache.put(_project_key(cache, tasks, keys), diagnostics, None)
-        cache.update_pack({key: _facts_of(output) for key, output in zip(keys, outputs,
-                                                                          strict=True)
+        cache.update_pack({key: _facts_of(output) for key, output in outputs
                            if key is not None})
         cache.index.save()
         cache.prune([*keys, _project_key(cache, tasks, keys)], len(tasks))
-    return result
+    return Checked(results, facts, diagnostics)
 
 
 def _facts_of(output: Output) -> FileFacts | None:
@@ -203,16 +207,17 @@ def _facts_of(output: Output) -> FileFacts | None:
 
 def _project_key(cache: Cache, tasks: Sequence[Task], keys: Sequence[str | None]) -> str:
     return cache.project_key([(display, facts_only, key or "")
-                              for (_, display, facts_only), key in zip(tasks, keys, strict=True)])
+                              for (_, display, _, facts_only, _), key
+                              in zip(tasks, keys, strict=True)])
 
 
-def _split(outputs: Sequence[Output]) -> tuple[list[FileResult], list[FileFacts]]:
-    return ([o for o in outputs if isinstance(o, FileResult)],
-            [o for o in outputs if isinstance(o, FileFacts)])
+def _split(outputs: Sequence[Keyed]) -> tuple[list[FileResult], list[FileFacts]]:
+    return ([o for _, o in outputs if isinstance(o, FileResult)],
+            [o for _, o in outputs if isinstance(o, FileFacts)])
 
 
-def _serial(engine: Engine, tasks: Sequence[Task], progress: Progress) -> list[Output]:
-    outputs: list[Output] = []
+def _serial(engine: Engine, tasks: Sequence[Task], progress: Progress) -> list[Keyed]:
+    outputs: list[Keyed] = []
     for task in tasks:
         outputs.append(_one(engine, task))
         progress(1)
@@ -220,7 +225,7 @@ def _serial(engine: Engine, tasks: Sequence[Task], progress: Progress) -> list[O
 
 
 def _compute(engine: Engine, tasks: Sequence[Task], jobs: int,
-             progress: Progress) -> list[Output]:
+             progress: Progress) -> list[Keyed]:
     if jobs <= 1 or len(tasks) < PARALLEL_MIN_FILES:
         return _serial(engine, tasks, progress)
     # Imported only here: worker pools cost a pre-commit run's start-up time for nothing.
@@ -229,14 +234,14 @@ def _compute(engine: Engine, tasks: Sequence[Task], jobs: int,
     from concurrent.futures.process import BrokenProcessPool
 
     cache = engine.cache
-    spec: Spec = (engine.rules, engine.settings, cache.root if cache else None,
+    spec: Spec = (engine.rules, cache.root if cache else None,
                   cache.fingerprint if cache else "")
     method = worker_start_method()
     if method != "fork" and not _picklable(spec):
         return _serial(engine, tasks, progress)  # a rule a fresh process could not import
     context = multiprocessing.get_context(method)
     chunks = _chunks(tasks, jobs)
-    done: dict[int, list[Output]] = {}
+    done: dict[int, list[Keyed]] = {}
     broken: list[int] = []
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_ignore_sigint) as pool:
         try:
@@ -282,12 +287,13 @@ def _picklable(spec: Spec) -> bool:
     return True
 
 
-def lint_files(engine: Engine | LazyEngine, files: Sequence[tuple[Path, str]],
-               context: Sequence[tuple[Path, str]] = (), *, jobs: int = 1,
-               progress: Progress | None = None) -> RunResult:
-    """Lint files (and read the facts of the project's other files) with `jobs` workers."""
-    source = engine if isinstance(engine, LazyEngine) else LazyEngine.of(engine)
-    tasks: list[Task] = [(path, display, False) for path, display in files]
-    if source.project:
-        tasks += [(path, display, True) for path, display in context]
-    return _run(source, tasks, jobs, progress or (lambda _: None))
+def lint_files(engine: LazyEngine, files: Sequence[tuple[Path, str, Settings]],
+               context: Sequence[tuple[Path, str, Settings]] = (), *, jobs: int = 1,
+               progress: Progress | None = None) -> Checked:
+    """Check files (path, display path, settings) and read the facts of the project's
+    other files with `jobs` workers; run the project phase over them."""
+    tasks: list[Task] = [(path, display, settings, False, None)
+                         for path, display, settings in files]
+    if engine.project:
+        tasks += [(path, display, settings, True, None) for path, display, settings in context]
+    return _run(engine, tasks, jobs, progress or (lambda _: None))
