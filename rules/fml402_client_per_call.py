@@ -113,22 +113,25 @@ class ClientPerCall(Rule):
                 "        return (await client.get(url)).text\n", at=((8, 16),)),
     )
 
-    def _in_tool(self) -> bool:
-        """In a tool's body, or an `async def` nested in one (through `async def`s only)."""
+    def _in_tool(self) -> str | None:
+        """In a tool's body, or an `async def` nested in one (through `async def`s only):
+        the condition of a finding there (see `FileModel.tool_condition`); else None."""
         model = self.context.model
         where = self.context.where
         if where.frames and not isinstance(where.frames[-1].node, cst.FunctionDef):
-            return False
+            return None
         for function in reversed(where.functions):
-            if model.tool_of(function) is not None:
-                return True
+            registration = model.tool_of(function)
+            if registration is not None:
+                return model.tool_condition(registration, self.context.path)
             if not (isinstance(function, cst.FunctionDef) and function.asynchronous):
-                return False
-        return False
+                return None
+        return None
 
     def visit_Call(self, node: cst.Call) -> None:
         client = CLIENTS.get(self.context.resolve(node.func) or "")
-        if client is None or not self._in_tool():
+        condition = self._in_tool() if client is not None else None
+        if client is None or condition is None:
             return
         function = self.context.where.function
         label = function.name.value if isinstance(function, cst.FunctionDef) else "?"
@@ -136,4 +139,5 @@ class ClientPerCall(Rule):
             node,
             f"`{client}(...)` in `{label}` creates a new client (and connection pool) on "
             "every tool call: create it once in the server's lifespan and reuse it",
+            condition=condition,
         )

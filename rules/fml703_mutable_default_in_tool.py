@@ -277,7 +277,8 @@ class MutableDefaultInTool(Rule):
         "with other statements."
     )
     fixable = "unsafe"
-    needles = ("tool", "resource", "prompt", "template")
+    #: Any module's function may be a tool that another module registers.
+    needles = ("def ",)
 
     VALID = (
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
@@ -440,6 +441,7 @@ class MutableDefaultInTool(Rule):
                 f"defaults to a {_KIND[type(default)]} that is shared between direct Python "
                 f"calls, and {reason}",
                 fix=fix,
+                condition=model.tool_condition(registration, self.context.path),
             )
 
     def _direct_calls(self, node: cst.FunctionDef) -> list[tuple[cst.Call, bool]]:

@@ -99,6 +99,19 @@ class RegistrationFact(NamedTuple):
     branches: tuple[tuple[int, bool], ...] = ()
 
 
+class ToolTargetFact(NamedTuple):
+    """A function of another module registered here as a tool, resource or prompt
+    (`mcp.tool(name="x")(fn)`, `server.add_tool(obj.method)`): its dotted name as this
+    file resolves it (relative names keep their dots), and whether the registration gives
+    the name and the description itself (then the function's own name and docstring are
+    not what the model sees)."""
+
+    kind: str
+    target: str
+    named: bool
+    described: bool
+
+
 HTTP_TRANSPORTS = frozenset({"http", "streamable-http", "sse"})
 
 
@@ -125,6 +138,8 @@ class FileFacts:
     factory_starts: list[tuple[StartFact, str]] = field(default_factory=list)
     features: list[FeatureFact] = field(default_factory=list)
     registrations: list[RegistrationFact] = field(default_factory=list)
+    #: Functions of other modules it registers (see `registered_elsewhere`).
+    tool_targets: list[ToolTargetFact] = field(default_factory=list)
     #: A server module (RULES.md, FML6xx): it imports a server API or registers tools, and
     #: is not only an MCP client.
     server_module: bool = False
@@ -169,6 +184,7 @@ class FileFacts:
             "features": [[f.kind, _span(f.location), f.what] for f in self.features],
             "registrations": [[r.kind, r.name, r.server, _span(r.location), r.version,
                                r.branches] for r in self.registrations],
+            "tool_targets": [list(t) for t in self.tool_targets],
             "noqa": self.noqa,
             "file_noqa": self.file_noqa,
             "server_module": self.server_module,
@@ -211,6 +227,8 @@ class FileFacts:
                                             tuple((i, e) for i, e in branches))
                            for kind, name, server, at, version, branches
                            in data["registrations"]],
+            tool_targets=[ToolTargetFact(kind, target, named, described)
+                          for kind, target, named, described in data.get("tool_targets", ())],
             noqa={int(k): list(v) for k, v in data["noqa"].items()},
             file_noqa=data["file_noqa"],
             server_module=data.get("server_module", False),
@@ -354,6 +372,76 @@ def runs_in_a_server(files: list[FileFacts]) -> dict[str, bool]:
     return {f.path: not f.script or f.server_module or f.module in reached for f in files}
 
 
+class _Registered(dict[str, bool]):
+    """The answers of `registered_elsewhere`: a key it does not hold is a function no other
+    module registers (the default of other per-file answers, True, would keep it)."""
+
+    def get(self, key: str, default: object = None) -> bool:
+        return dict.get(self, key, False)
+
+
+#: How many re-exports (`from .tools import fn` in a package's `__init__`) are followed.
+_REEXPORT_DEPTH = 3
+
+
+def _defining_file(graph: ImportGraph, importer: FileFacts, target: str,
+                   ) -> tuple[str, str] | None:
+    """The project file and qualified name (`fn`, `Class.method`) a dotted name of
+    `importer` refers to: its longest prefix that is a project module, through a package's
+    re-exports."""
+    for _ in range(_REEXPORT_DEPTH + 1):
+        parts = target.split(".")
+        found = None
+        for cut in range(len(parts) - 1, 0, -1):
+            head = ".".join(parts[:cut])
+            if not head.strip("."):
+                break
+            path = graph.resolve(importer, [head])
+            if path is not None:
+                found = path, ".".join(parts[cut:])
+                break
+        if found is None or found[0] == importer.path:
+            return None
+        path, qual = found
+        facts = graph.files[path]
+        first = qual.partition(".")[0]
+        again = next((candidates[0] for i in facts.imports for candidates in i.targets
+                      if len(candidates) == 2 and candidates[0].rpartition(".")[2] == first),
+                     None)
+        if again is None:
+            return found
+        target, importer = again + qual[len(first):], facts
+    return None
+
+
+def registered_elsewhere(files: Sequence[FileFacts]) -> dict[str, bool]:
+    """Per function of a file (`path#qualname`), whether another module of the project
+    registers it as a tool, resource or prompt; `path#qualname@doc`: one such registration
+    gives no `description=` (the model sees the docstring), `@name`: one registers a tool
+    and gives no name (the model sees the function's name)."""
+    answers = _Registered()
+    if not any(f.tool_targets for f in files):
+        return answers
+    graph = import_graph_of(files)
+    for f in files:
+        for fact in f.tool_targets:
+            found = _defining_file(graph, f, fact.target)
+            if found is None:
+                continue
+            key = f"{found[0]}#{found[1]}"
+            answers[key] = True
+            if not fact.described:
+                answers[key + "@doc"] = True
+            if not fact.named and fact.kind == "tool":
+                answers[key + "@name"] = True
+    return answers
+
+
+#: The per-file condition of a function's findings as a tool of another module's
+#: registration: `REGISTERED_ELSEWHERE:path#qualname[@doc|@name]`.
+REGISTERED_ELSEWHERE = "registered-elsewhere"
+
+
 #: The per-file condition of findings in scripts (FML101, FML102): `RUNS_IN_A_SERVER:path`.
 RUNS_IN_A_SERVER = "runs-in-a-server"
 
@@ -376,7 +464,8 @@ STDOUT_REACHES_STDIO_SERVER = "stdout-reaches-stdio-server"
 CONDITIONS = {MAY_RUN_OVER_STDIO: may_run_over_stdio, BUILDS_A_SERVER: builds_a_server}
 #: Conditions decided per file: a finding's condition is `name:path` (the file's path).
 FILE_CONDITIONS = {STDOUT_REACHES_STDIO_SERVER: stdout_reaches_stdio_server,
-                   RUNS_IN_A_SERVER: runs_in_a_server}
+                   RUNS_IN_A_SERVER: runs_in_a_server,
+                   REGISTERED_ELSEWHERE: registered_elsewhere}
 
 
 # -- the project's modules and servers, shared by the project rules --------------------------

@@ -44,6 +44,7 @@ from fastmcp_preflight.project.facts import (
     RegistrationFact,
     ServerFact,
     StartFact,
+    ToolTargetFact,
     known_condition,
 )
 from fastmcp_preflight.project.modules import module_name_for, virtual_module_name
@@ -501,6 +502,7 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
                                         branches)
                        for kind, key, server, version, branches, name
                        in model.registered_keys(module or path)],
+        tool_targets=[ToolTargetFact(*target) for target in model.tool_targets],
         noqa=suppressions.lines,
         file_noqa=suppressions.file,
         server_module=model.server_module,
