@@ -5,38 +5,10 @@ from __future__ import annotations
 import libcst as cst
 
 from fastmcp_preflight.api import FileContext, Invalid, Rule, Valid
+from fastmcp_preflight.model.blocking import BLOCKING_CALLS
 from fastmcp_preflight.model.file_model import FileModel, positional, string_value
 
-_HTTP = "use `httpx.AsyncClient` (or aiohttp) and `await` the request"
-_SUBPROCESS = "use `await asyncio.create_subprocess_exec(...)`"
-_FILE = "use `anyio.open_file`/aiofiles, or `await asyncio.to_thread(...)`"
-_DATABASE = "use an async driver (aiosqlite, asyncpg, aiomysql) or `await asyncio.to_thread(...)`"
 _THREAD = "run it in a thread: `await asyncio.to_thread(...)`"
-
-#: The blocking calls and the async alternative each message names.
-BLOCKING_CALLS: dict[str, str] = {
-    **{f"requests.{m}": _HTTP for m in (
-        "get", "post", "put", "patch", "delete", "head", "options", "request")},
-    "requests.Session": _HTTP,
-    "urllib.request.urlopen": _HTTP,
-    "http.client.HTTPConnection": _HTTP,
-    "http.client.HTTPSConnection": _HTTP,
-    **{f"{library}.{m}": _HTTP for library in ("httpx", "httpx2") for m in (
-        "get", "post", "put", "patch", "delete", "head", "options", "request", "stream")},
-    "httpx.Client": "use `httpx.AsyncClient` and `await` the request",
-    "httpx2.Client": "use `httpx2.AsyncClient` and `await` the request",
-    **{f"subprocess.{m}": _SUBPROCESS for m in (
-        "run", "call", "check_call", "check_output", "getoutput", "getstatusoutput")},
-    "os.system": _SUBPROCESS,
-    "os.popen": _SUBPROCESS,
-    "socket.create_connection": "use `await asyncio.open_connection(...)`",
-    "builtins.open": _FILE,
-    "builtins.input": _THREAD,
-    "sqlite3.connect": _DATABASE,
-    "psycopg2.connect": _DATABASE,
-    "pymysql.connect": _DATABASE,
-}
-
 
 def _is_interactive_client(model: FileModel) -> bool:
     """A module that imports an MCP client and registers no tool: its `input()` reads the

@@ -42,7 +42,7 @@ def test_weather_server_scorecard(monkeypatch, capsys) -> None:
     assert card["module-level server object"]["evidence"] == ["weather/server.py: `mcp`"]
     blocking = card["blocking operations in async"]
     assert (blocking["kind"], blocking["status"], blocking["codes"]) == (
-        "anti-pattern", "fail", ["FML101", "FML102", "FML103"])
+        "anti-pattern", "fail", ["FML101", "FML102", "FML103", "FML105", "FML106"])
     assert blocking["evidence"][0].startswith("weather/server.py:22: FML101 ")
     assert card["tool interface the model sees"]["kind"] == "section"
 

@@ -23,7 +23,23 @@ from fastmcp_preflight.project.facts import (
     Location,
     ProjectServers,
     import_graph_of,
+    index_of,
     servers_of,
+)
+from fastmcp_preflight.project.index import (
+    Blocking,
+    ChainStep,
+    ProjectIndex,
+    ResolvedCall,
+    Sink,
+    Value,
+    format_chain,
+)
+from fastmcp_preflight.project.summaries import (
+    CallSummary,
+    ClassSummary,
+    FunctionSummary,
+    Ref,
 )
 
 if TYPE_CHECKING:
@@ -37,11 +53,45 @@ if TYPE_CHECKING:
     from fastmcp_preflight.source.positions import Positions
 
 __all__ = [
-    "BUILDS_A_SERVER", "MAY_RUN_OVER_STDIO", "RUNS_IN_A_SERVER", "STDOUT_REACHES_STDIO_SERVER",
-    "Applicability", "BaseRule", "Diagnostic", "DiagnosticFix", "Edit", "FileContext",
-    "FileFacts", "Finding", "Fix", "ImportGraph", "Invalid", "Location", "ProjectFinding",
-    "ProjectRule", "ProjectServers", "Rule", "Scope", "Severity", "ToolCallRule", "Valid",
-    "import_graph_of", "servers_of",
+    "BUILDS_A_SERVER",
+    "MAY_RUN_OVER_STDIO",
+    "RUNS_IN_A_SERVER",
+    "STDOUT_REACHES_STDIO_SERVER",
+    "Applicability",
+    "BaseRule",
+    # The project index (DESIGN.md, "The project index").
+    "Blocking",
+    "CallSummary",
+    "ChainStep",
+    "ClassSummary",
+    "Diagnostic",
+    "DiagnosticFix",
+    "Edit",
+    "FileContext",
+    "FileFacts",
+    "Finding",
+    "Fix",
+    "FunctionSummary",
+    "ImportGraph",
+    "Invalid",
+    "Location",
+    "ProjectFinding",
+    "ProjectIndex",
+    "ProjectRule",
+    "ProjectServers",
+    "Ref",
+    "ResolvedCall",
+    "Rule",
+    "Scope",
+    "Severity",
+    "Sink",
+    "ToolCallRule",
+    "Valid",
+    "Value",
+    "format_chain",
+    "import_graph_of",
+    "index_of",
+    "servers_of",
 ]
 
 
@@ -135,6 +185,9 @@ class Diagnostic:
     #: A project condition the finding holds under (see `facts.CONDITIONS`); the engine
     #: drops the diagnostic once the project shows the condition is false.
     condition: str = ""
+    #: For a finding through the project: the calls from the reported one to the blocking
+    #: call at the end (RULES.md, "Across functions and modules").
+    chain: tuple[ChainStep, ...] = ()
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.column, self.code, self.message)
@@ -292,6 +345,8 @@ class ProjectFinding:
     path: str
     location: Location
     message: str
+    #: The chain of calls the finding follows through the project, if any.
+    chain: tuple[ChainStep, ...] = ()
 
 
 class ProjectRule(BaseRule):

@@ -31,6 +31,7 @@ from fastmcp_preflight.model.scopes import (
     bind_target,
 )
 from fastmcp_preflight.model.scopes import dotted as dotted
+from fastmcp_preflight.model.summarize import SummaryInput
 from fastmcp_preflight.project.facts import (
     BUILDS_A_SERVER,
     REGISTERED_ELSEWHERE,
@@ -296,6 +297,8 @@ class FileModel:
     #: The module-level functions and methods of module-level classes that no registration
     #: of this file names: another module may register them (`tool_condition`).
     candidates: dict[cst.FunctionDef, Registration] = field(default_factory=dict)
+    #: What the walk collected for the project index's summaries (see `summarize.py`).
+    summary_input: SummaryInput = field(default_factory=SummaryInput)
 
     def resolve(self, expr: cst.BaseExpression, scope: Scope | None = None) -> str | None:
         """The dotted name `expr` refers to, through imports and aliases (see Scope.resolve)."""
@@ -774,7 +777,7 @@ class ModelBuilder:
     wants = frozenset({
         "Call", "Assign", "AnnAssign", "AugAssign", "Import", "ImportFrom", "FunctionDef",
         "ClassDef", "Return", "For", "WithItem", "ExceptHandler", "Global", "NamedExpr",
-        "While", "MatchCase", "Comparison", "Expr",
+        "While", "MatchCase", "Comparison", "Expr", "Await", "Yield",
     })
 
     def __init__(self, module: cst.Module, package: str | None) -> None:
@@ -839,6 +842,7 @@ class ModelBuilder:
             cst.Return: builder._visit_return, cst.For: builder._visit_for,
             cst.WithItem: builder._visit_with_item, cst.ExceptHandler: builder._visit_except,
             cst.Global: builder._visit_global, cst.NamedExpr: builder._visit_named_expr,
+            cst.Await: builder._visit_await, cst.Yield: builder._visit_yield,
         }
 
     def _visit_call(self, node: cst.Call) -> None:
@@ -903,6 +907,15 @@ class ModelBuilder:
         function = self.tracker.function
         if isinstance(function, cst.FunctionDef) and node.value is not None:
             self._returns.append((function, node.value))
+
+    def _visit_await(self, node: cst.Await) -> None:
+        self.model.summary_input.awaited.add(id(node.expression))
+
+    def _visit_yield(self, node: cst.Yield) -> None:
+        function = self.tracker.function
+        value = node.value
+        if isinstance(function, cst.FunctionDef) and isinstance(value, cst.BaseExpression):
+            self.model.summary_input.yields.append((function, value))
 
     def _visit_for(self, node: cst.For) -> None:
         bind_target(self.tracker.scope, node.target, node, None, "other")
@@ -994,6 +1007,13 @@ class ModelBuilder:
             for site in self._calls)
         self._find_script_calls()
         self._find_units()
+        data = model.summary_input
+        data.calls = [(site.call, site.scope, site.function) for site in self._calls]
+        data.functions = self._functions
+        data.classes = self._classes
+        data.assignments = [(a.target, a.value, a.annotation, a.scope)
+                            for a in self._assignments]
+        data.returns = self._returns
         return model
 
     def _find_units(self) -> None:

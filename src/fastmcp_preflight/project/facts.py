@@ -10,18 +10,25 @@ a frozen dataclass.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from fastmcp_preflight.project.records import Location as Location
+from fastmcp_preflight.project.summaries import (
+    ClassSummary,
+    FunctionSummary,
+    Ref,
+    classes_from_json,
+    classes_to_json,
+    functions_from_json,
+    functions_to_json,
+    globals_from_json,
+)
 
-class Location(NamedTuple):
-    """A span in a file: 1-based lines and columns, end column exclusive."""
-
-    line: int
-    column: int
-    end_line: int
-    end_column: int
+if TYPE_CHECKING:
+    from fastmcp_preflight.project.index import ProjectIndex
 
 
 class ServerFact(NamedTuple):
@@ -158,6 +165,11 @@ class FileFacts:
     #: Suppression comments by line ("*" suppresses every rule), for project diagnostics too.
     noqa: dict[int, list[str]] = field(default_factory=dict)
     file_noqa: list[str] | None = None
+    #: The project index's input (see `summaries.py`): a summary of every function and
+    #: class, and the references module-level names are bound to.
+    functions: list[FunctionSummary] = field(default_factory=list)
+    class_summaries: list[ClassSummary] = field(default_factory=list)
+    globals: dict[str, tuple[Ref, ...]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The facts as JSON for the cache: spans and records as arrays, not objects, since
@@ -193,6 +205,9 @@ class FileFacts:
             "called_attributes": self.called_attributes,
             "stdout_units": self.stdout_units,
             "terminal_units": self.terminal_units,
+            "functions": functions_to_json(self.functions),
+            "class_summaries": classes_to_json(self.class_summaries),
+            "globals": self.globals,
         }
 
     @classmethod
@@ -239,6 +254,9 @@ class FileFacts:
             stdout_units={unit: tuple(refs)
                           for unit, refs in data.get("stdout_units", {}).items()},
             terminal_units=list(data.get("terminal_units", ())),
+            functions=functions_from_json(data.get("functions", [])),
+            class_summaries=classes_from_json(data.get("class_summaries", [])),
+            globals=globals_from_json(data.get("globals", {})),
         )
 
 
@@ -678,10 +696,31 @@ class ProjectFacts(list[FileFacts]):
     def servers(self) -> ProjectServers:
         return ProjectServers(self)
 
+    #: The run's rule options (`extend-sync-clients`, `extend-blocking-calls`), which the
+    #: engine sets before the project rules run.
+    options: Mapping[str, object] = MappingProxyType({})
+
+    @functools.cached_property
+    def project_index(self) -> ProjectIndex:
+        from fastmcp_preflight.project.index import ProjectIndex
+
+        return ProjectIndex(self, self.options, self.import_graph)
+
 
 def import_graph_of(files: Sequence[FileFacts]) -> ImportGraph:
     """The project's import graph, built once per project when the engine runs the rules."""
     return files.import_graph if isinstance(files, ProjectFacts) else ImportGraph(files)
+
+
+def index_of(files: Sequence[FileFacts]) -> ProjectIndex:
+    """The project index (DESIGN.md, "The project index"), built once per project when the
+    engine runs the rules: what project rules ask about functions, classes, calls and
+    clients across the project's files."""
+    if isinstance(files, ProjectFacts):
+        return files.project_index
+    from fastmcp_preflight.project.index import ProjectIndex
+
+    return ProjectIndex(files)
 
 
 def servers_of(files: Sequence[FileFacts]) -> ProjectServers:

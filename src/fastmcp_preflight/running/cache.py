@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from fastmcp_preflight import __version__
-from fastmcp_preflight.api import BaseRule, Diagnostic, DiagnosticFix, Edit
+from fastmcp_preflight.api import BaseRule, ChainStep, Diagnostic, DiagnosticFix, Edit
 from fastmcp_preflight.project.facts import FileFacts
 from fastmcp_preflight.running.fileindex import FileIndex, content_digest
 from fastmcp_preflight.running.results import FileResult
@@ -110,6 +110,7 @@ def _diagnostic(data: dict[str, Any]) -> Diagnostic:
         "fix": None if fix is None else DiagnosticFix(
             fix["applicability"], tuple(Edit(**edit) for edit in fix["edits"]),
             fix.get("description", "")),
+        "chain": tuple(ChainStep(*step) for step in data.get("chain", ())),
     })
 
 

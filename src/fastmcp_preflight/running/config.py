@@ -52,6 +52,7 @@ class Config:
     severity: Mapping[str, str] = field(default_factory=_empty_mapping, hash=False)
     fail_on: str = "warning"
     extend_blocking_calls: tuple[str, ...] = ()
+    extend_sync_clients: tuple[str, ...] = ()
     plugins: tuple[str, ...] = ()
     cache_dir: str | None = None
     #: Gitignore-style globs that make a file test code (None: the default list).
@@ -307,6 +308,7 @@ _KEYS: Mapping[str, tuple[str, _Parser]] = MappingProxyType(
         "severity": ("severity", _severity_table),
         "fail-on": ("fail_on", _level),
         "extend-blocking-calls": ("extend_blocking_calls", _dotted_names),
+        "extend-sync-clients": ("extend_sync_clients", _dotted_names),
         "plugins": ("plugins", _plugin_paths),
         "cache-dir": ("cache_dir", _non_empty_string),
         "test-paths": ("test_paths", _non_empty_string_list),

@@ -31,6 +31,7 @@ from fastmcp_preflight.api import (
 )
 from fastmcp_preflight.model.context import Tracker
 from fastmcp_preflight.model.file_model import FileModel, ModelBuilder
+from fastmcp_preflight.model.summarize import summarize
 from fastmcp_preflight.model.walker import Event, EventLog, Walker
 from fastmcp_preflight.project.facts import (
     CallFact,
@@ -316,6 +317,8 @@ class Engine:
         diagnostics: list[Diagnostic] = []
         projects = {root: ProjectFacts(group)
                     for root, group in self.projects.group(facts, _path_of).items()}
+        for project in projects.values():
+            project.options = self.settings.options
         for rule, project in ((rule, project) for rule in self.project_rules
                               for project in projects.values()):
             try:
@@ -351,7 +354,8 @@ class Engine:
                 diagnostics.append(Diagnostic(
                     rule.code, rule.name, self.settings.severity.get(rule.code, rule.severity),
                     finding.message, finding.path, at.line, at.column, at.end_line,
-                    at.end_column, rule.checklist, rule.hint, None))
+                    at.end_column, rule.checklist, rule.hint, None,
+                    chain=tuple(finding.chain)))
         return diagnostics
 
     def project_facts(self, path: Path, display: str) -> FileFacts | None:
@@ -471,6 +475,8 @@ def _may_match(rule: type[Rule], text: str) -> bool:
 
 def _facts(model: FileModel, path: str, module: str | None, positions: Positions,
            suppressions: Suppressions) -> FileFacts:
+    summaries = summarize(model.summary_input, module or path, model.scopes, model.module_scope,
+                          positions.of)
     return FileFacts(
         path=path,
         module=module,
@@ -511,6 +517,9 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
         called_attributes=sorted(model.called_attributes),
         stdout_units=dict(model.stdout_units),
         terminal_units=sorted(model.terminal_units),
+        functions=summaries.functions,
+        class_summaries=summaries.classes,
+        globals=summaries.globals,
     )
 
 

@@ -1,0 +1,352 @@
+"""Summaries of a file's functions and classes for the project index (see
+`project/summaries.py` for what they hold).
+
+Built after the model's walk from what the walk already collected (calls, definitions,
+assignments, returns, yields), not by another walk: the cost is one pass over those lists
+and the positions of the calls kept. Calls that can lead nowhere (an unannotated
+parameter's methods, most builtins) are left out, so that positions are computed only for
+calls the index may use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from fastmcp_preflight.model.scopes import Binding, Scope, dotted
+from fastmcp_preflight.project.records import Location
+from fastmcp_preflight.project.summaries import CallSummary, ClassSummary, FunctionSummary, Ref
+
+#: How many local assignments a reference is followed through.
+_DEPTH = 4
+#: Builtins that may block (FML102); calls of other builtins are not kept.
+_BLOCKING_BUILTINS = frozenset({"builtins.open", "builtins.input"})
+_OPTIONAL_WRAPPERS = frozenset({"Optional", "Annotated", "Union", "Final", "ClassVar"})
+
+
+@dataclass
+class SummaryInput:
+    """What the model's walk collected that the summaries need."""
+
+    #: (call, the scope it is in, the innermost function or lambda around it)
+    calls: list[tuple[cst.Call, Scope, cst.CSTNode | None]] = field(default_factory=list)
+    functions: list[tuple[cst.FunctionDef, Scope]] = field(default_factory=list)
+    classes: list[tuple[cst.ClassDef, Scope]] = field(default_factory=list)
+    #: (target, value, annotation, scope) of every assignment
+    assignments: list[tuple[cst.BaseExpression, cst.BaseExpression | None,
+                            cst.BaseExpression | None, Scope]] = field(default_factory=list)
+    returns: list[tuple[cst.FunctionDef, cst.BaseExpression]] = field(default_factory=list)
+    yields: list[tuple[cst.FunctionDef, cst.BaseExpression]] = field(default_factory=list)
+    #: ids of the expressions under an `await`
+    awaited: set[int] = field(default_factory=set)
+
+
+@dataclass
+class Summaries:
+    functions: list[FunctionSummary]
+    classes: list[ClassSummary]
+    globals: dict[str, tuple[Ref, ...]]
+
+
+class _Namer:
+    """References of expressions, seen from a scope of one module."""
+
+    def __init__(self, module: str, scopes: dict[cst.CSTNode, Scope]) -> None:
+        self.module = module
+        self.scopes = scopes
+
+    def qualname(self, scope: Scope) -> str:
+        parts: list[str] = []
+        current: Scope | None = scope
+        while current is not None and current.kind != "module":
+            node = current.node
+            label = (node.name.value if isinstance(node, (cst.FunctionDef, cst.ClassDef))
+                     else "<lambda>")
+            parts.append(label if current.kind == "class" else f"{label}.<locals>")
+            current = current.parent
+        return ".".join([self.module, *reversed(parts)])
+
+    def name_of(self, node: cst.FunctionDef | cst.ClassDef, defined_in: Scope) -> str:
+        return f"{self.qualname(defined_in)}.{node.name.value}"
+
+    def global_name(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
+        """The dotted name of a class or function an annotation or base names: through
+        imports, or a definition of this module (`pkg.mod.Store`)."""
+        if isinstance(expr, cst.SimpleString):
+            text = expr.evaluated_value
+            if isinstance(text, str) and text.replace(".", "").replace("_", "").isalnum():
+                try:
+                    expr = cst.parse_expression(text)
+                except Exception:
+                    return None
+            else:
+                return None
+        resolved = scope.resolve(expr)
+        if resolved is not None:
+            return resolved
+        if isinstance(expr, cst.Name):
+            found = scope.lookup(expr.value)
+            if found is not None and found[0].kind == "module":
+                return f"{self.module}.{expr.value}"
+        elif isinstance(expr, cst.Attribute):
+            base = self.global_name(expr.value, scope)
+            return None if base is None else f"{base}.{expr.attr.value}"
+        return None
+
+    def annotation_types(self, annotation: cst.BaseExpression | None,
+                         scope: Scope) -> tuple[Ref, ...]:
+        """`t:` references for the types an annotation names (`X | None`, `Optional[X]`,
+        `Annotated[X, ...]`, `"X"`)."""
+        if annotation is None:
+            return ()
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator,
+                                                                      cst.BitOr):
+            return (self.annotation_types(annotation.left, scope)
+                    + self.annotation_types(annotation.right, scope))
+        if isinstance(annotation, cst.Subscript):
+            head = dotted(annotation.value) or ""
+            if head.rpartition(".")[2] in _OPTIONAL_WRAPPERS:
+                found: tuple[Ref, ...] = ()
+                for element in annotation.slice:
+                    if isinstance(element.slice, cst.Index):
+                        found += self.annotation_types(element.slice.value, scope)
+                    if head.endswith("Annotated"):
+                        break
+                return found
+            return ()
+        name = self.global_name(annotation, scope)
+        if name is None or name.startswith("builtins.") or name in ("None", "typing.Any"):
+            return ()
+        return (("t:" + name,),)
+
+    def refs(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0
+             ) -> tuple[Ref, ...]:
+        """The references an expression may be (empty: not tracked)."""
+        if depth > _DEPTH:
+            return ()
+        kind = type(expr)
+        if kind is cst.Await:
+            return self.refs(expr.expression, scope, depth)  # type: ignore[attr-defined]
+        if kind is cst.Name:
+            return self._name(expr.value, scope, depth)  # type: ignore[attr-defined]
+        if kind is cst.Attribute:
+            assert isinstance(expr, cst.Attribute)
+            attr = expr.attr.value
+            if attr == "lifespan_context":
+                return (("ctx",),)
+            resolved = scope.resolve(expr)
+            if resolved is not None:
+                return (("g:" + resolved,),)
+            return tuple((*ref, "." + attr) for ref in self.refs(expr.value, scope, depth))
+        if kind is cst.Call:
+            assert isinstance(expr, cst.Call)
+            func = expr.func
+            if type(func) is cst.Name and func.value == "super":
+                return (("super",),)
+            if type(func) is cst.Attribute and func.attr.value == "get" and expr.args:
+                key = _literal(expr.args[0].value)
+                if key is not None and not expr.args[0].keyword:
+                    return tuple((*ref, f"[{key}]")
+                                 for ref in self.refs(func.value, scope, depth))
+            if expr.args and _literal(expr.args[0].value) == ":memory:":
+                return ()  # an in-memory database does no I/O
+            return tuple((*ref, "()") for ref in self.refs(func, scope, depth))
+        if kind is cst.Subscript:
+            assert isinstance(expr, cst.Subscript)
+            if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+                key = _literal(expr.slice[0].slice.value)
+                if key is not None:
+                    return tuple((*ref, f"[{key}]")
+                                 for ref in self.refs(expr.value, scope, depth))
+            return ()
+        return ()
+
+    def _name(self, name: str, scope: Scope, depth: int) -> tuple[Ref, ...]:
+        found = scope.lookup(name)
+        if found is None:
+            resolved = scope.resolve_name(name)
+            return (("g:" + resolved,),) if resolved else ()
+        owner, bindings = found
+        if all(b.kind in ("import", "module") for b in bindings):
+            return (("g:" + (bindings[0].qualified or name),),)
+        if owner.kind == "module":
+            return (("g:" + f"{self.module}.{name}",),)
+        if owner.kind == "class":
+            return ()
+        found_refs: list[Ref] = []
+        for binding in bindings:
+            found_refs.extend(self._binding(binding, owner, depth))
+        return tuple(dict.fromkeys(found_refs))
+
+    def _binding(self, binding: Binding, owner: Scope, depth: int) -> tuple[Ref, ...]:
+        node = binding.node
+        if binding.kind == "param" and isinstance(node, cst.Param):
+            function = owner.node
+            if (isinstance(function, cst.FunctionDef) and owner.parent is not None
+                    and owner.parent.kind == "class" and _first_param(function) is node
+                    and not _is_static(function)):
+                return (("self",),)
+            annotation = node.annotation.annotation if node.annotation else None
+            return self.annotation_types(annotation, owner)
+        if binding.kind in ("def", "class") and isinstance(node, (cst.FunctionDef,
+                                                                  cst.ClassDef)):
+            return (("g:" + self.name_of(node, owner),),)
+        found: tuple[Ref, ...] = ()
+        if isinstance(node, cst.AnnAssign):
+            found = self.annotation_types(node.annotation.annotation, owner)
+        if binding.value is not None:
+            found += self.refs(binding.value, owner, depth + 1)
+        return found
+
+
+def _literal(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        value = expr.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _first_param(function: cst.FunctionDef) -> cst.Param | None:
+    params = [*function.params.posonly_params, *function.params.params]
+    return params[0] if params else None
+
+
+def _is_static(function: cst.FunctionDef) -> bool:
+    return any(dotted(d.decorator) in ("staticmethod",) for d in function.decorators)
+
+
+def _own_function(scope: Scope) -> cst.FunctionDef | None:
+    node = scope.node
+    return node if isinstance(node, cst.FunctionDef) and scope.kind == "function" else None
+
+
+def _keep(refs: tuple[Ref, ...]) -> bool:
+    """Whether a call's callee may matter to the index: not only builtins."""
+    return any(not ref[0].startswith("g:builtins.") or ref[0] in _BLOCKING_BUILTINS_REFS
+               for ref in refs)
+
+
+_BLOCKING_BUILTINS_REFS = frozenset("g:" + name for name in _BLOCKING_BUILTINS)
+
+
+def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
+              module_scope: Scope, locate: Callable[[cst.CSTNode], Location]) -> Summaries:
+    """The summaries of a file's functions and classes, and its module-level bindings."""
+    namer = _Namer(module, scopes)
+    calls: dict[cst.FunctionDef, list[CallSummary]] = {}
+    for call, where, function in data.calls:
+        if not isinstance(function, cst.FunctionDef) or where.node is not function:
+            continue
+        refs = namer.refs(call.func, where)
+        if not refs or not _keep(refs):
+            continue
+        first = call.args[0] if call.args else None
+        literal = (_literal(first.value) if first is not None and first.keyword is None
+                   else None)
+        calls.setdefault(function, []).append(CallSummary(
+            locate(call), refs, _text(call.func), id(call) in data.awaited, literal))
+    returns: dict[cst.FunctionDef, list[Ref]] = {}
+    for function, returned in data.returns:
+        inside = scopes.get(function)
+        if inside is not None:
+            returns.setdefault(function, []).extend(namer.refs(returned, inside))
+    yields: dict[cst.FunctionDef, list[tuple[str, tuple[Ref, ...]]]] = {}
+    for function, yielded in data.yields:
+        inside = scopes.get(function)
+        if inside is not None:
+            yields.setdefault(function, []).extend(_yielded(namer, yielded, inside))
+    functions: list[FunctionSummary] = []
+    for function, defined_in in data.functions:
+        own = scopes.get(function)
+        if own is None:
+            continue
+        params = function.params
+        annotation = function.returns.annotation if function.returns else None
+        function_returns = [*namer.annotation_types(annotation, defined_in),
+                            *returns.get(function, ())]
+        functions.append(FunctionSummary(
+            namer.name_of(function, defined_in), function.asynchronous is not None,
+            locate(function.name),
+            tuple(p.name.value for p in [*params.posonly_params, *params.params,
+                                         *params.kwonly_params]),
+            tuple(calls.get(function, ())), tuple(dict.fromkeys(function_returns)),
+            tuple(filter(None, (namer.global_name(_decorator_head(d.decorator), defined_in)
+                                for d in function.decorators))),
+            tuple(yields.get(function, ()))))
+    attributes: dict[cst.ClassDef, dict[str, list[Ref]]] = {}
+    module_globals: dict[str, list[Ref]] = {}
+    for target, value, annotation, scope in data.assignments:
+        found = [*namer.annotation_types(annotation, scope),
+                 *(namer.refs(value, scope) if value is not None else ())]
+        if scope is module_scope and isinstance(target, cst.Name):
+            if found:
+                module_globals.setdefault(target.value, []).extend(found)
+            continue
+        if scope.kind == "class" and isinstance(target, cst.Name):
+            assert isinstance(scope.node, cst.ClassDef)
+            if found:
+                attributes.setdefault(scope.node, {}).setdefault(target.value, []).extend(found)
+            continue
+        function = _own_function(scope)
+        if (function is None or not isinstance(target, cst.Attribute)
+                or not isinstance(target.value, cst.Name) or scope.parent is None
+                or scope.parent.kind != "class" or not found):
+            continue
+        receiver = _first_param(function)
+        if receiver is None or receiver.name.value != target.value.value:
+            continue
+        owner = scope.parent.node
+        assert isinstance(owner, cst.ClassDef)
+        attributes.setdefault(owner, {}).setdefault(target.attr.value, []).extend(found)
+    classes = [ClassSummary(
+        namer.name_of(node, defined_in), locate(node.name),
+        tuple(filter(None, (namer.global_name(base.value, defined_in)
+                            for base in node.bases if base.keyword is None))),
+        tuple((attr, tuple(dict.fromkeys(refs)))
+              for attr, refs in attributes.get(node, {}).items()))
+        for node, defined_in in data.classes]
+    return Summaries(functions, classes, {name: tuple(dict.fromkeys(refs))
+                                          for name, refs in module_globals.items()})
+
+
+def _decorator_head(expr: cst.BaseExpression) -> cst.BaseExpression:
+    return expr.func if isinstance(expr, cst.Call) else expr
+
+
+def _yielded(namer: _Namer, value: cst.BaseExpression, scope: Scope,
+             depth: int = 0) -> list[tuple[str, tuple[Ref, ...]]]:
+    """A lifespan's context by key: a dict literal's entries, a constructor's keywords."""
+    found: list[tuple[str, tuple[Ref, ...]]] = [("", namer.refs(value, scope))]
+    if isinstance(value, cst.Dict):
+        for element in value.elements:
+            if isinstance(element, cst.DictElement):
+                key = _literal(element.key)
+                if key is not None:
+                    found.append((key, namer.refs(element.value, scope)))
+    elif isinstance(value, cst.Call):
+        for arg in value.args:
+            if arg.keyword is not None:
+                found.append((arg.keyword.value, namer.refs(arg.value, scope)))
+    elif isinstance(value, cst.Name) and depth < 2:
+        located = scope.lookup(value.value)
+        if located is not None:
+            for binding in located[1]:
+                if binding.value is not None:
+                    found.extend(_yielded(namer, binding.value, located[0], depth + 1))
+    return [(key, refs) for key, refs in found if refs]
+
+
+def _text(func: cst.BaseExpression) -> str:
+    """The callee as written, on one line, shortened (`ctx.lifespan_context["r"].get`)."""
+    name = dotted(func)
+    if name is not None:
+        return name
+    text = " ".join(cst.Module([]).code_for_node(func).split())
+    return text if len(text) <= 60 else "..." + text[-57:]
+
+
+
+
+__all__ = ["Summaries", "SummaryInput", "summarize"]

@@ -1,0 +1,555 @@
+"""The project index (DESIGN.md, "The project index"): one project's file facts joined into
+its symbol table, class hierarchy, call graph and registration table, with each function's
+transitive summary (does it block, through which chain) computed once by a fixed point.
+
+Rules ask the index; they never walk another file's tree. Everything here reads only the
+facts (`FileFacts`), so a warm or pre-commit run answers from the cache, and a finding that
+depends on another file is recomputed from that file's current facts on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import NamedTuple
+
+from fastmcp_preflight.model.blocking import blocking_calls
+from fastmcp_preflight.model.clients import Catalog, SyncClient
+from fastmcp_preflight.project.facts import (
+    FileFacts,
+    ImportGraph,
+    RegistrationFact,
+    module_names,
+    runs_in_a_server,
+)
+from fastmcp_preflight.project.summaries import CallSummary, ClassSummary, FunctionSummary, Ref
+
+#: How many calls deep a chain is followed (RULES.md, "Across functions and modules").
+MAX_DEPTH = 8
+#: How many references deep one value is evaluated (a global bound to a call of a function
+#: returning an attribute ...).
+_EVAL_DEPTH = 12
+_LIFESPAN_DECORATORS = ("asynccontextmanager", "lifespan")
+
+
+class ChainStep(NamedTuple):
+    """One call of a chain: where it is made, and what it calls (`load()`, `requests.get`)."""
+
+    path: str
+    line: int
+    name: str
+
+
+class Value(NamedTuple):
+    """What a reference may be, once the project is known.
+
+    kind: `function` (a project function or method, `name` its qualified name), `class`
+    (a project class), `instance` (of a project class), `super` (`super()` in a method of
+    class `name`), `external` (a name from outside the project, `name` dotted), `client` (a
+    sync client of the catalog, `name` its key), `member` (`client.method`: `name` the key,
+    `member` the attribute), `context` (a lifespan context).
+    """
+
+    kind: str
+    name: str
+    member: str = ""
+
+
+class Sink(NamedTuple):
+    """A call FML101, FML102 or FML105 would report if made in an async function."""
+
+    rule: str
+    #: The blocking call (`requests.get`) or the client method as written.
+    name: str
+    #: What the message says to do instead.
+    alternative: str
+    #: For a client method, its catalog entry.
+    client: SyncClient | None = None
+
+
+class Blocking(NamedTuple):
+    """How a call blocks: the chain from the call to the blocking call at its end (one step
+    when the call itself blocks), and that blocking call."""
+
+    chain: tuple[ChainStep, ...]
+    sink: Sink
+
+
+class ResolvedCall(NamedTuple):
+    """A call of a function with what its callee may be."""
+
+    call: CallSummary
+    targets: tuple[Value, ...]
+
+
+class ProjectIndex:
+    """The index of one project's facts. Build it with `index_of(files)`."""
+
+    def __init__(self, files: Sequence[FileFacts], options: Mapping[str, object] | None = None,
+                 import_graph: ImportGraph | None = None) -> None:
+        options = options or {}
+        self.files = list(files)
+        self.import_graph = import_graph or ImportGraph(self.files)
+        self.catalog = Catalog(_names(options.get("extend-sync-clients")))
+        self.blocking_calls = blocking_calls(_names(options.get("extend-blocking-calls")))
+        #: qualified name -> summary, and -> the path of its file.
+        self._functions: dict[str, FunctionSummary] = {}
+        self._classes: dict[str, ClassSummary] = {}
+        self._globals: dict[str, tuple[Ref, ...]] = {}
+        self._paths: dict[str, str] = {}
+        #: Other names of the same symbol (a file's namespace-package name): alias -> name.
+        self._aliases: dict[str, str] = {}
+        self._by_last: dict[str, list[str]] = {}
+        for f in self.files:
+            prefix = f.module or f.path
+            others = [n for n in module_names(f) if n != prefix]
+            for function in f.functions:
+                self._add(function.name, f.path, prefix, others)
+                self._functions[function.name] = function
+            for cls in f.class_summaries:
+                self._add(cls.name, f.path, prefix, others)
+                self._classes[cls.name] = cls
+            for name, refs in f.globals.items():
+                qualified = f"{prefix}.{name}"
+                if qualified in self._functions or qualified in self._classes:
+                    continue
+                self._add(qualified, f.path, prefix, others)
+                self._globals[qualified] = refs
+        self._subclasses: dict[str, list[str]] | None = None
+        self._returns: dict[str, tuple[Value, ...] | None] = {}
+        self._calls: dict[str, tuple[ResolvedCall, ...]] = {}
+        self._callers: dict[str, list[tuple[str, CallSummary]]] | None = None
+        self._lifespan: dict[str, list[tuple[Ref, str]]] | None = None
+        self._blocking: dict[str, Blocking] | None = None
+        self._running: dict[str, bool] | None = None
+
+    def _add(self, name: str, path: str, prefix: str, others: list[str]) -> None:
+        self._paths[name] = path
+        self._by_last.setdefault(name.rpartition(".")[2], []).append(name)
+        rest = name[len(prefix):]
+        for other in others:
+            self._aliases.setdefault(other + rest, name)
+
+    # -- symbols ----------------------------------------------------------------------------
+
+    def function(self, name: str) -> FunctionSummary | None:
+        """The project function or method of that qualified name."""
+        return self._functions.get(name)
+
+    def functions(self) -> Iterator[FunctionSummary]:
+        """Every function and method of the project, file by file, in source order."""
+        for f in self.files:
+            yield from f.functions
+
+    def cls(self, name: str) -> ClassSummary | None:
+        """The project class of that qualified name."""
+        return self._classes.get(name)
+
+    def path_of(self, name: str) -> str | None:
+        """The path of the file that defines a project function, class or global."""
+        return self._paths.get(name)
+
+    def lookup(self, dotted: str) -> str | None:
+        """The project symbol (function, class, module-level name) a dotted name refers to,
+        as imported from anywhere: its own module, another name of that module (namespace
+        packages), or a package that re-exports it (`from pkg import load`)."""
+        if dotted in self._paths:
+            return dotted
+        alias = self._aliases.get(dotted)
+        if alias is not None:
+            return alias
+        head, _, last = dotted.rpartition(".")
+        if not head:
+            return None
+        found = [n for n in self._by_last.get(last, ()) if n.startswith(head + ".")]
+        return found[0] if len(found) == 1 else None
+
+    def owner_class(self, function: str) -> str | None:
+        """The class a method belongs to."""
+        owner = function.rpartition(".")[0]
+        return owner if owner in self._classes else None
+
+    def mro(self, name: str) -> list[str]:
+        """A project class and its project base classes, nearest first (depth first, like
+        Python's MRO for the usual single-inheritance-plus-mixins case); external bases
+        are left out (see `external_bases`)."""
+        order: list[str] = []
+        stack = [name]
+        while stack:
+            current = stack.pop(0)
+            if current in order or current not in self._classes:
+                continue
+            order.append(current)
+            bases = [self.lookup(b) for b in self._classes[current].bases]
+            stack[0:0] = [b for b in bases if b is not None]
+        return order
+
+    def external_bases(self, name: str) -> list[str]:
+        """The dotted names of the bases from outside the project of a class and of its
+        project bases."""
+        found: list[str] = []
+        for current in self.mro(name):
+            found += [b for b in self._classes[current].bases if self.lookup(b) is None]
+        return found
+
+    def subclasses(self, name: str) -> list[str]:
+        """The project classes that derive from `name`, directly or not."""
+        if self._subclasses is None:
+            direct: dict[str, list[str]] = {}
+            for cls in self._classes.values():
+                for base in cls.bases:
+                    target = self.lookup(base)
+                    if target is not None:
+                        direct.setdefault(target, []).append(cls.name)
+            self._subclasses = direct
+        found: list[str] = []
+        stack = list(self._subclasses.get(name, ()))
+        while stack:
+            current = stack.pop()
+            if current not in found:
+                found.append(current)
+                stack.extend(self._subclasses.get(current, ()))
+        return found
+
+    def registrations(self) -> Iterator[tuple[str, RegistrationFact]]:
+        """The registration table: every tool, resource, prompt and route registration of
+        the project, with the path of the file that makes it."""
+        for f in self.files:
+            for registration in f.registrations:
+                yield f.path, registration
+
+    # -- values -----------------------------------------------------------------------------
+
+    def evaluate(self, ref: Ref, function: str | None = None) -> tuple[Value, ...]:
+        """What a reference in `function` (a qualified name; None at module level) may
+        be. Empty when it is not known."""
+        return tuple(dict.fromkeys(self._evaluate(ref, self.owner_class(function or ""), 0)))
+
+    def _evaluate(self, ref: Ref, owner: str | None, depth: int) -> list[Value]:
+        if depth > _EVAL_DEPTH or not ref:
+            return []
+        base, ops = ref[0], ref[1:]
+        values: list[Value]
+        if base.startswith("g:"):
+            values, ops = self._global(base[2:], ops, depth)
+        elif base == "self":
+            values = [Value("instance", owner)] if owner else []
+        elif base == "super":
+            values = [Value("super", owner)] if owner else []
+        elif base.startswith("t:"):
+            values = self._typed(base[2:])
+        elif base == "ctx":
+            values = [Value("context", "")]
+        else:
+            values = []
+        for op in ops:
+            if not values:
+                break
+            values = [v for value in values for v in self._apply(value, op, depth)]
+        return values
+
+    def _global(self, dotted: str, ops: tuple[str, ...], depth: int
+                ) -> tuple[list[Value], tuple[str, ...]]:
+        """A dotted name: the longest prefix that is a project symbol, the rest as
+        attributes; or an external name."""
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):
+            name = self.lookup(".".join(parts[:cut]))
+            if name is None:
+                continue
+            rest = tuple("." + p for p in parts[cut:])
+            if name in self._functions:
+                return [Value("function", name)], rest + ops
+            if name in self._classes:
+                return [Value("class", name)], rest + ops
+            values: list[Value] = []
+            for ref in self._globals.get(name, ()):
+                values += self._evaluate(ref, None, depth + 1)
+            return values, rest + ops
+        return [Value("external", dotted)], ops
+
+    def _typed(self, dotted: str) -> list[Value]:
+        name = self.lookup(dotted)
+        if name is not None and name in self._classes:
+            return [self._instance(name)]
+        client = self.catalog.of_type(dotted)
+        return [Value("client", client.key)] if client is not None else []
+
+    def _instance(self, cls: str) -> Value:
+        """An instance of a project class; a client when the class derives from one."""
+        for base in self.external_bases(cls):
+            client = self.catalog.constructed_by(base)
+            if client is not None:
+                return Value("client", client.key)
+        return Value("instance", cls)
+
+    def _apply(self, value: Value, op: str, depth: int) -> list[Value]:
+        kind = value.kind
+        if op == "()":
+            if kind == "external":
+                client = self.catalog.constructed_by(value.name)
+                return [Value("client", client.key)] if client is not None else []
+            if kind == "function":
+                return list(self.returns(value.name, depth) or ())
+            if kind == "class":
+                return [self._instance(value.name)]
+            if kind == "member":
+                entry = self.catalog.get(value.name)
+                made = entry.product(value.member) if entry is not None else None
+                return [Value("client", made)] if made is not None else []
+            return []
+        if op.startswith("["):
+            key = op[1:-1]
+            if kind == "context":
+                return self._context(key, depth)
+            if kind in ("client", "member"):
+                entry = self.catalog.get(value.name)
+                if entry is not None and entry.namespaced:
+                    return [Value("client", value.name)]
+            return []
+        attr = op[1:]
+        if kind == "external":
+            return [Value("external", f"{value.name}.{attr}")]
+        if kind in ("instance", "super", "class"):
+            return self._attribute(value, attr, depth)
+        if kind == "client":
+            return [Value("member", value.name, attr)]
+        if kind == "member":
+            entry = self.catalog.get(value.name)
+            if entry is not None and entry.namespaced:
+                return [Value("member", value.name, attr)]
+            return []
+        if kind == "context":
+            return self._context(attr, depth)
+        return []
+
+    def _attribute(self, value: Value, attr: str, depth: int) -> list[Value]:
+        """A method or attribute of a project class, looked up through its project bases."""
+        order = self.mro(value.name)
+        if value.kind == "super":
+            order = order[1:]
+        for cls in order:
+            method = f"{cls}.{attr}"
+            if method in self._functions:
+                return [Value("function", method)]
+        found: list[Value] = []
+        for cls in order:
+            for name, refs in self._classes[cls].attributes:
+                if name == attr:
+                    for ref in refs:
+                        found += self._evaluate(ref, cls, depth + 1)
+        if not found and value.kind == "instance":
+            # A mixin's `self.x` is set by the classes that use it.
+            seen = set(order)
+            for sub in self.subclasses(value.name):
+                for cls in self.mro(sub):
+                    if cls in seen:
+                        continue
+                    seen.add(cls)
+                    for name, refs in self._classes[cls].attributes:
+                        if name == attr:
+                            for ref in refs:
+                                found += self._evaluate(ref, cls, depth + 1)
+        if not found and value.kind != "class":
+            for base in self.external_bases(value.name):
+                client = self.catalog.constructed_by(base)
+                if client is not None:
+                    return [Value("member", client.key, attr)]
+        return found
+
+    def returns(self, function: str, depth: int = 0) -> tuple[Value, ...] | None:
+        """What a project function may return (None while it is being worked out)."""
+        if function in self._returns:
+            return self._returns[function]
+        summary = self._functions.get(function)
+        if summary is None:
+            return ()
+        self._returns[function] = None  # recursion ends here
+        owner = self.owner_class(function)
+        found: list[Value] = []
+        for ref in summary.returns:
+            found += self._evaluate(ref, owner, depth + 1)
+        result = tuple(dict.fromkeys(found))
+        self._returns[function] = result
+        return result
+
+    def lifespans(self) -> Iterator[FunctionSummary]:
+        """The functions that look like server lifespans: async context managers that yield
+        a context (a dict literal or a constructor call)."""
+        for function in self.functions():
+            if function.yields and (
+                    any(d.rpartition(".")[2] in _LIFESPAN_DECORATORS or "lifespan" in d
+                        for d in function.decorators)
+                    or "lifespan" in function.name.rpartition(".")[2].lower()):
+                yield function
+
+    def _context(self, key: str, depth: int) -> list[Value]:
+        """What the lifespan context holds under a key or field."""
+        if self._lifespan is None:
+            table: dict[str, list[tuple[Ref, str]]] = {}
+            for function in self.lifespans():
+                for name, refs in function.yields:
+                    table.setdefault(name, []).extend((ref, function.name) for ref in refs)
+            self._lifespan = table
+        found: list[Value] = []
+        for ref, where in self._lifespan.get(key, ()):
+            found += self._evaluate(ref, self.owner_class(where), depth + 1)
+        if not found:
+            for ref, where in self._lifespan.get("", ()):
+                for value in self._evaluate(ref, self.owner_class(where), depth + 1):
+                    if value.kind == "instance":
+                        found += self._attribute(value, key, depth + 1)
+        return found
+
+    # -- the call graph ---------------------------------------------------------------------
+
+    def calls(self, function: str) -> tuple[ResolvedCall, ...]:
+        """The calls in a function's own body, with what each may call."""
+        resolved = self._calls.get(function)
+        if resolved is None:
+            summary = self._functions.get(function)
+            resolved = () if summary is None else tuple(
+                ResolvedCall(call, tuple(dict.fromkeys(
+                    v for ref in call.callee for v in self.evaluate(ref, function))))
+                for call in summary.calls)
+            self._calls[function] = resolved
+        return resolved
+
+    def callers(self, function: str) -> list[tuple[str, CallSummary]]:
+        """The project functions that call `function`, with the call."""
+        if self._callers is None:
+            table: dict[str, list[tuple[str, CallSummary]]] = {}
+            for caller in self._functions:
+                for resolved in self.calls(caller):
+                    for target in resolved.targets:
+                        if target.kind == "function":
+                            table.setdefault(target.name, []).append((caller, resolved.call))
+            self._callers = table
+        return self._callers.get(function, [])
+
+    def callee_functions(self, resolved: ResolvedCall) -> list[str]:
+        """The project functions a call may run."""
+        return [t.name for t in resolved.targets if t.kind == "function"]
+
+    def async_calls(self) -> Iterator[tuple[FunctionSummary, str, ResolvedCall]]:
+        """Every call in the own body of an async function of the project (not awaited),
+        with the function and its file's path, in file and source order."""
+        for f in self.files:
+            for function in f.functions:
+                if function.is_async:
+                    for resolved in self.calls(function.name):
+                        if not resolved.call.awaited:
+                            yield function, f.path, resolved
+
+    def runs_in_a_server(self, path: str) -> bool:
+        """Whether a file's code may run in a server process (not a script of its own that
+        no server module imports; see `facts.runs_in_a_server`)."""
+        if self._running is None:
+            self._running = runs_in_a_server(self.files)
+        return self._running.get(path, True)
+
+    # -- what blocks ------------------------------------------------------------------------
+
+    def sink(self, resolved: ResolvedCall) -> Sink | None:
+        """The blocking call a call is, if FML101, FML102 or FML105 would report it in an
+        async function."""
+        if resolved.call.awaited:
+            return None
+        for target in resolved.targets:
+            if target.kind == "external":
+                alternative = self.blocking_calls.get(target.name)
+                if alternative is not None:
+                    rule = "FML101" if target.name == "time.sleep" else "FML102"
+                    return Sink(rule, target.name.removeprefix("builtins."), alternative)
+            elif target.kind == "member":
+                entry = self.catalog.get(target.name)
+                if entry is not None and entry.blocking(target.member):
+                    return Sink("FML105", resolved.call.text, entry.alternative, entry)
+        return None
+
+    def _fixed_point(self) -> dict[str, Blocking]:
+        """Each sync function's blocking chain, shortest first: round k finds the functions
+        that block within k calls (at most MAX_DEPTH)."""
+        found: dict[str, Blocking] = {}
+        sync = [f for f in self._functions.values() if not f.is_async]
+        for function in sync:
+            path = self._paths[function.name]
+            for resolved in self.calls(function.name):
+                sink = self.sink(resolved)
+                if sink is not None:
+                    found[function.name] = Blocking(
+                        (ChainStep(path, resolved.call.location.line, _step_name(
+                            resolved, sink)),), sink)
+                    break
+        for _ in range(MAX_DEPTH - 1):
+            previous = dict(found)
+            for function in sync:
+                if function.name in found:
+                    continue
+                path = self._paths[function.name]
+                for resolved in self.calls(function.name):
+                    if resolved.call.awaited:
+                        continue
+                    callee = next((t.name for t in resolved.targets if t.kind == "function"
+                                   and t.name in previous), None)
+                    if callee is not None:
+                        inner = previous[callee]
+                        found[function.name] = Blocking(
+                            (ChainStep(path, resolved.call.location.line,
+                                       _call_name(callee)), *inner.chain), inner.sink)
+                        break
+            if len(found) == len(previous):
+                break
+        return found
+
+    def blocking(self, function: str) -> Blocking | None:
+        """How calling a sync project function blocks (through the project), if it does."""
+        if self._blocking is None:
+            self._blocking = self._fixed_point()
+        return self._blocking.get(function)
+
+    def blocking_through(self, resolved: ResolvedCall) -> tuple[str, Blocking] | None:
+        """For a call of a sync project function that blocks: the function and its chain
+        (FML106). Not for a call that is awaited."""
+        if resolved.call.awaited:
+            return None
+        for name in self.callee_functions(resolved):
+            summary = self._functions.get(name)
+            if summary is None or summary.is_async:
+                continue
+            found = self.blocking(name)
+            if found is not None:
+                return name, found
+        return None
+
+
+def _call_name(function: str) -> str:
+    """`Store.load()` for a method, `load()` for a function."""
+    parts = [p for p in function.split(".") if p != "<locals>"]
+    return ".".join(parts[-2:]) + "()" if len(parts) >= 2 and parts[-2][:1].isupper() else (
+        parts[-1] + "()")
+
+
+def _step_name(resolved: ResolvedCall, sink: Sink) -> str:
+    return sink.name if sink.rule != "FML105" else resolved.call.text
+
+
+def _names(value: object) -> tuple[str, ...]:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return tuple(v for v in value if isinstance(v, str))
+    return ()
+
+
+def format_chain(chain: Sequence[ChainStep], start: str | None = None) -> str:
+    """`` `get_report()` -> `load()` (store.py:12) -> `requests.get` (store.py:30) ``: the
+    first step is where the finding is reported, so it has no place of its own."""
+    parts: list[str] = []
+    for number, step in enumerate(chain):
+        text = f"`{step.name}`"
+        if number:
+            text += f" ({step.path.rsplit('/', 1)[-1]}:{step.line})"
+        parts.append(text)
+    return " -> ".join(parts)
+
+
+__all__ = ["MAX_DEPTH", "Blocking", "ChainStep", "ProjectIndex", "ResolvedCall", "Sink",
+           "Value", "format_chain"]

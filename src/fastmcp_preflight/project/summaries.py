@@ -1,0 +1,105 @@
+"""Per-function and per-class summaries: the part of a file's facts the project index joins.
+
+Plain named tuples of strings, numbers and tuples, so that they pickle, go to the cache as
+JSON arrays, and are cheap to rebuild for every file of a project in a pre-commit run.
+
+A value is described by a *reference* (`Ref`): a base, then operations, as a tuple of
+strings, which the project index evaluates once it knows every file:
+
+- bases: `g:dotted.name` (an imported name, or a module-level name of a project module:
+  `pkg.store.load`, `boto3.client`), `self` (the instance, or the class in a classmethod, of
+  the class the function is a method of), `super` (`super()`), `t:dotted.name` (a value
+  annotated with that type), `ctx` (a lifespan context: `ctx.lifespan_context`,
+  `ctx.request_context.lifespan_context`, any `.lifespan_context`);
+- operations: `.name` (an attribute), `()` (a call), `[key]` (a subscript with a string
+  literal, or `.get("key")`).
+
+So `self.s3.get_object` is `("self", ".s3", ".get_object")` and
+`boto3.client("s3").list_buckets` is `("g:boto3.client", "()", ".list_buckets")`.
+A parameter without an annotation, a loop variable and anything else the file alone cannot
+name has no reference: it is not tracked.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from fastmcp_preflight.project.records import Location
+
+Ref = tuple[str, ...]
+
+
+class CallSummary(NamedTuple):
+    """A call in a function's own body (not in a nested `def`, `lambda` or class body)."""
+
+    location: Location
+    #: What is called: one reference per way the callee may have been bound.
+    callee: tuple[Ref, ...]
+    #: The callee as written (`self.s3.get_object`, `load`), for messages.
+    text: str
+    #: `await f(...)`: the callee is a coroutine function, never a blocking call.
+    awaited: bool = False
+    #: The first positional argument when it is a string literal (`boto3.client("s3")`).
+    literal: str | None = None
+
+
+class FunctionSummary(NamedTuple):
+    """A function or method: `module.qualname` (`pkg.store.Store.load`,
+    `pkg.tools.make.<locals>.inner`)."""
+
+    name: str
+    is_async: bool
+    location: Location
+    params: tuple[str, ...]
+    calls: tuple[CallSummary, ...]
+    #: What it returns (its `return` values, and its return annotation as `t:`).
+    returns: tuple[Ref, ...] = ()
+    #: Its decorators' dotted names (`contextlib.asynccontextmanager`).
+    decorators: tuple[str, ...] = ()
+    #: What it yields, by key, when it yields a dict literal or a constructor call with
+    #: keywords (a lifespan's context); "" holds the yielded value itself.
+    yields: tuple[tuple[str, tuple[Ref, ...]], ...] = ()
+
+
+class ClassSummary(NamedTuple):
+    """A class (`module.qualname`), its bases' dotted names, and what its attributes hold:
+    `self.x = ...` in any method, class-body assignments and annotated (dataclass) fields."""
+
+    name: str
+    location: Location
+    bases: tuple[str, ...]
+    attributes: tuple[tuple[str, tuple[Ref, ...]], ...] = ()
+
+
+def functions_to_json(functions: list[FunctionSummary]) -> list[Any]:
+    return [[f.name, f.is_async, list(f.location), f.params,
+             [[list(c.location), c.callee, c.text, c.awaited, c.literal] for c in f.calls],
+             f.returns, f.decorators, f.yields] for f in functions]
+
+
+def functions_from_json(data: list[Any]) -> list[FunctionSummary]:
+    return [FunctionSummary(
+        name, is_async, Location(*at), tuple(params),
+        tuple(CallSummary(Location(*c_at), _refs(callee), text, awaited, literal)
+              for c_at, callee, text, awaited, literal in calls),
+        _refs(returns), tuple(decorators),
+        tuple((key, _refs(refs)) for key, refs in yields))
+        for name, is_async, at, params, calls, returns, decorators, yields in data]
+
+
+def classes_to_json(classes: list[ClassSummary]) -> list[Any]:
+    return [[c.name, list(c.location), c.bases, c.attributes] for c in classes]
+
+
+def classes_from_json(data: list[Any]) -> list[ClassSummary]:
+    return [ClassSummary(name, Location(*at), tuple(bases),
+                         tuple((attr, _refs(refs)) for attr, refs in attributes))
+            for name, at, bases, attributes in data]
+
+
+def globals_from_json(data: dict[str, Any]) -> dict[str, tuple[Ref, ...]]:
+    return {name: _refs(refs) for name, refs in data.items()}
+
+
+def _refs(data: Any) -> tuple[Ref, ...]:
+    return tuple(tuple(ref) for ref in data)

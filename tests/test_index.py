@@ -1,0 +1,130 @@
+"""The project index: summaries in the facts, the join, the fixed point, the queries."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+from fastmcp_preflight.api import ProjectIndex, Value, index_of
+from fastmcp_preflight.project.facts import FileFacts, ProjectFacts
+from fastmcp_preflight.running.engine import Engine
+
+
+def _facts(tmp_path: Path, files: dict[str, str]) -> list[FileFacts]:
+    (tmp_path / "pyproject.toml").write_text("")
+    engine = Engine([])
+    found = []
+    for name, code in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code)
+    for name in files:
+        result = engine.lint_path(tmp_path / name, name)
+        assert result.facts is not None
+        found.append(result.facts)
+    return found
+
+
+_STORE = """\
+import boto3
+import requests
+
+S3 = boto3.client("s3")
+
+def load(key):
+    return requests.get("http://x/" + key, timeout=5).json()
+
+def get_report(key):
+    return load(key)
+
+def make_client():
+    return boto3.client("dynamodb")
+
+class Base:
+    def __init__(self):
+        self.s3 = boto3.client("s3")
+
+class Mixin:
+    def fetch(self):
+        return self.s3.get_object(Bucket="b", Key="k")
+
+class Store(Base, Mixin):
+    def read(self):
+        return self.fetch()
+"""
+
+
+def _project(tmp_path: Path) -> ProjectIndex:
+    files = _facts(tmp_path, {
+        "app/__init__.py": "from app.store import get_report as get_report\n",
+        "app/store.py": _STORE,
+        "app/server.py": "from app import get_report\nfrom app.store import Store, S3\n\n"
+                         "async def tool(key: str):\n    get_report(key)\n"
+                         "    Store().read()\n    S3.list_buckets()\n",
+    })
+    return index_of(ProjectFacts(files))
+
+
+def test_summaries_survive_the_cache_and_pickle(tmp_path: Path) -> None:
+    for facts in _facts(tmp_path, {"app/__init__.py": "", "app/store.py": _STORE}):
+        again = FileFacts.from_json(facts.to_json())
+        assert again == facts
+        assert pickle.loads(pickle.dumps(facts)) == facts
+    store = _facts(tmp_path, {"app/store.py": _STORE})[0]
+    names = [f.name for f in store.functions]
+    assert "app.store.Mixin.fetch" in names and "app.store.load" in names
+    assert store.globals["S3"] == (("g:boto3.client", "()"),)
+
+
+def test_symbols_hierarchy_and_values(tmp_path: Path) -> None:
+    index = _project(tmp_path)
+    assert index.lookup("app.get_report") == "app.store.get_report"  # a re-export
+    assert index.mro("app.store.Store") == ["app.store.Store", "app.store.Base",
+                                             "app.store.Mixin"]
+    assert index.subclasses("app.store.Mixin") == ["app.store.Store"]
+    assert index.path_of("app.store.load") == "app/store.py"
+    assert index.evaluate(("g:app.store.S3", ".list_buckets")) == (
+        Value("member", "boto3-client", "list_buckets"),)
+    # A mixin's `self.s3` is set by the class that uses it.
+    assert index.evaluate(("self", ".s3"), "app.store.Mixin.fetch") == (
+        Value("client", "boto3-client"),)
+    assert index.evaluate(("g:app.store.make_client", "()")) == (
+        Value("client", "boto3-client"),)
+
+
+def test_call_graph_and_blocking_chains(tmp_path: Path) -> None:
+    index = _project(tmp_path)
+    assert [caller for caller, _ in index.callers("app.store.load")] == [
+        "app.store.get_report"]
+    chain = index.blocking("app.store.get_report")
+    assert chain is not None
+    assert [(s.path, s.line, s.name) for s in chain.chain] == [
+        ("app/store.py", 10, "load()"), ("app/store.py", 7, "requests.get")]
+    assert chain.sink.rule == "FML102"
+    read = index.blocking("app.store.Store.read")
+    assert read is not None and read.sink.rule == "FML105"
+    calls = {c.call.text: c for _, _, c in index.async_calls()}
+    assert index.blocking_through(calls["get_report"]) is not None
+    sink = index.sink(calls["S3.list_buckets"])
+    assert sink is not None and sink.rule == "FML105"
+
+
+def test_chains_stop_at_eight_calls_and_at_recursion(tmp_path: Path) -> None:
+    body = "import time\n\ndef f0():\n    time.sleep(1)\n"
+    for n in range(1, 12):
+        body += f"\ndef f{n}():\n    f{n - 1}()\n"
+    body += "\ndef loop(n):\n    return loop(n - 1)\n"
+    index = index_of(ProjectFacts(_facts(tmp_path, {"deep.py": body})))
+    assert len(index.blocking("deep.f7").chain) == 8  # type: ignore[union-attr]
+    assert index.blocking("deep.f8") is None
+    assert index.blocking("deep.loop") is None
+
+
+def test_config_extends_the_catalog(tmp_path: Path) -> None:
+    files = _facts(tmp_path, {"m.py": "from mylib import Client\n\nc = Client()\n\n"
+                                      "async def tool():\n    c.fetch()\n"})
+    project = ProjectFacts(files)
+    project.options = {"extend-sync-clients": ("mylib.Client",)}
+    (_, _, call), = project.project_index.async_calls()
+    assert project.project_index.sink(call) is not None
+    assert index_of(ProjectFacts(files)).sink(call) is None
