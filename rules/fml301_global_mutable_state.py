@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from fastmcp_preflight.api import FileContext, Invalid, Rule, Scope, Valid
+from fastmcp_preflight.api import ON_REQUEST_PATH, VIA, FileContext, Invalid, Rule, Scope, Valid
 
 _MUTATORS = frozenset({
     "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "add",
@@ -644,23 +644,37 @@ class GlobalMutableState(Rule):
         for mutation in self._mutations:
             key = (mutation.function, mutation.name)
             path = paths.get(mutation.function)
-            if path is None or key in reported or not (
+            condition = ""
+            if path is None:
+                condition = self._through_the_project(mutation.function)
+            if (path is None and not condition) or key in reported or not (
                     mutation.rebinds or mutation.name in self._containers):
                 continue
             if self._lazy_elsewhere(mutation):
                 continue
             reported.add(key)
             label = _label(mutation.function)
-            entry = self._entries[path[0]]
-            where = (f"in {entry}" if len(path) == 1 else "called from " + " -> ".join(
-                [entry, *(f"`{_label(f)}`" for f in path[1:-1])]))
+            if path is None:
+                where = VIA
+            else:
+                entry = self._entries[path[0]]
+                where = (f"in {entry}" if len(path) == 1 else "called from " + " -> ".join(
+                    [entry, *(f"`{_label(f)}`" for f in path[1:-1])]))
             if mutation.rebinds:
                 message = (f"`{label}` rebinds module-level `{mutation.name}` through `global` "
                            f"({where}): state shared by every request and different per worker")
             else:
                 message = (f"`{label}` mutates module-level `{mutation.name}` ({where}): "
                            "concurrent requests race on it, and each worker has its own copy")
-            self.report(mutation.node, message)
+            self.report(mutation.node, message, condition=condition)
+
+    def _through_the_project(self, function: _Function) -> str:
+        """For a function no request path of this file reaches: the condition that one of
+        the project does (RULES.md, "a function called from one through the project")."""
+        if not isinstance(function, cst.FunctionDef):
+            return ""
+        name = self.context.model.qualified_name(function)
+        return f"{ON_REQUEST_PATH}:{self.context.path}#{name}" if name else ""
 
 
     def _lazy_elsewhere(self, mutation: _Mutation) -> bool:

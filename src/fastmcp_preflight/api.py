@@ -15,9 +15,13 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from fastmcp_preflight.project.facts import (
     BUILDS_A_SERVER,
+    CALLED_DIRECTLY,
     MAY_RUN_OVER_STDIO,
+    ON_REQUEST_PATH,
+    REGISTERED_ELSEWHERE,
     RUNS_IN_A_SERVER,
     STDOUT_REACHES_STDIO_SERVER,
+    VIA,
     FileFacts,
     ImportGraph,
     Location,
@@ -54,9 +58,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUILDS_A_SERVER",
+    # Conditions of findings through the project (see `project/through.py`).
+    "CALLED_DIRECTLY",
     "MAY_RUN_OVER_STDIO",
+    "ON_REQUEST_PATH",
+    "REGISTERED_ELSEWHERE",
     "RUNS_IN_A_SERVER",
     "STDOUT_REACHES_STDIO_SERVER",
+    "VIA",
     "Applicability",
     "BaseRule",
     # The project index (DESIGN.md, "The project index").

@@ -325,6 +325,29 @@ class FileModel:
             return [self.candidates[function]]
         return found
 
+    def qualified_name(self, function: cst.FunctionDef) -> str | None:
+        """A function's `__qualname__` (`load`, `Store.load`, `build.<locals>.inner`), as
+        the project index names it below its module."""
+        own = self.scopes.get(function)
+        if own is None or own.parent is None:
+            return None
+        prefix = qualname(own.parent)
+        return f"{prefix}.{function.name.value}" if prefix else function.name.value
+
+    def request_entries(self) -> list[tuple[str, str]]:
+        """The functions of this file that run per request, (qualified name, label): the
+        tools, resources and prompts it registers and the web route handlers."""
+        found: dict[str, str] = {}
+        for registration in self.registrations:
+            name = self.qualified_name(registration.function)
+            if name is not None and registration.kind != "route":
+                found.setdefault(name, f"{registration.kind} `{registration.name_text}`")
+        for function in self.route_handlers:
+            name = self.qualified_name(function)
+            if name is not None:
+                found.setdefault(name, f"route `{function.name.value}`")
+        return sorted(found.items())
+
     @staticmethod
     def tool_condition(registration: Registration | None, path: str, needs: str = "") -> str:
         """The condition of a finding about a registered function: none for a registration

@@ -246,7 +246,8 @@ def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
         literal = (_literal(first.value) if first is not None and first.keyword is None
                    else None)
         calls.setdefault(function, []).append(CallSummary(
-            locate(call), refs, _text(call.func), id(call) in data.awaited, literal))
+            locate(call), refs, _text(call.func), id(call) in data.awaited, literal,
+            _arguments(call)))
     returns: dict[cst.FunctionDef, list[Ref]] = {}
     for function, returned in data.returns:
         inside = scopes.get(function)
@@ -309,6 +310,22 @@ def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
         for node, defined_in in data.classes]
     return Summaries(functions, classes, {name: tuple(dict.fromkeys(refs))
                                           for name, refs in module_globals.items()})
+
+
+def _arguments(call: cst.Call) -> tuple[int, tuple[str, ...]]:
+    """How many positional arguments a call passes (-1 with `*args`), and its keywords."""
+    positional = 0
+    keywords: list[str] = []
+    for arg in call.args:
+        if arg.star == "**":
+            keywords.append("**")
+        elif arg.star == "*":
+            positional = -1
+        elif arg.keyword is not None:
+            keywords.append(arg.keyword.value)
+        elif positional >= 0:
+            positional += 1
+    return positional, tuple(keywords)
 
 
 def _decorator_head(expr: cst.BaseExpression) -> cst.BaseExpression:

@@ -147,6 +147,8 @@ class FileFacts:
     registrations: list[RegistrationFact] = field(default_factory=list)
     #: Functions of other modules it registers (see `registered_elsewhere`).
     tool_targets: list[ToolTargetFact] = field(default_factory=list)
+    #: Its functions that run per request, (qualified name, label: "tool `search`").
+    entries: list[tuple[str, str]] = field(default_factory=list)
     #: A server module (RULES.md, FML6xx): it imports a server API or registers tools, and
     #: is not only an MCP client.
     server_module: bool = False
@@ -197,6 +199,7 @@ class FileFacts:
             "registrations": [[r.kind, r.name, r.server, _span(r.location), r.version,
                                r.branches] for r in self.registrations],
             "tool_targets": [list(t) for t in self.tool_targets],
+            "entries": self.entries,
             "noqa": self.noqa,
             "file_noqa": self.file_noqa,
             "server_module": self.server_module,
@@ -244,6 +247,7 @@ class FileFacts:
                            in data["registrations"]],
             tool_targets=[ToolTargetFact(kind, target, named, described)
                           for kind, target, named, described in data.get("tool_targets", ())],
+            entries=[(name, label) for name, label in data.get("entries", ())],
             noqa={int(k): list(v) for k, v in data["noqa"].items()},
             file_noqa=data["file_noqa"],
             server_module=data.get("server_module", False),
@@ -432,6 +436,19 @@ def _defining_file(graph: ImportGraph, importer: FileFacts, target: str,
     return None
 
 
+def registered_targets(files: Sequence[FileFacts], graph: ImportGraph,
+                       ) -> list[tuple[ToolTargetFact, str, str]]:
+    """The functions the project's files register from other modules: (the registration,
+    the defining file's path, the function's qualified name there)."""
+    found = []
+    for f in files:
+        for fact in f.tool_targets:
+            defined = _defining_file(graph, f, fact.target)
+            if defined is not None:
+                found.append((fact, *defined))
+    return found
+
+
 def registered_elsewhere(files: Sequence[FileFacts]) -> dict[str, bool]:
     """Per function of a file (`path#qualname`), whether another module of the project
     registers it as a tool, resource or prompt; `path#qualname@doc`: one such registration
@@ -440,18 +457,13 @@ def registered_elsewhere(files: Sequence[FileFacts]) -> dict[str, bool]:
     answers = _Registered()
     if not any(f.tool_targets for f in files):
         return answers
-    graph = import_graph_of(files)
-    for f in files:
-        for fact in f.tool_targets:
-            found = _defining_file(graph, f, fact.target)
-            if found is None:
-                continue
-            key = f"{found[0]}#{found[1]}"
-            answers[key] = True
-            if not fact.described:
-                answers[key + "@doc"] = True
-            if not fact.named and fact.kind == "tool":
-                answers[key + "@name"] = True
+    for fact, path, qual in registered_targets(files, import_graph_of(files)):
+        key = f"{path}#{qual}"
+        answers[key] = True
+        if not fact.described:
+            answers[key + "@doc"] = True
+        if not fact.named and fact.kind == "tool":
+            answers[key + "@name"] = True
     return answers
 
 
@@ -674,12 +686,32 @@ class _Names:
                                   for k in self._by_last.get(last, ()))
 
 
+#: Per-file conditions answered from the project index (see `through.py`), whose answer
+#: may complete the finding's message: `ON_REQUEST_PATH:path#qualname` (FML301),
+#: `CALLED_DIRECTLY:path#qualname:index:name` (FML703).
+ON_REQUEST_PATH = "on-request-path"
+CALLED_DIRECTLY = "called-directly"
+THROUGH_NAMES = frozenset({ON_REQUEST_PATH, CALLED_DIRECTLY})
+#: Where a finding's message names what the project phase found (a request path, a call):
+#: the answer of its condition (a `Via`) replaces it.
+VIA = "<<via>>"
+
+
+class Via(NamedTuple):
+    """A condition's answer that holds and says how: the text that replaces `VIA` in the
+    message, and the chain of calls (`ChainStep`s) for the report."""
+
+    text: str
+    chain: tuple[Any, ...] = ()
+
+
 def known_condition(condition: str) -> bool:
     """Whether a finding's condition is one the project phase can decide: "" (none), a
     project condition, or a per-file one (`name:path...`). Anything else would silently
     keep or drop the finding, so the engine makes it an error of the rule."""
-    return (not condition or condition in CONDITIONS
-            or condition.partition(":")[0] in FILE_CONDITIONS)
+    name = condition.partition(":")[0]
+    return (not condition or condition in CONDITIONS or name in FILE_CONDITIONS
+            or name in THROUGH_NAMES)
 
 
 class ProjectFacts(list[FileFacts]):

@@ -41,6 +41,9 @@ class CallSummary(NamedTuple):
     awaited: bool = False
     #: The first positional argument when it is a string literal (`boto3.client("s3")`).
     literal: str | None = None
+    #: How many positional arguments it passes (-1: a `*args` among them) and the keywords
+    #: it names (`**` for a `**kwargs`), for which parameters a direct call leaves out.
+    arguments: tuple[int, tuple[str, ...]] | None = None
 
 
 class FunctionSummary(NamedTuple):
@@ -73,15 +76,16 @@ class ClassSummary(NamedTuple):
 
 def functions_to_json(functions: list[FunctionSummary]) -> list[Any]:
     return [[f.name, f.is_async, list(f.location), f.params,
-             [[list(c.location), c.callee, c.text, c.awaited, c.literal] for c in f.calls],
+             [[list(c.location), c.callee, c.text, c.awaited, c.literal, c.arguments]
+              for c in f.calls],
              f.returns, f.decorators, f.yields] for f in functions]
 
 
 def functions_from_json(data: list[Any]) -> list[FunctionSummary]:
     return [FunctionSummary(
         name, is_async, Location(*at), tuple(params),
-        tuple(CallSummary(Location(*c_at), _refs(callee), text, awaited, literal)
-              for c_at, callee, text, awaited, literal in calls),
+        tuple(CallSummary(Location(*c[0]), _refs(c[1]), c[2], c[3], c[4], _arguments(c[5:]))
+              for c in calls),
         _refs(returns), tuple(decorators),
         tuple((key, _refs(refs)) for key, refs in yields))
         for name, is_async, at, params, calls, returns, decorators, yields in data]
@@ -99,6 +103,11 @@ def classes_from_json(data: list[Any]) -> list[ClassSummary]:
 
 def globals_from_json(data: dict[str, Any]) -> dict[str, tuple[Ref, ...]]:
     return {name: _refs(refs) for name, refs in data.items()}
+
+
+def _arguments(data: list[Any]) -> tuple[int, tuple[str, ...]] | None:
+    """A call's arguments from the cache (absent in older entries)."""
+    return (data[0][0], tuple(data[0][1])) if data and data[0] else None
 
 
 def _refs(data: Any) -> tuple[Ref, ...]:

@@ -433,7 +433,9 @@ class Engine:
     def resolve_conditions(self, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
         """Drop findings whose project condition the project does not meet."""
         conditions = self.conditions
-        return [d for d in diagnostics if conditions is None or conditions.allows(d)]
+        if conditions is None:
+            return list(diagnostics)
+        return [k for k in map(conditions.resolve, diagnostics) if k is not None]
 
 
 def _path_of(facts: FileFacts) -> str:
@@ -509,6 +511,7 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
                        for kind, key, server, version, branches, name
                        in model.registered_keys(module or path)],
         tool_targets=[ToolTargetFact(*target) for target in model.tool_targets],
+        entries=model.request_entries(),
         noqa=suppressions.lines,
         file_noqa=suppressions.file,
         server_module=model.server_module,
