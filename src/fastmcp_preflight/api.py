@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from fastmcp_preflight.project.facts import (
     BUILDS_A_SERVER,
     CALLED_DIRECTLY,
+    CLIENT_THROUGH_HELPER,
     MAY_RUN_OVER_STDIO,
     ON_REQUEST_PATH,
     REGISTERED_ELSEWHERE,
@@ -60,6 +61,7 @@ __all__ = [
     "BUILDS_A_SERVER",
     # Conditions of findings through the project (see `project/through.py`).
     "CALLED_DIRECTLY",
+    "CLIENT_THROUGH_HELPER",
     "MAY_RUN_OVER_STDIO",
     "ON_REQUEST_PATH",
     "REGISTERED_ELSEWHERE",

@@ -297,6 +297,9 @@ class FileModel:
     #: The module-level functions and methods of module-level classes that no registration
     #: of this file names: another module may register them (`tool_condition`).
     candidates: dict[cst.FunctionDef, Registration] = field(default_factory=dict)
+    #: Functions that build a new HTTP client each time they run: (qualified name, the
+    #: constructor's dotted name, the call), see `ModelBuilder._find_client_makers`.
+    client_makers: list[tuple[str, str, cst.Call]] = field(default_factory=list)
     #: What the walk collected for the project index's summaries (see `summarize.py`).
     summary_input: SummaryInput = field(default_factory=SummaryInput)
 
@@ -1155,6 +1158,25 @@ class ModelBuilder:
                 attributes.setdefault(a.target.attr.value, set()).update(libraries)
             elif isinstance(a.target, cst.Name) and a.scope.kind == "class":
                 attributes.setdefault(a.target.value, set()).update(libraries)
+        self._find_client_makers()
+
+    def _find_client_makers(self) -> None:
+        """Functions that build a new HTTP client each time they run (FML402 through the
+        project): a constructor of `HTTP_CLIENTS` whose client is not kept on an attribute
+        or a module-level name (`self._client = httpx.AsyncClient()` under the lazy
+        initialisation idiom is built once)."""
+        kept = {id(a.value) for a in self._assignments if isinstance(a.target, cst.Attribute)
+                or (isinstance(a.target, cst.Name) and (
+                    a.at_module_level or a.target.value in a.scope.globals))}
+        for site in self._calls:
+            function = site.function
+            if not isinstance(function, cst.FunctionDef) or id(site.call) in kept:
+                continue
+            name = site.scope.resolve(site.call.func)
+            if name in HTTP_CLIENTS:
+                qualified = self.model.qualified_name(function)
+                if qualified is not None:
+                    self.model.client_makers.append((qualified, name, site.call))
 
     def _find_flows(self) -> None:
         """Replay the recorded flow of each tool function, over its schema parameters.

@@ -149,6 +149,9 @@ class FileFacts:
     tool_targets: list[ToolTargetFact] = field(default_factory=list)
     #: Its functions that run per request, (qualified name, label: "tool `search`").
     entries: list[tuple[str, str]] = field(default_factory=list)
+    #: Its functions that build a new HTTP client each time they run (FML402): (qualified
+    #: name, the constructor, its line).
+    client_makers: list[tuple[str, str, int]] = field(default_factory=list)
     #: A server module (RULES.md, FML6xx): it imports a server API or registers tools, and
     #: is not only an MCP client.
     server_module: bool = False
@@ -200,6 +203,7 @@ class FileFacts:
                                r.branches] for r in self.registrations],
             "tool_targets": [list(t) for t in self.tool_targets],
             "entries": self.entries,
+            "client_makers": self.client_makers,
             "noqa": self.noqa,
             "file_noqa": self.file_noqa,
             "server_module": self.server_module,
@@ -248,6 +252,8 @@ class FileFacts:
             tool_targets=[ToolTargetFact(kind, target, named, described)
                           for kind, target, named, described in data.get("tool_targets", ())],
             entries=[(name, label) for name, label in data.get("entries", ())],
+            client_makers=[(name, client, line)
+                           for name, client, line in data.get("client_makers", ())],
             noqa={int(k): list(v) for k, v in data["noqa"].items()},
             file_noqa=data["file_noqa"],
             server_module=data.get("server_module", False),
@@ -691,7 +697,10 @@ class _Names:
 #: `CALLED_DIRECTLY:path#qualname:index:name` (FML703).
 ON_REQUEST_PATH = "on-request-path"
 CALLED_DIRECTLY = "called-directly"
-THROUGH_NAMES = frozenset({ON_REQUEST_PATH, CALLED_DIRECTLY})
+#: `CLIENT_THROUGH_HELPER:path#qualname:line:column`: the call at that place of the
+#: function builds a new HTTP client through the project (FML402).
+CLIENT_THROUGH_HELPER = "client-through-helper"
+THROUGH_NAMES = frozenset({ON_REQUEST_PATH, CALLED_DIRECTLY, CLIENT_THROUGH_HELPER})
 #: Where a finding's message names what the project phase found (a request path, a call):
 #: the answer of its condition (a `Via`) replaces it.
 VIA = "<<via>>"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from fastmcp_preflight.project.facts import (
     CALLED_DIRECTLY,
+    CLIENT_THROUGH_HELPER,
     ON_REQUEST_PATH,
     FileFacts,
     Via,
@@ -133,6 +134,52 @@ def _passes(arguments: tuple[int, tuple[str, ...]] | None, param: str, param_ind
     return param_index - (1 if bound else 0) < positional
 
 
+def client_through_helper(files: Sequence[FileFacts]) -> Mapping[str, bool | Via]:
+    """Per call of a function (`path#qualname:line:column`), whether it runs a project
+    function that builds a new HTTP client each time (directly, or through at most
+    `MAX_DEPTH` calls); the answer is the chain to the constructor."""
+    index = index_of(files)
+    makers: dict[str, tuple[ChainStep, ...]] = {}
+    for f in files:
+        for qual, client, line in f.client_makers:
+            makers.setdefault(f"{_prefix(f)}.{qual}", (ChainStep(f.path, line, client),))
+    if not makers:
+        return _Absent()
+    functions = list(index.functions())
+    for _ in range(MAX_DEPTH - 1):
+        grown = False
+        for function in functions:
+            if function.name in makers:
+                continue
+            path = index.path_of(function.name) or ""
+            for resolved in index.calls(function.name):
+                callee = next((c for c in index.callee_functions(resolved) if c in makers),
+                              None)
+                if callee is not None:
+                    makers[function.name] = (ChainStep(path, resolved.call.location.line,
+                                                       _step(callee)), *makers[callee])
+                    grown = True
+                    break
+        if not grown:
+            break
+    answers: dict[str, bool | Via] = {}
+    prefixes = {f.path: _prefix(f) for f in files}
+    for f in files:
+        for function in f.functions:
+            for resolved in index.calls(function.name):
+                callee = next((c for c in index.callee_functions(resolved) if c in makers),
+                              None)
+                if callee is None:
+                    continue
+                at = resolved.call.location
+                qual = function.name[len(prefixes[f.path]) + 1:]
+                chain = (ChainStep(f.path, at.line, _step(callee)), *makers[callee])
+                answers[f"{f.path}#{qual}:{at.line}:{at.column}"] = Via(" -> ".join(
+                    [f"`{chain[0].name}`", *(f"`{step.name}` ({step.path.rsplit('/', 1)[-1]}:"
+                                             f"{step.line})" for step in chain[1:])]), chain)
+    return _Absent(answers)
+
+
 class _Absent(dict[str, "bool | Via"]):
     """Answers where a key not held is False: the project showed no such path or call."""
 
@@ -144,4 +191,5 @@ class _Absent(dict[str, "bool | Via"]):
 THROUGH_CONDITIONS: dict[str, Callable[[Sequence[FileFacts]], Mapping[str, bool | Via]]] = {
     ON_REQUEST_PATH: on_request_path,
     CALLED_DIRECTLY: called_directly,
+    CLIENT_THROUGH_HELPER: client_through_helper,
 }

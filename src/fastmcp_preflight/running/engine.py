@@ -512,6 +512,8 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
                        in model.registered_keys(module or path)],
         tool_targets=[ToolTargetFact(*target) for target in model.tool_targets],
         entries=model.request_entries(),
+        client_makers=[(name, client, positions.of(call).line)
+                       for name, client, call in model.client_makers],
         noqa=suppressions.lines,
         file_noqa=suppressions.file,
         server_module=model.server_module,
