@@ -405,7 +405,7 @@ class Engine:
         """
         results = [self.lint_path(path, display) for path, display in files]
         extra = [self.project_facts(path, display) for path, display in context
-                 if self.project_rules]
+                 if self.rules]
         return self.finish(results, [f for f in extra if f is not None])
 
     def project_phase(self, results: Sequence[FileResult],

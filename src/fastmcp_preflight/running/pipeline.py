@@ -161,7 +161,9 @@ def lint(options: RunOptions) -> LintRun:
 
         return Engine(rule_catalog.classes([rule.code for rule in rules]), settings, cache)
 
-    engine = LazyEngine(build, cache, any(rule.project for rule in rules))
+    # The project's other files matter to file rules too: a finding may hold only under a
+    # condition the project decides (a tool registered by another module, a request path).
+    engine = LazyEngine(build, cache, bool(rules))
     real_paths = RealPaths()
     found = discover_shown(list(options.paths), config, real_paths)
     is_test = test_code(options, config)

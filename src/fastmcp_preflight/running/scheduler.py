@@ -54,7 +54,8 @@ class LazyEngine:
 
     def __init__(self, build: Callable[[], Engine], cache: Cache | None,
                  project: bool) -> None:
-        """`project`: whether a project rule is enabled (so context files matter)."""
+        """`project`: whether context files matter (a project rule, or a file rule whose
+        findings the project's conditions decide, is enabled)."""
         self._build = build
         self._engine: Engine | None = None
         self.cache = cache
@@ -66,7 +67,7 @@ class LazyEngine:
 
     @classmethod
     def of(cls, engine: Engine) -> LazyEngine:
-        return cls(lambda: engine, engine.cache, bool(engine.project_rules))
+        return cls(lambda: engine, engine.cache, bool(engine.rules))
 
     def get(self) -> Engine:
         if self._engine is None:
