@@ -294,6 +294,11 @@ class FileModel:
     #: Functions of other modules this file registers: (kind, dotted name as resolved
     #: here, whether a name is given, whether a description is given).
     tool_targets: list[tuple[str, str, bool, bool]] = field(default_factory=list)
+    #: Those registrations' keys for FML707: (kind, name or URI, server, the scope it is
+    #: written in, `version=`, `if` branches, the node that names the function).
+    external_keys: list[tuple[str, str | None, cst.BaseExpression, Scope,
+                              cst.BaseExpression | None, tuple[tuple[int, bool], ...],
+                              cst.CSTNode]] = field(default_factory=list)
     #: The module-level functions and methods of module-level classes that no registration
     #: of this file names: another module may register them (`tool_condition`).
     candidates: dict[cst.FunctionDef, Registration] = field(default_factory=dict)
@@ -510,7 +515,10 @@ class FileModel:
         parameter) is `module:func.<locals>.name`; `self.mcp` in a method is
         `module:Class.mcp`.
         """
-        scope, expr = registration.scope, registration.server
+        return self._identity(registration.scope, registration.server, module)
+
+    def _identity(self, scope: Scope | None, expr: cst.BaseExpression, module: str
+                  ) -> str | None:
         if scope is None:
             return None
         resolved = scope.resolve(expr)
@@ -535,11 +543,11 @@ class FileModel:
         return None
 
     def registered_keys(self, module: str) -> list[tuple[
-            str, str, str, str, tuple[tuple[int, bool], ...], cst.Name]]:
+            str, str, str, str, tuple[tuple[int, bool], ...], cst.CSTNode]]:
         """(kind, name or URI, server identity, version, `if` branches, function name) of
         every tool, resource and prompt registration whose name (or URI), server and version
         are known statically; the version is "" when none is given."""
-        found: list[tuple[str, str, str, str, tuple[tuple[int, bool], ...], cst.Name]] = []
+        found: list[tuple[str, str, str, str, tuple[tuple[int, bool], ...], cst.CSTNode]] = []
         for registration in self.registrations:
             if registration.kind == "route":
                 continue
@@ -554,6 +562,11 @@ class FileModel:
             if key is not None and server is not None and version is not None:
                 found.append((registration.kind, key, server, version, registration.branches,
                               registration.function.name))
+        for kind, key, server_expr, scope, version_expr, branches, node in self.external_keys:
+            server = self._identity(scope, server_expr, module)
+            version = _version_text(version_expr)
+            if key is not None and server is not None and version is not None:
+                found.append((kind, key, server, version, branches, node))
         return found
 
 
@@ -1577,6 +1590,12 @@ class ModelBuilder:
                     self.model.tool_targets.append((
                         kind, external, options["name"] is not None,
                         options["description"] is not None))
+                    key = (self._string(options["uri"]) if kind == "resource"
+                           else self._string(options["name"]) if options["name"] is not None
+                           else external.rpartition(".")[2])
+                    self.model.external_keys.append((
+                        kind, key, func.value, site.scope, options["version"],
+                        self._placed.get(call, ()), target))
 
     def _loop_targets(self, expr: cst.BaseExpression, scope: Scope) -> list[cst.BaseExpression]:
         """`for fn in (a, b, c): mcp.tool()(fn)`: what a loop variable runs over when the
