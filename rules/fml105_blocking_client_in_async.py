@@ -115,6 +115,9 @@ class BlockingClientInAsync(ProjectRule):
                 "async def get(key: str, ctx: Context) -> str:\n"
                 "    cache = ctx.request_context.lifespan_context['cache']\n"
                 "    return cache.get(key)\n", at=((14, 12),), message="redis.asyncio.Redis"),
+        # `ft()` builds a command object; its `info()` makes the request.
+        Invalid("from redis import Redis\n\nasync def tool(r: Redis, name: str):\n"
+                "    return r.ft(name).info()\n", at=((4, 12),), message="`r.ft(name).info()`"),
         Invalid("import requests\n\nsession = requests.Session()\n\nasync def tool(u: str):\n"
                 "    return session.get(u, timeout=5).json()\n", at=((6, 12),)),
     )
@@ -130,5 +133,5 @@ class BlockingClientInAsync(ProjectRule):
             label = function.name.rpartition(".")[2]
             yield ProjectFinding(
                 path, resolved.call.location,
-                f"`{resolved.call.text}()` calls a {sink.client.label}, which blocks the "
+                f"`{resolved.call.text}()` calls {sink.client.a_label}, which blocks the "
                 f"event loop in async function `{label}`: use {sink.alternative}")

@@ -84,6 +84,11 @@ class BlockingCallThroughHelper(ProjectRule):
                         "(store.py:4)"),
         Invalid("import time\n\ndef wait():\n    time.sleep(1)\n\nasync def tool():\n"
                 "    wait()\n", at=((7, 5),), message="time.sleep"),
+        # A project class whose constructor blocks.
+        Invalid("import requests\n\nclass Api:\n    def __init__(self):\n"
+                "        self.me = requests.get('https://x.invalid/me', timeout=5).json()\n\n"
+                "async def tool():\n    return Api().me\n", at=((8, 12),),
+                message="`Api()` -> `requests.get`"),
         Invalid("import boto3\n\nclass Store:\n    def __init__(self):\n"
                 "        self.s3 = boto3.client('s3')\n\n    def read(self, key):\n"
                 "        return self.s3.get_object(Bucket='b', Key=key)\n\n"
@@ -102,9 +107,12 @@ class BlockingCallThroughHelper(ProjectRule):
                               _called(resolved.call.text, callee))
             chain = (first, *blocking.chain)
             label = function.name.rpartition(".")[2]
+            client = blocking.sink.client
+            what = (f"calls {client.a_label}, which blocks" if client is not None
+                    else "blocks")
             yield ProjectFinding(
                 path, resolved.call.location,
-                f"{format_chain(chain)} blocks the event loop in async function `{label}`: "
+                f"{format_chain(chain)} {what} the event loop in async function `{label}`: "
                 f"{_advice(blocking.sink.alternative)}", chain)
 
 
@@ -113,5 +121,7 @@ def _called(text: str, callee: str) -> str:
 
 
 def _advice(alternative: str) -> str:
+    if "to_thread" in alternative and not alternative.startswith("use "):
+        return "run the helper in a thread: `await asyncio.to_thread(helper, ...)`"
     advice = alternative if alternative.startswith(("use ", "run ")) else f"use {alternative}"
     return f"{advice}, or run the helper in a thread (`await asyncio.to_thread(...)`)"

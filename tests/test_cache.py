@@ -164,3 +164,36 @@ def test_prune_keeps_what_the_run_used_and_drops_the_oldest(
     cache.put(keys[3], diagnostics, facts)
     assert cache.prune([], files=1) == 0  # at most once a day
     assert cache.prune([], files=1, force=True) == 1
+
+
+_SERVER = ("from fastmcp import FastMCP\n\nfrom app.store import get_report\n\n"
+           "mcp = FastMCP('x')\n\n\n@mcp.tool\nasync def report(key: str) -> dict:\n"
+           "    return get_report(key)\n")
+_PURE = "def get_report(key):\n    return {'key': key}\n"
+_BLOCKING = ("import requests\n\n\ndef get_report(key):\n"
+             "    return requests.get('https://x.invalid/' + key, timeout=5).json()\n")
+
+
+@pytest.mark.parametrize("named", [[], ["app/server.py"]], ids=["whole-project", "one-file"])
+def test_a_finding_through_another_file_follows_that_file(
+        tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, named: list[str]) -> None:
+    """FML106 in server.py depends on store.py: edit the helper, run warm (the whole project,
+    or only server.py as pre-commit does), and the finding appears, then goes again."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "server.py").write_text(_SERVER)
+    store = tmp_path / "app" / "store.py"
+    store.write_text(_PURE)
+    monkeypatch.chdir(tmp_path)
+    args = ["--select", "FML106", "--format", "concise", *(named or ["."])]
+    assert run(args, capsys)[1] == ""
+    assert (tmp_path / ".fastmcp-lint-cache").is_dir()
+    assert run(args, capsys)[1] == ""  # warm
+    _bump(store, _BLOCKING)
+    found = run(args, capsys)[1]
+    assert found.startswith("app/server.py:10:12: FML106 `get_report()` -> `requests.get` "
+                            "(store.py:5) blocks the event loop")
+    assert run(args, capsys)[1] == found  # warm again: the same finding
+    _bump(store, _PURE)
+    assert run(args, capsys)[1] == ""

@@ -363,3 +363,16 @@ def test_exit_handlers_run_when_asked(tmp_path: Path, env: dict[str, str],
                           text=True, timeout=120, env={**os.environ, **env}, check=False)
     assert done.returncode == 0, done.stderr
     assert ("handler ran" in done.stderr) is handler_ran
+
+
+def test_extend_sync_clients_from_config(tmp_path: Path, monkeypatch, capsys) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.fastmcp-lint]\nextend-sync-clients = ["mylib.Client"]\n')
+    (tmp_path / "server.py").write_text(
+        "from mylib import Client\n\nclient = Client()\n\nasync def tool():\n"
+        "    return client.fetch()\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(["--select", "FML105", "--format", "concise", "--no-cache", "."], capsys)
+    assert code == 1
+    assert out.startswith("server.py:6:12: FML105 `client.fetch()` calls a `mylib.Client` "
+                          "client")

@@ -22,6 +22,7 @@ extend-exclude = ["legacy/*.py"]
 respect-gitignore = false
 fail-on = "error"
 extend-blocking-calls = ["mylib.fetch_sync", "input"]
+extend-sync-clients = ["mylib.Client"]
 plugins = ["lint_rules", "extra/rule.py"]
 cache-dir = ".cache/fml"
 
@@ -72,6 +73,7 @@ def test_every_key_parses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert dict(config.severity) == {"FML101": "warning", "unbounded-http-timeout": "error"}
     assert config.fail_on == "error"
     assert config.extend_blocking_calls == ("mylib.fetch_sync", "input")
+    assert config.extend_sync_clients == ("mylib.Client",)
     assert config.plugins == ("lint_rules", "extra/rule.py")
     assert config.cache_dir == ".cache/fml"
 
@@ -244,6 +246,7 @@ def test_explicit_file_that_is_a_folder_is_an_error(tmp_path: Path) -> None:
         ('per-file-ignores = {"t/*" = "FML1"}', 'per-file-ignores."t/*"', "list of strings"),
         ('per-file-ignores = {"t/*" = [3]}', 'per-file-ignores."t/*"[0]', "expected a string"),
         ('extend-blocking-calls = "a.b"', "extend-blocking-calls", "list of strings, got str"),
+        ('extend-sync-clients = ["my lib.Client"]', "extend-sync-clients[0]", "dotted name"),
         ('extend-blocking-calls = ["my lib.get"]', "extend-blocking-calls[0]", "dotted name"),
         ('extend-blocking-calls = ["mylib."]', "extend-blocking-calls[0]", "dotted name"),
         ('plugins = "rules.py"', "plugins", "expected a list of strings, got str"),

@@ -128,3 +128,61 @@ def test_config_extends_the_catalog(tmp_path: Path) -> None:
     (_, _, call), = project.project_index.async_calls()
     assert project.project_index.sink(call) is not None
     assert index_of(ProjectFacts(files)).sink(call) is None
+
+
+def test_chain_to_a_rule_s_own_sink_and_the_import_reach(tmp_path: Path) -> None:
+    files = _facts(tmp_path, {
+        "app/__init__.py": "",
+        "app/log.py": "def say(x):\n    print(x)\n\ndef report(x):\n    say(x)\n",
+        "app/server.py": "def main(value):\n    from app.log import report\n"
+                         "    report(value)\n",
+    })
+    project = ProjectFacts(files)
+    index = index_of(project)
+
+    def prints(resolved):  # type: ignore[no-untyped-def]
+        hit = any(t.name == "builtins.print" for t in resolved.targets)
+        return "print" if hit else None
+
+    chain = index.chain_to("app.server.main", prints)
+    assert chain is not None
+    assert [(s.path, s.line, s.name) for s in chain] == [
+        ("app/server.py", 3, "report()"), ("app/log.py", 5, "say()"), ("app/log.py", 2, "print")]
+    main = next(f for f in index.functions() if f.name == "app.server.main")
+    assert main.calls[-1].args == (("0", ("value",)),)
+    graph = project.import_graph
+    assert graph.edges["app/server.py"] == []  # the import is in a function
+    assert graph.reached_from(["app/server.py"]) == {"app/log.py", "app/__init__.py"}
+    assert graph.reached_from(["app/server.py"], deferred=False) == set()
+
+
+def test_calls_that_lead_nowhere_are_not_kept(tmp_path: Path) -> None:
+    code = ("import json\nimport logging\nimport sys\nimport time\n\n"
+            "logger = logging.getLogger(__name__)\n\n"
+            "def f(x):\n    logger.info('x')\n    json.dumps(x)\n    len(x)\n"
+            "    sys.stdout.write('x')\n    print(x)\n    time.sleep(1)\n    open(x)\n")
+    (facts,) = _facts(tmp_path, {"m.py": code})
+    (f,) = facts.functions
+    assert [c.text for c in f.calls] == ["sys.stdout.write", "print", "time.sleep", "open"]
+
+
+def test_answers_do_not_depend_on_the_order_of_the_files(tmp_path: Path) -> None:
+    files = _facts(tmp_path, {"app/__init__.py": "", "app/store.py": _STORE,
+                              "app/server.py": "from app.store import Store\n\n"
+                                               "async def tool():\n    Store().read()\n"})
+    forward = index_of(ProjectFacts(files))
+    backward = index_of(ProjectFacts(list(reversed(files))))
+    for index in (forward, backward):
+        assert [f.path for f in index.files] == sorted(f.path for f in files)
+    assert forward.blocking("app.store.Store.read") == backward.blocking("app.store.Store.read")
+
+
+def test_a_mixin_calls_a_method_of_a_sibling_mixin(tmp_path: Path) -> None:
+    code = ("import requests\n\nclass Search:\n    def search(self, q):\n"
+            "        return requests.get('https://x.invalid', params={'q': q}, timeout=5)\n\n"
+            "class Boards:\n    def boards(self):\n        return self.search('boards')\n\n"
+            "class Fetcher(Search, Boards):\n    pass\n")
+    index = index_of(ProjectFacts(_facts(tmp_path, {"m.py": code})))
+    chain = index.blocking("m.Boards.boards")
+    assert chain is not None
+    assert [s.name for s in chain.chain] == ["Search.search()", "requests.get"]

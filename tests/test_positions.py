@@ -164,3 +164,25 @@ def test_nodes_in_nested_blocks_are_found_without_generating_the_whole_file(text
             span.start.line, span.start.column + 1, span.end.line, span.end.column + 1
         ), type(node).__name__
     assert cheap._ranges is None
+
+
+def test_expecting_many_nodes_gives_the_same_positions() -> None:
+    import libcst as cst
+
+    from fastmcp_preflight.source.positions import Positions
+
+    text = ("def f(x):\n    if x:\n        for i in x:\n            g(i)\n            g(i)\n"
+            "    return [h(y) for y in x]\n" * 3)
+    module = cst.parse_module(text)
+    calls: list[cst.Call] = []
+
+    class Calls(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            calls.append(node)
+
+    module.visit(Calls())
+    one_by_one = [Positions(module, text).of(c) for c in calls]
+    whole = Positions(module, text)
+    whole.expect(len(calls))
+    assert [whole.of(c) for c in calls] == one_by_one
+    assert len(set(one_by_one)) == len(calls) == 9

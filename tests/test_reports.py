@@ -14,7 +14,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from rich.console import Console
 
-from fastmcp_preflight.api import SEVERITIES, Diagnostic, DiagnosticFix, Edit
+from fastmcp_preflight.api import SEVERITIES, ChainStep, Diagnostic, DiagnosticFix, Edit
 from fastmcp_preflight.reports.concise import render_concise
 from fastmcp_preflight.reports.formats import STRING_FORMATS
 from fastmcp_preflight.reports.json_report import SCHEMA_FILE, load_schema, render_json
@@ -181,6 +181,7 @@ def test_json_contract_and_key_order() -> None:
         "checklist",
         "hint",
         "fix",
+        "chain",
     ]
     assert first["hint"] == "Use `await asyncio.sleep(...)`."
     assert first["fix"] == {
@@ -466,3 +467,30 @@ def test_text_colours_on_a_terminal(project: Path) -> None:
     assert "[red]not markup[/red]" in out
     plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
     assert plain == text_output(MIXED)
+
+
+# -- chains (findings through the project) ----------------------------------------------------
+
+CHAINED = diag(
+    code="FML106", name="blocking-call-through-helper", line=4, column=12, end_column=27,
+    message="`get_report()` -> `load()` (store.py:7) -> `requests.get` (store.py:4) blocks",
+    chain=(ChainStep("src/server.py", 4, "get_report()"), ChainStep("src/store.py", 7, "load()"),
+           ChainStep("src/store.py", 4, "requests.get")))
+
+
+def test_json_shows_the_chain_and_validates() -> None:
+    report = json.loads(render_json(run(CHAINED, diag())))
+    validator().validate(report)
+    chained, plain = report["diagnostics"]
+    assert plain["chain"] == []
+    assert chained["chain"] == [
+        {"path": "src/server.py", "line": 4, "name": "get_report()"},
+        {"path": "src/store.py", "line": 7, "name": "load()"},
+        {"path": "src/store.py", "line": 4, "name": "requests.get"}]
+
+
+def test_text_shows_each_step_after_the_first() -> None:
+    out = text_output(run(CHAINED), show_source=False)
+    assert "= via src/store.py:7: load()" in out
+    assert "= via src/store.py:4: requests.get" in out
+    assert "via src/server.py" not in out

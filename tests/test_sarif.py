@@ -236,3 +236,22 @@ def test_pure_render_without_root_or_rules(sarif_validator: Draft4Validator) -> 
     log = json.loads(render_sarif(RunSummary(1, (d,), "1.0", root=root)))
     assert log["runs"][0]["results"][0]["locations"][0]["physicalLocation"][
         "artifactLocation"]["uri"] == "sub/a%20b/s.py"
+
+
+def test_a_chain_becomes_related_locations_and_a_code_flow(
+        sarif_validator: Draft4Validator) -> None:
+    from fastmcp_preflight.api import ChainStep, Diagnostic
+
+    d = Diagnostic("FML106", "blocking-call-through-helper", "error", "m", "src/server.py",
+                   4, 12, 4, 27, chain=(ChainStep("src/server.py", 4, "get_report()"),
+                                         ChainStep("src/store.py", 7, "requests.get")))
+    log = json.loads(render_sarif(RunSummary(1, (d,), "1.0")))
+    sarif_validator.validate(log)
+    result = log["runs"][0]["results"][0]
+    assert [(r["physicalLocation"]["artifactLocation"]["uri"],
+             r["physicalLocation"]["region"]["startLine"], r["message"]["text"])
+            for r in result["relatedLocations"]] == [
+        ("src/server.py", 4, "get_report()"), ("src/store.py", 7, "requests.get")]
+    flow = result["codeFlows"][0]["threadFlows"][0]["locations"]
+    assert [step["location"]["message"]["text"] for step in flow] == [
+        "get_report()", "requests.get"]

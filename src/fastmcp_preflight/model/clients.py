@@ -6,7 +6,9 @@ methods do no I/O, and its async alternative. The project index uses it to know 
 value is; FML105/FML106 report method calls on clients that block. Users add their own
 clients with `extend-sync-clients = ["mylib.Client"]`.
 
-Every name was checked in the library's own source; the comment above each entry says where.
+Every name was checked in the library's own source (the newest snapshot of its repository,
+December 2026); the comment above each entry says where. Google Cloud and the DB-API drivers
+are families matched by pattern or by PEP 249's shape (`connect()`, `cursor()`).
 """
 
 from __future__ import annotations
@@ -50,6 +52,11 @@ class SyncClient:
     #: The async alternative the message names.
     alternative: str = "`await asyncio.to_thread(...)`"
 
+    @property
+    def a_label(self) -> str:
+        """The label with its article, for messages ("an atlassian-python-api client")."""
+        return ("an " if self.label[:1].lower() in "aeio" else "a ") + self.label
+
     def blocking(self, method: str) -> bool:
         """Whether calling `method` on such a client does blocking I/O."""
         if not self.blocks or method in _ALWAYS_LOCAL or method in self.local:
@@ -83,13 +90,14 @@ def _names(*names: str) -> frozenset[str]:
     return frozenset(names)
 
 
+_REDIS_MODULES = ("json", "ft", "ts", "bf", "cf", "cms", "topk", "tdigest", "vset")
 _DBAPI_ALT = "an async driver (aiosqlite, asyncpg, aiomysql, psycopg's AsyncConnection)"
 
 #: The built-in catalog.
 CATALOG: tuple[SyncClient, ...] = (
-    # boto3/session.py: `class Session` with `client()` and `resource()`; boto3/__init__.py:
-    # `client()`, `resource()`, `Session` (re-exported) and `setup_default_session()`.
-    # A Session does no I/O of its own; clients come from `client()`.
+    # boto3/session.py: `class Session` with `client()` and `resource()`; boto3/__init__.py
+    # re-exports `Session`; botocore/session.py: `class Session` with `create_client()`,
+    # and `get_session()`. A Session does no I/O of its own; clients come from `client()`.
     SyncClient(
         "boto3-session", "boto3 Session",
         constructors=_names("boto3.Session", "boto3.session.Session",
@@ -98,17 +106,22 @@ CATALOG: tuple[SyncClient, ...] = (
         produces={"client": "boto3-client", "resource": "boto3-resource",
                   "create_client": "boto3-client"},
         blocks=False),
-    # botocore/client.py: `class BaseClient` with `get_paginator`, `get_waiter`,
-    # `can_paginate`, `generate_presigned_url`/`_post` (botocore/signers.py injects them),
-    # `close`; every other method is an API call. mypy-boto3 stubs name the clients
-    # `mypy_boto3_<service>.client.<Service>Client` (also `types_boto3_*`).
+    # botocore/client.py: `class BaseClient` with `close`, `get_paginator`,
+    # `can_paginate`, `get_waiter`, `waiter_names`, `exceptions`; botocore/signers.py injects
+    # `generate_presigned_url`/`_post`, `generate_db_auth_token` and the DSQL token
+    # methods (signing only, no request); every other method is an API call. boto3/
+    # __init__.py: `client()` calls the default Session's `client()`. mypy-boto3 stubs
+    # name the clients `mypy_boto3_<service>.client.<Service>Client` (also `types_boto3_*`).
     SyncClient(
         "boto3-client", "boto3 client",
         constructors=_names("boto3.client"),
         types=_names("botocore.client.BaseClient", "botocore.client.Client"),
         type_prefixes=("mypy_boto3_", "types_boto3_"), type_suffixes=("Client",),
         local=_names("get_paginator", "get_waiter", "can_paginate", "generate_presigned_url",
-                     "generate_presigned_post", "meta", "exceptions"),
+                     "generate_presigned_post", "generate_db_auth_token",
+                     "dsql_generate_db_connect_auth_token",
+                     "dsql_generate_db_connect_admin_auth_token", "waiter_names", "meta",
+                     "exceptions"),
         alternative="aioboto3 (or aiobotocore), or `await asyncio.to_thread(...)`"),
     # boto3/resources/base.py: `class ServiceResource`; sub-resources (`s3.Bucket(name)`,
     # `dynamodb.Table(name)`) are made locally by capitalised factory methods
@@ -122,8 +135,9 @@ CATALOG: tuple[SyncClient, ...] = (
         local=_names("meta", "get_available_subresources"),
         produces={"*Capitalized": "boto3-resource"},
         alternative="aioboto3, or `await asyncio.to_thread(...)`"),
-    # requests/sessions.py: `class Session` (`session()` returns one); `mount`,
-    # `get_adapter`, `prepare_request`, `merge_environment_settings` do no I/O.
+    # requests/sessions.py: `class Session` (`session()` returns one; both re-exported by
+    # requests/__init__.py); `mount`, `get_adapter`, `prepare_request`,
+    # `merge_environment_settings` do no I/O.
     SyncClient(
         "requests-session", "requests Session",
         constructors=_names("requests.Session", "requests.session", "requests.sessions.Session",
@@ -131,17 +145,21 @@ CATALOG: tuple[SyncClient, ...] = (
         types=_names("requests.Session", "requests.sessions.Session"),
         local=_names("mount", "get_adapter", "prepare_request", "merge_environment_settings"),
         alternative="`httpx.AsyncClient`"),
-    # httpx/_client.py: `class Client` (`build_request` does no I/O); httpx2 is httpx.
+    # httpx/_client.py: `class Client` (`BaseClient.build_request` does no I/O), exported
+    # by httpx/__init__.py; httpx2 is httpx under another name.
     SyncClient(
         "httpx-client", "sync httpx Client",
         constructors=_names("httpx.Client", "httpx2.Client", "httpx._client.Client"),
         types=_names("httpx.Client", "httpx2.Client"),
         local=_names("build_request"),
         alternative="`httpx.AsyncClient`"),
-    # redis/client.py: `class Redis` (`StrictRedis = Redis`), `Redis.from_url`;
-    # redis/utils.py `from_url`; redis/cluster.py `RedisCluster`; `pipeline()` returns a
-    # Pipeline that buffers commands until `execute()`; `pubsub()`, `lock()` make objects
-    # that talk to the server. The async client is `redis.asyncio.Redis`.
+    # redis/commands/redismodules.py: `json()`, `ft()`, `ts()`, `bf()`, `cf()`, `cms()`,
+    # `topk()`, `tdigest()`, `vset()` return module command objects without a request.
+    # redis/client.py: `class Redis` (`StrictRedis = Redis`), classmethods `from_url` and
+    # `from_pool`; redis/utils.py `from_url`; redis/cluster.py `RedisCluster` (all
+    # re-exported by redis/__init__.py); `pipeline()` returns a Pipeline that buffers
+    # commands until `execute()`; `pubsub()`, `lock()` make objects that talk to the
+    # server. The async client is `redis.asyncio.Redis`.
     SyncClient(
         "redis", "sync redis client",
         constructors=_names("redis.Redis", "redis.StrictRedis", "redis.from_url",
@@ -152,8 +170,9 @@ CATALOG: tuple[SyncClient, ...] = (
         types=_names("redis.Redis", "redis.StrictRedis", "redis.client.Redis",
                      "redis.RedisCluster", "redis.cluster.RedisCluster"),
         local=_names("pipeline", "register_script", "get_encoder", "get_connection_kwargs",
-                     "get_retry", "set_retry", "set_response_callback"),
-        produces={"pipeline": "redis-pipeline", "pubsub": "redis", "lock": "redis"},
+                     "get_retry", "set_retry", "set_response_callback", *_REDIS_MODULES),
+        produces={"pipeline": "redis-pipeline", "pubsub": "redis", "lock": "redis",
+                  **{name: "redis" for name in _REDIS_MODULES}},
         alternative="`redis.asyncio.Redis`"),
     SyncClient(
         "redis-pipeline", "sync redis pipeline",
@@ -161,54 +180,67 @@ CATALOG: tuple[SyncClient, ...] = (
         blocking_only=_names("execute", "watch", "unwatch", "immediate_execute_command"),
         alternative="`redis.asyncio.Redis`"),
     # pymemcache/client/base.py: `Client`, `PooledClient`; pymemcache/client/hash.py:
-    # `HashClient`; re-exported from `pymemcache` and `pymemcache.client`.
+    # `HashClient`; pymemcache/client/retrying.py: `RetryingClient`; pymemcache/__init__.py
+    # re-exports the first three, pymemcache/client/__init__.py all four.
     SyncClient(
         "pymemcache", "pymemcache client",
         constructors=_names("pymemcache.Client", "pymemcache.PooledClient",
                             "pymemcache.HashClient", "pymemcache.client.Client",
                             "pymemcache.client.base.Client", "pymemcache.client.base.PooledClient",
                             "pymemcache.client.hash.HashClient",
+                            "pymemcache.client.RetryingClient",
                             "pymemcache.client.retrying.RetryingClient"),
         alternative="aiomcache"),
-    # pymongo/synchronous/mongo_client.py: `class MongoClient` (re-exported as
-    # `pymongo.MongoClient`, `pymongo.mongo_client.MongoClient`); databases and
-    # collections are reached by attribute or subscript, or `get_database`/
-    # `get_collection` (no I/O).
+    # pymongo/synchronous/mongo_client.py: `class MongoClient` (re-exported by
+    # pymongo/__init__.py and the pymongo/mongo_client.py shim) with `__getattr__`/
+    # `__getitem__` returning a Database, `get_database`, `get_default_database`,
+    # `start_session` (no I/O); pymongo/database.py and collection.py re-export the
+    # synchronous Database and Collection. The async one is `pymongo.AsyncMongoClient`.
     SyncClient(
         "pymongo", "pymongo client",
         constructors=_names("pymongo.MongoClient", "pymongo.mongo_client.MongoClient",
                             "pymongo.synchronous.mongo_client.MongoClient"),
         types=_names("pymongo.MongoClient", "pymongo.mongo_client.MongoClient",
-                     "pymongo.database.Database", "pymongo.collection.Collection"),
+                     "pymongo.database.Database", "pymongo.collection.Collection",
+                     "pymongo.synchronous.database.Database",
+                     "pymongo.synchronous.collection.Collection"),
         local=_names("get_database", "get_collection", "get_default_database",
                      "with_options", "start_session"),
         produces={"get_database": "pymongo", "get_collection": "pymongo",
                   "get_default_database": "pymongo", "with_options": "pymongo"},
         namespaced=True,
         alternative="`pymongo.AsyncMongoClient` (or motor)"),
-    # elasticsearch/_sync/client/__init__.py: `class Elasticsearch` with namespaced APIs
-    # (`es.indices.create`); opensearchpy/client/__init__.py: `class OpenSearch`.
+    # elasticsearch/_sync/client/__init__.py: `class Elasticsearch` (exported by
+    # elasticsearch/__init__.py, next to `AsyncElasticsearch`) with `options()` and
+    # namespaced APIs (`es.indices.create`). (opensearchpy's `OpenSearch` is the same
+    # shape; not checked here.)
     SyncClient(
         "elasticsearch", "sync Elasticsearch client",
-        constructors=_names("elasticsearch.Elasticsearch", "elasticsearch8.Elasticsearch",
-                            "opensearchpy.OpenSearch"),
-        types=_names("elasticsearch.Elasticsearch", "opensearchpy.OpenSearch"),
+        constructors=_names("elasticsearch.Elasticsearch",
+                            "elasticsearch._sync.client.Elasticsearch"),
+        types=_names("elasticsearch.Elasticsearch"),
         local=_names("options"), produces={"options": "elasticsearch"}, namespaced=True,
         alternative="`elasticsearch.AsyncElasticsearch`"),
-    # openai/_client.py: `class OpenAI`, `class AzureOpenAI` (lib/azure.py); resources are
-    # attributes (`client.chat.completions.create`); `with_options` copies the client.
+    # openai/_client.py: `class OpenAI` (`Client = OpenAI`), `copy()` and
+    # `with_options = copy`; lib/azure.py `AzureOpenAI`, lib/bedrock.py `BedrockOpenAI`
+    # (re-exported by openai/__init__.py); resources are attributes
+    # (`client.chat.completions.create`). The async one is `AsyncOpenAI`.
     SyncClient(
         "openai", "sync OpenAI client",
-        constructors=_names("openai.OpenAI", "openai.AzureOpenAI", "openai.Client"),
+        constructors=_names("openai.OpenAI", "openai.AzureOpenAI", "openai.BedrockOpenAI",
+                            "openai.Client"),
         types=_names("openai.OpenAI", "openai.AzureOpenAI", "openai.Client"),
         local=_names("with_options", "copy"), produces={"with_options": "openai"},
         namespaced=True, alternative="`openai.AsyncOpenAI`"),
-    # anthropic/_client.py: `class Anthropic` (`Client = Anthropic`); bedrock/vertex in
-    # anthropic/lib/.
+    # anthropic/_client.py: `class Anthropic` (`Client = Anthropic`), `copy()` and
+    # `with_options = copy`; anthropic/__init__.py re-exports lib/bedrock, lib/vertex
+    # (`AnthropicBedrock`, `AnthropicVertex`), lib/foundry `AnthropicFoundry` and lib/aws
+    # `AnthropicAWS`. The async one is `AsyncAnthropic`.
     SyncClient(
         "anthropic", "sync Anthropic client",
         constructors=_names("anthropic.Anthropic", "anthropic.Client",
-                            "anthropic.AnthropicBedrock", "anthropic.AnthropicVertex"),
+                            "anthropic.AnthropicBedrock", "anthropic.AnthropicVertex",
+                            "anthropic.AnthropicFoundry", "anthropic.AnthropicAWS"),
         types=_names("anthropic.Anthropic", "anthropic.Client"),
         local=_names("with_options", "copy"), produces={"with_options": "anthropic"},
         namespaced=True, alternative="`anthropic.AsyncAnthropic`"),
@@ -223,8 +255,9 @@ CATALOG: tuple[SyncClient, ...] = (
         produces={name: "google-cloud" for name in (
             "bucket", "blob", "dataset", "table", "collection", "document")},
         alternative="the library's `*AsyncClient`, or `await asyncio.to_thread(...)`"),
-    # kubernetes/client/api/*.py: `CoreV1Api`, `AppsV1Api`, ... exported from
-    # `kubernetes.client`; kubernetes/dynamic/client.py: `DynamicClient`.
+    # kubernetes/client/__init__.py exports the generated `CoreV1Api`, `AppsV1Api`, ...
+    # (kubernetes/client/api/*_api.py; `ApiClient` is the transport, not an API);
+    # kubernetes/base/dynamic/client.py: `DynamicClient` (`kubernetes.dynamic`).
     SyncClient(
         "kubernetes", "sync kubernetes API client",
         constructors=_names("kubernetes.dynamic.DynamicClient"),
@@ -254,31 +287,42 @@ CATALOG: tuple[SyncClient, ...] = (
                      "pymysql.cursors.Cursor", "snowflake.connector.cursor.SnowflakeCursor"),
         local=_names("setinputsizes", "setoutputsize"), alternative=_DBAPI_ALT),
     # chromadb/__init__.py: `Client`, `PersistentClient`, `HttpClient`, `EphemeralClient`,
-    # `CloudClient` (functions returning `ClientAPI`); collections come from
+    # `CloudClient`, `RustClient`, `AdminClient` (functions returning `ClientAPI`), and
+    # `Collection` (chromadb/api/models/Collection.py); collections come from
     # `get_collection`/`get_or_create_collection`/`create_collection` (requests for an
     # HttpClient). The async one is `chromadb.AsyncHttpClient`.
     SyncClient(
         "chromadb", "sync chromadb client",
         constructors=_names("chromadb.Client", "chromadb.PersistentClient",
                             "chromadb.HttpClient", "chromadb.EphemeralClient",
-                            "chromadb.CloudClient"),
+                            "chromadb.CloudClient", "chromadb.RustClient",
+                            "chromadb.AdminClient"),
         types=_names("chromadb.ClientAPI", "chromadb.api.ClientAPI", "chromadb.Collection",
                      "chromadb.api.models.Collection.Collection"),
         produces={"get_collection": "chromadb", "get_or_create_collection": "chromadb",
                   "create_collection": "chromadb"},
         alternative="`chromadb.AsyncHttpClient`"),
-    # atlassian/__init__.py exports `Jira`, `Confluence`, `Bitbucket`, `ServiceDesk`,
-    # `Bamboo`, `Xray`, `Crowd`, `Insight` (all on `requests`, in atlassian/rest_client.py).
+    # atlassian/__init__.py exports these (all `AtlassianRestAPI`s of
+    # atlassian/rest_client.py, on a `requests.Session`); `resource_url`, `url_joiner`,
+    # `log_curl_debug`, `raise_for_status` and `close` do no request.
     SyncClient(
         "atlassian", "atlassian-python-api client",
         constructors=frozenset(f"atlassian.{name}" for name in (
-            "Jira", "Confluence", "Bitbucket", "ServiceDesk", "Bamboo", "Xray", "Crowd",
-            "Insight", "Assets", "jira.Jira", "confluence.Confluence", "bitbucket.Bitbucket",
+            "Jira", "JiraCloud", "JiraServer", "JiraServiceManagement", "JiraSoftware",
+            "Confluence", "ConfluenceCloud", "ConfluenceServer", "ConfluenceV2", "Bitbucket",
+            "Stash", "ServiceDesk", "ServiceManagement", "Bamboo", "Xray", "Crowd", "Insight",
+            "Assets", "AssetsCloud", "AssetsDataCenter", "AssetsServer", "CloudAdmin",
+            "CompanyCalendar", "Compass", "MarketPlace", "Portfolio", "TempoCloud",
+            "TempoServer", "jira.Jira", "confluence.Confluence", "bitbucket.Bitbucket",
             "service_desk.ServiceDesk")),
-        local=_names("resource_url", "url_joiner"),
+        types=frozenset({"atlassian.Jira", "atlassian.Confluence", "atlassian.Bitbucket",
+                         "atlassian.ServiceDesk", "atlassian.rest_client.AtlassianRestAPI"}),
+        local=_names("resource_url", "url_joiner", "log_curl_debug", "raise_for_status"),
         alternative="`await asyncio.to_thread(...)` (the library has no async API)"),
-    # influxdb_client/client/influxdb_client.py: `class InfluxDBClient`; `query_api()`,
-    # `write_api()`, ... build API objects locally; the async client is
+    # influxdb_client/client/influxdb_client.py: `class InfluxDBClient` (exported by
+    # influxdb_client/__init__.py) with classmethods `from_config_file`,
+    # `from_env_properties`; `query_api()`, `write_api()`, ... build API objects locally
+    # (`health()`, `ping()`, `version()`, `ready()` are requests); the async client is
     # influxdb_client/client/influxdb_client_async.py `InfluxDBClientAsync`.
     SyncClient(
         "influxdb", "sync InfluxDB client",
@@ -289,21 +333,23 @@ CATALOG: tuple[SyncClient, ...] = (
         types=_names("influxdb_client.InfluxDBClient"),
         local=_names("query_api", "write_api", "buckets_api", "delete_api",
                      "organizations_api", "users_api", "tasks_api", "labels_api",
-                     "authorizations_api"),
+                     "authorizations_api", "invokable_scripts_api"),
         produces={name: "influxdb" for name in (
             "query_api", "write_api", "buckets_api", "delete_api", "organizations_api",
-            "users_api", "tasks_api", "labels_api", "authorizations_api")},
+            "users_api", "tasks_api", "labels_api", "authorizations_api",
+            "invokable_scripts_api")},
         alternative="`InfluxDBClientAsync`"),
     # qdrant_client/qdrant_client.py: `class QdrantClient`; the async one is
-    # qdrant_client/async_qdrant_client.py `AsyncQdrantClient`.
+    # qdrant_client/async_qdrant_client.py `AsyncQdrantClient` (both exported by
+    # qdrant_client/__init__.py).
     SyncClient(
         "qdrant", "sync Qdrant client",
         constructors=_names("qdrant_client.QdrantClient",
                             "qdrant_client.qdrant_client.QdrantClient"),
         types=_names("qdrant_client.QdrantClient"),
         alternative="`qdrant_client.AsyncQdrantClient`"),
-    # clickhouse_connect/__init__.py: `get_client = create_client` (driver/__init__.py);
-    # the async one is `get_async_client`.
+    # clickhouse_connect/__init__.py: `get_client = create_client` (driver/__init__.py
+    # `def create_client`); the async one is `get_async_client = create_async_client`.
     SyncClient(
         "clickhouse", "sync clickhouse_connect client",
         constructors=_names("clickhouse_connect.get_client", "clickhouse_connect.create_client",
@@ -311,8 +357,9 @@ CATALOG: tuple[SyncClient, ...] = (
         types=_names("clickhouse_connect.driver.client.Client",
                      "clickhouse_connect.driver.httpclient.HttpClient"),
         alternative="`clickhouse_connect.get_async_client`"),
-    # mem0/memory/main.py: `class Memory` (`from_config` classmethod); mem0/client/main.py:
-    # `class MemoryClient`; the async ones are `AsyncMemory`, `AsyncMemoryClient`.
+    # mem0/__init__.py re-exports mem0/memory/main.py `Memory` (`from_config` classmethod)
+    # and mem0/client/main.py `MemoryClient`; the async ones are `AsyncMemory`,
+    # `AsyncMemoryClient`.
     SyncClient(
         "mem0", "sync mem0 client",
         constructors=_names("mem0.Memory", "mem0.Memory.from_config", "mem0.MemoryClient",

@@ -10,7 +10,8 @@ calls the index may use.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -21,8 +22,11 @@ from fastmcp_preflight.project.summaries import CallSummary, ClassSummary, Funct
 
 #: How many local assignments a reference is followed through.
 _DEPTH = 4
-#: Builtins that may block (FML102); calls of other builtins are not kept.
-_BLOCKING_BUILTINS = frozenset({"builtins.open", "builtins.input"})
+#: How many references one expression may have (a name assigned in many places).
+_MAX_REFS = 6
+#: Builtins that may block (FML102) or write to stdout (FML601); calls of other builtins
+#: are not kept.
+_BLOCKING_BUILTINS = frozenset({"builtins.open", "builtins.input", "builtins.print"})
 _OPTIONAL_WRAPPERS = frozenset({"Optional", "Annotated", "Union", "Final", "ClassVar"})
 
 
@@ -56,6 +60,9 @@ class _Namer:
     def __init__(self, module: str, scopes: dict[cst.CSTNode, Scope]) -> None:
         self.module = module
         self.scopes = scopes
+        #: A local name's references, once worked out: (its scope's id, the name) -> refs;
+        #: () while being worked out, so `x = x.strip()` ends.
+        self._locals: dict[tuple[int, str], tuple[Ref, ...]] = {}
 
     def qualname(self, scope: Scope) -> str:
         parts: list[str] = []
@@ -175,10 +182,17 @@ class _Namer:
             return (("g:" + f"{self.module}.{name}",),)
         if owner.kind == "class":
             return ()
+        key = (id(owner), name)
+        known = self._locals.get(key)
+        if known is not None:
+            return known
+        self._locals[key] = ()
         found_refs: list[Ref] = []
         for binding in bindings:
             found_refs.extend(self._binding(binding, owner, depth))
-        return tuple(dict.fromkeys(found_refs))
+        result = tuple(dict.fromkeys(found_refs))[:_MAX_REFS]
+        self._locals[key] = result
+        return result
 
     def _binding(self, binding: Binding, owner: Scope, depth: int) -> tuple[Ref, ...]:
         node = binding.node
@@ -222,37 +236,99 @@ def _own_function(scope: Scope) -> cst.FunctionDef | None:
     return node if isinstance(node, cst.FunctionDef) and scope.kind == "function" else None
 
 
-def _keep(refs: tuple[Ref, ...]) -> bool:
-    """Whether a call's callee may matter to the index: not only builtins."""
-    return any(not ref[0].startswith("g:builtins.") or ref[0] in _BLOCKING_BUILTINS_REFS
-               for ref in refs)
+#: Standard-library modules some of whose calls block (FML101/102), write to stdout (`sys`,
+#: FML601) or build a client of the catalog (sqlite3): calls through any other
+#: standard-library module are not kept.
+_STDLIB_KEPT = frozenset({"time", "subprocess", "os", "socket", "urllib", "http", "sqlite3",
+                          "pathlib", "builtins", "shutil", "sys"})
+_STDLIB = frozenset(sys.stdlib_module_names)
+
+
+class _Quiet:
+    """Which callees cannot lead the index anywhere: most builtins, the standard library
+    outside the modules that block, and module-level names bound only to those
+    (`logger = logging.getLogger(...)`). Keeping a call costs its position."""
+
+    def __init__(self, module: str, module_globals: dict[str, list[Ref]]) -> None:
+        self.prefix = "g:" + module + "."
+        self.module_globals = module_globals
+
+    def ignorable(self, ref: Ref, depth: int = 0) -> bool:
+        base = ref[0]
+        if not base.startswith("g:"):
+            return False
+        if base.startswith("g:builtins."):
+            return base not in _BLOCKING_BUILTINS_REFS
+        if base.startswith(self.prefix) and depth == 0:
+            bound = self.module_globals.get(base[len(self.prefix):])
+            return bound is not None and all(self.ignorable(r, 1) for r in bound) and bool(
+                bound)
+        top = base[2:].partition(".")[0]
+        return top in _STDLIB and top not in _STDLIB_KEPT
 
 
 _BLOCKING_BUILTINS_REFS = frozenset("g:" + name for name in _BLOCKING_BUILTINS)
 
 
 def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
-              module_scope: Scope, locate: Callable[[cst.CSTNode], Location]) -> Summaries:
-    """The summaries of a file's functions and classes, and its module-level bindings."""
+              module_scope: Scope, locate: Callable[[cst.CSTNode], Location],
+              expect: Callable[[int], None] | None = None) -> Summaries:
+    """The summaries of a file's functions and classes, and its module-level bindings.
+
+    `expect` is told how many nodes `locate` will be asked for, before it is."""
     namer = _Namer(module, scopes)
+    derived = _Derived()
+    attributes: dict[cst.ClassDef, dict[str, list[Ref]]] = {}
+    module_globals: dict[str, list[Ref]] = {}
+    for target, value, annotation, scope in data.assignments:
+        found = [*namer.annotation_types(annotation, scope),
+                 *(namer.refs(value, scope) if value is not None else ())]
+        if isinstance(target, cst.Name) and (scope is module_scope
+                                             or target.value in scope.globals):
+            if found:
+                module_globals.setdefault(target.value, []).extend(found)
+            continue
+        if scope.kind == "class" and isinstance(target, cst.Name):
+            assert isinstance(scope.node, cst.ClassDef)
+            if found:
+                attributes.setdefault(scope.node, {}).setdefault(target.value, []).extend(found)
+            continue
+        function = _own_function(scope)
+        if (function is None or not isinstance(target, cst.Attribute)
+                or not isinstance(target.value, cst.Name) or scope.parent is None
+                or scope.parent.kind != "class" or not found):
+            continue
+        receiver = _first_param(function)
+        if receiver is None or receiver.name.value != target.value.value:
+            continue
+        owner = scope.parent.node
+        assert isinstance(owner, cst.ClassDef)
+        attributes.setdefault(owner, {}).setdefault(target.attr.value, []).extend(found)
     calls: dict[cst.FunctionDef, list[CallSummary]] = {}
-    for call, where, function in data.calls:
-        if not isinstance(function, cst.FunctionDef) or where.node is not function:
+    quiet = _Quiet(module, module_globals)
+    kept: list[tuple[cst.Call, Scope, cst.FunctionDef, tuple[Ref, ...]]] = []
+    for call, where, around in data.calls:
+        if not isinstance(around, cst.FunctionDef) or where.node is not around:
             continue
         refs = namer.refs(call.func, where)
-        if not refs or not _keep(refs):
-            continue
+        if refs and not all(quiet.ignorable(ref) for ref in refs):
+            kept.append((call, where, around, refs))
+    if expect is not None:
+        expect(len(kept) + len(data.functions) + len(data.classes))
+    for call, where, around, refs in kept:
         first = call.args[0] if call.args else None
         literal = (_literal(first.value) if first is not None and first.keyword is None
                    else None)
-        calls.setdefault(function, []).append(CallSummary(
+        calls.setdefault(around, []).append(CallSummary(
             locate(call), refs, _text(call.func), id(call) in data.awaited, literal,
-            _arguments(call)))
+            _arguments(call), derived.arguments(call, where)))
     returns: dict[cst.FunctionDef, list[Ref]] = {}
+    returns_params: dict[cst.FunctionDef, set[str]] = {}
     for function, returned in data.returns:
         inside = scopes.get(function)
         if inside is not None:
             returns.setdefault(function, []).extend(namer.refs(returned, inside))
+            returns_params.setdefault(function, set()).update(derived.of(returned, inside))
     yields: dict[cst.FunctionDef, list[tuple[str, tuple[Ref, ...]]]] = {}
     for function, yielded in data.yields:
         inside = scopes.get(function)
@@ -275,32 +351,8 @@ def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
             tuple(calls.get(function, ())), tuple(dict.fromkeys(function_returns)),
             tuple(filter(None, (namer.global_name(_decorator_head(d.decorator), defined_in)
                                 for d in function.decorators))),
-            tuple(yields.get(function, ()))))
-    attributes: dict[cst.ClassDef, dict[str, list[Ref]]] = {}
-    module_globals: dict[str, list[Ref]] = {}
-    for target, value, annotation, scope in data.assignments:
-        found = [*namer.annotation_types(annotation, scope),
-                 *(namer.refs(value, scope) if value is not None else ())]
-        if scope is module_scope and isinstance(target, cst.Name):
-            if found:
-                module_globals.setdefault(target.value, []).extend(found)
-            continue
-        if scope.kind == "class" and isinstance(target, cst.Name):
-            assert isinstance(scope.node, cst.ClassDef)
-            if found:
-                attributes.setdefault(scope.node, {}).setdefault(target.value, []).extend(found)
-            continue
-        function = _own_function(scope)
-        if (function is None or not isinstance(target, cst.Attribute)
-                or not isinstance(target.value, cst.Name) or scope.parent is None
-                or scope.parent.kind != "class" or not found):
-            continue
-        receiver = _first_param(function)
-        if receiver is None or receiver.name.value != target.value.value:
-            continue
-        owner = scope.parent.node
-        assert isinstance(owner, cst.ClassDef)
-        attributes.setdefault(owner, {}).setdefault(target.attr.value, []).extend(found)
+            tuple(yields.get(function, ())),
+            tuple(sorted(returns_params.get(function, ())))))
     classes = [ClassSummary(
         namer.name_of(node, defined_in), locate(node.name),
         tuple(filter(None, (namer.global_name(base.value, defined_in)
@@ -310,6 +362,88 @@ def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
         for node, defined_in in data.classes]
     return Summaries(functions, classes, {name: tuple(dict.fromkeys(refs))
                                           for name, refs in module_globals.items()})
+
+
+class _Derived:
+    """Which of a function's parameters an expression derives from: named in it, or
+    through locals assigned from expressions that name them (two levels); a local name's
+    answer is worked out once."""
+
+    def __init__(self) -> None:
+        self._names: dict[tuple[int, str], frozenset[str]] = {}
+
+    def of(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> set[str]:
+        found: set[str] = set()
+        for name in _names_in(expr):
+            found |= self._name(name, scope, depth)
+        return found
+
+    def _name(self, name: str, scope: Scope, depth: int) -> frozenset[str]:
+        key = (id(scope), name)
+        known = self._names.get(key)
+        if known is not None:
+            return known
+        self._names[key] = frozenset()  # a name assigned from itself ends here
+        found: set[str] = set()
+        bindings = scope.bindings.get(name, ())
+        for binding in bindings:
+            if binding.kind == "param":
+                found.add(name)
+            elif binding.value is not None and depth < 2:
+                found |= self.of(binding.value, scope, depth + 1)
+        result = frozenset(found)
+        self._names[key] = result
+        return result
+
+    def arguments(self, call: cst.Call, scope: Scope) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Per argument (its position as a string, or its keyword), the parameters it
+        derives from; only for a function with parameters."""
+        if scope.kind != "function" or not any(
+                b.kind == "param" for bindings in scope.bindings.values() for b in bindings):
+            return ()
+        found: list[tuple[str, tuple[str, ...]]] = []
+        for position, arg in enumerate(call.args):
+            if arg.star:
+                continue
+            derived = self.of(arg.value, scope)
+            if derived:
+                key = arg.keyword.value if arg.keyword is not None else str(position)
+                found.append((key, tuple(sorted(derived))))
+        return tuple(found)
+
+
+_LITERALS = (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary)
+
+
+def _names_in(expr: cst.CSTNode) -> Iterator[str]:
+    """The names an expression mentions (not attribute names, not in a lambda). The common
+    node types are taken apart by hand: LibCST's generic `children` is slow."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is cst.Name:
+            yield node.value  # type: ignore[attr-defined]
+        elif kind is cst.Attribute or kind is cst.Arg or kind is cst.Element:
+            stack.append(node.value)  # type: ignore[attr-defined]
+        elif kind is cst.Call:
+            stack.append(node.func)  # type: ignore[attr-defined]
+            stack.extend(arg.value for arg in node.args)  # type: ignore[attr-defined]
+        elif kind is cst.BinaryOperation:
+            stack.append(node.left)  # type: ignore[attr-defined]
+            stack.append(node.right)  # type: ignore[attr-defined]
+        elif kind is cst.FormattedString:
+            stack.extend(part.expression for part in node.parts  # type: ignore[attr-defined]
+                         if type(part) is cst.FormattedStringExpression)
+        elif kind is cst.Dict:
+            for element in node.elements:  # type: ignore[attr-defined]
+                if type(element) is cst.DictElement:
+                    stack.append(element.key)
+                stack.append(element.value)
+        elif kind is cst.List or kind is cst.Tuple or kind is cst.Set:
+            stack.extend(e.value for e in node.elements)  # type: ignore[attr-defined]
+        elif kind is not cst.Lambda and kind not in _LITERALS:
+            stack.extend(node.children)
 
 
 def _arguments(call: cst.Call) -> tuple[int, tuple[str, ...]]:

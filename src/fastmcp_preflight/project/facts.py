@@ -550,6 +550,49 @@ class ImportGraph:
         self.edges: dict[str, list[tuple[str, Location]]] = {
             f.path: self.targets(f, f.imports) for f in files}
 
+    @functools.cached_property
+    def all_edges(self) -> dict[str, list[str]]:
+        """Every import of each file, at module level or not (in functions, under the main
+        guard; not under TYPE_CHECKING), to the project files it names and the packages
+        above them (their `__init__` runs too): what may run once a module is imported
+        (FML601's reach). `edges` holds only the import-time ones (FML205)."""
+        found: dict[str, list[str]] = {}
+        for path, importer in self.files.items():
+            targets: list[str] = []
+            for candidates in [*(c for i in importer.imports for c in i.targets),
+                               *(c for t in importer.deferred_imports for c in t)]:
+                target = self.resolve(importer, candidates)
+                if target is None or target == path:
+                    continue
+                targets.append(target)
+                targets.extend(self._packages_above(target))
+            found[path] = list(dict.fromkeys(t for t in targets if t != path))
+        return found
+
+    def _packages_above(self, path: str) -> list[str]:
+        names = self.names.get(path) or []
+        name = names[-1] if names else ""
+        found: list[str] = []
+        while "." in name:
+            name = name.rpartition(".")[0]
+            found.extend(self.by_name.get(name, ())[:1])
+        return found
+
+    def reached_from(self, paths: Iterable[str], *, deferred: bool = True) -> set[str]:
+        """The project files that the given files import, directly or through others (with
+        `deferred`, also through imports inside functions)."""
+        reached: set[str] = set()
+        stack = list(paths)
+        while stack:
+            path = stack.pop()
+            targets = (self.all_edges.get(path, []) if deferred
+                       else [t for t, _ in self.edges.get(path, [])])
+            for target in targets:
+                if target not in reached:
+                    reached.add(target)
+                    stack.append(target)
+        return reached
+
     def label(self, path: str) -> str:
         """The module's name for messages: its name below the source root."""
         names = self.names.get(path)

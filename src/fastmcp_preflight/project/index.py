@@ -9,7 +9,7 @@ depends on another file is recomputed from that file's current facts on every ru
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 from fastmcp_preflight.model.blocking import blocking_calls
@@ -87,7 +87,9 @@ class ProjectIndex:
     def __init__(self, files: Sequence[FileFacts], options: Mapping[str, object] | None = None,
                  import_graph: ImportGraph | None = None) -> None:
         options = options or {}
-        self.files = list(files)
+        #: By path: what the index answers must not depend on the order the files were
+        #: linted in (warm, cold, one worker or many give the same report).
+        self.files = sorted(files, key=lambda f: f.path)
         self.import_graph = import_graph or ImportGraph(self.files)
         self.catalog = Catalog(_names(options.get("extend-sync-clients")))
         self.blocking_calls = blocking_calls(_names(options.get("extend-blocking-calls")))
@@ -101,7 +103,7 @@ class ProjectIndex:
         self._by_last: dict[str, list[str]] = {}
         for f in self.files:
             prefix = f.module or f.path
-            others = [n for n in module_names(f) if n != prefix]
+            others = [n for n in [*module_names(f), *_path_names(f.path)] if n != prefix]
             for function in f.functions:
                 self._add(function.name, f.path, prefix, others)
                 self._functions[function.name] = function
@@ -121,13 +123,18 @@ class ProjectIndex:
         self._lifespan: dict[str, list[tuple[Ref, str]]] | None = None
         self._blocking: dict[str, Blocking] | None = None
         self._running: dict[str, bool] | None = None
+        self._global_memo: dict[str, tuple[Value, ...]] = {}
+        self._attribute_memo: dict[tuple[str, str, str], tuple[Value, ...]] = {}
 
     def _add(self, name: str, path: str, prefix: str, others: list[str]) -> None:
         self._paths[name] = path
         self._by_last.setdefault(name.rpartition(".")[2], []).append(name)
         rest = name[len(prefix):]
         for other in others:
-            self._aliases.setdefault(other + rest, name)
+            alias = other + rest
+            known = self._aliases.get(alias, name)
+            # a name two files could be imported as is no alias of either
+            self._aliases[alias] = name if known == name else ""
 
     # -- symbols ----------------------------------------------------------------------------
 
@@ -155,7 +162,7 @@ class ProjectIndex:
         if dotted in self._paths:
             return dotted
         alias = self._aliases.get(dotted)
-        if alias is not None:
+        if alias:
             return alias
         head, _, last = dotted.rpartition(".")
         if not head:
@@ -261,11 +268,21 @@ class ProjectIndex:
                 return [Value("function", name)], rest + ops
             if name in self._classes:
                 return [Value("class", name)], rest + ops
-            values: list[Value] = []
-            for ref in self._globals.get(name, ()):
-                values += self._evaluate(ref, None, depth + 1)
-            return values, rest + ops
+            return list(self._global_values(name, depth)), rest + ops
         return [Value("external", dotted)], ops
+
+    def _global_values(self, name: str, depth: int) -> tuple[Value, ...]:
+        """What a module-level name may hold, worked out once."""
+        known = self._global_memo.get(name)
+        if known is not None:
+            return known
+        self._global_memo[name] = ()  # a global defined through itself ends here
+        values: list[Value] = []
+        for ref in self._globals.get(name, ()):
+            values += self._evaluate(ref, None, depth + 1)
+        result = tuple(dict.fromkeys(values))
+        self._global_memo[name] = result
+        return result
 
     def _typed(self, dotted: str) -> list[Value]:
         name = self.lookup(dotted)
@@ -323,7 +340,17 @@ class ProjectIndex:
         return []
 
     def _attribute(self, value: Value, attr: str, depth: int) -> list[Value]:
-        """A method or attribute of a project class, looked up through its project bases."""
+        """A method or attribute of a project class, looked up through its project bases
+        (worked out once per class and attribute)."""
+        key = (value.kind, value.name, attr)
+        known = self._attribute_memo.get(key)
+        if known is None:
+            self._attribute_memo[key] = ()  # an attribute defined through itself ends here
+            known = tuple(dict.fromkeys(self._find_attribute(value, attr, depth)))
+            self._attribute_memo[key] = known
+        return list(known)
+
+    def _find_attribute(self, value: Value, attr: str, depth: int) -> list[Value]:
         order = self.mro(value.name)
         if value.kind == "super":
             order = order[1:]
@@ -337,6 +364,18 @@ class ProjectIndex:
                 if name == attr:
                     for ref in refs:
                         found += self._evaluate(ref, cls, depth + 1)
+        if not found and value.kind == "instance":
+            # A mixin's `self.m()` may be a method of the classes that use it (or of the
+            # other mixins they combine it with).
+            seen = set(order)
+            for sub in sorted(self.subclasses(value.name)):
+                for cls in self.mro(sub):
+                    method = f"{cls}.{attr}"
+                    if cls not in seen and method in self._functions:
+                        found.append(Value("function", method))
+                        break
+            if found:
+                return list(dict.fromkeys(found))
         if not found and value.kind == "instance":
             # A mixin's `self.x` is set by the classes that use it.
             seen = set(order)
@@ -420,15 +459,24 @@ class ProjectIndex:
             table: dict[str, list[tuple[str, CallSummary]]] = {}
             for caller in self._functions:
                 for resolved in self.calls(caller):
-                    for target in resolved.targets:
-                        if target.kind == "function":
-                            table.setdefault(target.name, []).append((caller, resolved.call))
+                    for target in self.callee_functions(resolved):
+                        table.setdefault(target, []).append((caller, resolved.call))
             self._callers = table
         return self._callers.get(function, [])
 
     def callee_functions(self, resolved: ResolvedCall) -> list[str]:
-        """The project functions a call may run."""
-        return [t.name for t in resolved.targets if t.kind == "function"]
+        """The project functions a call may run: a function or method, or the `__init__`
+        of a project class it instantiates."""
+        found: list[str] = []
+        for target in resolved.targets:
+            if target.kind == "function":
+                found.append(target.name)
+            elif target.kind == "class":
+                init = next((f"{c}.__init__" for c in self.mro(target.name)
+                             if f"{c}.__init__" in self._functions), None)
+                if init is not None:
+                    found.append(init)
+        return found
 
     def async_calls(self) -> Iterator[tuple[FunctionSummary, str, ResolvedCall]]:
         """Every call in the own body of an async function of the project (not awaited),
@@ -446,6 +494,46 @@ class ProjectIndex:
         if self._running is None:
             self._running = runs_in_a_server(self.files)
         return self._running.get(path, True)
+
+    def chain_to(self, function: str, reaches: Callable[[ResolvedCall], str | None], *,
+                 through_async: bool = False, depth: int = MAX_DEPTH,
+                 ) -> tuple[ChainStep, ...] | None:
+        """The shortest chain of calls from `function` to a call for which `reaches`
+        gives a name (a stdout write, a sink), through project functions (sync ones only,
+        unless `through_async`: an awaited async helper runs too), at most `depth` calls;
+        None if there is none. For rules with their own kind of sink; blocking has its own
+        precomputed `blocking`."""
+        start = self._functions.get(function)
+        if start is None:
+            return None
+        previous: dict[str, tuple[str, ResolvedCall] | None] = {function: None}
+        frontier = [function]
+        for _ in range(depth):
+            following: list[str] = []
+            for name in frontier:
+                for resolved in self.calls(name):
+                    label = reaches(resolved)
+                    if label is not None:
+                        steps = [ChainStep(self._paths[name], resolved.call.location.line,
+                                           label)]
+                        back = previous[name]
+                        while back is not None:
+                            caller, call = back
+                            steps.append(ChainStep(self._paths[caller],
+                                                   call.call.location.line,
+                                                   _call_name(name)))
+                            name = caller
+                            back = previous[caller]
+                        return tuple(reversed(steps))
+                    for target in self.callee_functions(resolved):
+                        summary = self._functions.get(target)
+                        if (summary is None or target in previous
+                                or (summary.is_async and not through_async)):
+                            continue
+                        previous[target] = (name, resolved)
+                        following.append(target)
+            frontier = following
+        return None
 
     # -- what blocks ------------------------------------------------------------------------
 
@@ -489,8 +577,8 @@ class ProjectIndex:
                 for resolved in self.calls(function.name):
                     if resolved.call.awaited:
                         continue
-                    callee = next((t.name for t in resolved.targets if t.kind == "function"
-                                   and t.name in previous), None)
+                    callee = next((name for name in self.callee_functions(resolved)
+                                   if name in previous), None)
                     if callee is not None:
                         inner = previous[callee]
                         found[function.name] = Blocking(
@@ -520,6 +608,23 @@ class ProjectIndex:
             if found is not None:
                 return name, found
         return None
+
+
+def _path_names(path: str) -> list[str]:
+    """The dotted names a file may be imported as when the folders above it are packages
+    run from somewhere up the tree (`src.common.connection` for
+    `repo/src/common/connection.py` imported as `src.common.connection`): every tail of its
+    path made of identifiers."""
+    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
+    if not parts or not parts[-1].endswith(".py"):
+        return []
+    parts[-1] = parts[-1][:-3]
+    if parts[-1] == "__init__":
+        parts.pop()
+    start = len(parts)
+    while start > 0 and parts[start - 1].isidentifier():
+        start -= 1
+    return [".".join(parts[i:]) for i in range(start, len(parts))]
 
 
 def _call_name(function: str) -> str:

@@ -44,6 +44,10 @@ class CallSummary(NamedTuple):
     #: How many positional arguments it passes (-1: a `*args` among them) and the keywords
     #: it names (`**` for a `**kwargs`), for which parameters a direct call leaves out.
     arguments: tuple[int, tuple[str, ...]] | None = None
+    #: Which of the caller's parameters each argument derives from: (the argument's
+    #: position as a string, or its keyword; the parameters), for arguments that derive
+    #: from any (the parameter itself, or a local assigned from an expression using it).
+    args: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 class FunctionSummary(NamedTuple):
@@ -62,6 +66,8 @@ class FunctionSummary(NamedTuple):
     #: What it yields, by key, when it yields a dict literal or a constructor call with
     #: keywords (a lifespan's context); "" holds the yielded value itself.
     yields: tuple[tuple[str, tuple[Ref, ...]], ...] = ()
+    #: The parameters its return values derive from.
+    returns_params: tuple[str, ...] = ()
 
 
 class ClassSummary(NamedTuple):
@@ -76,19 +82,21 @@ class ClassSummary(NamedTuple):
 
 def functions_to_json(functions: list[FunctionSummary]) -> list[Any]:
     return [[f.name, f.is_async, list(f.location), f.params,
-             [[list(c.location), c.callee, c.text, c.awaited, c.literal, c.arguments]
+             [[list(c.location), c.callee, c.text, c.awaited, c.literal, c.arguments, c.args]
               for c in f.calls],
-             f.returns, f.decorators, f.yields] for f in functions]
+             f.returns, f.decorators, f.yields, f.returns_params] for f in functions]
 
 
 def functions_from_json(data: list[Any]) -> list[FunctionSummary]:
     return [FunctionSummary(
         name, is_async, Location(*at), tuple(params),
-        tuple(CallSummary(Location(*c[0]), _refs(c[1]), c[2], c[3], c[4], _arguments(c[5:]))
+        tuple(CallSummary(Location(*c[0]), _refs(c[1]), c[2], c[3], c[4], _arguments(c[5:]),
+                          tuple((key, tuple(names)) for key, names in (c[6:7] or [()])[0]))
               for c in calls),
         _refs(returns), tuple(decorators),
-        tuple((key, _refs(refs)) for key, refs in yields))
-        for name, is_async, at, params, calls, returns, decorators, yields in data]
+        tuple((key, _refs(refs)) for key, refs in yields), tuple(returns_params))
+        for name, is_async, at, params, calls, returns, decorators, yields, returns_params
+        in data]
 
 
 def classes_to_json(classes: list[ClassSummary]) -> list[Any]:

@@ -62,6 +62,8 @@ def _diagnostic(d: Diagnostic) -> dict[str, Any]:
         "checklist": d.checklist,
         "hint": d.hint,
         "fix": None if d.fix is None else _fix(d.fix),
+        "chain": [{"path": step.path, "line": step.line, "name": step.name}
+                  for step in d.chain],
     }
 
 

@@ -99,6 +99,17 @@ def _result(d: Diagnostic, index: dict[str, int], summary: RunSummary) -> dict[s
         "artifactLocation": location,
         "region": _region(d.line, d.column, d.end_line, d.end_column),
     }}]
+    if d.chain:
+        result["relatedLocations"] = [
+            {"id": number, "message": {"text": step.name},
+             "physicalLocation": {"artifactLocation": _artifact(step.path, summary),
+                                  "region": {"startLine": max(step.line, 1)}}}
+            for number, step in enumerate(d.chain, start=1)]
+        result["codeFlows"] = [{"threadFlows": [{"locations": [
+            {"location": {"message": {"text": step.name},
+                          "physicalLocation": {"artifactLocation": _artifact(step.path, summary),
+                                               "region": {"startLine": max(step.line, 1)}}}}
+            for step in d.chain]}]}]
     if d.fix is not None and d.fix.edits:
         result["fixes"] = [_fix(d.fix, location)]
     properties: dict[str, Any] = {"name": d.name}

@@ -86,6 +86,12 @@ def _diagnostic_lines(d: Diagnostic, sources: _SourceLines | None) -> list[Text]
         lines.append(Text.assemble(
             (f"{pad} = ", _GUTTER), ("hint", "bold cyan"), ": ", _printable(_one_line(d.hint)),
         ))
+    for step in d.chain[1:]:
+        lines.append(Text.assemble(
+            (f"{pad} = ", _GUTTER), ("via", "bold cyan"), " ",
+            (f"{_printable(step.path)}:{step.line}", "bold"), ": ",
+            _printable(_one_line(step.name)),
+        ))
     if d.fix is not None:
         option = "--fix" if d.fix.applicability == "safe" else "--unsafe-fixes"
         mark = Text.assemble(f"{pad} ", ("[*]", "bold green"), f" fixable with {option}")

@@ -478,7 +478,7 @@ def _may_match(rule: type[Rule], text: str) -> bool:
 def _facts(model: FileModel, path: str, module: str | None, positions: Positions,
            suppressions: Suppressions) -> FileFacts:
     summaries = summarize(model.summary_input, module or path, model.scopes, model.module_scope,
-                          positions.of)
+                          positions.of, positions.expect)
     return FileFacts(
         path=path,
         module=module,
