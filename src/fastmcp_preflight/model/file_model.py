@@ -215,6 +215,8 @@ class _CallSite:
     at_import_time: bool
     function: cst.FunctionDef | cst.Lambda | None
     in_main_guard: bool = False
+    #: Inside `with X:` / `async with X:` where X's name ends in `lock` (see Tracker).
+    in_lock: bool = False
 
 
 @dataclass
@@ -888,7 +890,8 @@ class ModelBuilder:
         if isinstance(node.func, (cst.Name, cst.Attribute, cst.Call)):
             tracker = self.tracker
             self._calls.append(_CallSite(node, tracker.scope, tracker.at_import_time,
-                                         tracker.function, tracker.main_guard > 0))
+                                         tracker.function, tracker.main_guard > 0,
+                                         tracker.in_lock))
 
     def _visit_assign(self, node: cst.Assign) -> None:
         scope = self.tracker.scope
@@ -1183,7 +1186,8 @@ class ModelBuilder:
                     a.at_module_level or a.target.value in a.scope.globals))}
         for site in self._calls:
             function = site.function
-            if not isinstance(function, cst.FunctionDef) or id(site.call) in kept:
+            if (not isinstance(function, cst.FunctionDef) or id(site.call) in kept
+                    or site.in_lock):  # a refresh made under a lock (a cache), not per call
                 continue
             name = site.scope.resolve(site.call.func)
             if name in HTTP_CLIENTS:
