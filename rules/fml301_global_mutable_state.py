@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from fastmcp_preflight.api import FileContext, Invalid, Rule, Scope, Valid
+from fastmcp_preflight.api import ON_REQUEST_PATH, VIA, FileContext, Invalid, Rule, Scope, Valid
 
 _MUTATORS = frozenset({
     "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "add",
@@ -222,12 +222,27 @@ class _Exemptions:
         return holds
 
     def _if(self, node: cst.If, holds: frozenset[_Key]) -> None:
+        self._test(node.test, holds)
         self.block(node.body, holds | _checks(self.module, node.test, self.aliases, unset=True))
         otherwise = holds | _checks(self.module, node.test, self.aliases, unset=False)
         if isinstance(node.orelse, cst.If):
             self._if(node.orelse, otherwise)
         elif isinstance(node.orelse, cst.Else):
             self.block(node.orelse.body, otherwise)
+
+    def _test(self, test: cst.BaseExpression, holds: frozenset[_Key]) -> None:
+        """`if X is None and not init():`: the calls after an `and` run only when the
+        checks before it hold."""
+        if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+            self._test(test.left, holds)
+            self._test(test.right,
+                       holds | _checks(self.module, test.left, self.aliases, unset=True))
+        elif holds:
+            calls: set[cst.CSTNode] = set()
+            _descendants(test, calls)
+            for call in calls:
+                if isinstance(call, cst.Call) and isinstance(call.func, cst.Name):
+                    self.call_holds[call] = holds
 
     def _simple(self, statements: Sequence[cst.BaseSmallStatement],
                 holds: frozenset[_Key]) -> None:
@@ -340,6 +355,14 @@ class GlobalMutableState(Rule):
         Valid(_SERVER + "_client = None\n\ndef client():\n    global _client\n"
               "    if _client is None:\n        _client = object()\n    return _client\n\n"
               "@mcp.tool\ndef ping() -> str:\n    return str(client())\n"),
+        # Lazy initialisation in a function of its own, called only while its flag is unset.
+        Valid(_SERVER + "_LOADED = False\n_TITLES = {}\n\ndef _load():\n    global _LOADED\n"
+              "    _TITLES['a'] = 'A'\n    _LOADED = True\n\n@mcp.tool\ndef t() -> str:\n"
+              "    if not _LOADED:\n        _load()\n    return str(_TITLES)\n"),
+        Valid(_SERVER + "_RULES = None\n\ndef _init() -> bool:\n    global _RULES\n"
+              "    _RULES = [1]\n    return True\n\n@mcp.tool\ndef t() -> str:\n"
+              "    if _RULES is None and not _init():\n        return ''\n"
+              "    return str(_RULES)\n"),
         Valid(_SERVER + "_conn = None\n\n@mcp.tool\ndef q() -> str:\n    global _conn\n"
               "    if _conn is None or _conn.closed:\n        _conn = object()\n"
               "    return str(_conn)\n"),
@@ -644,35 +667,55 @@ class GlobalMutableState(Rule):
         for mutation in self._mutations:
             key = (mutation.function, mutation.name)
             path = paths.get(mutation.function)
-            if path is None or key in reported or not (
+            condition = ""
+            if path is None:
+                condition = self._through_the_project(mutation.function)
+            if (path is None and not condition) or key in reported or not (
                     mutation.rebinds or mutation.name in self._containers):
                 continue
             if self._lazy_elsewhere(mutation):
                 continue
             reported.add(key)
             label = _label(mutation.function)
-            entry = self._entries[path[0]]
-            where = (f"in {entry}" if len(path) == 1 else "called from " + " -> ".join(
-                [entry, *(f"`{_label(f)}`" for f in path[1:-1])]))
+            if path is None:
+                where = VIA
+            else:
+                entry = self._entries[path[0]]
+                where = (f"in {entry}" if len(path) == 1 else "called from " + " -> ".join(
+                    [entry, *(f"`{_label(f)}`" for f in path[1:-1])]))
             if mutation.rebinds:
                 message = (f"`{label}` rebinds module-level `{mutation.name}` through `global` "
                            f"({where}): state shared by every request and different per worker")
             else:
                 message = (f"`{label}` mutates module-level `{mutation.name}` ({where}): "
                            "concurrent requests race on it, and each worker has its own copy")
-            self.report(mutation.node, message)
+            self.report(mutation.node, message, condition=condition)
+
+    def _through_the_project(self, function: _Function) -> str:
+        """For a function no request path of this file reaches: the condition that one of
+        the project does (RULES.md, "a function called from one through the project")."""
+        if not isinstance(function, cst.FunctionDef):
+            return ""
+        name = self.context.model.qualified_name(function)
+        return f"{ON_REQUEST_PATH}:{self.context.path}#{name}" if name else ""
 
 
     def _lazy_elsewhere(self, mutation: _Mutation) -> bool:
         """The idiom spread over functions: a reset to `None` of a global the file creates
         lazily (the next use creates it again), or `D[k] = ...` in a helper that every
         caller calls only when a check says an item of `D` is unset."""
+        guards = self._call_guards.get(mutation.function)
+        if guards and mutation.function not in self._entries:
+            # The lazy initialisation of X in a function of its own: every call of it is
+            # made where a check that X is unset holds, and it sets X.
+            sets = {m.name for m in self._mutations if m.function is mutation.function}
+            if all(any(key[0] in sets for key in holds) for holds in guards):
+                return True
         if mutation.rebinds:
             return (mutation.node in self._none_targets
                     and mutation.name in self._lazy_globals)
         if mutation.item is None or mutation.function in self._entries:
             return False
-        guards = self._call_guards.get(mutation.function)
         return bool(guards) and all(any(key[0] == mutation.item for key in holds)
                                     for holds in guards or ())
 

@@ -329,5 +329,7 @@ class UnstructuredToolError(Rule):
                     + f": raise `{_EXCEPTIONS.get(kind, 'ToolError')}(...)` or return a "
                     "structured error (`{\"success\": False, \"error\": {\"code\": ..., "
                     "\"message\": ...}}`)",
+                    condition=self.context.model.tool_condition(registration,
+                                                                self.context.path),
                 )
                 return

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import libcst as cst
 
-from fastmcp_preflight.api import Invalid, Rule, Valid
+from fastmcp_preflight.api import CLIENT_THROUGH_HELPER, VIA, Invalid, Rule, Valid
 
 #: HTTP client and session constructors, by the dotted names they resolve to.
 CLIENTS = {
@@ -53,7 +55,8 @@ class ClientPerCall(Rule):
         "holder set up by the lifespan."
     )
     hint = "create the client once in the server's lifespan and reuse it"
-    needles = ("httpx", "aiohttp", "requests")  # the modules that define the clients
+    #: A tool may build its client through a helper of another module.
+    needles = ("def ",)
 
     VALID = (
         Valid("import httpx\nfrom fastmcp import FastMCP, Context\n\nmcp = FastMCP('x')\n\n"
@@ -113,22 +116,29 @@ class ClientPerCall(Rule):
                 "        return (await client.get(url)).text\n", at=((8, 16),)),
     )
 
-    def _in_tool(self) -> bool:
-        """In a tool's body, or an `async def` nested in one (through `async def`s only)."""
+    def _in_tool(self) -> str | None:
+        """In a tool's body, or an `async def` nested in one (through `async def`s only):
+        the condition of a finding there (see `FileModel.tool_condition`); else None."""
         model = self.context.model
         where = self.context.where
         if where.frames and not isinstance(where.frames[-1].node, cst.FunctionDef):
-            return False
+            return None
         for function in reversed(where.functions):
-            if model.tool_of(function) is not None:
-                return True
+            registration = model.tool_of(function)
+            if registration is not None:
+                return model.tool_condition(registration, self.context.path)
             if not (isinstance(function, cst.FunctionDef) and function.asynchronous):
-                return False
-        return False
+                return None
+        return None
 
     def visit_Call(self, node: cst.Call) -> None:
-        client = CLIENTS.get(self.context.resolve(node.func) or "")
-        if client is None or not self._in_tool():
+        resolved = self.context.resolve(node.func)
+        client = CLIENTS.get(resolved or "")
+        if client is None:
+            self._through_helper(node, resolved)
+            return
+        condition = self._in_tool()
+        if condition is None:
             return
         function = self.context.where.function
         label = function.name.value if isinstance(function, cst.FunctionDef) else "?"
@@ -136,4 +146,38 @@ class ClientPerCall(Rule):
             node,
             f"`{client}(...)` in `{label}` creates a new client (and connection pool) on "
             "every tool call: create it once in the server's lifespan and reuse it",
+            condition=condition,
         )
+
+    def _through_helper(self, node: cst.Call, resolved: str | None) -> None:
+        """A call in a tool of what may be a project function (a function of this file or
+        an imported one, not the standard library's): reported if, through the project,
+        it builds a new client (RULES.md: "at the helper call for a chain")."""
+        func = node.func
+        if resolved is not None:
+            if resolved.partition(".")[0] in _STDLIB:
+                return
+        elif isinstance(func, cst.Name):
+            found = self.context.where.scope.lookup(func.value)
+            if found is not None and found[0].kind != "module":
+                return  # a function nested in the tool: its own body is checked in place
+        elif not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                  and func.value.value in ("self", "cls")):
+            return
+        function = self.context.where.function
+        if not isinstance(function, cst.FunctionDef):
+            return
+        condition = self._in_tool()
+        qualified = self.context.model.qualified_name(function)
+        if condition is None or condition or qualified is None:
+            return
+        at = self.context.positions.of(node)
+        self.report(
+            node,
+            f"{VIA} in `{function.name.value}` creates a new client (and connection pool) on "
+            "every tool call: create it once in the server's lifespan and reuse it",
+            condition=f"{CLIENT_THROUGH_HELPER}:{self.context.path}#{qualified}:"
+                      f"{at.line}:{at.column}")
+
+
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins"}

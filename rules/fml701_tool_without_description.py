@@ -44,7 +44,8 @@ class ToolWithoutDescription(Rule):
         "pass `description=\"...\"` to the decorator."
     )
     hint = "add a docstring or `description=` to the registration"
-    needles = ("tool", "resource", "prompt", "template")
+    #: Any module's function may be a tool that another module registers.
+    needles = ("def ",)
 
     VALID = (
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
@@ -143,4 +144,5 @@ class ToolWithoutDescription(Rule):
             node.name,
             f"{kind} `{node.name.value}` has no description ({detail}): the model is shown "
             "no description of it",
+            condition=model.tool_condition(missing, self.context.path, "doc"),
         )

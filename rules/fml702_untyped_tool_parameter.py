@@ -41,7 +41,8 @@ class UntypedToolParameter(Rule):
         "`Annotated[int, Field(ge=1, description=...)]` for constraints."
     )
     hint = "add a type annotation (`name: str`, `ctx: Context`)"
-    needles = ("tool", "resource", "prompt", "template")
+    #: Any module's function may be a tool that another module registers.
+    needles = ("def ",)
 
     VALID = (
         Valid("from fastmcp import FastMCP, Context\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
@@ -111,4 +112,5 @@ class UntypedToolParameter(Rule):
                        "type annotation: its JSON schema accepts any value")
             if name in CONTEXT_NAMES:
                 message += " (annotate it `Context` if it is the FastMCP context)"
-            self.report(param, message)
+            self.report(param, message, condition=self.context.model.tool_condition(
+                registration, self.context.path))

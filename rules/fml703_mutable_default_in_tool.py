@@ -7,7 +7,16 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from fastmcp_preflight.api import FileContext, Fix, Invalid, Rule, Scope, Valid
+from fastmcp_preflight.api import (
+    CALLED_DIRECTLY,
+    VIA,
+    FileContext,
+    Fix,
+    Invalid,
+    Rule,
+    Scope,
+    Valid,
+)
 
 _MUTABLE_DEFAULTS = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
 _KIND = {cst.List: "list", cst.ListComp: "list", cst.Dict: "dict", cst.DictComp: "dict",
@@ -277,7 +286,8 @@ class MutableDefaultInTool(Rule):
         "with other statements."
     )
     fixable = "unsafe"
-    needles = ("tool", "resource", "prompt", "template")
+    #: Any module's function may be a tool that another module registers.
+    needles = ("def ",)
 
     VALID = (
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
@@ -413,12 +423,14 @@ class MutableDefaultInTool(Rule):
             return
         mutated = _mutations(node, {p.name.value for p in candidates}, model.scopes)
         calls = self._direct_calls(node) if len(mutated) < len(candidates) else []
-        found: list[tuple[cst.Param, str]] = []
+        found: list[tuple[cst.Param, str, str]] = []
+        condition = model.tool_condition(registration, self.context.path)
+        qualified = model.qualified_name(node)
         for param in candidates:
             name = param.name.value
             if name in mutated:
                 line = self.context.line_of(mutated[name])
-                found.append((param, f"the function mutates it (line {line})"))
+                found.append((param, f"the function mutates it (line {line})", condition))
                 continue
             index = positional.index(param) if param in positional else None
             for call, bound in calls:
@@ -426,20 +438,32 @@ class MutableDefaultInTool(Rule):
                 if not _passes(call, param, at):
                     line = self.context.line_of(call)
                     found.append((param, f"the project calls it directly without `{name}` "
-                                         f"(line {line})"))
+                                         f"(line {line})", condition))
                     break
+            else:
+                # Through the project: another module calls it without the parameter.
+                if qualified is not None and not condition:
+                    found.append((param, f"the project calls it directly without `{name}` "
+                                         f"({VIA})", f"{CALLED_DIRECTLY}:{self.context.path}"
+                                                     f"#{qualified}:{name}"))
         if not found:
             return
-        fix = self._fix(node, [param for param, _ in found])
-        for param, reason in found:
+        # One fix for the parameters reported in any case; one that another module's
+        # call decides gets a fix only when it is alone (fixes must not overlap).
+        certain = [param for param, _, holds in found if holds == condition]
+        fix = self._fix(node, certain) if certain else None
+        for param, reason, holds in found:
             default = param.default
             assert default is not None
+            own = fix if holds == condition else (
+                self._fix(node, [param]) if len(found) == 1 else None)
             self.report(
                 default,
                 f"parameter `{param.name.value}` of {registration.kind} `{node.name.value}` "
                 f"defaults to a {_KIND[type(default)]} that is shared between direct Python "
                 f"calls, and {reason}",
-                fix=fix,
+                fix=own,
+                condition=holds,
             )
 
     def _direct_calls(self, node: cst.FunctionDef) -> list[tuple[cst.Call, bool]]:

@@ -63,7 +63,8 @@ class ShortToolDescription(Rule):
     )
     hint = "describe what it does, when to use it and what it returns (20+ characters, 3+ words)"
     OPTIONS = ShortDescriptionOptions
-    needles = ("tool", "resource", "prompt", "template")
+    #: Any module's function may be a tool that another module registers.
+    needles = ("def ",)
 
     VALID = (
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
@@ -162,6 +163,7 @@ class ShortToolDescription(Rule):
                     f"{len(stripped)} characters and {len(words)} word(s) "
                     f"(\"{_clip(' '.join(words))}\"): too short to tell the model when to "
                     "use it",
+                    condition=model.tool_condition(registration, self.context.path, "doc"),
                 )
                 return
 

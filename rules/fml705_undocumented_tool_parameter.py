@@ -196,7 +196,8 @@ class UndocumentedToolParameter(Rule):
         "`Annotated[str, Field(description=\"ISO date, e.g. 2024-05-01\")]`."
     )
     hint = "mention it in the description, or use `Annotated[T, Field(description=...)]`"
-    needles = ("tool",)
+    #: Any module's function may be a tool that another module registers.
+    needles = ("def ",)
 
     VALID = (
         Valid("from fastmcp import FastMCP, Context\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
@@ -302,4 +303,5 @@ class UndocumentedToolParameter(Rule):
                 f"parameter `{name}` of tool `{node.name.value}` is not described: the "
                 "description does not mention it, the docstring has no entry for it and its "
                 "schema has no description",
+                condition=model.tool_condition(registration, self.context.path, "doc"),
             )

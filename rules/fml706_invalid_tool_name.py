@@ -65,8 +65,9 @@ class InvalidToolName(Rule):
         "`github.create-issue`), and put the human-readable wording in the description."
     )
     hint = "rename it with only `A-Z a-z 0-9 _ - .`, at most 64 characters"
-    needles = ("tool",)
     OPTIONS = ToolNameOptions
+    #: Any module's function may be a tool that another module registers.
+    needles = ("def ",)
 
     VALID = (
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
@@ -122,4 +123,6 @@ class InvalidToolName(Rule):
             if problem is None or id(where) in seen:
                 continue
             seen.add(id(where))
-            self.report(where, f"tool name `{text}` {problem}")
+            self.report(where, f"tool name `{text}` {problem}",
+                        condition=model.tool_condition(registration, self.context.path,
+                                                       "name"))

@@ -64,7 +64,8 @@ class InstructionsInDescription(Rule):
         "not in orders to the model."
     )
     hint = "remove the instructions to the model from the description"
-    needles = ("tool", "resource", "prompt", "template")
+    #: Any module's function may be a tool that another module registers.
+    needles = ("def ",)
 
     VALID = (
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
@@ -119,4 +120,5 @@ class InstructionsInDescription(Rule):
                     description.node,
                     f"the description of {registration.kind} `{node.name.value}` gives the "
                     f"model hidden instructions (\"{phrase}\"): a sign of tool poisoning",
+                    condition=model.tool_condition(registration, self.context.path, "doc"),
                 )

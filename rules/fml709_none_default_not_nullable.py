@@ -97,7 +97,8 @@ class NoneDefaultNotNullable(Rule):
             self.report(param, f"parameter `{param.name.value}` of {registration.kind} "
                         f"`{node.name.value}` defaults to None but its type does not admit "
                         "None: the published schema says a null default is invalid",
-                        fix=self._fix(annotation))
+                        fix=self._fix(annotation),
+                        condition=model.tool_condition(registration, self.context.path))
 
     def _fix(self, annotation: cst.BaseExpression) -> Fix:
         context = self.context

@@ -15,9 +15,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from fastmcp_preflight.project.facts import (
     BUILDS_A_SERVER,
+    CALLED_DIRECTLY,
+    CLIENT_THROUGH_HELPER,
     MAY_RUN_OVER_STDIO,
+    ON_REQUEST_PATH,
+    REGISTERED_ELSEWHERE,
     RUNS_IN_A_SERVER,
     STDOUT_REACHES_STDIO_SERVER,
+    VIA,
     FileFacts,
     ImportGraph,
     Location,
@@ -57,9 +62,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BUILDS_A_SERVER",
+    # Conditions of findings through the project (see `project/through.py`).
+    "CALLED_DIRECTLY",
+    "CLIENT_THROUGH_HELPER",
     "MAY_RUN_OVER_STDIO",
+    "ON_REQUEST_PATH",
+    "REGISTERED_ELSEWHERE",
     "RUNS_IN_A_SERVER",
     "STDOUT_REACHES_STDIO_SERVER",
+    "VIA",
     "Applicability",
     "BaseRule",
     "Blocking",
@@ -581,10 +592,25 @@ class ToolCallRule(Rule):
     """A rule about the calls a tool function makes (the security sinks): the model keeps
     each tool's calls, so the rule looks at those instead of visiting every call."""
 
+    #: The condition of findings in the tool being checked (see `FileModel.tool_condition`):
+    #: a function that only another module may register is a tool only if one does.
+    _tool_condition: str = ""
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         model = self.context.model
-        for call in model.tool_calls(node):
-            self.check_call(call, model.scopes[node])
+        calls = model.tool_calls(node)
+        if not calls:
+            return
+        self._tool_condition = model.tool_condition(model.tool_of(node), self.context.path)
+        try:
+            for call in calls:
+                self.check_call(call, model.scopes[node])
+        finally:
+            self._tool_condition = ""
+
+    def report(self, node: cst.CSTNode, message: str | None = None, *,
+               fix: Fix | None = None, condition: str = "") -> None:
+        super().report(node, message, fix=fix, condition=condition or self._tool_condition)
 
     def check_call(self, node: cst.Call, scope: Scope) -> None:
         raise NotImplementedError

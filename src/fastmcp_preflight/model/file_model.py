@@ -33,7 +33,11 @@ from fastmcp_preflight.model.scopes import (
 )
 from fastmcp_preflight.model.scopes import dotted as dotted
 from fastmcp_preflight.model.summarize import SummaryInput
-from fastmcp_preflight.project.facts import BUILDS_A_SERVER, RUNS_IN_A_SERVER
+from fastmcp_preflight.project.facts import (
+    BUILDS_A_SERVER,
+    REGISTERED_ELSEWHERE,
+    RUNS_IN_A_SERVER,
+)
 
 #: Classes whose instances are MCP servers, by the dotted names they are imported as.
 SERVER_CLASSES = frozenset(
@@ -138,6 +142,9 @@ class Registration:
     #: the file, whether in its `else`/`elif`). Two registrations in different branches of
     #: one `if` never both run.
     branches: tuple[tuple[int, bool], ...] = ()
+    #: For a function that only another module may register (`candidate_of`): its
+    #: qualified name in the file (`fn`, `Class.method`); "" for a registration made here.
+    candidate: str = ""
 
     @property
     def name_text(self) -> str:
@@ -209,6 +216,8 @@ class _CallSite:
     at_import_time: bool
     function: cst.FunctionDef | cst.Lambda | None
     in_main_guard: bool = False
+    #: Inside `with X:` / `async with X:` where X's name ends in `lock` (see Tracker).
+    in_lock: bool = False
 
 
 @dataclass
@@ -285,6 +294,20 @@ class FileModel:
     #: Attribute names (and class-body names) the file assigns an HTTP client to
     #: (`self.session = requests.Session()`), with the clients' libraries.
     client_attributes: dict[str, set[str]] = field(default_factory=dict)
+    #: Functions of other modules this file registers: (kind, dotted name as resolved
+    #: here, whether a name is given, whether a description is given).
+    tool_targets: list[tuple[str, str, bool, bool]] = field(default_factory=list)
+    #: Those registrations' keys for FML707: (kind, name or URI, server, the scope it is
+    #: written in, `version=`, `if` branches, the node that names the function).
+    external_keys: list[tuple[str, str | None, cst.BaseExpression, Scope,
+                              cst.BaseExpression | None, tuple[tuple[int, bool], ...],
+                              cst.CSTNode]] = field(default_factory=list)
+    #: The module-level functions and methods of module-level classes that no registration
+    #: of this file names: another module may register them (`tool_condition`).
+    candidates: dict[cst.FunctionDef, Registration] = field(default_factory=dict)
+    #: Functions that build a new HTTP client each time they run: (qualified name, the
+    #: constructor's dotted name, the call), see `ModelBuilder._find_client_makers`.
+    client_makers: list[tuple[str, str, cst.Call]] = field(default_factory=list)
     #: What the walk collected for the project index's summaries (see `summarize.py`).
     summary_input: SummaryInput = field(default_factory=SummaryInput)
     #: Method calls whose receiver may be a server (`mcp.mount(...)`): True when the file
@@ -301,17 +324,60 @@ class FileModel:
         return (scope or self.module_scope).resolve(expr)
 
     def tool_of(self, function: cst.CSTNode | None) -> Registration | None:
-        """The tool/resource/prompt registration of a function, if it is one."""
+        """The tool/resource/prompt registration of a function, if it is one; for a
+        function that another module may register, a stand-in whose findings hold only
+        under `tool_condition` (rules pass that condition when they report)."""
         if isinstance(function, cst.FunctionDef):
             registration = self.tools.get(function)
             if registration is not None and registration.kind != "route":
                 return registration
+            if registration is None:
+                return self.candidates.get(function)
         return None
 
     def registrations_of(self, function: cst.FunctionDef) -> list[Registration]:
         """Every tool/resource/prompt registration of a function, in source order (a function
-        can be registered more than once, under other names or on other servers)."""
-        return [r for r in self.registrations if r.function is function and r.kind != "route"]
+        can be registered more than once, under other names or on other servers); the
+        stand-in of `tool_of` for a function only another module may register."""
+        found = [r for r in self.registrations if r.function is function and r.kind != "route"]
+        if not found and function not in self.tools and function in self.candidates:
+            return [self.candidates[function]]
+        return found
+
+    def qualified_name(self, function: cst.FunctionDef) -> str | None:
+        """A function's `__qualname__` (`load`, `Store.load`, `build.<locals>.inner`), as
+        the project index names it below its module."""
+        own = self.scopes.get(function)
+        if own is None or own.parent is None:
+            return None
+        prefix = qualname(own.parent)
+        return f"{prefix}.{function.name.value}" if prefix else function.name.value
+
+    def request_entries(self) -> list[tuple[str, str]]:
+        """The functions of this file that run per request, (qualified name, label): the
+        tools, resources and prompts it registers and the web route handlers."""
+        found: dict[str, str] = {}
+        for registration in self.registrations:
+            name = self.qualified_name(registration.function)
+            if name is not None and registration.kind != "route":
+                found.setdefault(name, f"{registration.kind} `{registration.name_text}`")
+        for function in self.route_handlers:
+            name = self.qualified_name(function)
+            if name is not None:
+                found.setdefault(name, f"route `{function.name.value}`")
+        return sorted(found.items())
+
+    @staticmethod
+    def tool_condition(registration: Registration | None, path: str, needs: str = "") -> str:
+        """The condition of a finding about a registered function: none for a registration
+        made in this file; for a function another module may register, that one does
+        (RULES.md, "through the project"). `needs`: "doc" when the finding is about the
+        docstring as the description (a registration that gives `description=` shows
+        another), "name" when it is about the function's name as the tool's."""
+        if registration is None or not registration.candidate:
+            return ""
+        suffix = f"@{needs}" if needs else ""
+        return f"{REGISTERED_ELSEWHERE}:{path}#{registration.candidate}{suffix}"
 
     def client_libraries(self, receiver: cst.BaseExpression, scope: Scope) -> set[str]:
         """Which HTTP client libraries (`HTTP_CLIENTS`) a receiver may hold: a client built
@@ -460,7 +526,10 @@ class FileModel:
         parameter) is `module:func.<locals>.name`; `self.mcp` in a method is
         `module:Class.mcp`.
         """
-        scope, expr = registration.scope, registration.server
+        return self._identity(registration.scope, registration.server, module)
+
+    def _identity(self, scope: Scope | None, expr: cst.BaseExpression, module: str
+                  ) -> str | None:
         if scope is None:
             return None
         resolved = scope.resolve(expr)
@@ -493,11 +562,11 @@ class FileModel:
         return registration.function.name.value
 
     def registered_keys(self, module: str) -> list[tuple[
-            str, str, str, str, tuple[tuple[int, bool], ...], cst.Name]]:
+            str, str, str, str, tuple[tuple[int, bool], ...], cst.CSTNode]]:
         """(kind, name or URI, server identity, version, `if` branches, function name) of
         every tool, resource and prompt registration whose name (or URI), server and version
         are known statically; the version is "" when none is given."""
-        found: list[tuple[str, str, str, str, tuple[tuple[int, bool], ...], cst.Name]] = []
+        found: list[tuple[str, str, str, str, tuple[tuple[int, bool], ...], cst.CSTNode]] = []
         for registration in self.registrations:
             if registration.kind == "route":
                 continue
@@ -507,6 +576,11 @@ class FileModel:
             if key is not None and server is not None and version is not None:
                 found.append((registration.kind, key, server, version, registration.branches,
                               registration.function.name))
+        for kind, key, server_expr, scope, version_expr, branches, node in self.external_keys:
+            server = self._identity(scope, server_expr, module)
+            version = _version_text(version_expr)
+            if key is not None and server is not None and version is not None:
+                found.append((kind, key, server, version, branches, node))
         return found
 
 
@@ -834,7 +908,8 @@ class ModelBuilder:
         if isinstance(node.func, (cst.Name, cst.Attribute, cst.Call)):
             tracker = self.tracker
             self._calls.append(_CallSite(node, tracker.scope, tracker.at_import_time,
-                                         tracker.function, tracker.main_guard > 0))
+                                         tracker.function, tracker.main_guard > 0,
+                                         tracker.in_lock))
 
     def _visit_assign(self, node: cst.Assign) -> None:
         scope = self.tracker.scope
@@ -967,6 +1042,7 @@ class ModelBuilder:
         self._bind_servers(server_classes, factories)
         self._find_project_servers(server_classes, factories)
         self._find_registrations()
+        self._find_candidates()
         self._find_starts_and_routes()
         self._find_features()
         self._find_clients()
@@ -986,7 +1062,8 @@ class ModelBuilder:
             model.http_only_calls = {
                 call for call, placed in self._placed.items()
                 if isinstance(call, cst.Call) and any(b in http_branches for b in placed)}
-        registers = any(r.kind != "route" for r in model.registrations)
+        registers = any(r.kind != "route" for r in model.registrations) or bool(
+            model.tool_targets)
         model.server_module = (model.imports_fastmcp or registers) and not (
             model.mcp_client and not registers and not model.server_sites)
         model.script = any(site.in_main_guard or (
@@ -1129,6 +1206,26 @@ class ModelBuilder:
                 attributes.setdefault(a.target.attr.value, set()).update(libraries)
             elif isinstance(a.target, cst.Name) and a.scope.kind == "class":
                 attributes.setdefault(a.target.value, set()).update(libraries)
+        self._find_client_makers()
+
+    def _find_client_makers(self) -> None:
+        """Functions that build a new HTTP client each time they run (FML402 through the
+        project): a constructor of `HTTP_CLIENTS` whose client is not kept on an attribute
+        or a module-level name (`self._client = httpx.AsyncClient()` under the lazy
+        initialisation idiom is built once)."""
+        kept = {id(a.value) for a in self._assignments if isinstance(a.target, cst.Attribute)
+                or (isinstance(a.target, cst.Name) and (
+                    a.at_module_level or a.target.value in a.scope.globals))}
+        for site in self._calls:
+            function = site.function
+            if (not isinstance(function, cst.FunctionDef) or id(site.call) in kept
+                    or site.in_lock):  # a refresh made under a lock (a cache), not per call
+                continue
+            name = site.scope.resolve(site.call.func)
+            if name in HTTP_CLIENTS:
+                qualified = self.model.qualified_name(function)
+                if qualified is not None:
+                    self.model.client_makers.append((qualified, name, site.call))
 
     def _find_flows(self) -> None:
         """Replay the recorded flow of each tool function, over its schema parameters.
@@ -1140,7 +1237,8 @@ class ModelBuilder:
         functions = []
         paths: dict[cst.FunctionDef, frozenset[str]] = {}
         enums = self._enum_classes()
-        for function, registration in self.model.tools.items():
+        for function, registration in [*self.model.tools.items(),
+                                       *self.model.candidates.items()]:
             scope = self.model.scopes.get(function)
             if registration.kind == "route" or scope is None:
                 continue
@@ -1515,12 +1613,71 @@ class ModelBuilder:
                 continue
             if not self.may_be_server(func.value, site.scope):
                 continue
-            ref = self._function_ref(call.args[0].value, site.scope)
-            if ref is None:
-                continue
             kind = REGISTRARS[func.attr.value]
-            self._register(kind, ref[0], ref[1], call, func.value, options_call, first_is_target,
-                           site.scope)
+            for target in self._loop_targets(call.args[0].value, site.scope):
+                ref = self._function_ref(target, site.scope)
+                if ref is not None:
+                    self._register(kind, ref[0], ref[1], call, func.value, options_call,
+                                   first_is_target, site.scope)
+                    continue
+                external = self._external_ref(target, site.scope)
+                if external is not None and kind != "route":
+                    options = self._registration_options(options_call, kind, first_is_target)
+                    self.model.tool_targets.append((
+                        kind, external, options["name"] is not None,
+                        options["description"] is not None))
+                    key = (self._string(options["uri"]) if kind == "resource"
+                           else self._string(options["name"]) if options["name"] is not None
+                           else external.rpartition(".")[2])
+                    self.model.external_keys.append((
+                        kind, key, func.value, site.scope, options["version"],
+                        self._placed.get(call, ()), target))
+
+    def _loop_targets(self, expr: cst.BaseExpression, scope: Scope) -> list[cst.BaseExpression]:
+        """`for fn in (a, b, c): mcp.tool()(fn)`: what a loop variable runs over when the
+        loop names its functions in a list or tuple display; else the expression itself."""
+        if isinstance(expr, cst.Name):
+            found = scope.lookup(expr.value)
+            if found is not None and len(found[1]) == 1 and isinstance(found[1][0].node, cst.For):
+                loop = found[1][0].node
+                if (isinstance(loop.target, cst.Name) and loop.target.value == expr.value
+                        and isinstance(loop.iter, (cst.List, cst.Tuple))):
+                    return [e.value for e in loop.iter.elements
+                            if not isinstance(e, cst.StarredElement)]
+        return [expr]
+
+    def _external_ref(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
+        """The dotted name of a function of another module that a registration names: an
+        imported function (`fn`, `tools.fn`), or a method of an instance of an imported
+        class (`obj.method` where `obj = Tools(...)`, `Tools().method`); None otherwise."""
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and (
+                expr.func.attr.value == "from_function" and expr.args):
+            return self._external_ref(expr.args[0].value, scope)
+        resolved = scope.resolve(expr)
+        if resolved is not None:
+            return None if resolved.startswith("builtins.") else resolved
+        if not isinstance(expr, cst.Attribute):
+            return None
+        owner = self._made_by_imported_call(expr.value, scope)
+        return f"{owner}.{expr.attr.value}" if owner is not None else None
+
+    def _find_candidates(self) -> None:
+        """Module-level functions and methods of module-level classes that this file does
+        not register: another module may (`FileModel.candidates`)."""
+        model = self.model
+        module_scope = model.module_scope
+        for function, scope in self._functions:
+            if function in model.tools or function.name.value.startswith("__"):
+                continue
+            if scope is module_scope:
+                qual = function.name.value
+            elif scope.kind == "class" and scope.parent is module_scope:
+                qual = f"{qualname(scope)}.{function.name.value}"
+            else:
+                continue
+            model.candidates[function] = Registration(
+                "tool", function, function, function.name, is_method=scope.kind == "class",
+                scope=scope, candidate=qual)
 
     def _find_starts_and_routes(self) -> None:
         decorators = {d.decorator for function, _ in self._functions for d in function.decorators}

@@ -120,6 +120,19 @@ class RegistrationFact(NamedTuple):
     branches: tuple[tuple[int, bool], ...] = ()
 
 
+class ToolTargetFact(NamedTuple):
+    """A function of another module registered here as a tool, resource or prompt
+    (`mcp.tool(name="x")(fn)`, `server.add_tool(obj.method)`): its dotted name as this
+    file resolves it (relative names keep their dots), and whether the registration gives
+    the name and the description itself (then the function's own name and docstring are
+    not what the model sees)."""
+
+    kind: str
+    target: str
+    named: bool
+    described: bool
+
+
 HTTP_TRANSPORTS = frozenset({"http", "streamable-http", "sse"})
 
 
@@ -146,6 +159,13 @@ class FileFacts:
     factory_starts: list[tuple[StartFact, str]] = field(default_factory=list)
     features: list[FeatureFact] = field(default_factory=list)
     registrations: list[RegistrationFact] = field(default_factory=list)
+    #: Functions of other modules it registers (see `registered_elsewhere`).
+    tool_targets: list[ToolTargetFact] = field(default_factory=list)
+    #: Its functions that run per request, (qualified name, label: "tool `search`").
+    entries: list[tuple[str, str]] = field(default_factory=list)
+    #: Its functions that build a new HTTP client each time they run (FML402): (qualified
+    #: name, the constructor, its line).
+    client_makers: list[tuple[str, str, int]] = field(default_factory=list)
     #: A server module (RULES.md, FML6xx): it imports a server API or registers tools, and
     #: is not only an MCP client.
     server_module: bool = False
@@ -204,6 +224,9 @@ class FileFacts:
             "features": [[f.kind, _span(f.location), f.what] for f in self.features],
             "registrations": [[r.kind, r.name, r.server, _span(r.location), r.version,
                                r.branches] for r in self.registrations],
+            "tool_targets": [list(t) for t in self.tool_targets],
+            "entries": self.entries,
+            "client_makers": self.client_makers,
             "noqa": self.noqa,
             "file_noqa": self.file_noqa,
             "server_module": self.server_module,
@@ -257,6 +280,11 @@ class FileFacts:
                                             tuple((i, e) for i, e in branches))
                            for kind, name, server, at, version, branches
                            in data["registrations"]],
+            tool_targets=[ToolTargetFact(kind, target, named, described)
+                          for kind, target, named, described in data.get("tool_targets", ())],
+            entries=[(name, label) for name, label in data.get("entries", ())],
+            client_makers=[(name, client, line)
+                           for name, client, line in data.get("client_makers", ())],
             noqa={int(k): list(v) for k, v in data["noqa"].items()},
             file_noqa=data["file_noqa"],
             server_module=data.get("server_module", False),
@@ -414,6 +442,84 @@ def runs_in_a_server(files: list[FileFacts]) -> dict[str, bool]:
     return {f.path: not f.script or f.server_module or f.module in reached for f in files}
 
 
+class _Registered(dict[str, bool]):
+    """The answers of `registered_elsewhere`: a key it does not hold is a function no other
+    module registers (the default of other per-file answers, True, would keep it)."""
+
+    def get(self, key: str, default: object = None) -> bool:
+        return dict.get(self, key, False)
+
+
+#: How many re-exports (`from .tools import fn` in a package's `__init__`) are followed.
+_REEXPORT_DEPTH = 3
+
+
+def _defining_file(graph: ImportGraph, importer: FileFacts, target: str,
+                   ) -> tuple[str, str] | None:
+    """The project file and qualified name (`fn`, `Class.method`) a dotted name of
+    `importer` refers to: its longest prefix that is a project module, through a package's
+    re-exports."""
+    for _ in range(_REEXPORT_DEPTH + 1):
+        parts = target.split(".")
+        found = None
+        for cut in range(len(parts) - 1, 0, -1):
+            head = ".".join(parts[:cut])
+            if not head.strip("."):
+                break
+            path = graph.resolve(importer, [head])
+            if path is not None:
+                found = path, ".".join(parts[cut:])
+                break
+        if found is None or found[0] == importer.path:
+            return None
+        path, qual = found
+        facts = graph.files[path]
+        first = qual.partition(".")[0]
+        again = next((candidates[0] for i in facts.imports for candidates in i.targets
+                      if len(candidates) == 2 and candidates[0].rpartition(".")[2] == first),
+                     None)
+        if again is None:
+            return found
+        target, importer = again + qual[len(first):], facts
+    return None
+
+
+def registered_targets(files: Sequence[FileFacts], graph: ImportGraph,
+                       ) -> list[tuple[ToolTargetFact, str, str]]:
+    """The functions the project's files register from other modules: (the registration,
+    the defining file's path, the function's qualified name there)."""
+    found = []
+    for f in files:
+        for fact in f.tool_targets:
+            defined = _defining_file(graph, f, fact.target)
+            if defined is not None:
+                found.append((fact, *defined))
+    return found
+
+
+def registered_elsewhere(files: Sequence[FileFacts]) -> dict[str, bool]:
+    """Per function of a file (`path#qualname`), whether another module of the project
+    registers it as a tool, resource or prompt; `path#qualname@doc`: one such registration
+    gives no `description=` (the model sees the docstring), `@name`: one registers a tool
+    and gives no name (the model sees the function's name)."""
+    answers = _Registered()
+    if not any(f.tool_targets for f in files):
+        return answers
+    for fact, path, qual in registered_targets(files, import_graph_of(files)):
+        key = f"{path}#{qual}"
+        answers[key] = True
+        if not fact.described:
+            answers[key + "@doc"] = True
+        if not fact.named and fact.kind == "tool":
+            answers[key + "@name"] = True
+    return answers
+
+
+#: The per-file condition of a function's findings as a tool of another module's
+#: registration: `REGISTERED_ELSEWHERE:path#qualname[@doc|@name]`.
+REGISTERED_ELSEWHERE = "registered-elsewhere"
+
+
 #: The per-file condition of findings in scripts (FML101, FML102): `RUNS_IN_A_SERVER:path`.
 RUNS_IN_A_SERVER = "runs-in-a-server"
 
@@ -448,7 +554,8 @@ CONDITIONS = {MAY_RUN_OVER_STDIO: may_run_over_stdio, BUILDS_A_SERVER: builds_a_
 #: Conditions decided per file: a finding's condition is `name:path` (the file's path).
 FILE_CONDITIONS = {STDOUT_REACHES_STDIO_SERVER: stdout_reaches_stdio_server,
                    RUNS_IN_A_SERVER: runs_in_a_server,
-                   NOT_UNBOUNDED_SITE: not_unbounded_site}
+                   NOT_UNBOUNDED_SITE: not_unbounded_site,
+                   REGISTERED_ELSEWHERE: registered_elsewhere}
 
 
 # -- the project's modules and servers, shared by the project rules --------------------------
@@ -676,12 +783,35 @@ class _Names:
                                   for k in self._by_last.get(last, ()))
 
 
+#: Per-file conditions answered from the project index (see `through.py`), whose answer
+#: may complete the finding's message: `ON_REQUEST_PATH:path#qualname` (FML301),
+#: `CALLED_DIRECTLY:path#qualname:index:name` (FML703).
+ON_REQUEST_PATH = "on-request-path"
+CALLED_DIRECTLY = "called-directly"
+#: `CLIENT_THROUGH_HELPER:path#qualname:line:column`: the call at that place of the
+#: function builds a new HTTP client through the project (FML402).
+CLIENT_THROUGH_HELPER = "client-through-helper"
+THROUGH_NAMES = frozenset({ON_REQUEST_PATH, CALLED_DIRECTLY, CLIENT_THROUGH_HELPER})
+#: Where a finding's message names what the project phase found (a request path, a call):
+#: the answer of its condition (a `Via`) replaces it.
+VIA = "<<via>>"
+
+
+class Via(NamedTuple):
+    """A condition's answer that holds and says how: the text that replaces `VIA` in the
+    message, and the chain of calls (`ChainStep`s) for the report."""
+
+    text: str
+    chain: tuple[Any, ...] = ()
+
+
 def known_condition(condition: str) -> bool:
     """Whether a finding's condition is one the project phase can decide: "" (none), a
     project condition, or a per-file one (`name:path...`). Anything else would silently
     keep or drop the finding, so the engine makes it an error of the rule."""
-    return (not condition or condition in CONDITIONS
-            or condition.partition(":")[0] in FILE_CONDITIONS)
+    name = condition.partition(":")[0]
+    return (not condition or condition in CONDITIONS or name in FILE_CONDITIONS
+            or name in THROUGH_NAMES)
 
 
 class ProjectFacts(list[FileFacts]):

@@ -34,6 +34,7 @@ from fastmcp_preflight.project.facts import (
     RegistrationFact,
     ServerFact,
     StartFact,
+    ToolTargetFact,
     known_condition,
 )
 from fastmcp_preflight.project.projects import Projects
@@ -348,6 +349,10 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
                                         branches)
                        for kind, key, server, version, branches, name
                        in model.registered_keys(module or path)],
+        tool_targets=[ToolTargetFact(*target) for target in model.tool_targets],
+        entries=model.request_entries(),
+        client_makers=[(name, client, positions.of(call).line)
+                       for name, client, call in model.client_makers],
         noqa=suppressions.lines,
         file_noqa=suppressions.file,
         server_module=model.server_module,

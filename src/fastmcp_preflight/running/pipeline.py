@@ -300,7 +300,9 @@ def lint(options: RunOptions) -> LintRun:
                             lambda shown: settings_of.get(shown, settings), projects)
 
     projects = Projects()
-    engine = LazyEngine(build, cache, any(rule.project for rule in rules), phase)
+    # The project's other files matter to file rules too: a finding may hold only under a
+    # condition the project decides (a tool registered by another module, a request path).
+    engine = LazyEngine(build, cache, bool(rules), phase)
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
     advance = options.progress(len(files) + len(others)) if options.progress else None
     checked = lint_files(engine, files, others, jobs=jobs, progress=advance)

@@ -6,16 +6,25 @@ be assembled and reported without importing the parser or a rule.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from fastmcp_preflight.api import Diagnostic, Severity
-from fastmcp_preflight.project.facts import CONDITIONS, FILE_CONDITIONS, FileFacts
+from fastmcp_preflight.project.facts import (
+    CONDITIONS,
+    FILE_CONDITIONS,
+    VIA,
+    FileFacts,
+    ProjectFacts,
+    Via,
+)
 from fastmcp_preflight.project.projects import Projects
+from fastmcp_preflight.project.through import THROUGH_CONDITIONS
 from fastmcp_preflight.source.suppression import NoqaCodes, Suppressions
 
 if TYPE_CHECKING:
@@ -128,25 +137,45 @@ class Conditions:
 
     def __init__(self, facts: Sequence[FileFacts], projects: Projects) -> None:
         self._projects = projects
-        self._groups = projects.group(facts, _path_of)
-        self._answers: dict[tuple[str, str], bool | dict[str, bool]] = {}
+        #: One ProjectFacts per project, so that conditions share its index.
+        self._groups = {root: ProjectFacts(group)
+                        for root, group in projects.group(facts, _path_of).items()}
+        self._answers: dict[tuple[str, str], bool | Mapping[str, bool | Via]] = {}
 
-    def allows(self, diagnostic: Diagnostic) -> bool:
+    def _answer(self, diagnostic: Diagnostic) -> bool | Via:
         condition = diagnostic.condition
         if not condition:
             return True
         root = self._projects.root_of(diagnostic.path)
         group = self._groups.get(root)
         name, per_file, key = condition.partition(":")
-        if group is None or name not in (FILE_CONDITIONS if per_file else CONDITIONS):
+        conditions = _PER_FILE if per_file else CONDITIONS
+        if group is None or name not in conditions:
             return True
         answer = self._answers.get((root, name))
         if answer is None:
-            answer = self._answers[root, name] = (
-                FILE_CONDITIONS[name](group) if per_file else CONDITIONS[name](group))
-        if isinstance(answer, dict):
+            answer = self._answers[root, name] = conditions[name](group)
+        if isinstance(answer, Mapping):
             return answer.get(key, True)
         return answer
+
+    def allows(self, diagnostic: Diagnostic) -> bool:
+        return bool(self._answer(diagnostic))
+
+    def resolve(self, diagnostic: Diagnostic) -> Diagnostic | None:
+        """The diagnostic as its project decides it: None when its condition does not hold;
+        with its message completed (`VIA`) and its chain when the answer is a `Via`."""
+        answer = self._answer(diagnostic)
+        if not answer:
+            return None
+        if isinstance(answer, Via):
+            return dataclasses.replace(
+                diagnostic, message=diagnostic.message.replace(VIA, answer.text),
+                chain=diagnostic.chain or answer.chain)
+        return diagnostic
+
+
+_PER_FILE = {**FILE_CONDITIONS, **THROUGH_CONDITIONS}
 
 
 def _path_of(facts: FileFacts) -> str:
@@ -164,6 +193,6 @@ def assemble(results: Sequence[FileResult], context_facts: Sequence[FileFacts],
     facts = [result.facts for result in results if result.facts is not None]
     facts.extend(context_facts)
     conditions = Conditions(facts, projects)
-    kept = [d for d in diagnostics if conditions.allows(d)]
+    kept = [k for k in map(conditions.resolve, diagnostics) if k is not None]
     kept.sort(key=Diagnostic.sort_key)
     return RunResult(len(results), kept, facts), conditions

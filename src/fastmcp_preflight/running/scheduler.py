@@ -53,7 +53,8 @@ class LazyEngine:
 
     def __init__(self, build: Callable[[], Engine], cache: Cache | None, project: bool,
                  phase: Callable[[Engine | None], ProjectPhase]) -> None:
-        """`project`: whether a project rule is enabled (so context files matter);
+        """`project`: whether context files matter (a project rule, or a file rule whose
+        findings the project's conditions decide, is enabled);
         `phase`: the run's project phase, given its engine (None: only to assemble a
         result whose project findings come from the cache)."""
         self._build = build
