@@ -238,7 +238,7 @@ class ApiUses:
                     yield self._use(change, call, scope)
             elif kind == "mount-order":
                 if (self._on_server(call, "mount", change.package)
-                        and _first_is_string(call)):
+                        and _first_is_string(call) and self._mounts_on_server(call)):
                     yield self._use(change, call, scope)
             elif kind == "context":
                 func = call.func
@@ -310,6 +310,19 @@ class ApiUses:
         func = call.func
         return (isinstance(func, cst.Attribute) and func.attr.value == method
                 and call in self.model.server_calls and package in self.flavours())
+
+    def _mounts_on_server(self, call: cst.Call) -> bool:
+        """`mount` is a common name (`requests.Session.mount("https://", adapter)`,
+        Starlette's `app.mount("/mcp", sub)`): the old prefix-first form only on a server
+        the file made or one named like a server, and only with a prefix that is neither a
+        URL nor a path (a FastMCP prefix never starts with `/`)."""
+        func = call.func
+        assert isinstance(func, cst.Attribute)
+        if not (self.model.server_calls.get(call) or _server_named(func.value)):
+            return False
+        first = positional(call, 0)
+        text = string_value(first.value) if first is not None else None
+        return text is None or not (text.startswith("/") or "://" in text)
 
     def _method_matches(self, change: Change, call: cst.Call, scope: Scope) -> bool:
         func = call.func
