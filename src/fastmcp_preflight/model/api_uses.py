@@ -82,11 +82,26 @@ class Use:
         change = self.change
         old = _shown_old(change)
         if self.status == "removed":
-            return (f"{old} was removed in {change.package} {change.removed}; use "
-                    f"{change.new}")
+            return (f"{old} was removed in {change.package} {change.removed}; "
+                    f"{advice(change.new)}")
         return (f"{old} is deprecated since {change.package} {change.deprecated}"
                 + (f" and removed in {change.removed}" if change.removed else "")
-                + f"; use {change.new}")
+                + f"; {advice(change.new)}")
+
+
+#: How a DRIFT.md "new form" that is an instruction rather than a name begins.
+_INSTRUCTIONS = ("pass ", "call ", "return ", "set ")
+
+
+def advice(new: str) -> str:
+    """The message's advice from a change's new form: "use X" for a name, the instruction
+    itself for one ("pass `host=` to `run(...)`", not "use pass ..."), and "no replacement"
+    where there is none."""
+    if new.startswith(_INSTRUCTIONS) or "has no replacement" in new:
+        return new
+    if new.startswith("nothing: "):
+        return f"there is no replacement ({new.removeprefix('nothing: ')})"
+    return f"use {new}"
 
 
 def _shown_old(change: Change) -> str:
