@@ -11,7 +11,16 @@ _M2 = (("target-mcp", "2.3"),)
 
 
 class RemovedApi(ApiUseVisitor, Rule):
-    """A FastMCP or MCP SDK API that the project's target version no longer has."""
+    """A FastMCP or MCP SDK API that the project's target version no longer has.
+
+    Choices where RULES.md is silent (shared with FML802/FML803): a requirement on the
+    project's own distribution (`fastmcp[tasks]` in the fastmcp repository's dev group) is no
+    target, since uv resolves it to the working tree; `mount("x", y)` is the old prefix-first
+    form only on a server (one the file made or one named like it) and only when `"x"` is
+    neither a URL nor a path (`requests.Session.mount`, Starlette's `app.mount`); a fastmcp
+    change never applies to a receiver known to be an SDK server (a parameter annotated with
+    the SDK's class, or a name assigned from its constructor), nor the other way round.
+    """
 
     code = "FML801"
     name = "removed-api"

@@ -87,6 +87,19 @@ def test_messages_name_the_replacement_and_the_version() -> None:
     assert "mcp.server.mcpserver" in found[0].message
 
 
+def test_messages_give_instructions_as_they_are() -> None:
+    # "use pass `host=` to ..." / "use nothing: ..." read badly: an instruction is kept as is.
+    code = ("from mcp.server.mcpserver import MCPServer\n\nmcp = MCPServer('x', host='h')\n"
+            "mcp.run()\n")
+    messages = [d.message for d in _lint(code, **{"target-mcp": "2.3"})]
+    assert messages and all("; pass `host=` to `run(...)`" in m for m in messages), messages
+    code = ("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n"
+            "mcp.mount(FastMCP('y'), tool_separator='/')\n")
+    messages = [d.message for d in _lint(code, **{"target-fastmcp": "4.1.6"})]
+    assert messages and all("; there is no replacement (names are always" in m
+                            for m in messages), messages
+
+
 def test_fixing_the_old_forms_leaves_valid_code_and_only_flag_only_findings() -> None:
     from fastmcp_preflight.rules.fml801_removed_api import RemovedApi
 

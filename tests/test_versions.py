@@ -38,6 +38,18 @@ def test_pep621_unbounded_targets_the_newest(tmp_path: Path) -> None:
     assert _versions(tmp_path) == {"fastmcp": "4.1.6", "mcp": None}
 
 
+def test_a_requirement_on_the_project_itself_is_no_target(tmp_path: Path) -> None:
+    # The fastmcp / SDK repositories install their own extras in a dev group (`fastmcp[tasks]`,
+    # `mcp[cli]`); uv resolves that to the working tree, not to the newest release.
+    _write(tmp_path, {"pyproject.toml": '[project]\nname = "FastMCP"\ndynamic = ["version"]\n'
+                      '[dependency-groups]\ndev = ["fastmcp[tasks]", "mcp>=1.2"]\n',
+                      "uv.lock": '[[package]]\nname = "fastmcp"\nsource = { editable = "." }\n'})
+    assert _versions(tmp_path) == {"fastmcp": None, "mcp": "2.3.0"}
+    _write(tmp_path / "poetry", {"pyproject.toml": '[tool.poetry]\nname = "mcp"\n'
+                                 '[tool.poetry.dependencies]\nmcp = "^1.2"\n'})
+    assert _versions(tmp_path / "poetry")["mcp"] is None
+
+
 def test_capped_requirement_targets_the_newest_below_the_cap(tmp_path: Path) -> None:
     _write(tmp_path, {"pyproject.toml": '[project]\nname = "x"\ndependencies = '
                       '["fastmcp>=2.3,<3", "mcp[cli]>=1.2,<2; python_version>\'3\'"]\n'})

@@ -82,11 +82,26 @@ class Use:
         change = self.change
         old = _shown_old(change)
         if self.status == "removed":
-            return (f"{old} was removed in {change.package} {change.removed}; use "
-                    f"{change.new}")
+            return (f"{old} was removed in {change.package} {change.removed}; "
+                    f"{advice(change.new)}")
         return (f"{old} is deprecated since {change.package} {change.deprecated}"
                 + (f" and removed in {change.removed}" if change.removed else "")
-                + f"; use {change.new}")
+                + f"; {advice(change.new)}")
+
+
+#: How a DRIFT.md "new form" that is an instruction rather than a name begins.
+_INSTRUCTIONS = ("pass ", "call ", "return ", "set ")
+
+
+def advice(new: str) -> str:
+    """The message's advice from a change's new form: "use X" for a name, the instruction
+    itself for one ("pass `host=` to `run(...)`", not "use pass ..."), and "no replacement"
+    where there is none."""
+    if new.startswith(_INSTRUCTIONS) or "has no replacement" in new:
+        return new
+    if new.startswith("nothing: "):
+        return f"there is no replacement ({new.removeprefix('nothing: ')})"
+    return f"use {new}"
 
 
 def _shown_old(change: Change) -> str:
@@ -237,8 +252,8 @@ class ApiUses:
                 if self._method_matches(change, call, scope):
                     yield self._use(change, call, scope)
             elif kind == "mount-order":
-                if (self._on_server(call, "mount", change.package)
-                        and _first_is_string(call)):
+                if (self._on_server(call, "mount", change.package, scope)
+                        and _first_is_string(call) and self._mounts_on_server(call)):
                     yield self._use(change, call, scope)
             elif kind == "context":
                 func = call.func
@@ -291,7 +306,7 @@ class ApiUses:
         if on.startswith("server:"):
             return self._constructs(call, scope) == on.split(":", 1)[1]
         if on in ("tool", "mount"):
-            return self._on_server(call, on, change.package)
+            return self._on_server(call, on, change.package, scope)
         if on == "from_openapi":
             func = call.func
             return (isinstance(func, cst.Attribute) and func.attr.value == on
@@ -306,10 +321,57 @@ class ApiUses:
             return "mcp" if flavours == {"mcp"} else "fastmcp"
         return package
 
-    def _on_server(self, call: cst.Call, method: str, package: str) -> bool:
+    def _on_server(self, call: cst.Call, method: str, package: str, scope: Scope) -> bool:
         func = call.func
         return (isinstance(func, cst.Attribute) and func.attr.value == method
-                and call in self.model.server_calls and package in self.flavours())
+                and call in self.model.server_calls and package in self.flavours()
+                and self._receiver_package(func.value, scope) in (None, package))
+
+    def _receiver_package(self, expr: cst.BaseExpression, scope: Scope) -> str | None:
+        """The package of the server class a name is known to hold: a parameter annotated
+        with it (`server: FastMCP1x`, `X | None`, `Optional[X]`) or an assignment from its
+        constructor. A file may import both packages (fastmcp's own CLI runs SDK 1.x servers);
+        a fastmcp change never applies to an SDK server, nor the other way round."""
+        if not isinstance(expr, cst.Name):
+            return None
+        found = scope.lookup(expr.value)
+        if found is None:
+            return None
+        packages = set()
+        for binding in found[1]:
+            if binding.kind == "param" and isinstance(binding.node, cst.Param):
+                annotation = binding.node.annotation
+                if annotation is None:
+                    return None
+                packages.add(self._annotated_package(annotation.annotation, found[0]))
+            elif isinstance(binding.value, cst.Call):
+                packages.add(self._server_class_package(binding.value.func, found[0]))
+            else:
+                return None
+        return packages.pop() if len(packages) == 1 else None
+
+    def _annotated_package(self, annotation: cst.BaseExpression, scope: Scope) -> str | None:
+        if isinstance(annotation, cst.BinaryOperation):
+            left = self._annotated_package(annotation.left, scope)
+            return left if left is not None else self._annotated_package(annotation.right, scope)
+        if isinstance(annotation, cst.Subscript) and len(annotation.slice) == 1:
+            element = annotation.slice[0].slice
+            if isinstance(element, cst.Index):
+                return self._annotated_package(element.value, scope)
+        return self._server_class_package(annotation, scope)
+
+    def _mounts_on_server(self, call: cst.Call) -> bool:
+        """`mount` is a common name (`requests.Session.mount("https://", adapter)`,
+        Starlette's `app.mount("/mcp", sub)`): the old prefix-first form only on a server
+        the file made or one named like a server, and only with a prefix that is neither a
+        URL nor a path (a FastMCP prefix never starts with `/`)."""
+        func = call.func
+        assert isinstance(func, cst.Attribute)
+        if not (self.model.server_calls.get(call) or _server_named(func.value)):
+            return False
+        first = positional(call, 0)
+        text = string_value(first.value) if first is not None else None
+        return text is None or not (text.startswith("/") or "://" in text)
 
     def _method_matches(self, change: Change, call: cst.Call, scope: Scope) -> bool:
         func = call.func
@@ -318,7 +380,8 @@ class ApiUses:
         if change.on.startswith("class:"):
             return self._server_class_package(func.value, scope) == change.package
         known = self.model.server_calls.get(call)
-        if known is None:
+        if known is None or self._receiver_package(func.value, scope) not in (
+                None, change.package):
             return False
         # Names many objects have (`get_tools`) only on a server the file made or names.
         return known or change.old in ("mount", "import_server", "as_proxy") or _server_named(

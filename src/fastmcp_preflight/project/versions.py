@@ -186,10 +186,17 @@ def overrides_of(options: Mapping[str, object]) -> dict[str, str]:
 
 
 def project_targets(root: str, overrides: Mapping[str, str] | None = None) -> ProjectTargets:
-    """The targets of the project at `root` (see the module docstring)."""
+    """The targets of the project at `root` (see the module docstring).
+
+    A requirement on the project's own distribution (the fastmcp or SDK repository itself,
+    whose dev group says `fastmcp[tasks]` to install its extras) is no target: the project
+    is that package, at whatever version its own tree is, and uv resolves the requirement to
+    the working tree; targeting the newest release would report the tree's own modules.
+    """
     declared: dict[str, list[tuple[str, str]]] = {p: [] for p in PACKAGES}
+    own = own_name(root)
     for source, name, specifier in requirements_of(root):
-        if name in declared:
+        if name in declared and name != own:
             declared[name].append((source, specifier))
     for package in PACKAGES:
         extra = (overrides or {}).get(f"={package}")
@@ -213,6 +220,25 @@ def project_targets(root: str, overrides: Mapping[str, str] | None = None) -> Pr
             version, source = None, ""
         targets.append(Target(package, version, source, requirement, files))
     return ProjectTargets(root, tuple(targets), _requires_python(root))
+
+
+def own_name(root: str) -> str:
+    """The canonical distribution name the project at `root` declares (PEP 621 or Poetry),
+    "" when none."""
+    path = os.path.join(root, "pyproject.toml")
+    if not os.path.isfile(path):
+        return ""
+    try:
+        document = tomllib.loads(_read(path))
+    except tomllib.TOMLDecodeError:
+        return ""
+    project = document.get("project")
+    name = project.get("name") if isinstance(project, dict) else None
+    if not isinstance(name, str):
+        tool = document.get("tool")
+        poetry = tool.get("poetry") if isinstance(tool, dict) else None
+        name = poetry.get("name") if isinstance(poetry, dict) else None
+    return canonicalize_name(name) if isinstance(name, str) else ""
 
 
 def _requires_python(root: str) -> str:
