@@ -223,7 +223,7 @@ class UnstructuredToolError(Rule):
         record = None
         if (node.name is not None and isinstance(node.name.name, cst.Name)
                 and isinstance(function, cst.FunctionDef)
-                and self.context.model.tool_of(function) is not None):
+                and self.context.model.tool_of(function, elsewhere=True) is not None):
             record = _Open(function, node.name.name.value)
         self._open.append(record)
 
@@ -319,7 +319,7 @@ class UnstructuredToolError(Rule):
         for record in self._handlers_here():
             wrapped = self._is_wrapped_error(node.value, record)
             if wrapped or self._is_error_text(node.value, record):
-                registration = self.context.model.tool_of(record.function)
+                registration = self.context.model.tool_of(record.function, elsewhere=True)
                 kind = registration.kind if registration is not None else "tool"
                 self.report(
                     node,

@@ -124,7 +124,7 @@ class ClientPerCall(Rule):
         if where.frames and not isinstance(where.frames[-1].node, cst.FunctionDef):
             return None
         for function in reversed(where.functions):
-            registration = model.tool_of(function)
+            registration = model.tool_of(function, elsewhere=True)
             if registration is not None:
                 return model.tool_condition(registration, self.context.path)
             if not (isinstance(function, cst.FunctionDef) and function.asynchronous):

@@ -127,9 +127,9 @@ class ToolWithoutDescription(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         model = self.context.model
-        if model.tool_of(node) is None:
+        if model.tool_of(node, elsewhere=True) is None:
             return
-        missing = next((r for r in model.registrations_of(node)
+        missing = next((r for r in model.registrations_of(node, elsewhere=True)
                         if model.description_of(r) is None), None)
         if missing is None:
             return

@@ -101,7 +101,7 @@ class UntypedToolParameter(Rule):
     )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        registration = self.context.model.tool_of(node)
+        registration = self.context.model.tool_of(node, elsewhere=True)
         if registration is None:
             return
         for param in self.context.model.schema_parameters(registration):

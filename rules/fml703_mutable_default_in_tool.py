@@ -412,7 +412,7 @@ class MutableDefaultInTool(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         model = self.context.model
-        registration = model.tool_of(node)
+        registration = model.tool_of(node, elsewhere=True)
         if registration is None:
             return
         params = node.params

@@ -147,10 +147,10 @@ class ShortToolDescription(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         model = self.context.model
-        if model.tool_of(node) is None:
+        if model.tool_of(node, elsewhere=True) is None:
             return
         options = self.options(ShortDescriptionOptions)
-        for registration in model.registrations_of(node):
+        for registration in model.registrations_of(node, elsewhere=True):
             description = model.description_of(registration)
             if description is None or description.text is None:
                 continue

@@ -281,7 +281,7 @@ class UndocumentedToolParameter(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         model = self.context.model
-        registration = model.tool_of(node)
+        registration = model.tool_of(node, elsewhere=True)
         if registration is None or registration.kind != "tool":
             return
         description = model.description_of(registration)

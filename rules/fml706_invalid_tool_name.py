@@ -105,10 +105,10 @@ class InvalidToolName(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         model = self.context.model
-        if model.tool_of(node) is None:
+        if model.tool_of(node, elsewhere=True) is None:
             return
         seen: set[int] = set()
-        for registration in model.registrations_of(node):
+        for registration in model.registrations_of(node, elsewhere=True):
             if registration.kind != "tool":
                 continue
             where: cst.CSTNode

@@ -104,10 +104,10 @@ class InstructionsInDescription(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         model = self.context.model
-        if model.tool_of(node) is None:
+        if model.tool_of(node, elsewhere=True) is None:
             return
         seen: set[int] = set()
-        for registration in model.registrations_of(node):
+        for registration in model.registrations_of(node, elsewhere=True):
             description = model.description_of(registration)
             if description is None or description.text is None or id(description.node) in seen:
                 continue

@@ -81,7 +81,7 @@ class NoneDefaultNotNullable(Rule):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         model = self.context.model
-        registration = model.tool_of(node)
+        registration = model.tool_of(node, elsewhere=True)
         if registration is None:
             return
         scope = model.scopes.get(node, model.module_scope)

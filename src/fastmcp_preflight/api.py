@@ -601,7 +601,8 @@ class ToolCallRule(Rule):
         calls = model.tool_calls(node)
         if not calls:
             return
-        self._tool_condition = model.tool_condition(model.tool_of(node), self.context.path)
+        self._tool_condition = model.tool_condition(model.tool_of(node, elsewhere=True),
+                                                    self.context.path)
         try:
             for call in calls:
                 self.check_call(call, model.scopes[node])

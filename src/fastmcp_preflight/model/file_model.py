@@ -323,24 +323,29 @@ class FileModel:
         """The dotted name `expr` refers to, through imports and aliases (see Scope.resolve)."""
         return (scope or self.module_scope).resolve(expr)
 
-    def tool_of(self, function: cst.CSTNode | None) -> Registration | None:
-        """The tool/resource/prompt registration of a function, if it is one; for a
-        function that another module may register, a stand-in whose findings hold only
-        under `tool_condition` (rules pass that condition when they report)."""
+    def tool_of(self, function: cst.CSTNode | None, *,
+                elsewhere: bool = False) -> Registration | None:
+        """The tool/resource/prompt registration of a function, if this file makes one.
+        With `elsewhere`, also a stand-in for a function that another module may register,
+        whose findings hold only under `tool_condition` (the rule passes that condition
+        when it reports)."""
         if isinstance(function, cst.FunctionDef):
             registration = self.tools.get(function)
             if registration is not None and registration.kind != "route":
                 return registration
-            if registration is None:
+            if registration is None and elsewhere:
                 return self.candidates.get(function)
         return None
 
-    def registrations_of(self, function: cst.FunctionDef) -> list[Registration]:
+    def registrations_of(self, function: cst.FunctionDef, *,
+                         elsewhere: bool = False) -> list[Registration]:
         """Every tool/resource/prompt registration of a function, in source order (a function
-        can be registered more than once, under other names or on other servers); the
-        stand-in of `tool_of` for a function only another module may register."""
+        can be registered more than once, under other names or on other servers); with
+        `elsewhere`, the stand-in of `tool_of` for a function only another module may
+        register."""
         found = [r for r in self.registrations if r.function is function and r.kind != "route"]
-        if not found and function not in self.tools and function in self.candidates:
+        if (elsewhere and not found and function not in self.tools
+                and function in self.candidates):
             return [self.candidates[function]]
         return found
 

@@ -24,10 +24,10 @@ def inline_reason(model: FileModel, function: cst.CSTNode,
                   targets: ProjectTargets) -> str | None:
     """Why the sync tool `function` runs on the event loop, or None when it does not (or
     is no tool, or the project targets no version of its server's package)."""
-    # Only the file's own registrations: a function another module may register (the
-    # model's stand-in) would need that module's answer, and a finding has one condition.
-    registration = model.tools.get(function) if isinstance(function, cst.FunctionDef) else None
-    if registration is None or registration.kind == "route":
+    # Only the file's own registrations: a function another module may register would
+    # need that module's answer, and a finding has one condition.
+    registration = model.tool_of(function)
+    if registration is None:
         return None
     site = registration.site
     if isinstance(site, cst.Decorator):
