@@ -194,3 +194,42 @@ def test_fix_concludes_like_the_next_run(
     assert fixed == report(capsys, *args[:2], "--no-cache")
     assert fixed == report(capsys, *args[:2])
     assert ("server.py", 10, "FML101") not in fixed
+
+
+def test_a_pre_commit_run_checks_only_the_changed_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A run over one file after a full run takes the rest of the project from the cache:
+    the settings of a file (its project's target versions included) do not depend on which
+    other files the run names."""
+    write(tmp_path / "pyproject.toml",
+          "[project]\nname = 'x'\ndependencies = ['fastmcp>=2.3,<3']\n")
+    names = [f"pkg/mod_{n}.py" for n in range(6)]
+    for number, name in enumerate(names):
+        write(tmp_path / name, SERVER + f"\nVALUE = {number}\n")
+    write(tmp_path / "pkg" / "__init__.py", "")
+    # a second project in the tree, which the full run lints and the one-file run does not
+    write(tmp_path / "examples" / "demo" / "pyproject.toml",
+          "[project]\nname = 'demo'\ndependencies = ['fastmcp>=3']\n")
+    write(tmp_path / "examples" / "demo" / "server.py", SERVER)
+    monkeypatch.chdir(tmp_path)
+    full = report(capsys, ".", "--jobs", "1")
+    checked: list[str] = []
+    real_check, real_facts = Checker.check, Checker.facts_only
+
+    def check(self: Checker, source: object, display: str, *args: object,
+              **kwargs: object) -> FileResult:
+        checked.append(display)
+        return real_check(self, source, display, *args, **kwargs)  # type: ignore[arg-type]
+
+    def facts_only(self: Checker, source: object, display: str, *args: object,
+                   ) -> FileFacts | None:
+        checked.append(display)
+        return real_facts(self, source, display, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Checker, "check", check)
+    monkeypatch.setattr(Checker, "facts_only", facts_only)
+    write(tmp_path / "pkg" / "mod_0.py", SERVER + "\nVALUE = 100\n")
+    assert report(capsys, "pkg/mod_0.py", "--jobs", "1") == [
+        d for d in full if d[0] == "pkg/mod_0.py"]
+    assert checked == ["pkg/mod_0.py"]

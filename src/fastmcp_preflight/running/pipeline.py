@@ -268,20 +268,33 @@ def lint(options: RunOptions) -> LintRun:
     used = list(dict.fromkeys(file_configs.values()))
     config, rule_catalog = catalog(options, used, run_config)
     resolved = FileSettings(options, rule_catalog.registry, plugin_paths([config, *used])[2])
-    # The projects' target versions decide the FML8xx findings, and the tool baseline
-    # FML710's: they join every file's settings, so the cache of a project whose
-    # requirements changed is not reused.
-    targets = targets_of([path for path, _ in pairs], config,
-                         settings_for(options, config, rule_catalog.registry))
-    extra: dict[str, object] = {"targets": targets}
+    # The tool baseline decides FML710's findings: it joins every file's settings. A
+    # project's target versions decide the FML8xx findings: they join the settings of that
+    # project's files only, so a pre-commit run over a few files reuses the cache entries of
+    # a full run, and the cache of a project whose requirements changed is not reused.
     if options.tool_baseline is not None:
         from fastmcp_preflight.project.tool_snapshot import load_snapshot
 
-        extra["tool-baseline"] = load_snapshot(options.tool_baseline)
-    resolved.extra_options = extra
+        resolved.extra_options = {"tool-baseline": load_snapshot(options.tool_baseline)}
+    projects_of = Projects(config.root)
+    resolver = TargetResolver(overrides_of(
+        settings_for(options, config, rule_catalog.registry).options))
+    by_project: dict[tuple[Config, str], Settings] = {}
+
+    def settings_of_file(path: Path) -> Settings:
+        file_config, root = file_configs[path], projects_of.root_of(path)
+        known = by_project.get((file_config, root))
+        if known is None:
+            known = resolved.of(file_config)[1]
+            known = by_project[file_config, root] = replace(known, options={
+                **known.options, "targets": (resolver.of_root(root),)})
+        return known
+
+    targets = tuple(resolver.of_root(root)
+                    for root in sorted({projects_of.root_of(path) for path, _ in pairs}))
     settings = resolved.of(config)[1]
-    files = [(path, shown, resolved.of(file_configs[path])[1]) for path, shown in pairs]
-    others = [(path, shown, resolved.of(file_configs[path])[1]) for path, shown in context]
+    files = [(path, shown, settings_of_file(path)) for path, shown in pairs]
+    others = [(path, shown, settings_of_file(path)) for path, shown in context]
     rules = resolved.rules()
     cache = _cache(options, config, rules)
     settings_of = {shown: file_settings for _, shown, file_settings in files}
@@ -322,15 +335,6 @@ def lint(options: RunOptions) -> LintRun:
         run.result = replace(result, diagnostics=kept)
         run.baseline = BaselineInfo(display_path(options.baseline), hidden, stale)
     return run
-
-
-def targets_of(files: Sequence[Path], config: Config,
-               settings: Settings) -> tuple[ProjectTargets, ...]:
-    """The target versions of each project that a linted file belongs to, by root."""
-    projects = Projects(config.root)
-    resolver = TargetResolver(overrides_of(settings.options))
-    roots = sorted({projects.root_of(path) for path in files})
-    return tuple(resolver.of_root(root) for root in roots)
 
 
 def empty_folders(given: Sequence[Path], found: Sequence[Path]) -> list[Path]:
