@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from fastmcp_preflight.api import Diagnostic
 from fastmcp_preflight.plugins.meta_codes import SyntaxErrorCode, UnusedNoqa
 from fastmcp_preflight.source.lines import split_lines
+
 #: A noqa comment with its optional codes (`--add-noqa` merges into one with it too).
-#: A `# noqa` comment with its optional codes (also used by `--add-noqa` to merge into one).
 NOQA_COMMENT = re.compile(r"#\s*noqa(?![\w-])(?P<sep>\s*:\s*(?P<codes>[\w\-][\w\-,\s]*))?", re.I)
 _FILE = re.compile(r"^#\s*fastmcp-lint\s*:\s*noqa(?:\s*:\s*(?P<codes>[\w\-][\w\-,\s]*))?\s*$",
                    re.I)
