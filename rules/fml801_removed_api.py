@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fastmcp_preflight.api import Fix, Invalid, Rule, Valid
-from fastmcp_preflight.model.api_uses import ApiUseVisitor, Use
+from fastmcp_preflight.api import Invalid, Rule, Valid
+from fastmcp_preflight.model.api_uses import ApiUseVisitor
 
 _F2 = (("target-fastmcp", "2.14"),)
 _F4 = (("target-fastmcp", "4.1.6"),)
@@ -145,10 +145,3 @@ class RemovedApi(ApiUseVisitor, Rule):
                 "@server.list_tools()\nasync def tools():\n    return []\n",
                 at=((5, 2),), settings=_M2),
     )
-
-    def report_use(self, use: Use) -> None:
-        fix = (Fix("safe", use.replacements, use.imports, f"migrate to {use.change.new}",
-                   remove_imports=use.remove_imports,
-                   drop_if_unused=use.drop_if_unused).unsafe_if(use.unsafe)
-               if use.fixable else None)
-        self.report(use.node, use.message, fix=fix, condition=use.condition)

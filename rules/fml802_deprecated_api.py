@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fastmcp_preflight.api import Fix, Invalid, Rule, Valid
-from fastmcp_preflight.model.api_uses import ApiUseVisitor, Use
+from fastmcp_preflight.api import Invalid, Rule, Valid
+from fastmcp_preflight.model.api_uses import ApiUseVisitor
 
 
 class DeprecatedApi(ApiUseVisitor, Rule):
@@ -65,10 +65,3 @@ class DeprecatedApi(ApiUseVisitor, Rule):
                 "    await ctx.info(f'hello {name}')\n    return name\n",
                 at=((7, 11),), settings=(("target-mcp", "2.3"),)),
     )
-
-    def report_use(self, use: Use) -> None:
-        fix = (Fix("safe", use.replacements, use.imports, f"migrate to {use.change.new}",
-                   remove_imports=use.remove_imports,
-                   drop_if_unused=use.drop_if_unused).unsafe_if(use.unsafe)
-               if use.fixable else None)
-        self.report(use.node, use.message, fix=fix, condition=use.condition)

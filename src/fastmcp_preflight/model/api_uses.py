@@ -733,7 +733,15 @@ class ApiUseVisitor:
             self.context.where.in_type_checking)  # type: ignore[attr-defined]
 
     def report_use(self, use: Use) -> None:
-        raise NotImplementedError
+        """Report a use of the rule's status, with its mechanical fix when it has one."""
+        from fastmcp_preflight.api import Fix  # the API imports the model, not back
+
+        fix = (Fix("safe", use.replacements, use.imports, f"migrate to {use.change.new}",
+                   remove_imports=use.remove_imports,
+                   drop_if_unused=use.drop_if_unused).unsafe_if(use.unsafe)
+               if use.fixable else None)
+        self.report(use.node, use.message, fix=fix,  # type: ignore[attr-defined]
+                    condition=use.condition)
 
     def visit_Try(self, node: cst.Try) -> None:
         if self._api() is not None and is_import_shim(node):
