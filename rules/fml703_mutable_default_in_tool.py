@@ -17,6 +17,7 @@ from fastmcp_preflight.api import (
     Scope,
     Valid,
 )
+from fastmcp_preflight.model.file_model import is_docstring
 
 _MUTABLE_DEFAULTS = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)
 _KIND = {cst.List: "list", cst.ListComp: "list", cst.Dict: "dict", cst.DictComp: "dict",
@@ -204,14 +205,6 @@ def _passes(call: cst.Call, param: cst.Param, index: int | None) -> bool:
         else:
             positional += 1
     return index is not None and positional > index
-
-
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    if not isinstance(statement, cst.SimpleStatementLine):
-        return False
-    first = statement.body[0]
-    return isinstance(first, cst.Expr) and isinstance(
-        first.value, (cst.SimpleString, cst.ConcatenatedString))
 
 
 def _builder(name: str, default: cst.BaseExpression, unit: str | None) -> cst.If:
@@ -485,7 +478,7 @@ class MutableDefaultInTool(Rule):
         if not isinstance(body, cst.IndentedBlock) or not body.body:
             return None
         first = body.body[0]
-        if _is_docstring(first):
+        if is_docstring(first):
             assert isinstance(first, cst.SimpleStatementLine)
             if len(first.body) > 1:
                 return None

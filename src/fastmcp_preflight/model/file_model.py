@@ -781,6 +781,16 @@ def client_library_of_value(expr: cst.BaseExpression | None, scope: Scope) -> se
     return set()
 
 
+def is_docstring(statement: cst.BaseStatement) -> bool:
+    """Whether a statement is a string expression alone (a module, class or function's
+    docstring when it comes first)."""
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    first = statement.body[0]
+    return isinstance(first, cst.Expr) and isinstance(
+        first.value, (cst.SimpleString, cst.ConcatenatedString))
+
+
 def string_value(expr: cst.BaseExpression | None) -> str | None:
     """The value of a plain string literal (also implicitly concatenated), else None
     (bytes, or an escape Python itself would reject, included)."""

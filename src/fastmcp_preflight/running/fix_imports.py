@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from fastmcp_preflight.api import Edit, Import
+from fastmcp_preflight.model.file_model import is_docstring
 from fastmcp_preflight.source.positions import Positions
 
 FUTURE, STDLIB, THIRD_PARTY, FIRST_PARTY, LOCAL = range(5)
@@ -73,19 +74,11 @@ def _imports_of(statement: cst.BaseStatement) -> list[_Small] | None:
     return found if len(found) == len(statement.body) else None
 
 
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    if not isinstance(statement, cst.SimpleStatementLine):
-        return False
-    small = statement.body[0]
-    return isinstance(small, cst.Expr) and isinstance(
-        small.value, (cst.SimpleString, cst.ConcatenatedString))
-
-
 def _import_block(module: cst.Module) -> tuple[int, list[cst.SimpleStatementLine]]:
     """Where the top-of-file imports start (after the docstring), and those statements
     (`__future__` imports included), up to the first statement that is not an import."""
     body = module.body
-    start = 1 if body and _is_docstring(body[0]) else 0
+    start = 1 if body and is_docstring(body[0]) else 0
     block: list[cst.SimpleStatementLine] = []
     for statement in body[start:]:
         if _imports_of(statement) is None:
