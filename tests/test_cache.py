@@ -197,3 +197,45 @@ def test_a_finding_through_another_file_follows_that_file(
     assert run(args, capsys)[1] == found  # warm again: the same finding
     _bump(store, _PURE)
     assert run(args, capsys)[1] == ""
+
+
+_CLIENT_SERVER = ("from fastmcp import FastMCP\n\nfrom app.store import fetch\n\n"
+                  "mcp = FastMCP('x')\n\n\n@mcp.tool\nasync def report(key: str) -> dict:\n"
+                  "    return await fetch(key)\n")
+_CLIENT_STORE = ("import httpx\n\n\nasync def fetch(key):\n"
+                 "    async with httpx.AsyncClient() as client:\n"
+                 "        return (await client.get('https://x.invalid/' + key)).json()\n")
+
+
+def test_a_warm_run_takes_the_conditions_answers_from_the_cache(
+        tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FML402's finding in server.py holds through store.py (a condition the project index
+    answers): a warm run gives the same report, chain included, without building the index;
+    a change to store.py makes the next run work the answer out again."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "server.py").write_text(_CLIENT_SERVER)
+    store = tmp_path / "app" / "store.py"
+    store.write_text(_CLIENT_STORE)
+    monkeypatch.chdir(tmp_path)
+    args = ["--select", "FML402", "--format", "json", "."]
+    cold = run(args, capsys)[1]
+    assert '"code": "FML402"' in cold and '"chain"' in cold
+
+    from fastmcp_preflight.project import index as index_module
+
+    built: list[int] = []
+    original = index_module.ProjectIndex.__init__
+
+    def counting(self: object, *args: object, **kwargs: object) -> None:
+        built.append(1)
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(index_module.ProjectIndex, "__init__", counting)
+    assert run(args, capsys)[1] == cold  # warm
+    assert built == []
+    _bump(store, _CLIENT_STORE.replace("    async with httpx.AsyncClient() as client:\n"
+                                       "        return", "    client = CLIENT\n    return")
+          .replace("import httpx\n", "import httpx\n\nCLIENT = httpx.AsyncClient()\n"))
+    assert '"code": "FML402"' not in run(args, capsys)[1]  # not the stored answer

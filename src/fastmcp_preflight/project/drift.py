@@ -303,12 +303,11 @@ def major_removal(change: Change) -> bool:
     return version.minor == 0 and version.micro == 0
 
 
-def import_changes(full: str) -> list[Change]:
-    """The major-removal import changes an imported dotted name matches."""
+def import_changes(full: str, changes: Sequence[Change] | None = None) -> list[Change]:
+    """The major-removal import changes an imported dotted name matches (`changes`: those
+    changes, when the caller has picked them out already)."""
     found = []
-    for change in CHANGES:
-        if not major_removal(change):
-            continue
+    for change in changes if changes is not None else major_removals():
         old = change.old
         if old.startswith("*."):
             hit = full.startswith(change.package + ".") and full.endswith(old[1:])
@@ -317,6 +316,11 @@ def import_changes(full: str) -> list[Change]:
         if hit:
             found.append(change)
     return found
+
+
+def major_removals() -> list[Change]:
+    """The import changes a major release made (FML803 looks only at these)."""
+    return [change for change in CHANGES if major_removal(change)]
 
 
 @dataclass(frozen=True)
@@ -334,10 +338,13 @@ class UnboundedSite:
 def unbounded_sites(files: Sequence[FileFacts]) -> list[UnboundedSite]:
     """One project's FML803 sites: at most one per package."""
     sites: dict[str, UnboundedSite] = {}
+    changes = major_removals()
     for facts in sorted(files, key=lambda f: f.path):
+        if not facts.version_imports or not facts.targets:
+            continue
         for location, names in facts.version_imports:
             for name in names:
-                for change in import_changes(name):
+                for change in import_changes(name, changes):
                     if change.package in sites:
                         continue
                     target = next((t for t in facts.targets if t.package == change.package),

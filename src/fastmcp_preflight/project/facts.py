@@ -823,6 +823,9 @@ class ProjectFacts(list[FileFacts]):
     #: The run's engine options, set by the engine before the project rules run: the
     #: index's `extend-sync-clients`/`extend-blocking-calls`, FML710's `--tool-baseline`.
     options: Mapping[str, object] = MappingProxyType({})
+    #: The paths whose findings the run reports (None: every file's). A pre-commit run
+    #: reports a few files of a large project: a rule need not look for findings elsewhere.
+    reported: frozenset[str] | None = None
 
     @functools.cached_property
     def import_graph(self) -> ImportGraph:
@@ -836,7 +839,7 @@ class ProjectFacts(list[FileFacts]):
     def project_index(self) -> ProjectIndex:
         from fastmcp_preflight.project.index import ProjectIndex
 
-        return ProjectIndex(self, self.options, self.import_graph)
+        return ProjectIndex(self, self.options, self.import_graph, self.reported)
 
 
 def import_graph_of(files: Sequence[FileFacts]) -> ImportGraph:
