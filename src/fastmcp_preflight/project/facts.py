@@ -10,10 +10,10 @@ a frozen dataclass.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
 
 from fastmcp_preflight.project.modules import importable_tail
 from fastmcp_preflight.project.records import Location as Location
@@ -135,6 +135,57 @@ class ToolTargetFact(NamedTuple):
 
 HTTP_TRANSPORTS = frozenset({"http", "streamable-http", "sse"})
 
+S = TypeVar("S")
+
+
+class _Encoded:
+    """A field's value as the cache's JSON holds it, not decoded yet."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+
+
+class _Summaries(Generic[S]):
+    """A `FileFacts` field of summaries, decoded from the cache's JSON when first read.
+
+    They are most of a file's facts, and a run whose every file is cached never reads
+    them (nor does a project rule that only needs imports or servers); written back to the
+    cache untouched, they are never decoded at all.
+    """
+
+    def __init__(self, decode: Callable[[Any], S], empty: Any) -> None:
+        self._decode = decode
+        self._empty = empty
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = "_" + name
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> _Encoded: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type) -> S: ...
+
+    def __get__(self, instance: object | None, owner: type) -> S | _Encoded:
+        if instance is None:  # the dataclass's default: an empty value, made per instance
+            return _Encoded(type(self._empty)())
+        value = instance.__dict__[self._name]
+        if isinstance(value, _Encoded):
+            value = instance.__dict__[self._name] = self._decode(value.data)
+        return value  # type: ignore[no-any-return]
+
+    def __set__(self, instance: object, value: S | _Encoded) -> None:
+        instance.__dict__[self._name] = value
+
+    @staticmethod
+    def encoded(instance: object, name: str, encode: Callable[[Any], Any]) -> Any:
+        """A field's JSON: as read from the cache when it was never decoded."""
+        value = instance.__dict__["_" + name]
+        return value.data if isinstance(value, _Encoded) else encode(value)
+
 
 @dataclass
 class FileFacts:
@@ -186,9 +237,9 @@ class FileFacts:
     file_noqa: list[str] | None = None
     #: The project index's input (see `summaries.py`): a summary of every function and
     #: class, and the references module-level names are bound to.
-    functions: list[FunctionSummary] = field(default_factory=list)
-    class_summaries: list[ClassSummary] = field(default_factory=list)
-    globals: dict[str, tuple[Ref, ...]] = field(default_factory=dict)
+    functions: _Summaries[list[FunctionSummary]] = _Summaries(functions_from_json, [])
+    class_summaries: _Summaries[list[ClassSummary]] = _Summaries(classes_from_json, [])
+    globals: _Summaries[dict[str, tuple[Ref, ...]]] = _Summaries(globals_from_json, {})
     #: Imports of fastmcp / mcp names, with the full dotted names, outside
     #: `try: ... except ImportError:` shims and `if TYPE_CHECKING:` (FML803).
     version_imports: list[tuple[Location, tuple[str, ...]]] = field(default_factory=list)
@@ -235,9 +286,9 @@ class FileFacts:
             "called_attributes": self.called_attributes,
             "stdout_units": self.stdout_units,
             "terminal_units": self.terminal_units,
-            "functions": functions_to_json(self.functions),
-            "class_summaries": classes_to_json(self.class_summaries),
-            "globals": self.globals,
+            "functions": _Summaries.encoded(self, "functions", functions_to_json),
+            "class_summaries": _Summaries.encoded(self, "class_summaries", classes_to_json),
+            "globals": _Summaries.encoded(self, "globals", dict),
             "version_imports": [[_span(at), names] for at, names in self.version_imports],
             "targets": [[t.package, t.version, t.source, t.requirement, t.declared_in]
                         for t in self.targets],
@@ -295,9 +346,9 @@ class FileFacts:
             stdout_units={unit: tuple(refs)
                           for unit, refs in data.get("stdout_units", {}).items()},
             terminal_units=list(data.get("terminal_units", ())),
-            functions=functions_from_json(data.get("functions", [])),
-            class_summaries=classes_from_json(data.get("class_summaries", [])),
-            globals=globals_from_json(data.get("globals", {})),
+            functions=_Encoded(data.get("functions", [])),
+            class_summaries=_Encoded(data.get("class_summaries", [])),
+            globals=_Encoded(data.get("globals", {})),
             version_imports=[(Location(*at), tuple(names))
                              for at, names in data.get("version_imports", ())],
             targets=tuple(Target(package, version, source, requirement, tuple(declared))

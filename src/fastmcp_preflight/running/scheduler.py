@@ -164,7 +164,7 @@ def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
     names = ModuleNames()
     outputs: list[Keyed] = [(None, None)] * len(tasks)
     missing: list[int] = []
-    with collector_paused():
+    with collector_paused(long_lived=True):
         if cache is not None:
             tasks = list(tasks)
             for index, (path, display, settings, facts_only, _) in enumerate(tasks):
