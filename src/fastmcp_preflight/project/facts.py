@@ -166,6 +166,9 @@ class FileFacts:
     #: Its functions that build a new HTTP client each time they run (FML402): (qualified
     #: name, the constructor, its line).
     client_makers: list[tuple[str, str, int]] = field(default_factory=list)
+    #: Its sync tool functions that the project's target runs on the event loop (FML105/106):
+    #: (qualified name, why, naming the version), see `model.sync_tools.inline_tools`.
+    inline_tools: list[tuple[str, str]] = field(default_factory=list)
     #: A server module (RULES.md, FML6xx): it imports a server API or registers tools, and
     #: is not only an MCP client.
     server_module: bool = False
@@ -227,6 +230,7 @@ class FileFacts:
             "tool_targets": [list(t) for t in self.tool_targets],
             "entries": self.entries,
             "client_makers": self.client_makers,
+            "inline_tools": self.inline_tools,
             "noqa": self.noqa,
             "file_noqa": self.file_noqa,
             "server_module": self.server_module,
@@ -285,6 +289,7 @@ class FileFacts:
             entries=[(name, label) for name, label in data.get("entries", ())],
             client_makers=[(name, client, line)
                            for name, client, line in data.get("client_makers", ())],
+            inline_tools=[(name, why) for name, why in data.get("inline_tools", ())],
             noqa={int(k): list(v) for k, v in data["noqa"].items()},
             file_noqa=data["file_noqa"],
             server_module=data.get("server_module", False),
