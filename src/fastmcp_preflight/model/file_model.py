@@ -21,6 +21,7 @@ from fastmcp_preflight.model.dataflow import FlowCollector, Flows
 from fastmcp_preflight.model.dataflow import Taint as Taint
 from fastmcp_preflight.model.dataflow import call_label as call_label
 from fastmcp_preflight.model.dataflow import call_name as call_name
+from fastmcp_preflight.model.lazy_init import lazy_values
 from fastmcp_preflight.model.reach import called_attribute, module_units
 from fastmcp_preflight.model.reach import unit_of as unit_of
 from fastmcp_preflight.model.scopes import (
@@ -1225,19 +1226,21 @@ class ModelBuilder:
 
     def _find_client_makers(self) -> None:
         """Functions that build a new HTTP client each time they run (FML402 through the
-        project): a constructor of `HTTP_CLIENTS` whose client is not kept on an attribute
-        or a module-level name (`self._client = httpx.AsyncClient()` under the lazy
-        initialisation idiom is built once)."""
-        kept = {id(a.value) for a in self._assignments if isinstance(a.target, cst.Attribute)
-                or (isinstance(a.target, cst.Name) and (
-                    a.at_module_level or a.target.value in a.scope.globals))}
+        project): a constructor of `HTTP_CLIENTS`, also one kept on `self.`/`cls.` or a
+        global (a constructor, or a method the caller then calls, builds one per instance),
+        unless it is built under the lazy-initialisation idiom (`if self._client is None:
+        self._client = httpx.AsyncClient()` builds it once) or under a lock (a cache)."""
+        lazy: dict[int, set[int]] = {}
         for site in self._calls:
             function = site.function
-            if (not isinstance(function, cst.FunctionDef) or id(site.call) in kept
-                    or site.in_lock):  # a refresh made under a lock (a cache), not per call
+            if not isinstance(function, cst.FunctionDef) or site.in_lock:
                 continue
             name = site.scope.resolve(site.call.func)
             if name in HTTP_CLIENTS:
+                if id(function) not in lazy:
+                    lazy[id(function)] = lazy_values(function)
+                if id(site.call) in lazy[id(function)]:
+                    continue
                 qualified = self.model.qualified_name(function)
                 if qualified is not None:
                     self.model.client_makers.append((qualified, name, site.call))

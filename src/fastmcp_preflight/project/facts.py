@@ -793,8 +793,9 @@ class _Names:
 #: `CALLED_DIRECTLY:path#qualname:index:name` (FML703).
 ON_REQUEST_PATH = "on-request-path"
 CALLED_DIRECTLY = "called-directly"
-#: `CLIENT_THROUGH_HELPER:path#qualname:line:column`: the call at that place of the
-#: function builds a new HTTP client through the project (FML402).
+#: `CLIENT_THROUGH_HELPER:path#qualname:line:column:end_line:end_column`: the call with
+#: that span in the function builds a new HTTP client through the project (FML402); the
+#: end tells `make().get()` from the `make()` that starts where it does.
 CLIENT_THROUGH_HELPER = "client-through-helper"
 THROUGH_NAMES = frozenset({ON_REQUEST_PATH, CALLED_DIRECTLY, CLIENT_THROUGH_HELPER})
 #: Where a finding's message names what the project phase found (a request path, a call):

@@ -51,7 +51,9 @@ def _entries(files: Sequence[FileFacts], index: ProjectIndex
 
 
 def _step(name: str) -> str:
-    return name.rpartition(".")[2] + "()"
+    """`load()` for a function or method, `ApiClient()` for a class's `__init__`."""
+    head, _, last = name.rpartition(".")
+    return (head.rpartition(".")[2] if last == "__init__" and head else last) + "()"
 
 
 def on_request_path(files: Sequence[FileFacts]) -> Mapping[str, bool | Via]:
@@ -135,48 +137,40 @@ def _passes(arguments: tuple[int, tuple[str, ...]] | None, param: str, param_ind
 
 
 def client_through_helper(files: Sequence[FileFacts]) -> Mapping[str, bool | Via]:
-    """Per call of a function (`path#qualname:line:column`), whether it runs a project
-    function that builds a new HTTP client each time (directly, or through at most
-    `MAX_DEPTH` calls); the answer is the chain to the constructor."""
+    """Per call of a function (`path#qualname:line:column:end_line:end_column`), whether
+    it runs a project function that builds a new HTTP client each time (directly, or
+    through at most `MAX_DEPTH` calls; a class's constructor counts for its instantiation);
+    the answer is the chain to the constructor. Walks backward from the functions that
+    build one, through the project's callers, so a project with none costs nothing."""
     index = index_of(files)
     makers: dict[str, tuple[ChainStep, ...]] = {}
-    for f in files:
+    for f in index.files:  # by path: the chain an answer names must not depend on file order
         for qual, client, line in f.client_makers:
             makers.setdefault(f"{_prefix(f)}.{qual}", (ChainStep(f.path, line, client),))
     if not makers:
         return _Absent()
-    functions = list(index.functions())
-    for _ in range(MAX_DEPTH - 1):
-        grown = False
-        for function in functions:
-            if function.name in makers:
-                continue
-            path = index.path_of(function.name) or ""
-            for resolved in index.calls(function.name):
-                callee = next((c for c in index.callee_functions(resolved) if c in makers),
-                              None)
-                if callee is not None:
-                    makers[function.name] = (ChainStep(path, resolved.call.location.line,
-                                                       _step(callee)), *makers[callee])
-                    grown = True
-                    break
-        if not grown:
-            break
-    answers: dict[str, bool | Via] = {}
     prefixes = {f.path: _prefix(f) for f in files}
-    for f in files:
-        for function in f.functions:
-            for resolved in index.calls(function.name):
-                callee = next((c for c in index.callee_functions(resolved) if c in makers),
-                              None)
-                if callee is None:
+    answers: dict[str, bool | Via] = {}
+    frontier = list(makers)
+    for depth in range(MAX_DEPTH):
+        following: list[str] = []
+        for callee in frontier:
+            for caller, call in index.callers(callee):
+                path = index.path_of(caller)
+                if path is None:
                     continue
-                at = resolved.call.location
-                qual = function.name[len(prefixes[f.path]) + 1:]
-                chain = (ChainStep(f.path, at.line, _step(callee)), *makers[callee])
-                answers[f"{f.path}#{qual}:{at.line}:{at.column}"] = Via(" -> ".join(
-                    [f"`{chain[0].name}`", *(f"`{step.name}` ({step.path.rsplit('/', 1)[-1]}:"
-                                             f"{step.line})" for step in chain[1:])]), chain)
+                chain = (ChainStep(path, call.location.line, _step(callee)), *makers[callee])
+                at = call.location
+                answers.setdefault(
+                    f"{path}#{caller[len(prefixes[path]) + 1:]}:{at.line}:{at.column}:"
+                    f"{at.end_line}:{at.end_column}",
+                    Via(" -> ".join([f"`{chain[0].name}`", *(
+                        f"`{step.name}` ({step.path.rsplit('/', 1)[-1]}:{step.line})"
+                        for step in chain[1:])]), chain))
+                if caller not in makers and depth < MAX_DEPTH - 1:
+                    makers[caller] = chain
+                    following.append(caller)
+        frontier = following
     return _Absent(answers)
 
 
