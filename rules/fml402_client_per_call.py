@@ -48,7 +48,14 @@ class ClientPerCall(Rule):
         "`with` items. A constructor in a nested sync `def`, a `lambda` or a class body "
         "inside the tool is not reported (it runs elsewhere, maybe once); the decorators "
         "and default values of such a nested function run on every tool call and are "
-        "reported. A client created at module level or in a lifespan is not reported."
+        "reported. A client created at module level or in a lifespan is not reported. "
+        "Through the project: a call in the tool of a project function, method or class "
+        "that builds a new client each time it runs (directly or through further calls; a "
+        "class's constructor, or a method the tool calls, that keeps a new client on `self.`, "
+        "`cls.` or a global builds one per instance or call) is reported at that call, with "
+        "the chain; one built only under the lazy-initialisation idiom (`if self._client is "
+        "None: self._client = httpx.AsyncClient()`, `self._c = self._c or ...`) or under a "
+        "lock is built once and not reported."
     )
     why = (
         "A client owns a connection pool. A new client per call opens a new TCP connection "

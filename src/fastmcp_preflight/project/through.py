@@ -150,6 +150,7 @@ def client_through_helper(files: Sequence[FileFacts]) -> Mapping[str, bool | Via
     if not makers:
         return _Absent()
     prefixes = {f.path: _prefix(f) for f in files}
+    once = {(f"{_prefix(f)}.{qual}", *span) for f in index.files for qual, *span in f.once_calls}
     answers: dict[str, bool | Via] = {}
     frontier = list(makers)
     for depth in range(MAX_DEPTH):
@@ -157,8 +158,8 @@ def client_through_helper(files: Sequence[FileFacts]) -> Mapping[str, bool | Via
         for callee in frontier:
             for caller, call in index.callers(callee):
                 path = index.path_of(caller)
-                if path is None:
-                    continue
+                if path is None or (caller, *call.location) in once:
+                    continue  # a lazy initialisation or a refresh under a lock
                 chain = (ChainStep(path, call.location.line, _step(callee)), *makers[callee])
                 at = call.location
                 answers.setdefault(

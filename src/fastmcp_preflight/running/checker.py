@@ -354,6 +354,7 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
         entries=model.request_entries(),
         client_makers=[(name, client, positions.of(call).line)
                        for name, client, call in model.client_makers],
+        once_calls=[(name, *positions.of(call)) for name, call in model.once_calls],
         inline_tools=inline_tools(model, module or path, targets),
         noqa=suppressions.lines,
         file_noqa=suppressions.file,
