@@ -21,6 +21,7 @@ from fastmcp_preflight.model.dataflow import FlowCollector, Flows
 from fastmcp_preflight.model.dataflow import Taint as Taint
 from fastmcp_preflight.model.dataflow import call_label as call_label
 from fastmcp_preflight.model.dataflow import call_name as call_name
+from fastmcp_preflight.model.lazy_init import lazy_values
 from fastmcp_preflight.model.reach import called_attribute, module_units
 from fastmcp_preflight.model.reach import unit_of as unit_of
 from fastmcp_preflight.model.scopes import (
@@ -308,6 +309,9 @@ class FileModel:
     #: Functions that build a new HTTP client each time they run: (qualified name, the
     #: constructor's dotted name, the call), see `ModelBuilder._find_client_makers`.
     client_makers: list[tuple[str, str, cst.Call]] = field(default_factory=list)
+    #: Calls of functions that run once, not per call of their function: made under a lock
+    #: or under the lazy-initialisation idiom (qualified name of the function, the call).
+    once_calls: list[tuple[str, cst.Call]] = field(default_factory=list)
     #: What the walk collected for the project index's summaries (see `summarize.py`).
     summary_input: SummaryInput = field(default_factory=SummaryInput)
     #: Method calls whose receiver may be a server (`mcp.mount(...)`): True when the file
@@ -1225,16 +1229,34 @@ class ModelBuilder:
 
     def _find_client_makers(self) -> None:
         """Functions that build a new HTTP client each time they run (FML402 through the
-        project): a constructor of `HTTP_CLIENTS` whose client is not kept on an attribute
-        or a module-level name (`self._client = httpx.AsyncClient()` under the lazy
-        initialisation idiom is built once)."""
-        kept = {id(a.value) for a in self._assignments if isinstance(a.target, cst.Attribute)
-                or (isinstance(a.target, cst.Name) and (
-                    a.at_module_level or a.target.value in a.scope.globals))}
+        project): a constructor of `HTTP_CLIENTS`, also one kept on `self.`/`cls.` or a
+        global (a constructor, or a method the caller then calls, builds one per instance),
+        unless it is built under the lazy-initialisation idiom (`if self._client is None:
+        self._client = httpx.AsyncClient()` builds it once) or under a lock (a cache). The
+        calls made that way, of any function, are `once_calls`: a chain ends there."""
+        lazy: dict[int, set[int]] = {}
+        once: set[int] = set()
+        for a in self._assignments:  # what runs once: a call assigned lazily
+            owner = a.scope.node
+            value = a.value
+            if isinstance(value, cst.BooleanOperation):
+                value = value.right
+            local = isinstance(a.target, cst.Name) and a.target.value not in a.scope.globals
+            if (a.scope.kind != "function" or not isinstance(owner, cst.FunctionDef)
+                    or not isinstance(value, cst.Call) or local):
+                continue
+            if id(owner) not in lazy:
+                lazy[id(owner)] = lazy_values(owner)
+            if id(value) in lazy[id(owner)]:
+                once.add(id(value))
         for site in self._calls:
             function = site.function
-            if (not isinstance(function, cst.FunctionDef) or id(site.call) in kept
-                    or site.in_lock):  # a refresh made under a lock (a cache), not per call
+            if not isinstance(function, cst.FunctionDef):
+                continue
+            if site.in_lock or id(site.call) in once:
+                qualified = self.model.qualified_name(function)
+                if qualified is not None:
+                    self.model.once_calls.append((qualified, site.call))
                 continue
             name = site.scope.resolve(site.call.func)
             if name in HTTP_CLIENTS:

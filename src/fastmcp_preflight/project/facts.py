@@ -217,6 +217,13 @@ class FileFacts:
     #: Its functions that build a new HTTP client each time they run (FML402): (qualified
     #: name, the constructor, its line).
     client_makers: list[tuple[str, str, int]] = field(default_factory=list)
+    #: Its calls that run once, not per call of their function (under a lock or the
+    #: lazy-initialisation idiom): (qualified name of the function, line, column, end line,
+    #: end column), where a chain of FML402 ends.
+    once_calls: list[tuple[str, int, int, int, int]] = field(default_factory=list)
+    #: Its sync tool functions that the project's target runs on the event loop (FML105/106):
+    #: (qualified name, why, naming the version), see `model.sync_tools.inline_tools`.
+    inline_tools: list[tuple[str, str]] = field(default_factory=list)
     #: A server module (RULES.md, FML6xx): it imports a server API or registers tools, and
     #: is not only an MCP client.
     server_module: bool = False
@@ -278,6 +285,8 @@ class FileFacts:
             "tool_targets": [list(t) for t in self.tool_targets],
             "entries": self.entries,
             "client_makers": self.client_makers,
+            "once_calls": self.once_calls,
+            "inline_tools": self.inline_tools,
             "noqa": self.noqa,
             "file_noqa": self.file_noqa,
             "server_module": self.server_module,
@@ -336,6 +345,8 @@ class FileFacts:
             entries=[(name, label) for name, label in data.get("entries", ())],
             client_makers=[(name, client, line)
                            for name, client, line in data.get("client_makers", ())],
+            once_calls=[(name, *span) for name, *span in data.get("once_calls", ())],
+            inline_tools=[(name, why) for name, why in data.get("inline_tools", ())],
             noqa={int(k): list(v) for k, v in data["noqa"].items()},
             file_noqa=data["file_noqa"],
             server_module=data.get("server_module", False),
@@ -839,8 +850,9 @@ class _Names:
 #: `CALLED_DIRECTLY:path#qualname:index:name` (FML703).
 ON_REQUEST_PATH = "on-request-path"
 CALLED_DIRECTLY = "called-directly"
-#: `CLIENT_THROUGH_HELPER:path#qualname:line:column`: the call at that place of the
-#: function builds a new HTTP client through the project (FML402).
+#: `CLIENT_THROUGH_HELPER:path#qualname:line:column:end_line:end_column`: the call with
+#: that span in the function builds a new HTTP client through the project (FML402); the
+#: end tells `make().get()` from the `make()` that starts where it does.
 CLIENT_THROUGH_HELPER = "client-through-helper"
 THROUGH_NAMES = frozenset({ON_REQUEST_PATH, CALLED_DIRECTLY, CLIENT_THROUGH_HELPER})
 #: Where a finding's message names what the project phase found (a request path, a call):

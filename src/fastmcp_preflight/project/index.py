@@ -106,7 +106,10 @@ class ProjectIndex:
         #: Other names of the same symbol (a file's namespace-package name): alias -> name.
         self._aliases: dict[str, str] = {}
         self._by_last: dict[str, list[str]] = {}
+        #: Sync tool functions the target runs on the event loop: name -> why.
+        self._inline: dict[str, str] = {}
         for f in self.files:
+            self._inline.update(f.inline_tools)
             prefix = f.module or f.path
             others = [n for n in [*module_names(f), *_path_names(f.path)] if n != prefix]
             for function in f.functions:
@@ -514,17 +517,24 @@ class ProjectIndex:
         return found
 
     def async_calls(self) -> Iterator[tuple[FunctionSummary, str, ResolvedCall]]:
-        """Every call in the own body of an async function of the project (not awaited),
-        with the function and its file's path, in file and source order; only in the
-        reported files (see `__init__`)."""
+        """Every call made on the event loop (not awaited), with the function and its file's
+        path, in file and source order: in the own body of an async function of the
+        project, or of a sync tool function the target runs inline (`inline_reason`); only
+        in the reported files (see `__init__`)."""
         for f in self.files:
             if self.reported is not None and f.path not in self.reported:
                 continue
             for function in f.functions:
-                if function.is_async:
+                if function.is_async or function.name in self._inline:
                     for resolved in self.calls(function.name):
                         if not resolved.call.awaited:
                             yield function, f.path, resolved
+
+    def inline_reason(self, function: str) -> str | None:
+        """For a sync tool function that the project's target runs on the event loop
+        (fastmcp before 3.0, the MCP SDK before 2.0, `run_in_thread=False`): why, naming the
+        version; else None (see `model.sync_tools`)."""
+        return self._inline.get(function)
 
     def runs_in_a_server(self, path: str) -> bool:
         """Whether a file's code may run in a server process (not a script of its own that

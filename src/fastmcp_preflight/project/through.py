@@ -11,8 +11,7 @@ project on each run, so the finding follows the other files (warm, cold, pre-com
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Mapping, Sequence
 
 from fastmcp_preflight.project.facts import (
     CALLED_DIRECTLY,
@@ -28,8 +27,6 @@ from fastmcp_preflight.project.index import (
     MAX_DEPTH,
     ChainStep,
     ProjectIndex,
-    ResolvedCall,
-    Shortest,
 )
 
 
@@ -84,7 +81,9 @@ def _entries(files: Sequence[FileFacts], index: ProjectIndex
 
 
 def _step(name: str) -> str:
-    return name.rpartition(".")[2] + "()"
+    """`load()` for a function or method, `ApiClient()` for a class's `__init__`."""
+    head, _, last = name.rpartition(".")
+    return (head.rpartition(".")[2] if last == "__init__" and head else last) + "()"
 
 
 def on_request_path(files: Sequence[FileFacts]) -> Mapping[str, bool | Via]:
@@ -181,56 +180,43 @@ def _passes(arguments: tuple[int, tuple[str, ...]] | None, param: str, param_ind
     return param_index - (1 if bound else 0) < positional
 
 
-class _Made(NamedTuple):
-    """How a function builds a new HTTP client each time it runs: the chain to the
-    constructor."""
-
-    chain: tuple[ChainStep, ...]
-
-
 def client_through_helper(files: Sequence[FileFacts]) -> Mapping[str, bool | Via]:
-    """Per call of a function (`path#qualname:line:column`), whether it runs a project
-    function that builds a new HTTP client each time (directly, or through at most
-    `MAX_DEPTH` calls); the answer is the chain to the constructor."""
-    makers: dict[str, _Made] = {}
-    for f in files:
+    """Per call of a function (`path#qualname:line:column:end_line:end_column`), whether
+    it runs a project function that builds a new HTTP client each time (directly, or
+    through at most `MAX_DEPTH` calls; a class's constructor counts for its instantiation);
+    the answer is the chain to the constructor. Walks backward from the functions that
+    build one, through the project's callers, so a project with none costs nothing."""
+    index = index_of(files)
+    makers: dict[str, tuple[ChainStep, ...]] = {}
+    for f in index.files:  # by path: the chain an answer names must not depend on file order
         for qual, client, line in f.client_makers:
-            makers.setdefault(f"{_prefix(f)}.{qual}", _Made((ChainStep(f.path, line, client),)))
+            makers.setdefault(f"{_prefix(f)}.{qual}", (ChainStep(f.path, line, client),))
     if not makers:
         return _Absent()
-    index = index_of(files)
-
-    def callees(function: str) -> Iterator[tuple[ResolvedCall, list[str]]]:
-        for resolved in index.calls(function):
-            yield resolved, index.callee_functions(resolved)
-
-    def through(function: str, resolved: ResolvedCall, callee: str, inner: _Made) -> _Made:
-        return _Made((ChainStep(index.path_of(function) or "", resolved.call.location.line,
-                                _step(callee)), *inner.chain))
-
-    made = Shortest(makers.get, callees, through)
-
-    def answer(index: ProjectIndex, prefixes: Mapping[str, str], key: str) -> bool | Via:
-        function_key, _, at = key.partition(":")
-        target = _function(prefixes, function_key)
-        if target is None:
-            return False
-        path, name = target
-        for resolved in index.calls(name):
-            where = resolved.call.location
-            if f"{where.line}:{where.column}" != at:
-                continue
-            for callee in index.callee_functions(resolved):
-                inner = made.get(callee)
-                if inner is not None:
-                    chain = (ChainStep(path, where.line, _step(callee)), *inner.chain)
-                    return Via(" -> ".join(
-                        [f"`{chain[0].name}`",
-                         *(f"`{step.name}` ({step.path.rsplit('/', 1)[-1]}:{step.line})"
-                           for step in chain[1:])]), chain)
-        return False
-
-    return _Answers(files, answer)
+    prefixes = {f.path: _prefix(f) for f in files}
+    once = {(f"{_prefix(f)}.{qual}", *span) for f in index.files for qual, *span in f.once_calls}
+    answers: dict[str, bool | Via] = {}
+    frontier = list(makers)
+    for depth in range(MAX_DEPTH):
+        following: list[str] = []
+        for callee in frontier:
+            for caller, call in index.callers(callee):
+                path = index.path_of(caller)
+                if path is None or (caller, *call.location) in once:
+                    continue  # a lazy initialisation or a refresh under a lock
+                chain = (ChainStep(path, call.location.line, _step(callee)), *makers[callee])
+                at = call.location
+                answers.setdefault(
+                    f"{path}#{caller[len(prefixes[path]) + 1:]}:{at.line}:{at.column}:"
+                    f"{at.end_line}:{at.end_column}",
+                    Via(" -> ".join([f"`{chain[0].name}`", *(
+                        f"`{step.name}` ({step.path.rsplit('/', 1)[-1]}:{step.line})"
+                        for step in chain[1:])]), chain))
+                if caller not in makers and depth < MAX_DEPTH - 1:
+                    makers[caller] = chain
+                    following.append(caller)
+        frontier = following
+    return _Absent(answers)
 
 
 class _Absent(dict[str, "bool | Via"]):

@@ -22,6 +22,7 @@ from fastmcp_preflight.model.context import Tracker
 from fastmcp_preflight.model.file_model import FileModel, ModelBuilder
 from fastmcp_preflight.model.interface import interfaces, server_sites
 from fastmcp_preflight.model.summarize import summarize
+from fastmcp_preflight.model.sync_tools import inline_tools
 from fastmcp_preflight.model.walker import Event, EventLog, Walker
 from fastmcp_preflight.project.facts import (
     CallFact,
@@ -353,6 +354,8 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
         entries=model.request_entries(),
         client_makers=[(name, client, positions.of(call).line)
                        for name, client, call in model.client_makers],
+        once_calls=[(name, *positions.of(call)) for name, call in model.once_calls],
+        inline_tools=inline_tools(model, module or path, targets),
         noqa=suppressions.lines,
         file_noqa=suppressions.file,
         server_module=model.server_module,
