@@ -84,22 +84,24 @@ def _bump(path: Path, text: str) -> None:
 
 def test_fingerprint_covers_every_engine_module(tmp_path: Path, registry: Registry,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """An edit of `model.py` or of `reports/...` decides results as much as a rule does."""
+    """An edit of any stage of the package (`model/...`, `project/...`, `reports/...`),
+    not only of `running/` where the cache lives, decides results as much as a rule does."""
     from fastmcp_preflight.running import cache as cache_module
 
     engine = tmp_path / "fastmcp_preflight"
-    (engine / "reports").mkdir(parents=True)
-    for name in ("cache.py", "model.py", "reports/text.py"):
+    for name in ("running/cache.py", "model/file_model.py", "project/index.py",
+                 "reports/text.py", "api.py"):
+        (engine / name).parent.mkdir(parents=True, exist_ok=True)
         (engine / name).write_text("x = 1\n")
-    monkeypatch.setattr(cache_module, "__file__", str(engine / "cache.py"))
+    monkeypatch.setattr(cache_module, "__file__", str(engine / "running" / "cache.py"))
     rules = list(registry.rules.values())
-    before = fingerprint(rules, "s")
-    _bump(engine / "model.py", "x = 2\n")
-    edited = fingerprint(rules, "s")
-    _bump(engine / "reports" / "text.py", "x = 2\n")
-    assert len({before, edited, fingerprint(rules, "s")}) == 3
-    (engine / "dataflow.py").write_text("")
-    assert fingerprint(rules, "s") != before
+    seen = {fingerprint(rules, "s")}
+    for name in ("model/file_model.py", "project/index.py", "reports/text.py", "api.py"):
+        _bump(engine / name, "x = 2\n")
+        seen.add(fingerprint(rules, "s"))
+    assert len(seen) == 5
+    (engine / "model" / "dataflow.py").write_text("")
+    assert fingerprint(rules, "s") not in seen
 
 
 HELPED_RULE = '''

@@ -130,7 +130,12 @@ class ProjectIndex:
         self._callers: dict[str, list[tuple[str, CallSummary]]] = {}
         #: Each call by the last name it calls (see `callers`).
         self._by_token: dict[str, list[tuple[str, CallSummary]]] | None = None
-        self._indirect: set[str] = set()
+        self._indirect_callers: dict[str, list[tuple[str, CallSummary]]] = {}
+        #: By the call's id (the summaries hold every call as long as the index lives).
+        self._call_callees: dict[int, list[str]] = {}
+        self._mro: dict[str, list[str]] = {}
+        self._lookups: dict[str, str | None] = {}
+        self._external: dict[str, list[str]] = {}
         self._lifespan: dict[str, list[tuple[Ref, str]]] | None = None
         self._blocking: Shortest[Blocking] | None = None
         self._running: dict[str, bool] | None = None
@@ -172,14 +177,17 @@ class ProjectIndex:
         packages), or a package that re-exports it (`from pkg import load`)."""
         if dotted in self._paths:
             return dotted
+        if dotted in self._lookups:
+            return self._lookups[dotted]
         alias = self._aliases.get(dotted)
         if alias:
-            return alias
-        head, _, last = dotted.rpartition(".")
-        if not head:
-            return None
-        found = [n for n in self._by_last.get(last, ()) if n.startswith(head + ".")]
-        return found[0] if len(found) == 1 else None
+            found: str | None = alias
+        else:
+            head, _, last = dotted.rpartition(".")
+            named = [n for n in self._by_last.get(last, ()) if n.startswith(head + ".")]
+            found = named[0] if head and len(named) == 1 else None
+        self._lookups[dotted] = found
+        return found
 
     def owner_class(self, function: str) -> str | None:
         """The class a method belongs to."""
@@ -190,6 +198,9 @@ class ProjectIndex:
         """A project class and its project base classes, nearest first (depth first, like
         Python's MRO for the usual single-inheritance-plus-mixins case); external bases
         are left out (see `external_bases`)."""
+        known = self._mro.get(name)
+        if known is not None:
+            return list(known)
         order: list[str] = []
         stack = [name]
         while stack:
@@ -199,15 +210,19 @@ class ProjectIndex:
             order.append(current)
             bases = [self.lookup(b) for b in self._classes[current].bases]
             stack[0:0] = [b for b in bases if b is not None]
-        return order
+        self._mro[name] = order
+        return list(order)
 
     def external_bases(self, name: str) -> list[str]:
         """The dotted names of the bases from outside the project of a class and of its
         project bases."""
-        found: list[str] = []
-        for current in self.mro(name):
-            found += [b for b in self._classes[current].bases if self.lookup(b) is None]
-        return found
+        known = self._external.get(name)
+        if known is None:
+            known = []
+            for current in self.mro(name):
+                known += [b for b in self._classes[current].bases if self.lookup(b) is None]
+            self._external[name] = known
+        return list(known)
 
     def subclasses(self, name: str) -> list[str]:
         """The project classes that derive from `name`, directly or not."""
@@ -481,26 +496,40 @@ class ProjectIndex:
                     for token in dict.fromkeys(_token(ref) for ref in call.callee):
                         table.setdefault(token, []).append((caller, call))
             self._by_token = table
-            self._indirect = {name.rpartition(".")[2] for name in self._globals} | {
+            indirect = {name.rpartition(".")[2] for name in self._globals} | {
                 attr for cls in self._classes.values() for attr, _ in cls.attributes}
+            # The calls that may run any function, resolved once for every question.
+            reverse: dict[str, list[tuple[str, CallSummary]]] = {}
+            for token in sorted(indirect | {"*"}):
+                for caller, call in table.get(token, ()):
+                    for target in self._callees_of(caller, call):
+                        reverse.setdefault(target, []).append((caller, call))
+            self._indirect_callers = reverse
         owner, _, last = function.rpartition(".")
-        tokens = {last, "*", *self._indirect}
+        tokens = {last}
         if last == "__init__" and owner in self._classes:
             tokens |= {c.rpartition(".")[2] for c in (owner, *self.subclasses(owner))}
         found = []
-        seen: set[tuple[str, int]] = set()
-        for token in tokens:
-            for caller, call in self._by_token.get(token, ()):
-                if (caller, id(call)) in seen:
-                    continue
-                seen.add((caller, id(call)))
-                resolved = ResolvedCall(call, tuple(dict.fromkeys(
-                    v for ref in call.callee for v in self.evaluate(ref, caller))))
-                if function in self.callee_functions(resolved):
-                    found.append((caller, call))
+        seen: set[int] = set()
+        candidates = [pair for token in sorted(tokens) for pair in self._by_token.get(token, ())]
+        for caller, call in [*candidates, *self._indirect_callers.get(function, ())]:
+            if id(call) in seen:
+                continue
+            seen.add(id(call))
+            if function in self._callees_of(caller, call):
+                found.append((caller, call))
         found.sort(key=lambda pair: (self._paths.get(pair[0], ""), pair[1].location))
         self._callers[function] = found
         return found
+
+    def _callees_of(self, caller: str, call: CallSummary) -> list[str]:
+        """The project functions one call may run, worked out once per call."""
+        known = self._call_callees.get(id(call))
+        if known is None:
+            resolved = ResolvedCall(call, tuple(dict.fromkeys(
+                v for ref in call.callee for v in self.evaluate(ref, caller))))
+            known = self._call_callees[id(call)] = self.callee_functions(resolved)
+        return known
 
     def callee_functions(self, resolved: ResolvedCall) -> list[str]:
         """The project functions a call may run: a function or method, or the `__init__`

@@ -71,7 +71,7 @@ def fingerprint(rules: Iterable[type[BaseRule] | RuleSource], settings: object) 
     beside it). Rules are classes, or their metadata from the manifest (which records
     `source`).
     """
-    engine = os.path.dirname(os.path.abspath(__file__))
+    engine = _package_folder()
     parts: list[str] = [__version__, _tree_stamp(engine)]
     folders: set[str] = set()
     for rule in sorted(rules, key=lambda r: r.code):
@@ -83,6 +83,12 @@ def fingerprint(rules: Iterable[type[BaseRule] | RuleSource], settings: object) 
               if folder != engine]
     parts.append(repr(settings))
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _package_folder() -> str:
+    """The `fastmcp_preflight` package's folder: every stage (source, model, project,
+    plugins, running, reports) decides results, not only this module's own."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _tree_stamp(folder: str, *, deep: bool = True) -> str:
