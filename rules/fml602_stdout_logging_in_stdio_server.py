@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from fastmcp_preflight.api import (
-    MAY_RUN_OVER_STDIO,
+    RUNS_IN_A_STDIO_SERVER,
     FileContext,
     Invalid,
     Rule,
@@ -31,7 +31,15 @@ class StdoutLoggingInStdioServer(Rule):
         "transport (as in FML601), finds logging set up to write to "
         "stdout: `logging.basicConfig(stream=sys.stdout)`, `logging.StreamHandler(sys.stdout)` "
         "(positional or `stream=`), and a `rich.console.Console(...)` that writes to stdout "
-        "(no `file=` and no `stderr=True`)."
+        "(no `file=` and no `stderr=True`). Whether the code runs in a stdio server is "
+        "decided per module: the module serves over stdio itself (one of its starts names "
+        "no HTTP transport, or it builds or registers on a server that it never starts, "
+        "which `fastmcp run` serves over stdio, and does not only connect to in process "
+        "with `Client(mcp)`), or such a module of the project imports it, directly or "
+        "through other modules. So an example that runs its server only with "
+        "`mcp.run(transport=\"http\")` or only in memory through `Client(mcp)`, and a CLI "
+        "module of a library that builds no server, are not reported even when another "
+        "module of the project serves over stdio: their console is the user's terminal."
     )
     why = (
         "Over the stdio transport, stdout is the JSON-RPC channel. A log handler on stdout "
@@ -59,6 +67,12 @@ class StdoutLoggingInStdioServer(Rule):
         Valid("import sys\nimport logging\nfrom fastmcp import FastMCP\n\n"
               "logging.basicConfig(stream=sys.stdout)\nmcp = FastMCP('x')\n"
               "mcp.run(transport='streamable-http')\n"),
+        # A demo that serves its server in memory to its own client: stdout is the terminal.
+        Valid("import asyncio\nfrom rich.console import Console\n"
+              "from fastmcp import Client, FastMCP\n\nconsole = Console()\n"
+              "mcp = FastMCP('x')\n\nasync def main():\n    async with Client(mcp) as client:\n"
+              "        console.print(await client.list_tools())\n\n"
+              "if __name__ == '__main__':\n    asyncio.run(main())\n"),
     )
     INVALID = (
         Invalid("import sys\nimport logging\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
@@ -74,6 +88,11 @@ class StdoutLoggingInStdioServer(Rule):
                 "handler = StreamHandler(sys.stdout)\nmcp = FastMCP('x')\n", at=((5, 11),)),
         Invalid("from rich.console import Console\nfrom mcp.server.fastmcp import FastMCP\n\n"
                 "console = Console()\nmcp = FastMCP('x')\n", at=((4, 11),)),
+        # A client of another server (a name this module does not bind to its own server)
+        # is no in-memory demo: this module's server is still served over stdio.
+        Invalid("from rich.console import Console\nfrom fastmcp import Client, FastMCP\n\n"
+                "console = Console()\nmcp = FastMCP('x')\nclient = Client('other.py')\n",
+                at=((4, 11),)),
     )
 
     def __init__(self, context: FileContext) -> None:
@@ -108,4 +127,4 @@ class StdoutLoggingInStdioServer(Rule):
         if found:
             self.report(node, f"`{name.rsplit('.', 1)[-1]}(...)` sends log output to stdout, "
                               "the JSON-RPC channel of a stdio server",
-                        condition=MAY_RUN_OVER_STDIO)
+                        condition=f"{RUNS_IN_A_STDIO_SERVER}:{self.context.path}")

@@ -100,6 +100,14 @@ _MCP_CLIENT_MODULES = ("fastmcp.client.", "mcp.client.", "agents.mcp.", "pydanti
                        "langchain_mcp_adapters.")
 
 
+#: MCP clients that, given a server object, run it inside this process (FastMCP's
+#: `Client(mcp)`, the SDK's `mcp.Client(server)`): no transport, no stdout channel.
+IN_PROCESS_CLIENTS = frozenset({
+    "fastmcp.Client", "fastmcp.client.Client", "fastmcp.client.client.Client",
+    "fastmcp.client.transports.FastMCPTransport", "mcp.Client", "mcp.client.Client",
+    "mcp.client.client.Client"})
+
+
 def is_mcp_client(name: str) -> bool:
     """Whether a dotted import target is an MCP client (`fastmcp.Client`, ...)."""
     return name in MCP_CLIENTS or name.startswith(_MCP_CLIENT_MODULES)
@@ -263,6 +271,8 @@ class FileModel:
     flows: Flows = field(default_factory=Flows)
     #: It imports an MCP client (`MCP_CLIENTS`).
     mcp_client: bool = False
+    #: It connects a client to a server it builds, in this process (`Client(mcp)`).
+    in_process: bool = False
     #: A server module (RULES.md, FML6xx): it imports fastmcp or `mcp.server`, or registers
     #: tools, and is not only an MCP client (it imports one, builds no server and
     #: registers nothing).
@@ -1059,6 +1069,7 @@ class ModelBuilder:
         self._find_registrations()
         self._find_candidates()
         self._find_starts_and_routes()
+        self._find_in_process_clients()
         self._find_features()
         self._find_clients()
         self._find_flows()
@@ -1738,6 +1749,18 @@ class ModelBuilder:
                 callee = self._made_by_imported_call(func.value, site.scope)
                 if callee is not None:
                     self.model.factory_starts.append((Start(call, method, transport), callee))
+
+    def _find_in_process_clients(self) -> None:
+        """`Client(mcp)` on a server of this file: a demo or a test harness that serves it
+        in memory (FML602 does not count it as a stdio server)."""
+        for site in self._calls:
+            if site.scope.resolve(site.call.func) not in IN_PROCESS_CLIENTS:
+                continue
+            given = positional(site.call, 0) or keyword(site.call, "transport") or keyword(
+                site.call, "server")
+            if given is not None and self.is_server(given.value, site.scope):
+                self.model.in_process = True
+                return
 
     def _find_features(self) -> None:
         """Evidence of retries, caching, rate limiting, logging set-up and graceful shutdown."""

@@ -171,6 +171,8 @@ class FileFacts:
     server_module: bool = False
     #: A script of its own (a `__main__` block, or `asyncio.run(...)` at module level).
     script: bool = False
+    #: It connects a client to a server it builds, in this process (`Client(mcp)`).
+    in_process: bool = False
     #: For each import that does not run at import time (in a function, under
     #: `if __name__ == "__main__":`; not under TYPE_CHECKING), the targets as in ImportFact.
     deferred_imports: list[tuple[tuple[str, ...], ...]] = field(default_factory=list)
@@ -231,6 +233,7 @@ class FileFacts:
             "file_noqa": self.file_noqa,
             "server_module": self.server_module,
             "script": self.script,
+            "in_process": self.in_process,
             "deferred_imports": self.deferred_imports,
             "called_attributes": self.called_attributes,
             "stdout_units": self.stdout_units,
@@ -289,6 +292,7 @@ class FileFacts:
             file_noqa=data["file_noqa"],
             server_module=data.get("server_module", False),
             script=data.get("script", False),
+            in_process=data.get("in_process", False),
             deferred_imports=[tuple(map(tuple, targets))
                               for targets in data.get("deferred_imports", ())],
             called_attributes=list(data.get("called_attributes", ())),
@@ -346,11 +350,14 @@ def _imported_modules(files: list[FileFacts]) -> dict[str, set[str]]:
     return graph
 
 
-def _reached_modules(files: list[FileFacts]) -> set[str]:
-    """The modules that server modules import, directly or through other modules."""
+def _reached_modules(files: list[FileFacts], roots: Sequence[FileFacts] | None = None,
+                     ) -> set[str]:
+    """The modules that server modules (or the given `roots`) import, directly or through
+    other modules."""
     graph = _imported_modules(files)
     reached: set[str] = set()
-    stack = [f.module for f in files if f.server_module and f.module]
+    stack = [f.module for f in (files if roots is None else roots)
+             if (roots is not None or f.server_module) and f.module]
     while stack:
         module = stack.pop()
         for target in graph.get(module, ()):
@@ -432,6 +439,30 @@ def stdout_reaches_stdio_server(files: list[FileFacts]) -> dict[str, bool]:
                  if f.module in reached else set())
         answers.update((f"{f.path}#{unit}", unit in units) for unit in f.stdout_units)
     return answers
+
+
+def _serves_stdio(facts: FileFacts) -> bool:
+    """Whether a module itself may serve over stdio: one of its starts does not name an
+    HTTP transport, or it builds or registers on a server that it never starts (what
+    `fastmcp run` would serve, over stdio by default) and does not only connect to in
+    process (`Client(mcp)`)."""
+    starts = [*facts.starts, *(start for start, _ in facts.factory_starts)]
+    if starts:
+        return any(start.transport not in HTTP_TRANSPORTS for start in starts)
+    return bool(facts.servers or facts.registrations) and not facts.in_process
+
+
+def runs_in_a_stdio_server(files: list[FileFacts]) -> dict[str, bool]:
+    """Per file (by path), whether its code may run in a server process that speaks over
+    stdio (FML602): the project may run over stdio, and the module serves over stdio itself
+    (`_serves_stdio`) or such a module imports it, directly or through other modules. A
+    module whose own server runs only over HTTP or only in memory, and a module that builds
+    no server (a CLI, a helper) that no stdio server imports, run in no stdio server."""
+    if not may_run_over_stdio(files):
+        return {f.path: False for f in files}
+    serving = [f for f in files if _serves_stdio(f)]
+    reached = _reached_modules(files, serving)
+    return {f.path: _serves_stdio(f) or f.module in reached for f in files}
 
 
 def runs_in_a_server(files: list[FileFacts]) -> dict[str, bool]:
@@ -537,6 +568,8 @@ BUILDS_A_SERVER = "builds-a-server"
 MAY_RUN_OVER_STDIO = "may-run-over-stdio"
 #: The per-file condition of stdout writes outside server modules: `name:path[#unit]`.
 STDOUT_REACHES_STDIO_SERVER = "stdout-reaches-stdio-server"
+#: The per-file condition of stdout logging in server modules (FML602): `name:path`.
+RUNS_IN_A_STDIO_SERVER = "runs-in-a-stdio-server"
 
 def not_unbounded_site(files: list[FileFacts]) -> dict[str, bool]:
     """`path@line` -> False for the imports FML803 reports (FML801 stays silent there)."""
@@ -554,6 +587,7 @@ CONDITIONS = {MAY_RUN_OVER_STDIO: may_run_over_stdio, BUILDS_A_SERVER: builds_a_
 #: Conditions decided per file: a finding's condition is `name:path` (the file's path).
 FILE_CONDITIONS = {STDOUT_REACHES_STDIO_SERVER: stdout_reaches_stdio_server,
                    RUNS_IN_A_SERVER: runs_in_a_server,
+                   RUNS_IN_A_STDIO_SERVER: runs_in_a_stdio_server,
                    NOT_UNBOUNDED_SITE: not_unbounded_site,
                    REGISTERED_ELSEWHERE: registered_elsewhere}
 
