@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass, field
 
 import libcst as cst
+import libcst.matchers as m
 
 from fastmcp_preflight.api import Invalid, Rule, Valid
+from fastmcp_preflight.model.file_model import Registration, string_value
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,23 @@ def _too_short(text: str, names: list[str], options: ShortDescriptionOptions) ->
     return len(stripped) < options.min_characters and restates_name(stripped, names)
 
 
+def _removed_again(registration: Registration) -> bool:
+    """A registration that the function making it undoes by name (`mcp.add_prompt(...)`
+    then `mcp.remove_prompt("name")`, to send a list-changed notification): no model is
+    ever shown its description."""
+    scope = registration.scope
+    if scope is None or scope.kind != "function" or registration.kind == "route":
+        return False
+    key = registration.uri if registration.kind == "resource" else registration.name
+    wanted = string_value(key) if key is not None else registration.function.name.value
+    if wanted is None:
+        return False
+    removals = m.findall(scope.node, m.Call(func=m.Attribute(
+        attr=m.Name(f"remove_{registration.kind}"))))
+    return any(isinstance(call, cst.Call) and call.args
+               and string_value(call.args[0].value) == wanted for call in removals)
+
+
 def _signature_names(node: cst.FunctionDef, registered: str) -> list[str]:
     params = node.params
     every = (*params.posonly_params, *params.params, *params.kwonly_params)
@@ -105,8 +124,11 @@ class ShortToolDescription(Rule):
         "`description=` that is empty or `None` falls back to the docstring, as FastMCP "
         "does. A `description=` naming a module-level constant bound once to a string is "
         "read through it; any other computed description (a call, an f-string) is not "
-        "checked. A function with no description at all is FML701's, not this rule's. "
-        "When one function is registered several times it is reported once, if any "
+        "checked. A function with no description at all is FML701's, not this rule's. A "
+        "registration that the function making it removes again by name "
+        "(`mcp.add_prompt(...)` then `mcp.remove_prompt(\"name\")`, to send a list-changed "
+        "notification) is never listed to a model and is not checked. When one function is "
+        "registered several times it is reported once, if any "
         "registration's description is short. Reported at the function name."
     )
     why = (
@@ -164,6 +186,12 @@ class ShortToolDescription(Rule):
               "    \"\"\"OK.\"\"\"\n    return None\n"),
         Valid("def tool(fn):\n    return fn\n\n@tool\ndef add(a, b):\n    \"\"\"Add.\"\"\"\n"
               "    return a + b\n"),
+        # Registered and removed again at once: no model ever lists it.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\ndef probe() -> str:\n"
+              "    return 'x'\n\n@mcp.tool\ndef churn() -> str:\n"
+              "    \"\"\"Add and remove a tool, so that clients see the list change.\"\"\"\n"
+              "    mcp.add_tool(probe, name='probe', description='Probe.')\n"
+              "    mcp.remove_tool('probe')\n    return 'changed'\n"),
         # Measured up to the first section: a full sentence before `Args:`.
         Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
               "def add(a: int, b: int) -> int:\n    \"\"\"Add two integers and return the sum.\n"
@@ -230,7 +258,8 @@ class ShortToolDescription(Rule):
         options = self.options(ShortDescriptionOptions)
         for registration in model.registrations_of(node, elsewhere=True):
             description = model.description_of(registration)
-            if description is None or description.text is None:
+            if description is None or description.text is None or _removed_again(
+                    registration):
                 continue
             if _too_short(description.text,
                           _signature_names(node, registration.name_text), options):
