@@ -267,8 +267,8 @@ class ShortToolDescription(Rule):
                 words = stripped.split()
                 verdict = ("too short to tell the model when to use it"
                            if len(words) < options.min_words else
-                           "it only restates the name, too short to tell the model when to "
-                           "use it")
+                           "it only restates its name and parameters, too short to tell the "
+                           "model when to use it")
                 self.report(
                     node.name,
                     f"{registration.kind} `{node.name.value}` has a description of "
