@@ -12,6 +12,7 @@ from fastmcp_preflight.api import (
     Valid,
 )
 from fastmcp_preflight.model.file_model import keyword, positional
+from fastmcp_preflight.model.reach import unit_of, units_using
 
 _CONSOLES = frozenset({"rich.console.Console", "rich.Console"})
 
@@ -39,7 +40,14 @@ class StdoutLoggingInStdioServer(Rule):
         "through other modules. So an example that runs its server only with "
         "`mcp.run(transport=\"http\")` or only in memory through `Client(mcp)`, and a CLI "
         "module of a library that builds no server, are not reported even when another "
-        "module of the project serves over stdio: their console is the user's terminal."
+        "module of the project serves over stdio: their console is the user's terminal. "
+        "A rich console writes only where it is used: in a module that does not serve "
+        "itself but that a stdio server imports, a `Console()` bound to a module-level name "
+        "is reported when the server can use it: a module running in the server imports "
+        "that name or the whole module, or the console is printed to at import time, in "
+        "a tool (resource, prompt, route) of the module, or in a function the server "
+        "reaches (the reach of FML601's helpers). So a CLI module's console, printed to only "
+        "by commands that `fastmcp run` does not run, is not reported."
     )
     why = (
         "Over the stdio transport, stdout is the JSON-RPC channel. A log handler on stdout "
@@ -99,6 +107,30 @@ class StdoutLoggingInStdioServer(Rule):
         super().__init__(context)
         model = context.model
         self._server_module = model.server_module
+        #: The module-level `name = Console(...)` statements: call -> name.
+        self._bound: dict[cst.Call, str] = {}
+        for statement in context.module.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if (isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)
+                        and len(small.targets) == 1
+                        and isinstance(small.targets[0].target, cst.Name)):
+                    self._bound[small.value] = small.targets[0].target.value
+
+    def _console_condition(self, node: cst.Call) -> str:
+        """A console writes only where it is used: in a module that a stdio server imports
+        (but that does not serve itself), it counts when the server uses it, by its name or
+        through a unit of the module that prints with it."""
+        path = self.context.path
+        frames = self.context.where.frames
+        if frames:
+            return f"{RUNS_IN_A_STDIO_SERVER}:{path}#:{unit_of(frames)}"
+        name = self._bound.get(node)
+        if name is None:
+            return f"{RUNS_IN_A_STDIO_SERVER}:{path}"
+        units = units_using(self.context.module, name, self.context.model.module_scope)
+        return f"{RUNS_IN_A_STDIO_SERVER}:{path}#{name}:{'|'.join(sorted(units))}"
 
     def _is_stdout(self, arg: cst.Arg | None) -> bool:
         return arg is not None and self.context.resolve(arg.value) == "sys.stdout"
@@ -125,6 +157,8 @@ class StdoutLoggingInStdioServer(Rule):
         else:
             return
         if found:
+            condition = (self._console_condition(node) if name in _CONSOLES
+                         else f"{RUNS_IN_A_STDIO_SERVER}:{self.context.path}")
             self.report(node, f"`{name.rsplit('.', 1)[-1]}(...)` sends log output to stdout, "
                               "the JSON-RPC channel of a stdio server",
-                        condition=f"{RUNS_IN_A_STDIO_SERVER}:{self.context.path}")
+                        condition=condition)

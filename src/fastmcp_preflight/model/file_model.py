@@ -90,6 +90,9 @@ _ROUTE_METHODS = frozenset({"get", "route", "api_route", "head", "add_route", "a
 _DECORATOR_ROUTES = frozenset({"get", "route", "api_route", "head"})
 #: What FML601 reports: a helper module that makes one of these calls gets units (reach.py).
 _STDOUT_WRITES = frozenset({"builtins.print", "sys.stdout.write"})
+#: A rich console (on stdout unless told otherwise, FML602): a module that builds one gets
+#: units too, so that the project can tell whether a stdio server uses it.
+RICH_CONSOLES = frozenset({"rich.console.Console", "rich.Console"})
 HEALTH_WORDS = ("health", "livez", "readyz")
 
 #: What an MCP client is imported as: RULES.md names `fastmcp.Client` and
@@ -297,8 +300,9 @@ class FileModel:
     #: The attribute names it calls (`helpers.load()`, `tracker.record()`; see
     #: `reach.called_attribute`), "*" when it star-imports: how other modules reach units.
     called_attributes: set[str] = field(default_factory=set)
-    #: In a module that is not a server module and writes to stdout: its units with what
-    #: each refers to, and those that read the terminal (see `reach.module_units`).
+    #: In a module that is not a server module and writes to stdout, or that builds a rich
+    #: console: its units with what each refers to, and those that read the terminal (see
+    #: `reach.module_units`).
     stdout_units: dict[str, tuple[str, ...]] = field(default_factory=dict)
     terminal_units: frozenset[str] = frozenset()
     #: Attribute names (and class-body names) the file assigns an HTTP client to
@@ -1124,8 +1128,11 @@ class ModelBuilder:
             name = called_attribute(site.call.func, site.scope)
             if name is not None:
                 model.called_attributes.add(name)
-            if not writes and not model.server_module:
-                writes = site.scope.resolve(site.call.func) in _STDOUT_WRITES
+            if not writes:
+                called = site.scope.resolve(site.call.func)
+                # A rich console writes only where it is used (FML602 asks which units).
+                writes = called in RICH_CONSOLES or (
+                    not model.server_module and called in _STDOUT_WRITES)
         if writes:
             module = model.module_scope.node
             assert isinstance(module, cst.Module)
