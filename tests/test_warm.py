@@ -317,7 +317,7 @@ def test_facts_round_trip_through_json() -> None:
         imports=[ImportFact(at, (("a.b", "a"), ("c",)))],
         features=[FeatureFact("retry", at, "tenacity")],
         registrations=[RegistrationFact("tool", "t", "a:mcp", at, "1", ((3, True),))],
-        noqa={4: ["FML101"], 7: ["*"]}, file_noqa=["FML301"])
+        noqa={4: ["FML101"], 7: ["*"]}, file_noqa=["FML301"], in_process=True)
     assert FileFacts.from_json(json.loads(json.dumps(facts.to_json()))) == facts
 
 

@@ -91,6 +91,9 @@ _ROUTE_METHODS = frozenset({"get", "route", "api_route", "head", "add_route", "a
 _DECORATOR_ROUTES = frozenset({"get", "route", "api_route", "head"})
 #: What FML601 reports: a helper module that makes one of these calls gets units (reach.py).
 _STDOUT_WRITES = frozenset({"builtins.print", "sys.stdout.write"})
+#: A rich console (on stdout unless told otherwise, FML602): a module that builds one gets
+#: units too, so that the project can tell whether a stdio server uses it.
+RICH_CONSOLES = frozenset({"rich.console.Console", "rich.Console"})
 HEALTH_WORDS = ("health", "livez", "readyz")
 
 #: What an MCP client is imported as: RULES.md names `fastmcp.Client` and
@@ -99,6 +102,14 @@ HEALTH_WORDS = ("health", "livez", "readyz")
 MCP_CLIENTS = frozenset({"fastmcp.Client", "mcp.ClientSession", "mcp.stdio_client"})
 _MCP_CLIENT_MODULES = ("fastmcp.client.", "mcp.client.", "agents.mcp.", "pydantic_ai.mcp.",
                        "langchain_mcp_adapters.")
+
+
+#: MCP clients that, given a server object, run it inside this process (FastMCP's
+#: `Client(mcp)`, the SDK's `mcp.Client(server)`): no transport, no stdout channel.
+IN_PROCESS_CLIENTS = frozenset({
+    "fastmcp.Client", "fastmcp.client.Client", "fastmcp.client.client.Client",
+    "fastmcp.client.transports.FastMCPTransport", "mcp.Client", "mcp.client.Client",
+    "mcp.client.client.Client"})
 
 
 def is_mcp_client(name: str) -> bool:
@@ -264,6 +275,8 @@ class FileModel:
     flows: Flows = field(default_factory=Flows)
     #: It imports an MCP client (`MCP_CLIENTS`).
     mcp_client: bool = False
+    #: It connects a client to a server it builds, in this process (`Client(mcp)`).
+    in_process: bool = False
     #: A server module (RULES.md, FML6xx): it imports fastmcp or `mcp.server`, or registers
     #: tools, and is not only an MCP client (it imports one, builds no server and
     #: registers nothing).
@@ -288,8 +301,9 @@ class FileModel:
     #: The attribute names it calls (`helpers.load()`, `tracker.record()`; see
     #: `reach.called_attribute`), "*" when it star-imports: how other modules reach units.
     called_attributes: set[str] = field(default_factory=set)
-    #: In a module that is not a server module and writes to stdout: its units with what
-    #: each refers to, and those that read the terminal (see `reach.module_units`).
+    #: In a module that is not a server module and writes to stdout, or that builds a rich
+    #: console: its units with what each refers to, and those that read the terminal (see
+    #: `reach.module_units`).
     stdout_units: dict[str, tuple[str, ...]] = field(default_factory=dict)
     terminal_units: frozenset[str] = frozenset()
     #: Attribute names (and class-body names) the file assigns an HTTP client to
@@ -1063,6 +1077,7 @@ class ModelBuilder:
         self._find_registrations()
         self._find_candidates()
         self._find_starts_and_routes()
+        self._find_in_process_clients()
         self._find_features()
         self._find_clients()
         self._find_flows()
@@ -1117,8 +1132,11 @@ class ModelBuilder:
             name = called_attribute(site.call.func, site.scope)
             if name is not None:
                 model.called_attributes.add(name)
-            if not writes and not model.server_module:
-                writes = site.scope.resolve(site.call.func) in _STDOUT_WRITES
+            if not writes:
+                called = site.scope.resolve(site.call.func)
+                # A rich console writes only where it is used (FML602 asks which units).
+                writes = called in RICH_CONSOLES or (
+                    not model.server_module and called in _STDOUT_WRITES)
         if writes:
             module = model.module_scope.node
             assert isinstance(module, cst.Module)
@@ -1760,6 +1778,18 @@ class ModelBuilder:
                 callee = self._made_by_imported_call(func.value, site.scope)
                 if callee is not None:
                     self.model.factory_starts.append((Start(call, method, transport), callee))
+
+    def _find_in_process_clients(self) -> None:
+        """`Client(mcp)` on a server of this file: a demo or a test harness that serves it
+        in memory (FML602 does not count it as a stdio server)."""
+        for site in self._calls:
+            if site.scope.resolve(site.call.func) not in IN_PROCESS_CLIENTS:
+                continue
+            given = positional(site.call, 0) or keyword(site.call, "transport") or keyword(
+                site.call, "server")
+            if given is not None and self.is_server(given.value, site.scope):
+                self.model.in_process = True
+                return
 
     def _find_features(self) -> None:
         """Evidence of retries, caching, rate limiting, logging set-up and graceful shutdown."""

@@ -230,3 +230,65 @@ def module_units(module: cst.Module, scope: Scope) -> tuple[dict[str, tuple[str,
                 terminal.add(unit)
                 changed = True
     return units, frozenset(terminal)
+
+
+class _NameUses(cst.CSTVisitor):
+    """The units (see `unit_of`) whose code reads a module-level name."""
+
+    def __init__(self, name: str, scope: Scope) -> None:
+        self.name = name
+        self.scope = scope
+        self.frames: list[Frame] = []
+        self.units: set[str] = set()
+
+    def _enter(self, node: cst.FunctionDef | cst.ClassDef | cst.Lambda,
+               body: cst.CSTNode) -> None:
+        self.frames.append(Frame(node, self.scope))
+        body.visit(self)
+        self.frames.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        for decorator in node.decorators:
+            decorator.visit(self)
+        node.params.visit(self)
+        self._enter(node, node.body)
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        for decorator in node.decorators:
+            decorator.visit(self)
+        for base in node.bases:
+            base.value.visit(self)
+        self._enter(node, node.body)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        node.params.visit(self)
+        self._enter(node, node.body)
+        return False
+
+    def visit_If(self, node: cst.If) -> bool:
+        if not is_main_guard(node.test):
+            return True
+        if node.orelse is not None:  # the main block runs only when the module is a script
+            node.orelse.visit(self)
+        return False
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
+        return not isinstance(node.target, cst.Name)  # binding the name is no use of it
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False  # `x.console` is another object's attribute
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.units.add(unit_of(self.frames))
+
+
+def units_using(module: cst.Module, name: str, scope: Scope) -> frozenset[str]:
+    """The units of a module whose code reads the module-level `name` ("" for import-time
+    code; the `__main__` block of a script is not counted)."""
+    collector = _NameUses(name, scope)
+    module.visit(collector)
+    return frozenset(collector.units)

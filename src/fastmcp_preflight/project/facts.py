@@ -229,12 +229,15 @@ class FileFacts:
     server_module: bool = False
     #: A script of its own (a `__main__` block, or `asyncio.run(...)` at module level).
     script: bool = False
+    #: It connects a client to a server it builds, in this process (`Client(mcp)`).
+    in_process: bool = False
     #: For each import that does not run at import time (in a function, under
     #: `if __name__ == "__main__":`; not under TYPE_CHECKING), the targets as in ImportFact.
     deferred_imports: list[tuple[tuple[str, ...], ...]] = field(default_factory=list)
     #: The attribute names it calls ("*": it star-imports), see `reach.called_attribute`.
     called_attributes: list[str] = field(default_factory=list)
-    #: Only in a module that is no server module and writes to stdout: each unit (""
+    #: Only in a module that is no server module and writes to stdout, or that builds a
+    #: rich console (FML602): each unit (""
     #: import-time code, `f`, `C.m`, `C`) with the units and classes it refers to, and the
     #: units that read the terminal (see `reach.module_units`).
     stdout_units: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -291,6 +294,7 @@ class FileFacts:
             "file_noqa": self.file_noqa,
             "server_module": self.server_module,
             "script": self.script,
+            "in_process": self.in_process,
             "deferred_imports": self.deferred_imports,
             "called_attributes": self.called_attributes,
             "stdout_units": self.stdout_units,
@@ -351,6 +355,7 @@ class FileFacts:
             file_noqa=data["file_noqa"],
             server_module=data.get("server_module", False),
             script=data.get("script", False),
+            in_process=data.get("in_process", False),
             deferred_imports=[tuple(map(tuple, targets))
                               for targets in data.get("deferred_imports", ())],
             called_attributes=list(data.get("called_attributes", ())),
@@ -408,11 +413,14 @@ def _imported_modules(files: list[FileFacts]) -> dict[str, set[str]]:
     return graph
 
 
-def _reached_modules(files: list[FileFacts]) -> set[str]:
-    """The modules that server modules import, directly or through other modules."""
+def _reached_modules(files: list[FileFacts], roots: Sequence[FileFacts] | None = None,
+                     ) -> set[str]:
+    """The modules that server modules (or the given `roots`) import, directly or through
+    other modules."""
     graph = _imported_modules(files)
     reached: set[str] = set()
-    stack = [f.module for f in files if f.server_module and f.module]
+    stack = [f.module for f in (files if roots is None else roots)
+             if (roots is not None or f.server_module) and f.module]
     while stack:
         module = stack.pop()
         for target in graph.get(module, ()):
@@ -494,6 +502,89 @@ def stdout_reaches_stdio_server(files: list[FileFacts]) -> dict[str, bool]:
                  if f.module in reached else set())
         answers.update((f"{f.path}#{unit}", unit in units) for unit in f.stdout_units)
     return answers
+
+
+def _serves_stdio(facts: FileFacts) -> bool:
+    """Whether a module itself may serve over stdio: one of its starts does not name an
+    HTTP transport, or it builds or registers on a server that it never starts (what
+    `fastmcp run` would serve, over stdio by default) and does not only connect to in
+    process (`Client(mcp)`)."""
+    starts = [*facts.starts, *(start for start, _ in facts.factory_starts)]
+    if starts:
+        return any(start.transport not in HTTP_TRANSPORTS for start in starts)
+    return bool(facts.servers or facts.registrations) and not facts.in_process
+
+
+class _StdioAnswers(dict[str, bool]):
+    """The answers of `runs_in_a_stdio_server`: by path, and for a console that a module
+    binds to a name (`path#name:unit|unit`, the units that use it), whether the stdio server
+    uses it: the module serves over stdio itself, or a module running in the server imports
+    the name, or the whole module, or one of those units is a tool (or other entry) of the
+    module or is reached from one (`_reached_units`)."""
+
+    def __init__(self, files: list[FileFacts], serving: list[FileFacts],
+                 reached: set[str]) -> None:
+        self._serving = {f.path for f in serving}
+        super().__init__((f.path, f.path in self._serving or f.module in reached)
+                         for f in files)
+        self._all = files
+        self._files = {f.path: f for f in files}
+        self._running = reached | {f.module for f in serving if f.module}
+        #: What the running modules use of the others, worked out on the first console.
+        self._uses: tuple[dict[str, set[str]], set[str], set[str]] | None = None
+
+    def get(self, key: str, default: object = None) -> bool:
+        path, used_by, rest = key.partition("#")
+        answer = dict.get(self, path, True)
+        facts = self._files.get(path)
+        if not used_by or not answer or facts is None or path in self._serving:
+            return answer
+        if self._uses is None:
+            self._uses = (*_entry_points(self._all, self._running),
+                          _imported_whole(self._all, self._running))
+        used_names, called, whole = self._uses
+        name, _, units = rest.partition(":")
+        used = used_names.get(facts.module or "", set())
+        if facts.module in whole or "*" in used or (name and name in used):
+            return True
+        # The module's tools, resources, prompts and routes run whenever they are called.
+        entries = {qualified.split(".<locals>.")[0] for qualified, _ in facts.entries}
+        wanted = {unit for unit in units.split("|") if unit}
+        if wanted & entries:
+            return True
+        return bool(wanted & _reached_units(facts, used | entries, called))
+
+
+def _imported_whole(files: list[FileFacts], running: set[str]) -> set[str]:
+    """The modules that a module running in the server imports as a module (`import
+    helpers`, `from pkg import helpers`), not only names from them: any of their names may
+    be used (`helpers.console.print(...)`)."""
+    modules = {f.module for f in files if f.module}
+    whole: set[str] = set()
+    for f in files:
+        if f.module not in running:
+            continue
+        for targets in [*(i.targets for i in f.imports), *f.deferred_imports]:
+            for candidates in targets:
+                target = next((c for c in candidates if c in modules), None)
+                if target is not None and not (len(candidates) == 2
+                                               and target == candidates[1]):
+                    whole.add(target)
+    return whole
+
+
+def runs_in_a_stdio_server(files: list[FileFacts]) -> dict[str, bool]:
+    """Per file (by path), whether its code may run in a server process that speaks over
+    stdio (FML602): the project may run over stdio, and the module serves over stdio itself
+    (`_serves_stdio`) or such a module imports it, directly or through other modules. A
+    module whose own server runs only over HTTP or only in memory, and a module that builds
+    no server (a CLI, a helper) that no stdio server imports, run in no stdio server. A
+    console that such an imported module builds counts only where the server uses it (see
+    `_StdioAnswers`)."""
+    if not may_run_over_stdio(files):
+        return {f.path: False for f in files}
+    serving = [f for f in files if _serves_stdio(f)]
+    return _StdioAnswers(files, serving, _reached_modules(files, serving))
 
 
 def runs_in_a_server(files: list[FileFacts]) -> dict[str, bool]:
@@ -599,6 +690,8 @@ BUILDS_A_SERVER = "builds-a-server"
 MAY_RUN_OVER_STDIO = "may-run-over-stdio"
 #: The per-file condition of stdout writes outside server modules: `name:path[#unit]`.
 STDOUT_REACHES_STDIO_SERVER = "stdout-reaches-stdio-server"
+#: The per-file condition of stdout logging in server modules (FML602): `name:path`.
+RUNS_IN_A_STDIO_SERVER = "runs-in-a-stdio-server"
 
 def not_unbounded_site(files: list[FileFacts]) -> dict[str, bool]:
     """`path@line` -> False for the imports FML803 reports (FML801 stays silent there)."""
@@ -616,6 +709,7 @@ CONDITIONS = {MAY_RUN_OVER_STDIO: may_run_over_stdio, BUILDS_A_SERVER: builds_a_
 #: Conditions decided per file: a finding's condition is `name:path` (the file's path).
 FILE_CONDITIONS = {STDOUT_REACHES_STDIO_SERVER: stdout_reaches_stdio_server,
                    RUNS_IN_A_SERVER: runs_in_a_server,
+                   RUNS_IN_A_STDIO_SERVER: runs_in_a_stdio_server,
                    NOT_UNBOUNDED_SITE: not_unbounded_site,
                    REGISTERED_ELSEWHERE: registered_elsewhere}
 

@@ -360,6 +360,7 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
         file_noqa=suppressions.file,
         server_module=model.server_module,
         script=model.script,
+        in_process=model.in_process,
         deferred_imports=list(model.deferred_imports),
         called_attributes=sorted(model.called_attributes),
         stdout_units=dict(model.stdout_units),
