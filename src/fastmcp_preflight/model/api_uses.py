@@ -184,6 +184,7 @@ class ApiUses:
         self.changes = [c for c in CHANGES if status_of(c, targets) is not None]
         self._flavours: frozenset[str] | None = None
         self._imports: frozenset[str] | None = None
+        self._decorated_by_kind: dict[str, dict[cst.FunctionDef, Registration]] = {}
 
     @property
     def active(self) -> bool:
@@ -385,10 +386,14 @@ class ApiUses:
     def _decorated(self, kind: str) -> dict[cst.FunctionDef, Registration]:
         """Functions registered as `kind` by a decorator on a fastmcp server (not the SDK's:
         its decorators always returned the function)."""
-        return {r.function: r for r in self.model.registrations
-                if r.kind == kind and isinstance(r.site, cst.Decorator)
-                and "fastmcp" in self.flavours() and r.scope is not None
-                and self._receiver_package(r.server, r.scope) in (None, "fastmcp")}
+        found = self._decorated_by_kind.get(kind)
+        if found is None:
+            found = {r.function: r for r in self.model.registrations
+                     if r.kind == kind and isinstance(r.site, cst.Decorator)
+                     and "fastmcp" in self.flavours() and r.scope is not None
+                     and self._receiver_package(r.server, r.scope) in (None, "fastmcp")}
+            self._decorated_by_kind[kind] = found
+        return found
 
     def _registered_as(self, scope: Scope, change: Change) -> bool:
         registration = next((r for r in self.model.registrations
