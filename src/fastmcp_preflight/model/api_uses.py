@@ -346,12 +346,11 @@ class ApiUses:
         for change in self.changes:
             if change.kind != "except":
                 continue
-            handlers = [h for h in node.handlers if h.type is not None
-                        and _names_module(h.type, change.old, scope)]
-            if handlers and self._calls_into(node.body, change.package, scope):
-                for handler in handlers:
-                    assert handler.type is not None
-                    yield self._use(change, handler.type, scope)
+            named = [expr for handler in node.handlers if handler.type is not None
+                     for expr in _exceptions_of(handler.type, change.old, scope)]
+            if named and self._calls_into(node.body, change.package, scope):
+                for expr in named:
+                    yield self._use(change, expr, scope)
 
     def at_string(self, node: cst.SimpleString, scope: Scope) -> Iterator[Use]:
         """A setting's name (`"FASTMCP_SHOW_CLI_BANNER"`) written as a string."""
@@ -664,11 +663,12 @@ def _in_package(name: str | None, package: str) -> bool:
     return name is not None and (name == package or name.startswith(package + "."))
 
 
-def _names_module(expr: cst.BaseExpression, module: str, scope: Scope) -> bool:
-    """An exception (or a tuple of them) of `module` (`httpx.HTTPError`)."""
+def _exceptions_of(expr: cst.BaseExpression, module: str,
+                   scope: Scope) -> list[cst.BaseExpression]:
+    """The exceptions of `module` an `except` names (`httpx.HTTPError`, in a tuple too)."""
     if isinstance(expr, cst.Tuple):
-        return any(_names_module(e.value, module, scope) for e in expr.elements)
-    return _in_package(scope.resolve(expr), module)
+        return [e.value for e in expr.elements if _in_package(scope.resolve(e.value), module)]
+    return [expr] if _in_package(scope.resolve(expr), module) else []
 
 
 def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
