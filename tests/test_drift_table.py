@@ -170,3 +170,13 @@ def test_camel_case_fields_follow_the_package_the_file_uses() -> None:
     assert [d.code for d in _lint(sdk, **both)] == ["FML801"]
     assert _lint(sdk, **{"target-mcp": "1.29"}) == []
     assert _lint("import json" + read, **both) == []
+
+
+def test_httpx_factories_are_followed_without_recursing_forever() -> None:
+    code = ("import httpx\nfrom fastmcp.client.transports import StreamableHttpTransport\n\n"
+            "def factory(**kw):\n    return factory if kw else httpx.AsyncClient(**kw)\n\n"
+            "def loop():\n    return loop\n\n"
+            "a = StreamableHttpTransport('http://x', httpx_client_factory=factory)\n"
+            "b = StreamableHttpTransport('http://x', httpx_client_factory=loop)\n")
+    found = _lint(code, **{"target-fastmcp": "4.1.6"})
+    assert [(d.code, d.line) for d in found] == [("FML801", 10)]

@@ -683,14 +683,18 @@ def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
         stack.extend(child.children)
 
 
-def _built_by(expr: cst.BaseExpression, module: str, scope: Scope) -> bool:
+def _built_by(expr: cst.BaseExpression, module: str, scope: Scope,
+              seen: frozenset[cst.CSTNode] = frozenset()) -> bool:
     """`expr` is an object `module` builds (`httpx.AsyncClient(...)`, `httpx.BasicAuth(...)`),
     a name assigned or `with`-bound from one, or a factory returning one (a lambda, or a
-    function whose `return` does)."""
+    function whose `return` does; `seen`: the functions on the way, against recursion)."""
     if isinstance(expr, cst.Call):
         return _in_package(scope.resolve(expr.func), module)
     if isinstance(expr, cst.Lambda):
-        return _built_by(expr.body, module, scope)
+        return _built_by(expr.body, module, scope, seen)
+    if isinstance(expr, cst.IfExp):
+        return (_built_by(expr.body, module, scope, seen)
+                or _built_by(expr.orelse, module, scope, seen))
     if not isinstance(expr, cst.Name):
         return False
     found = scope.lookup(expr.value)
@@ -699,8 +703,9 @@ def _built_by(expr: cst.BaseExpression, module: str, scope: Scope) -> bool:
     for binding in found[1]:
         node = binding.node
         if binding.kind == "def" and isinstance(node, cst.FunctionDef):
-            if any(isinstance(r, cst.Return) and r.value is not None
-                   and _built_by(r.value, module, found[0]) for r in _returns(node.body)):
+            if node not in seen and any(
+                    r.value is not None and _built_by(r.value, module, found[0], seen | {node})
+                    for r in _returns(node.body)):
                 return True
         elif isinstance(binding.value, cst.Call) and _in_package(
                 found[0].resolve(binding.value.func), module):
