@@ -180,3 +180,18 @@ def test_httpx_factories_are_followed_without_recursing_forever() -> None:
             "b = StreamableHttpTransport('http://x', httpx_client_factory=loop)\n")
     found = _lint(code, **{"target-fastmcp": "4.1.6"})
     assert [(d.code, d.line) for d in found] == [("FML801", 10)]
+
+
+def test_httpx_handlers_around_own_httpx_requests_are_right() -> None:
+    # fastmcp objects built in the `try` do not make it a fastmcp call; an httpx request
+    # there makes the handler right; a parameter annotated with the client is a client.
+    code = ("import httpx\nfrom fastmcp import Client\nfrom fastmcp.tools import ToolResult\n\n"
+            "async def run(url: str, client: Client) -> object:\n    try:\n        {}\n"
+            "    except httpx.HTTPError:\n        return None\n")
+    four = {"target-fastmcp": "4.1.6"}
+    built = "return ToolResult(content=(await httpx.AsyncClient().get(url)).text)"
+    assert _lint(code.format(built), **four) == []
+    both = "await httpx.get(url)\n        return await client.call_tool('x', {})"
+    assert _lint(code.format(both), **four) == []
+    only = "return await client.call_tool('x', {})"
+    assert [(d.code, d.line) for d in _lint(code.format(only), **four)] == [("FML801", 8)]

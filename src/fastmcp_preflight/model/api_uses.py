@@ -348,7 +348,8 @@ class ApiUses:
                 continue
             named = [expr for handler in node.handlers if handler.type is not None
                      for expr in _exceptions_of(handler.type, change.old, scope)]
-            if named and self._calls_into(node.body, change.package, scope):
+            if (named and self._calls_client(node.body, change, scope)
+                    and not _uses_module(node.body, change.old, scope)):
                 for expr in named:
                     yield self._use(change, expr, scope)
 
@@ -429,21 +430,38 @@ class ApiUses:
                 and expr.func.attr.value == f"get_{kind}"
                 and self.model.server_calls.get(expr) is not None)
 
-    def _calls_into(self, body: cst.CSTNode, package: str, scope: Scope) -> bool:
-        """`body` calls the package: a callee resolved into it, or a method of a name
-        assigned (or `with`-bound) from such a call."""
+    def _calls_client(self, body: cst.CSTNode, change: Change, scope: Scope) -> bool:
+        """`body` calls a method of a client of the package (`change.on`: the client
+        classes): one it builds there, or a name assigned, `with`-bound or a parameter
+        annotated as one."""
         for call in _calls(body):
             func = call.func
-            if _in_package(scope.resolve(func), package):
-                return True
-            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-                found = scope.lookup(func.value.value)
-                if found is not None and any(
-                        isinstance(b.value, cst.Call)
-                        and _in_package(found[0].resolve(b.value.func), package)
-                        for b in found[1]):
+            if not isinstance(func, cst.Attribute):
+                continue
+            receiver = func.value
+            if isinstance(receiver, cst.Call):
+                if self._is_client_class(receiver.func, change, scope):
+                    return True
+                continue
+            if not isinstance(receiver, cst.Name):
+                continue
+            found = scope.lookup(receiver.value)
+            if found is None:
+                continue
+            for binding in found[1]:
+                value: cst.BaseExpression | None = binding.value
+                if isinstance(binding.node, cst.Param) and binding.node.annotation is not None:
+                    value = binding.node.annotation.annotation
+                elif isinstance(value, cst.Call):
+                    value = value.func
+                if value is not None and self._is_client_class(value, change, found[0]):
                     return True
         return False
+
+    @staticmethod
+    def _is_client_class(expr: cst.BaseExpression, change: Change, scope: Scope) -> bool:
+        resolved = scope.resolve(expr)
+        return any(_names_match(resolved, on, change.package) for on in change.on.split("|"))
 
     def _use(self, change: Change, node: cst.CSTNode, scope: Scope, *,
              in_async: bool = False, arg: cst.Arg | None = None) -> Use:
@@ -661,6 +679,21 @@ def _context_name(annotation: cst.BaseExpression, scope: Scope) -> str | None:
 
 def _in_package(name: str | None, package: str) -> bool:
     return name is not None and (name == package or name.startswith(package + "."))
+
+
+def _uses_module(body: cst.CSTNode, module: str, scope: Scope) -> bool:
+    """`body` makes requests with `module` itself (`httpx.get(...)`, a method of an `httpx`
+    client): its handler for that module's errors is right. Building one of its objects
+    (`httpx.BasicAuth(...)`, a class) requests nothing."""
+    for call in _calls(body):
+        func = call.func
+        resolved = scope.resolve(func)
+        if _in_package(resolved, module) and resolved is not None and resolved.rsplit(
+                ".", 1)[-1][:1].islower():
+            return True
+        if isinstance(func, cst.Attribute) and _built_by(func.value, module, scope):
+            return True
+    return False
 
 
 def _exceptions_of(expr: cst.BaseExpression, module: str,

@@ -23,8 +23,9 @@ Kinds, and what `old` / `on` mean for each:
   class `old`, or (`old` "dict") a dict literal; also as the items of a returned list literal.
 - `argument`: an argument of a call of `on` (`|`-separated callees) whose value module `old`
   builds: `httpx.AsyncClient(...)`, a name assigned one, a factory (lambda or def) returning one.
-- `except`: an `except` clause naming an exception of module `old`, around a call into the
-  package (`Client(...)`, a method of a name assigned or `with`-bound from such a call).
+- `except`: an `except` clause naming an exception of module `old`, around a method call on a
+  client of the package (`on`: the client classes; built there, assigned, `with`-bound or a
+  parameter annotated as one), in a `try` that does not call module `old` itself.
 - `field`: the attribute `old` read (not assigned) off any value, in a file that imports
   the package (fastmcp first: a file importing both handles fastmcp's objects).
 - `setting`: the string literal `old` (an environment variable name), outside docstrings.
@@ -213,7 +214,9 @@ CHANGES: tuple[Change, ...] = (
            source="from-fastmcp-3.mdx (httpx -> httpx2)"),
     Change("fastmcp-except-httpx", "fastmcp", "except", "httpx",
            "`except httpx2.<Error>` (the httpx handler still imports but never matches)", None,
-           "4.0", source="from-fastmcp-3.mdx (httpx -> httpx2)"),
+           "4.0", on="fastmcp.Client|fastmcp.client.transports.StreamableHttpTransport|"
+                     "fastmcp.client.transports.SSETransport",
+           source="from-fastmcp-3.mdx (httpx -> httpx2)"),
     # -- fastmcp: camelCase fields and settings --------------------------------------------
     *(Change(f"fastmcp-field-{camel.lower()}", "fastmcp", "field", camel, f"`.{snake}`", "4.0",
              None,
