@@ -379,9 +379,13 @@ class ApiUses:
 
     def _objects_package(self) -> str | None:
         """Whose protocol objects the file handles: fastmcp's when it imports fastmcp (its
-        client and server wrap the SDK's types), else the SDK's when it imports `mcp`."""
+        client and server wrap the SDK's types), or imports `mcp` in a project that targets
+        fastmcp (fastmcp's camelCase shim covers the SDK's types in its process); else the
+        SDK's when it imports `mcp`."""
         roots = {name.split(".", 1)[0] for name in self._imported()}
-        return "fastmcp" if "fastmcp" in roots else "mcp" if "mcp" in roots else None
+        if "fastmcp" in roots or ("mcp" in roots and self.targets.version("fastmcp")):
+            return "fastmcp"
+        return "mcp" if "mcp" in roots else None
 
     def _decorated(self, kind: str) -> dict[cst.FunctionDef, Registration]:
         """Functions registered as `kind` by a decorator on a fastmcp server (not the SDK's:

@@ -27,7 +27,8 @@ Kinds, and what `old` / `on` mean for each:
   client of the package (`on`: the client classes; built there, assigned, `with`-bound or a
   parameter annotated as one), in a `try` that does not call module `old` itself.
 - `field`: the attribute `old` read (not assigned) off any value, in a file that imports
-  the package (fastmcp first: a file importing both handles fastmcp's objects).
+  the package (fastmcp first: a file importing both, or importing `mcp` in a project that
+  targets fastmcp, runs under fastmcp's camelCase shim).
 - `setting`: the string literal `old` (an environment variable name), outside docstrings.
 """
 
