@@ -209,7 +209,7 @@ class Checker:
         self.walker.walk(module, builder, log)
         model = builder.finish()
         tracker = Tracker(model.module_scope, model.scopes)
-        targets = self.targets.of_root(self.projects.root_of(display))
+        targets = self._targets_of(display, settings)
         context = FileContext(display, text, module, model, tracker, module_name,
                               settings.options, log.order,
                               {code: dict(values) for code, values in settings.rule_options},
@@ -244,6 +244,15 @@ class Checker:
             diagnostics.append(syntax_error(display, message))
         facts = _facts(model, display, module_name, positions, suppressions, targets)
         return FileResult(display, diagnostics, facts, suppressions)
+
+    def _targets_of(self, display: str, settings: Settings) -> ProjectTargets:
+        """The file's project targets: those its settings carry (the run resolved them with
+        the run's config, `--config` included; a worker's own settings have no overrides),
+        else read for its project here."""
+        known = settings.options.get("targets")
+        if isinstance(known, tuple) and len(known) == 1 and isinstance(known[0], ProjectTargets):
+            return known[0]
+        return self.targets.of_root(self.projects.root_of(display))
 
     def facts_only(self, source: SourceText, display: str, module_name: str | None,
                    package: str | None) -> FileFacts | None:
