@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, TypeVar
 
 import libcst as cst
 from packaging.version import Version
@@ -708,16 +708,23 @@ def _exceptions_of(expr: cst.BaseExpression, module: str,
     return [expr] if _in_package(scope.resolve(expr), module) else []
 
 
-def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
-    """The calls in `node`, not in nested functions, lambdas or classes."""
+N = TypeVar("N", bound=cst.CSTNode)
+
+
+def _own(node: cst.CSTNode, kind: type[N]) -> Iterator[N]:
+    """The nodes of a kind in `node`, not in nested functions, lambdas or classes."""
     stack = list(node.children)
     while stack:
         child = stack.pop()
         if isinstance(child, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             continue
-        if isinstance(child, cst.Call):
+        if isinstance(child, kind):
             yield child
         stack.extend(child.children)
+
+
+def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
+    return _own(node, cst.Call)
 
 
 def _built_by(expr: cst.BaseExpression, module: str, scope: Scope,
@@ -751,14 +758,7 @@ def _built_by(expr: cst.BaseExpression, module: str, scope: Scope,
 
 
 def _returns(node: cst.CSTNode) -> Iterator[cst.Return]:
-    stack = list(node.children)
-    while stack:
-        child = stack.pop()
-        if isinstance(child, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-            continue
-        if isinstance(child, cst.Return):
-            yield child
-        stack.extend(child.children)
+    return _own(node, cst.Return)
 
 
 def _first_is_string(call: cst.Call) -> bool:
