@@ -285,7 +285,7 @@ def parse_run(output: str, ok_codes: tuple[int, ...] = (0, 1),
     if "timeout" in data:
         return Run(None, note=f"timed out after {data['timeout']:.0f}s")
     rss_kib = data["maxrss"] / 1024 if platform == "darwin" else data["maxrss"]
-    run = Run(data["wall"], data["cpu"], rss_kib / 1024, f"exit {data['code']}")
+    run = Run(data["wall"], data["cpu"], rss_kib / 1024)
     if data["code"] not in ok_codes or "Traceback" in data["stderr"]:
         run.note = f"FAILED exit {data['code']}: {data['stderr'].strip()[-200:]}"
     return run
