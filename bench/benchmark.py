@@ -258,6 +258,11 @@ class Run:
     peak_rss_mib: float | None = None
     note: str = ""
 
+    @property
+    def ok(self) -> bool:
+        """Whether the run has figures worth comparing (it neither timed out nor failed)."""
+        return self.seconds is not None and not self.note.startswith("FAILED")
+
 
 #: Runs argv[2:] and reports on it; argv[1] is the timeout in seconds.
 _MEASURE = (
@@ -272,6 +277,7 @@ _MEASURE = (
     "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
     "print(json.dumps({'wall': elapsed, 'cpu': usage.ru_utime + usage.ru_stime,\n"
     "                  'maxrss': usage.ru_maxrss, 'code': done.returncode,\n"
+    "                  'traceback': b'Traceback' in done.stderr,\n"
     "                  'stderr': done.stderr.decode(errors='replace')[-400:]}))\n"
 )
 
@@ -286,7 +292,7 @@ def parse_run(output: str, ok_codes: tuple[int, ...] = (0, 1),
         return Run(None, note=f"timed out after {data['timeout']:.0f}s")
     rss_kib = data["maxrss"] / 1024 if platform == "darwin" else data["maxrss"]
     run = Run(data["wall"], data["cpu"], rss_kib / 1024)
-    if data["code"] not in ok_codes or "Traceback" in data["stderr"]:
+    if data["code"] not in ok_codes or data["traceback"]:
         run.note = f"FAILED exit {data['code']}: {data['stderr'].strip()[-200:]}"
     return run
 
@@ -311,7 +317,7 @@ def run_measured(command: list[str], cwd: Path | None = None, timeout: float = 6
 def run_cli(args: list[str], cwd: Path) -> Run:
     """One `fastmcp-lint` run, in a fresh process; a failure stops the benchmark."""
     run = run_measured([sys.executable, "-m", "fastmcp_preflight", *args], cwd)
-    if run.seconds is None or run.note.startswith("FAILED"):
+    if not run.ok:
         raise RuntimeError(f"fastmcp-lint {' '.join(args)}: {run.note}")
     return run
 
@@ -508,7 +514,8 @@ def fastest(first: Run, second: Run) -> Run:
 @dataclass
 class ServerResult:
     """One server tree (or the total over them): fastmcp-lint cold with its default jobs and
-    with one worker, and mcp-server-lint, on the same files."""
+    with one worker, and mcp-server-lint, on the same files. A ratio with a run that failed
+    is None: a crash can be fast."""
 
     name: str
     files: int
@@ -517,23 +524,28 @@ class ServerResult:
     one_worker: Run
     mcp_server_lint: Run | None
 
+    def _against(self, mine: Run, cpu: bool) -> float | None:
+        other = self.mcp_server_lint
+        if other is None or not (mine.ok and other.ok):
+            return None
+        if cpu:
+            return ratio(mine.cpu_seconds, other.cpu_seconds)
+        return ratio(mine.seconds, other.seconds)
+
     @property
     def wall_ratio(self) -> float | None:
         """fastmcp-lint's wall time (default jobs) over mcp-server-lint's: below 1 is a lead."""
-        other = self.mcp_server_lint
-        return ratio(self.default_jobs.seconds, other.seconds if other else None)
+        return self._against(self.default_jobs, cpu=False)
 
     @property
     def cpu_ratio_one_worker(self) -> float | None:
         """fastmcp-lint's CPU time with one worker over mcp-server-lint's: 1 is parity."""
-        other = self.mcp_server_lint
-        return ratio(self.one_worker.cpu_seconds, other.cpu_seconds if other else None)
+        return self._against(self.one_worker, cpu=True)
 
     @property
     def cpu_ratio_default_jobs(self) -> float | None:
         """The same with the default jobs, which adds the workers' start-up."""
-        other = self.mcp_server_lint
-        return ratio(self.default_jobs.cpu_seconds, other.cpu_seconds if other else None)
+        return self._against(self.default_jobs, cpu=True)
 
     def as_json(self) -> dict[str, object]:
         """The JSON object of one tree: the runs and the ratios."""
@@ -556,17 +568,14 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
 
 
 def total_run(runs: list[Run]) -> Run:
-    """Runs one after the other as one: times add up, the peak is the highest. Missing
-    figures (a tool that failed on one tree) make the total's missing too, rather than
-    flattering it."""
-    def added(values: list[float | None]) -> float | None:
-        return None if not values or None in values else sum(v for v in values if v is not None)
-
-    peaks = [run.peak_rss_mib for run in runs]
-    failed = sum(1 for run in runs if run.seconds is None or run.note.startswith("FAILED"))
-    return Run(added([run.seconds for run in runs]), added([run.cpu_seconds for run in runs]),
-               None if not peaks or None in peaks else max(p for p in peaks if p is not None),
-               f"{failed} of {len(runs)} failed" if failed else "")
+    """Runs one after the other as one: times add up, the peak is the highest. A tool that
+    failed on one tree has no total, rather than one that flatters it."""
+    failed = sum(1 for run in runs if not run.ok)
+    if failed or not runs:
+        return Run(None, note=f"FAILED on {failed} of {len(runs)}")
+    return Run(sum(run.seconds or 0.0 for run in runs),
+               sum(run.cpu_seconds or 0.0 for run in runs),
+               max(run.peak_rss_mib or 0.0 for run in runs))
 
 
 def total_result(results: list[ServerResult]) -> ServerResult:

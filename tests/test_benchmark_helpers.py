@@ -45,9 +45,9 @@ def test_a_cached_sdist_is_found_under_its_normalized_file_name(
     assert bench.find_sdist(tmp_path, "awslabs.ecs-mcp-server", None) == found
 
 
-def _wrapper_report(code: int = 0, stderr: str = "", maxrss: int = 102400) -> str:
+def _wrapper_report(code: int = 0, traceback: bool = False, maxrss: int = 102400) -> str:
     return json.dumps({"wall": 2.5, "cpu": 3.25, "maxrss": maxrss, "code": code,
-                       "stderr": stderr})
+                       "traceback": traceback, "stderr": "the end of stderr"})
 
 
 def test_the_wrapper_report_gives_wall_cpu_and_peak_rss(bench: ModuleType) -> None:
@@ -60,12 +60,13 @@ def test_the_wrapper_report_gives_wall_cpu_and_peak_rss(bench: ModuleType) -> No
 
 
 def test_a_failed_or_timed_out_run_says_so(bench: ModuleType) -> None:
-    crashed = bench.parse_run(_wrapper_report(code=0, stderr="Traceback (most recent call)"))
-    assert crashed.note.startswith("FAILED exit 0")
+    crashed = bench.parse_run(_wrapper_report(code=0, traceback=True))
+    assert crashed.note == "FAILED exit 0: the end of stderr" and not crashed.ok
     assert bench.parse_run(_wrapper_report(code=2)).note.startswith("FAILED exit 2")
     assert bench.parse_run(_wrapper_report(code=2), ok_codes=(2,)).note == ""
     timed_out = bench.parse_run(json.dumps({"timeout": 600.0}))
     assert timed_out.seconds is None and timed_out.note == "timed out after 600s"
+    assert not timed_out.ok and bench.parse_run(_wrapper_report()).ok
 
 
 def test_the_fastest_run_is_kept_and_a_missing_one_never_wins(bench: ModuleType) -> None:
@@ -80,9 +81,10 @@ def test_totals_add_times_and_keep_the_highest_peak(bench: ModuleType) -> None:
     total = bench.total_run([bench.Run(1.0, 2.0, 50.0), bench.Run(3.0, 1.5, 80.0)])
     assert (total.seconds, total.cpu_seconds, total.peak_rss_mib, total.note) == (
         4.0, 3.5, 80.0, "")
-    partial = bench.total_run([bench.Run(1.0, 2.0, 50.0), bench.Run(None, note="timed out")])
+    partial = bench.total_run([bench.Run(1.0, 2.0, 50.0), bench.Run(None, note="timed out"),
+                               bench.Run(0.1, 0.1, 20.0, "FAILED exit 2: crashed")])
     assert partial.seconds is None and partial.cpu_seconds is None
-    assert partial.note == "1 of 2 failed"
+    assert partial.note == "FAILED on 2 of 3" and not partial.ok
 
 
 def test_server_ratios_compare_like_with_like(bench: ModuleType) -> None:
@@ -100,6 +102,9 @@ def test_server_ratios_compare_like_with_like(bench: ModuleType) -> None:
     assert total.default_jobs.peak_rss_mib == 90.0
     alone = bench.ServerResult("c", 1, 1, bench.Run(1.0, 1.0), bench.Run(1.0, 1.0), None)
     assert alone.wall_ratio is None and bench.total_result([atlassian, alone]).wall_ratio is None
+    crashed = bench.ServerResult("d", 1, 1, bench.Run(1.0, 1.0), bench.Run(1.0, 1.0),
+                                 bench.Run(0.1, 0.1, 20.0, "FAILED exit 2: crashed"))
+    assert crashed.wall_ratio is None and crashed.cpu_ratio_one_worker is None
     assert json.loads(json.dumps(total.as_json()))["cpu_ratio_one_worker"] == pytest.approx(
         7.5 / 7.25)
 
