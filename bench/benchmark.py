@@ -92,7 +92,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
                         help=f"download/extract cache (default {DEFAULT_CORPUS})")
     parser.add_argument("--limit", type=int, default=None,
-                        help="use only the first N files (sorted) for a quick run")
+                        help="use only the first N files (sorted) of the library corpus, "
+                             "for a quick run")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--no-cli", action="store_true",
                         help="skip the command-line scenarios (workers, cache, memory)")
