@@ -268,10 +268,12 @@ class ApiUses:
 
     def at_call(self, call: cst.Call, scope: Scope, *, awaited: bool,
                 in_async: bool) -> Iterator[Use]:
+        keywords = {arg.keyword.value for arg in call.args if arg.keyword is not None}
         for change in self.changes:
             kind = change.kind
             if kind == "keyword":
-                yield from self._keyword(change, call, scope)
+                if change.old in keywords:  # most calls name none of the table's keywords
+                    yield from self._keyword(change, call, scope)
             elif kind == "method":
                 if self._method_matches(change, call, scope):
                     yield self._use(change, call, scope)
