@@ -76,6 +76,28 @@ def test_summaries_survive_the_cache_and_pickle(tmp_path: Path) -> None:
     assert store.globals["S3"] == (("g:boto3.client", "()"),)
 
 
+def test_summaries_from_the_cache_are_decoded_only_when_asked_for(tmp_path: Path) -> None:
+    """A pre-commit run reads every project file's facts from the cache: the index learns
+    the functions' names from the JSON and decodes a file's summaries only when one of its
+    functions is looked at (and the JSON written back is the JSON read)."""
+    files = {"app/__init__.py": "", "app/store.py": _STORE,
+             "app/other.py": "def unused(x):\n    return x\n",
+             "app/server.py": "from app.store import load\n\nasync def tool(key: str):\n"
+                              "    load(key)\n"}
+    cached = [FileFacts.from_json(f.to_json()) for f in _facts(tmp_path, files)]
+    by_path = {f.path: f for f in cached}
+    encoded = {f.path: f.to_json()["functions"] for f in cached}
+    index = index_of(ProjectFacts(cached))
+    assert not any("_functions" in f.__dict__ and isinstance(f.__dict__["_functions"], list)
+                   for f in cached)  # the names came from the JSON
+    summary = index.function("app.store.load")
+    assert summary is not None and summary.params == ("key",)
+    assert isinstance(by_path["app/store.py"].__dict__["_functions"], list)
+    assert not isinstance(by_path["app/other.py"].__dict__["_functions"], list)
+    assert index.path_of("app.other.unused") == "app/other.py"
+    assert [f.to_json()["functions"] for f in cached] == list(encoded.values())
+
+
 def test_symbols_hierarchy_and_values(tmp_path: Path) -> None:
     index = _project(tmp_path)
     assert index.lookup("app.get_report") == "app.store.get_report"  # a re-export
