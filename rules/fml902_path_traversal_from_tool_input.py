@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
-from fastmcp_preflight.api import Invalid, Scope, ToolCallRule, Valid
-from fastmcp_preflight.model.file_model import call_label, keyword, positional
-
-#: Functions whose first argument is a path.
-_ONE_PATH = frozenset({
-    "builtins.open", "io.open", "os.open", "os.remove", "os.unlink", "os.rmdir", "os.mkdir",
-    "os.makedirs", "os.listdir", "os.scandir", "shutil.rmtree", "aiofiles.open",
-    "anyio.open_file",
-})
-#: Functions whose first two arguments are paths (source and destination).
-_TWO_PATHS = frozenset({
-    "os.rename", "os.replace", "shutil.copy", "shutil.copy2", "shutil.copyfile",
-    "shutil.copytree", "shutil.move",
-})
-_PATH_KEYWORDS = ("file", "path", "name", "src", "dst")
-#: Path methods that read, write, list or delete what their receiver names.
-_PATH_METHODS = frozenset({
-    "read_text", "read_bytes", "write_text", "write_bytes", "open", "unlink", "rmdir", "mkdir",
-    "iterdir", "glob", "rglob",
-})
+from fastmcp_preflight.api import Invalid, ToolInputRule, Valid
 
 
-class PathTraversalFromToolInput(ToolCallRule):
+class PathTraversalFromToolInput(ToolInputRule):
     """Tool input chooses which file is read, written or deleted."""
 
     code = "FML902"
@@ -73,9 +52,6 @@ class PathTraversalFromToolInput(ToolCallRule):
         "ValueError(...)`."
     )
     hint = "resolve the path and check `path.is_relative_to(ROOT)` before using it"
-    needles = ("open", "remove", "unlink", "rmdir", "rename", "replace", "mkdir", "makedirs",
-               "listdir", "scandir", "rmtree", "copy", "move", "read_", "write_", "iterdir",
-               "glob")
 
     VALID = (
         # A `str` parameter named `glob` shadows the module: a string, not a path.
@@ -153,26 +129,3 @@ class PathTraversalFromToolInput(ToolCallRule):
                 "        return await handle.read()\n",
                 at=((8, 16),)),
     )
-
-    def check_call(self, node: cst.Call, scope: Scope) -> None:
-        model = self.context.model
-        resolved = model.resolve(node.func, scope)
-        paths: list[cst.BaseExpression] = []
-        needs_path = False
-        if resolved in _ONE_PATH or resolved in _TWO_PATHS:
-            count = 2 if resolved in _TWO_PATHS else 1
-            paths = [arg.value for index in range(count)
-                     if (arg := positional(node, index)) is not None]
-            paths += [arg.value for key in _PATH_KEYWORDS
-                      if (arg := keyword(node, key)) is not None]
-        elif (resolved is None and isinstance(node.func, cst.Attribute)
-              and node.func.attr.value in _PATH_METHODS):
-            paths = [node.func.value]
-            needs_path = True
-        for path in paths:
-            taint = model.unchecked(model.taint_of(path, node), node)
-            if taint is not None and (taint.path or not needs_path):
-                sink = f"`{call_label(node, resolved)}()`"
-                self.report(node, taint.reaches(sink, self.context.line_of)
-                            + " with no containment check")
-                return

@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
-from fastmcp_preflight.api import Invalid, Scope, ToolCallRule, Valid
-from fastmcp_preflight.model.file_model import call_label, keyword, positional
-
-_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request",
-                      "stream"})
-#: Methods whose first argument is the HTTP method and the second the URL.
-_METHOD_FIRST = frozenset({"request", "stream"})
-_FUNCTIONS = frozenset(
-    {f"{library}.{method}" for library in ("requests", "requests.api", "httpx", "httpx2")
-     for method in _METHODS} | {"urllib.request.urlopen"})
+from fastmcp_preflight.api import Invalid, ToolInputRule, Valid
 
 
-def _url(call: cst.Call, method: str) -> cst.BaseExpression | None:
-    arg = keyword(call, "url") or positional(call, 1 if method in _METHOD_FIRST else 0)
-    return arg.value if arg is not None else None
-
-
-class SsrfFromToolInput(ToolCallRule):
+class SsrfFromToolInput(ToolInputRule):
     """Tool input chooses the scheme and host of an outgoing HTTP request."""
 
     code = "FML903"
@@ -57,7 +41,6 @@ class SsrfFromToolInput(ToolCallRule):
         "allow-list before the request."
     )
     hint = "check the URL's host against an allow-list, or put the input after a fixed host"
-    needles = ("requests", "httpx", "aiohttp", "urlopen")
 
     VALID = (
         # Tool input only after a literal scheme and host.
@@ -110,27 +93,3 @@ class SsrfFromToolInput(ToolCallRule):
                 "            return r.status\n",
                 at=((9, 20),)),
     )
-
-    def check_call(self, node: cst.Call, scope: Scope) -> None:
-        model = self.context.model
-        resolved = model.resolve(node.func, scope)
-        func = node.func
-        if resolved in _FUNCTIONS:
-            method = resolved.rsplit(".", 1)[1] if resolved else ""
-        elif (isinstance(func, cst.Attribute) and func.attr.value in _METHODS
-              and model.client_libraries(func.value, scope)):
-            method = func.attr.value
-        else:
-            return
-        url = _url(node, method)
-        if url is None:
-            return
-        taint = model.taint_of(url, node)
-        if taint is None or not taint.starts:
-            return
-        taint = model.unchecked(taint.head(), node)  # the scheme and host's parameters
-        if taint is None:
-            return
-        sink = f"the scheme and host of the URL of `{call_label(node, resolved)}()`"
-        self.report(node, taint.reaches(sink, self.context.line_of)
-                    + " with no allow-list check")

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
-from fastmcp_preflight.api import Invalid, Scope, ToolCallRule, Valid
-from fastmcp_preflight.model.file_model import call_label, keyword, positional
-
-#: Methods that run the SQL text they are given first (DB-API cursors and connections,
-#: sqlite3, asyncpg, SQLAlchemy connections).
-_METHODS = frozenset({"execute", "executemany", "executescript", "fetch", "fetchrow",
-                      "fetchval", "exec_driver_sql",
-                      "query"})  # BigQuery, ClickHouse (clickhouse_connect) and Snowflake
-_TEXT = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"})
-_KEYWORDS = ("sql", "query", "statement", "operation", "text")
+from fastmcp_preflight.api import Invalid, ToolInputRule, Valid
 
 
-class SqlInjectionFromToolInput(ToolCallRule):
+class SqlInjectionFromToolInput(ToolInputRule):
     """Tool input is built into the text of an SQL statement."""
 
     code = "FML905"
@@ -57,7 +46,6 @@ class SqlInjectionFromToolInput(ToolCallRule):
         "them against an allow-list first."
     )
     hint = "pass values as bound parameters (`?`, `%s`, `$1`, `:name`); allow-list identifiers"
-    needles = ("execute", "fetch", "exec_driver_sql", "text", "query")
 
     VALID = (
         # Validated types cannot carry SQL (the issue: `int` parameters were reported).
@@ -119,23 +107,3 @@ class SqlInjectionFromToolInput(ToolCallRule):
                 "    db.execute(f'ALTER TABLE {table} ADD COLUMN {column} {kind}')\n",
                 at=((10, 5),)),
     )
-
-    def check_call(self, node: cst.Call, scope: Scope) -> None:
-        model = self.context.model
-        resolved = model.resolve(node.func, scope)
-        func = node.func
-        if resolved not in _TEXT and not (
-                isinstance(func, cst.Attribute) and func.attr.value in _METHODS):
-            return
-        arg = positional(node, 0)
-        for key in _KEYWORDS:
-            arg = arg or keyword(node, key)
-        if arg is None:
-            return
-        taint = model.taint_of(arg.value, node)
-        taint = model.unchecked(taint, node) if taint is not None and taint.built else None
-        if taint is None:
-            return
-        sink = f"the SQL text of `{call_label(node, resolved)}()`"
-        self.report(node, taint.reaches(sink, self.context.line_of)
-                    + " by string building, not as a bound parameter")

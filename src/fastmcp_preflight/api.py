@@ -22,6 +22,7 @@ from fastmcp_preflight.project.facts import (
     REGISTERED_ELSEWHERE,
     RUNS_IN_A_SERVER,
     STDOUT_REACHES_STDIO_SERVER,
+    TOOL_INPUT_THROUGH,
     VIA,
     FileFacts,
     ImportGraph,
@@ -70,6 +71,7 @@ __all__ = [
     "REGISTERED_ELSEWHERE",
     "RUNS_IN_A_SERVER",
     "STDOUT_REACHES_STDIO_SERVER",
+    "TOOL_INPUT_THROUGH",
     "VIA",
     "Applicability",
     "BaseRule",
@@ -101,6 +103,7 @@ __all__ = [
     "Severity",
     "Sink",
     "ToolCallRule",
+    "ToolInputRule",
     "UnboundedSite",
     "Valid",
     "Value",
@@ -615,6 +618,20 @@ class ToolCallRule(Rule):
 
     def check_call(self, node: cst.Call, scope: Scope) -> None:
         raise NotImplementedError
+
+
+class ToolInputRule(ToolCallRule):
+    """A rule about tool input reaching a dangerous sink (FML901-905): the sinks are
+    recognised in the model (`model/sinks.py`), in the tool and, through the project, in
+    the project functions it gives its input to (`model/tool_input.py`)."""
+
+    def check_call(self, node: cst.Call, scope: Scope) -> None:
+        from fastmcp_preflight.model.tool_input import findings
+
+        context = self.context
+        for finding in findings(self.code, node, scope, context.model, context.positions,
+                                context.path, self._tool_condition):
+            self.report(node, finding.message, condition=finding.condition)
 
 
 @dataclass(frozen=True)

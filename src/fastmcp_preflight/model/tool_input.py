@@ -1,0 +1,142 @@
+"""The FML901-905 findings at one call of a tool, shared by the five rules.
+
+A rule sees one file. At a sink in the tool it reports as before; when project functions the
+tool called before may guard the input, or a local name is derived only if a project
+function returns what it was given, the finding carries the condition `TOOL_INPUT_THROUGH`
+with what the project phase must look up. At a call of what may be a project function given
+tool input, it reports a finding whose whole text (`VIA`) the project phase writes if the
+input reaches one of the rule's sinks through the project (`project/tool_input.py`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import libcst as cst
+
+from fastmcp_preflight.model.dataflow import Taint, call_arguments
+from fastmcp_preflight.model.scopes import Scope
+from fastmcp_preflight.model.sinks import reached, sink_uses
+from fastmcp_preflight.project.facts import TOOL_INPUT_THROUGH, VIA
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from fastmcp_preflight.model.file_model import FileModel
+    from fastmcp_preflight.source.positions import Positions
+
+
+class ToolInputFinding(NamedTuple):
+    message: str
+    #: "" for none (the rule's tool condition applies), else a `TOOL_INPUT_THROUGH` one.
+    condition: str
+
+
+def flags(taint: Taint) -> str:
+    """`s` begins with tool input, `b` string building, `p` a path object."""
+    return ("s" if taint.leading else "") + ("b" if taint.built else "") + (
+        "p" if taint.path else "")
+
+
+def findings(code: str, call: cst.Call, scope: Scope, model: FileModel, positions: Positions,
+             path: str, tool_condition: str) -> list[ToolInputFinding]:
+    """What rule `code` reports at a call in the own body of a tool function (the five
+    rules' findings at a call are worked out once)."""
+    every = model.tool_input_memo.get(call)
+    if every is None:
+        every = model.tool_input_memo[call] = _findings(call, scope, model, positions, path,
+                                                        tool_condition)
+    return [ToolInputFinding(message, condition.replace(_CODE, code))
+            for rule, message, condition in every if rule in (code, "")]
+
+
+#: Where the condition of a finding through the project names the rule.
+_CODE = "<<code>>"
+
+
+def _findings(call: cst.Call, scope: Scope, model: FileModel, positions: Positions,
+              path: str, tool_condition: str) -> list[tuple[str, str, str]]:
+    function = scope.node
+    qualified = (model.qualified_name(function) if isinstance(function, cst.FunctionDef)
+                 else None)
+    found: list[tuple[str, str, str]] = []
+    for use in sink_uses(call, scope, model):
+        taint = reached(use, lambda value: model.taint_of(value, call),
+                        lambda t: model.unchecked(t, call))
+        if taint is None:
+            continue
+        message = taint.reaches(use.label, lambda node: positions.of(node).line) + use.tail
+        condition = ""
+        if qualified is not None:
+            details = _details(call, taint.parameters, taint.via, model, positions)
+            if details:
+                details["p"] = list(taint.parameters)
+                condition = _condition(path, qualified, details, tool_condition)
+        found.append((use.code, message, condition))
+    target = model.flows.project_call(call)
+    if target is None or qualified is None:
+        return found
+    args = []
+    for key, value in call_arguments(call, target[1]):
+        taint = model.taint_of(value, call)
+        if taint is None or taint.via:
+            continue
+        left = model.unchecked(taint, call)
+        if left is not None:
+            args.append([key, list(left.parameters), flags(left)])
+    if args:
+        at = positions.of(call)
+        details = _details(call, [p for arg in args for p in arg[1]], (), model, positions)
+        details.update({"c": _CODE, "k": [at.line, at.column], "a": args})
+        found.append(("", VIA, _condition(path, qualified, details, tool_condition)))
+    return found
+
+
+def _details(at: cst.Call, parameters: Any, via: tuple[cst.Call, ...], model: FileModel,
+             positions: Positions) -> dict[str, Any]:
+    """The project calls the finding depends on: `g` those made before `at` that are
+    given its parameters (each may be a guard), `r` those whose result the value is (one
+    must return what it was given)."""
+    wanted = set(parameters)
+    details: dict[str, Any] = {}
+    guards = []
+    for call in model.flows.project_calls_before(at):
+        specs = _specs(call, model, lambda taint: bool(wanted & set(taint.parameters)))
+        if specs:
+            where = positions.of(call)
+            guards.append([where.line, where.column, specs])
+    if guards:
+        details["g"] = guards
+    returns = []
+    for call in via:
+        specs = _specs(call, model, lambda taint: not taint.via)
+        if specs:
+            where = positions.of(call)
+            returns.append([where.line, where.column, specs])
+    if via:
+        details["r"] = returns
+    return details
+
+
+def _specs(call: cst.Call, model: FileModel,
+           keep: Callable[[Taint], bool]) -> list[list[Any]]:
+    target = model.flows.project_call(call)
+    if target is None:
+        return []
+    specs = []
+    for key, value in call_arguments(call, target[1]):
+        taint = model.taint_of(value, call)
+        if taint is not None and keep(taint):
+            specs.append([key, list(taint.parameters)])
+    return specs
+
+
+def _condition(path: str, qualified: str, details: dict[str, Any], tool_condition: str) -> str:
+    if tool_condition:
+        details["t"] = tool_condition
+    return f"{TOOL_INPUT_THROUGH}:{path}#{qualified}:" + json.dumps(
+        details, separators=(",", ":"), sort_keys=True)
+
+
+__all__ = ["ToolInputFinding", "findings", "flags"]
