@@ -47,8 +47,11 @@ def findings(code: str, call: cst.Call, scope: Scope, model: FileModel, position
     if every is None:
         every = model.tool_input_memo[call] = _findings(call, scope, model, positions, path,
                                                         tool_condition)
-    return [ToolInputFinding(message, condition.replace(_CODE, code))
-            for rule, message, condition in every if rule in (code, "")]
+    local = [ToolInputFinding(message, condition)
+             for rule, message, condition in every if rule == code]
+    # a call that is a sink of the rule itself is reported as one, not also through
+    return local or [ToolInputFinding(message, condition.replace(_CODE, code))
+                     for rule, message, condition in every if not rule]
 
 
 #: Where the condition of a finding through the project names the rule.
