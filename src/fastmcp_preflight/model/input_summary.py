@@ -32,6 +32,8 @@ class FunctionInputs(NamedTuple):
                       tuple[tuple[str, tuple[str, ...], str], ...]]]
     returns: tuple[str, ...]
     guards: tuple[str, ...]
+    #: The calls whose results it returns (see `InputSummary.returned_calls`).
+    returned_calls: tuple[cst.Call, ...]
 
 
 def function_inputs(model: FileModel, function: cst.FunctionDef,
@@ -68,9 +70,12 @@ def function_inputs(model: FileModel, function: cst.FunctionDef,
     returns = tuple(dict.fromkeys(p for taint in flow.returns if not taint.via
                                   for p in taint.parameters))
     guards = tuple(sorted(_guards(function, flow)))
+    recorded = {call for call, _, _ in calls}
+    returned_calls = tuple(dict.fromkeys(call for taint in flow.returns for call in taint.via
+                                         if call in recorded))
     if not (sinks or calls or returns or guards):
         return None
-    return FunctionInputs(sinks, calls, returns, guards)
+    return FunctionInputs(sinks, calls, returns, guards, returned_calls)
 
 
 def _flags(taint: Taint) -> str:

@@ -384,7 +384,8 @@ def _inputs(raw: FunctionInputs | None, namer: _Namer, scope: Scope,
               for param, use, call, need in raw.sinks),
         tuple(InputCall(locate(call), namer.refs(callee, scope), _text(callee), args)
               for call, callee, args in raw.calls),
-        raw.returns, raw.guards)
+        raw.returns, raw.guards,
+        tuple((at.line, at.column) for at in map(locate, raw.returned_calls)))
 
 
 class _Derived:

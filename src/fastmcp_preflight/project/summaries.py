@@ -89,6 +89,9 @@ class InputSummary(NamedTuple):
     returns: tuple[str, ...] = ()
     #: The parameters it raises or returns early for unless they pass a check.
     guards: tuple[str, ...] = ()
+    #: Where the calls are (line, column; among `calls`) whose results it returns: it
+    #: returns what it was given if their callees do.
+    returned_calls: tuple[tuple[int, int], ...] = ()
 
 
 _NO_INPUTS = InputSummary()
@@ -139,19 +142,19 @@ def _inputs_to_json(inputs: InputSummary) -> list[Any] | None:
         return None
     return [[list(sink) for sink in inputs.sinks],
             [[list(c.location), c.callee, c.text, c.args] for c in inputs.calls],
-            inputs.returns, inputs.guards]
+            inputs.returns, inputs.guards, [list(at) for at in inputs.returned_calls]]
 
 
 def _inputs_from_json(data: list[Any] | None) -> InputSummary:
     if not data:
         return _NO_INPUTS
-    sinks, calls, returns, guards = data
+    sinks, calls, returns, guards, returned_calls = data
     return InputSummary(
         tuple(InputSink(*sink) for sink in sinks),
         tuple(InputCall(Location(*at), _refs(callee), text,
                         tuple((key, tuple(params), flags) for key, params, flags in args))
               for at, callee, text, args in calls),
-        tuple(returns), tuple(guards))
+        tuple(returns), tuple(guards), tuple((line, column) for line, column in returned_calls))
 
 
 def functions_from_json(data: list[Any]) -> list[FunctionSummary]:

@@ -186,11 +186,33 @@ class _Answers(Mapping[str, "bool | Via"]):
             if call is None:
                 continue
             for callee in self._callees(call, function.name):
-                summary = self.index.function(callee)
-                if summary is None:
-                    continue
                 for arg_key, _ in specs:
-                    if self._param(callee, arg_key) in summary.inputs.returns:
+                    param = self._param(callee, arg_key)
+                    if param is not None and self._returns(callee, param, 1, frozenset()):
+                        return True
+        return False
+
+    def _returns(self, function: str, param: str, depth: int,
+                 seen: frozenset[tuple[str, str]]) -> bool:
+        """Whether a function returns a value derived from a parameter, unchecked: itself,
+        or through a call whose result it returns (at most `MAX_DEPTH` deep)."""
+        summary = self.index.function(function)
+        if summary is None or (function, param) in seen or depth > MAX_DEPTH:
+            return False
+        inputs = summary.inputs
+        if param in inputs.returns:
+            return True
+        inner_seen = seen | {(function, param)}
+        for call in inputs.calls:
+            if (call.location.line, call.location.column) not in inputs.returned_calls:
+                continue
+            for arg_key, params, _ in call.args:
+                if param not in params:
+                    continue
+                for callee in self._callees(call, function):
+                    inner = self._param(callee, arg_key)
+                    if inner is not None and self._returns(callee, inner, depth + 1,
+                                                           inner_seen):
                         return True
         return False
 
