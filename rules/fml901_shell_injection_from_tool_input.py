@@ -102,6 +102,11 @@ class ShellInjectionFromToolInput(ToolInputRule):
               "                          capture_output=True).stdout\n"),
     )
     INVALID = (
+        # Through the project: the shell is in a helper the tool gives its input to.
+        Invalid("import os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "def run(command):\n    return os.system(command)\n\n@mcp.tool\n"
+                "def ping(host: str) -> int:\n    return run(f'ping -c 1 {host}')\n",
+                at=((11, 12),)),
         # A shell interpreter given a command string built from tool input.
         Invalid("import subprocess\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
                 "@mcp.tool\ndef run_script(script: str) -> str:\n"

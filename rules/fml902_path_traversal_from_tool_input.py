@@ -63,6 +63,12 @@ class PathTraversalFromToolInput(ToolInputRule):
     hint = "resolve the path and check `path.is_relative_to(ROOT)` before using it"
 
     VALID = (
+        # A helper that raises unless its argument is allowed guards what the tool passed.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nLANGUAGES = {'python'}\n\n"
+              "def require_language(language):\n    if language not in LANGUAGES:\n"
+              "        raise ValueError(language)\n\n@mcp.tool\n"
+              "def prompt(language: str) -> str:\n    require_language(language)\n"
+              "    return open(f'/srv/prompts/{language}.md').read()\n"),
         # A `str` parameter named `glob` shadows the module: a string, not a path.
         Valid("import glob\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
               "def find(glob: str = '*.md') -> list[str]:\n"
@@ -107,6 +113,12 @@ class PathTraversalFromToolInput(ToolInputRule):
               "    return open(ctx.request_id).read()\n"),
     )
     INVALID = (
+        # A helper that returns what it was given, joined: its result is derived.
+        Invalid("import os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "def under_root(name):\n    return os.path.join('/srv', name)\n\n"
+                "@mcp.tool\ndef read(name: str) -> str:\n"
+                "    return open(under_root(name)).read()\n",
+                at=((11, 12),)),
         # dirname of a derived path still names a folder the input chose.
         Invalid("import os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
                 "def clear(path: str) -> None:\n    folder = os.path.dirname(path)\n"

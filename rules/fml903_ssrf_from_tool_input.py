@@ -52,6 +52,11 @@ class SsrfFromToolInput(ToolInputRule):
     hint = "check the URL's host against an allow-list, or put the input after a fixed host"
 
     VALID = (
+        # The tool passes the helper its input after a fixed host.
+        Valid("import requests\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "def get(url):\n    return requests.get(url, timeout=5).text\n\n@mcp.tool\n"
+              "def search(q: str) -> str:\n"
+              "    return get(f'https://search.example.com/?q={q}')\n"),
         # Tool input only after a literal scheme and host.
         Valid("import httpx\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
               "async def search(q: str) -> str:\n    \"\"\"Search the API.\"\"\"\n"
@@ -77,6 +82,13 @@ class SsrfFromToolInput(ToolInputRule):
               "    return httpx.get(url).text\n"),
     )
     INVALID = (
+        # Through a helper run in a worker thread.
+        Invalid("import asyncio\nimport requests\nfrom fastmcp import FastMCP\n\n"
+                "mcp = FastMCP('x')\n\ndef get(url):\n"
+                "    return requests.get(url, timeout=5).text\n\n@mcp.tool\n"
+                "async def fetch(url: str) -> str:\n"
+                "    return await asyncio.to_thread(get, url)\n",
+                at=((12, 18),)),
         Invalid("import httpx2\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
                 "def fetch(url: str) -> str:\n    return httpx2.get(url, timeout=5).text\n",
                 at=((8, 12),)),

@@ -167,6 +167,13 @@ class Taint:
         """Whether the value begins with tool input."""
         return bool(self.leading)
 
+    @property
+    def flags(self) -> str:
+        """What the value is, as the project summaries say it: `s` it begins with tool
+        input, `b` string building, `p` a path object."""
+        return ("s" if self.leading else "") + ("b" if self.built else "") + (
+            "p" if self.path else "")
+
     def head(self) -> Taint:
         """The same value seen only through the parameters it begins with (what a URL's
         scheme and host come from)."""

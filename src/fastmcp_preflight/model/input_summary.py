@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import libcst as cst
 
-from fastmcp_preflight.model.dataflow import FunctionFlow, Taint, call_arguments
+from fastmcp_preflight.model.dataflow import FunctionFlow, call_arguments
 from fastmcp_preflight.model.scopes import Scope
 from fastmcp_preflight.model.sinks import SinkUse, sink_uses
 
@@ -64,7 +64,7 @@ def function_inputs(model: FileModel, function: cst.FunctionDef,
             derived = True
             left = flow.unchecked(taint, seq)
             if left is not None:
-                args.append((key, left.parameters, _flags(left)))
+                args.append((key, left.parameters, left.flags))
         if derived:
             calls.append((call, callee, tuple(args)))
     returns = tuple(dict.fromkeys(p for taint in flow.returns if not taint.via
@@ -76,11 +76,6 @@ def function_inputs(model: FileModel, function: cst.FunctionDef,
     if not (sinks or calls or returns or guards):
         return None
     return FunctionInputs(sinks, calls, returns, guards, returned_calls)
-
-
-def _flags(taint: Taint) -> str:
-    return ("s" if taint.leading else "") + ("b" if taint.built else "") + (
-        "p" if taint.path else "")
 
 
 def _reaching(flow: FunctionFlow, use: SinkUse, seq: int, block: object

@@ -33,12 +33,6 @@ class ToolInputFinding(NamedTuple):
     condition: str
 
 
-def flags(taint: Taint) -> str:
-    """`s` begins with tool input, `b` string building, `p` a path object."""
-    return ("s" if taint.leading else "") + ("b" if taint.built else "") + (
-        "p" if taint.path else "")
-
-
 def findings(code: str, call: cst.Call, scope: Scope, model: FileModel, positions: Positions,
              path: str, tool_condition: str) -> list[ToolInputFinding]:
     """What rule `code` reports at a call in the own body of a tool function (the five
@@ -87,7 +81,7 @@ def _findings(call: cst.Call, scope: Scope, model: FileModel, positions: Positio
             continue
         left = model.unchecked(taint, call)
         if left is not None:
-            args.append([key, list(left.parameters), flags(left)])
+            args.append([key, list(left.parameters), left.flags])
     if args:
         at = positions.of(call)
         details = _details(call, [p for arg in args for p in arg[1]], (), model, positions)
@@ -142,4 +136,4 @@ def _condition(path: str, qualified: str, details: dict[str, Any], tool_conditio
         details, separators=(",", ":"), sort_keys=True)
 
 
-__all__ = ["ToolInputFinding", "findings", "flags"]
+__all__ = ["ToolInputFinding", "findings"]
