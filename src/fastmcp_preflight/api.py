@@ -623,15 +623,23 @@ class ToolCallRule(Rule):
 class ToolInputRule(ToolCallRule):
     """A rule about tool input reaching a dangerous sink (FML901-905): the sinks are
     recognised in the model (`model/sinks.py`), in the tool and, through the project, in
-    the project functions it gives its input to (`model/tool_input.py`)."""
+    the project functions it gives its input to (`model/tool_input.py`), once per tool for
+    the five rules."""
 
-    def check_call(self, node: cst.Call, scope: Scope) -> None:
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         from fastmcp_preflight.model.tool_input import findings
 
         context = self.context
-        for finding in findings(self.code, node, scope, context.model, context.positions,
-                                context.path, self._tool_condition):
-            self.report(node, finding.message, condition=finding.condition)
+        model = context.model
+        if not model.tool_calls(node):
+            return
+        condition = model.tool_condition(model.tool_of(node, elsewhere=True), context.path)
+        for finding in findings(self.code, node, model.scopes[node], model,
+                                context.positions, context.path, condition):
+            self.report(finding.call, finding.message, condition=finding.condition or condition)
+
+    def check_call(self, node: cst.Call, scope: Scope) -> None:
+        """Not used: the findings of a whole tool are worked out at once."""
 
 
 @dataclass(frozen=True)

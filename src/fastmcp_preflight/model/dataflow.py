@@ -16,6 +16,7 @@ branch of an `if` leaves the name derived after the `if` when another path keeps
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ GUARD_WORDS = ("allow", "safe", "valid", "check", "ensure", "verify", "sanitiz")
 #: Calls whose names contain a guard word but that are sinks, not checks.
 NOT_GUARDS = frozenset({"subprocess.check_call", "subprocess.check_output"})
 _GUARD_OPERATORS = (cst.In, cst.NotIn, cst.Equal, cst.NotEqual)
+_GUARD_WORD = re.compile("|".join(GUARD_WORDS), re.IGNORECASE)
 
 #: What the walk records at the end of the node (after its value is evaluated) ...
 _ON_LEAVE = frozenset({cst.Assign, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.WithItem,
@@ -262,12 +264,15 @@ OFFLOADS = {"asyncio.to_thread": 1, "anyio.to_thread.run_sync": 1,
 _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
 
 
-def project_call(call: cst.Call, scope: Scope) -> tuple[cst.BaseExpression, int] | None:
+def project_call(call: cst.Call, scope: Scope, package: str | None = None
+                 ) -> tuple[cst.BaseExpression, int] | None:
     """What a call runs when that may be a function of the project (RULES.md, "through the
     project"): the callee expression and how many of the call's leading arguments are not
     the callee's own (an offloaded `asyncio.to_thread(f, x)`, `run_in_executor(None, f,
-    x)`). None for the standard library, builtins and methods of values the file cannot
-    name (`client.get(...)`)."""
+    x)`). None for the standard library, builtins, methods of values the file cannot name
+    (`client.get(...)`), and, in a file of package `package`, for imports from other
+    top-level packages (third-party libraries) and methods of module-level objects built
+    by one (`logger = logging.getLogger()`)."""
     func = call.func
     resolved = scope.resolve(func)
     shift = OFFLOADS.get(resolved or "", 0)
@@ -279,7 +284,7 @@ def project_call(call: cst.Call, scope: Scope) -> tuple[cst.BaseExpression, int]
         func = call.args[shift - 1].value
         resolved = scope.resolve(func)
     if resolved is not None:
-        return (func, shift) if resolved.partition(".")[0] not in _STDLIB else None
+        return (func, shift) if _own(resolved, package) else None
     if type(func) is cst.Name:
         found = scope.lookup(func.value)
         return (func, shift) if found is not None and any(
@@ -288,9 +293,20 @@ def project_call(call: cst.Call, scope: Scope) -> tuple[cst.BaseExpression, int]
         if func.value.value in ("self", "cls"):
             return func, shift
         found = scope.lookup(func.value.value)
-        if found is not None and found[0].kind == "module":
+        if found is not None and found[0].kind == "module" and not any(
+                type(b.value) is cst.Call and (made := scope.resolve(b.value.func)) is not None
+                and not _own(made, package) for b in found[1]):
             return func, shift
     return None
+
+
+def _own(resolved: str, package: str | None) -> bool:
+    """Whether an imported name may be the project's: not the standard library's, and of
+    the file's own top-level package when it has one."""
+    top = resolved.partition(".")[0]
+    if top in _STDLIB:
+        return False
+    return package is None or top == package.partition(".")[0]
 
 
 def call_arguments(call: cst.Call, shift: int) -> Iterator[tuple[str, cst.BaseExpression]]:
@@ -320,8 +336,10 @@ class FunctionFlow:
     """The replayed record of one tool function: names' definitions and guards, in order."""
 
     def __init__(self, events: Sequence[_Event], parameters: Iterable[str],
-                 scope: Scope, paths: frozenset[str] = frozenset()) -> None:
+                 scope: Scope, paths: frozenset[str] = frozenset(),
+                 package: str | None = None) -> None:
         self.scope = scope
+        self.package = package
         self.parameters = {name: Taint((name,), leading=(name,), path=name in paths)
                            for name in parameters}
         self.definitions: dict[str, list[_Definition]] = {}
@@ -334,9 +352,11 @@ class FunctionFlow:
         #: The taints of the values its `return` statements give back.
         self.returns: list[Taint] = []
         for seq, (node, block) in enumerate(events):
-            if isinstance(node, cst.Call):
+            kind = type(node)  # exact types: LibCST's classes are final, `isinstance` is slow
+            if kind is cst.Call:
+                assert isinstance(node, cst.Call)
                 self.calls[node] = (seq, block)
-                target = project_call(node, scope)
+                target = project_call(node, scope, package)
                 if target is not None:
                     self.project_calls[node] = target
                 if self._is_guard_call(node):
@@ -344,11 +364,13 @@ class FunctionFlow:
                     if isinstance(node.func, cst.Attribute):
                         operands.append(node.func.value)
                     self._guard(node, operands, seq, block)
-            elif isinstance(node, cst.Comparison):
+            elif kind is cst.Comparison:
+                assert isinstance(node, cst.Comparison)
                 if any(isinstance(target.operator, _GUARD_OPERATORS)
                        for target in node.comparisons):
                     self._guard(node, [node], seq, block)
-            elif isinstance(node, cst.Return):
+            elif kind is cst.Return:
+                assert isinstance(node, cst.Return)
                 if node.value is not None:
                     taint = self.taint(node.value, seq, block)
                     left = None if taint is None else self.unchecked(taint, seq)
@@ -363,15 +385,14 @@ class FunctionFlow:
         name = call_name(call)
         if name is None:
             return False
+        if type(call.func) is cst.Attribute and name in GUARD_METHODS:
+            return True
+        if _GUARD_WORD.search(name) is None and name != "commonpath":
+            return False  # most calls: no need to resolve them
         resolved = self.scope.resolve(call.func)
         if resolved in GUARD_FUNCTIONS:
             return True
-        if resolved in NOT_GUARDS:
-            return False
-        if isinstance(call.func, cst.Attribute) and name in GUARD_METHODS:
-            return True
-        lowered = name.lower()
-        return any(word in lowered for word in GUARD_WORDS)
+        return resolved not in NOT_GUARDS and _GUARD_WORD.search(name) is not None
 
     def _guard(self, node: cst.CSTNode, operands: Sequence[cst.CSTNode], seq: int,
                block: Block | None) -> None:
@@ -523,7 +544,7 @@ class FunctionFlow:
             if receiver is not None:
                 return _merge([receiver], leading=receiver, built=False, path=receiver.path)
         target = self.project_calls.get(call) if call in self.calls else project_call(
-            call, self.scope)
+            call, self.scope, self.package)
         if target is None:
             return None
         found = _merge([self.taint(value, seq, block)
@@ -561,16 +582,18 @@ class Flows:
     @classmethod
     def build(cls, collector: FlowCollector,
               functions: Iterable[tuple[cst.FunctionDef, Scope, Sequence[str]]],
-              paths: dict[cst.FunctionDef, frozenset[str]] | None = None) -> Flows:
+              paths: dict[cst.FunctionDef, frozenset[str]] | None = None,
+              package: str | None = None) -> Flows:
         """Replay the record of each (tool function, its scope, its parameters' names);
-        `paths` names, per function, the parameters that are path objects."""
+        `paths` names, per function, the parameters that are path objects; `package` is the
+        file's (see `project_call`)."""
         flows = cls()
         for function, scope, parameters in functions:
             events = collector.events.get(function)
             if not events or not parameters:
                 continue
             flow = FunctionFlow(events, parameters, scope,
-                                (paths or {}).get(function, frozenset()))
+                                (paths or {}).get(function, frozenset()), package)
             flows._by_function[function] = flow
             for call in flow.calls:
                 flows._by_call[call] = flow
@@ -589,6 +612,12 @@ class Flows:
         expression and how many leading arguments are not its own (see `project_call`)."""
         flow = self._by_call.get(call)
         return None if flow is None else flow.project_calls.get(call)
+
+    def project_call_index(self, call: cst.Call) -> int:
+        """A call's place among the calls of what may be project functions in its tool's
+        own body (the project summaries name it so)."""
+        flow = self._by_call[call]
+        return list(flow.project_calls).index(call)
 
     def project_calls_before(self, at: cst.Call) -> list[cst.Call]:
         """The calls of what may be project functions made in the tool before the call

@@ -264,8 +264,8 @@ class FileModel:
     #: The walk's record of every function's data flow (see `dataflow.py`), which the
     #: project summaries replay for functions that are not tools.
     flow_collector: FlowCollector = field(default_factory=FlowCollector)
-    #: Per call of a tool, what the five FML9xx rules share (see `tool_input.py`).
-    tool_input_memo: dict[cst.Call, Any] = field(default_factory=dict)
+    #: Per tool function, what the five FML9xx rules share (see `tool_input.py`).
+    tool_input_memo: dict[cst.FunctionDef, Any] = field(default_factory=dict)
     #: It imports an MCP client (`MCP_CLIENTS`).
     mcp_client: bool = False
     #: A server module (RULES.md, FML6xx): it imports fastmcp or `mcp.server`, or registers
@@ -1275,7 +1275,7 @@ class ModelBuilder:
             functions.append((function, scope, names))
             if path_names:
                 paths[function] = frozenset(path_names)
-        self.model.flows = Flows.build(self._flow, functions, paths)
+        self.model.flows = Flows.build(self._flow, functions, paths, self.model.package)
         self.model.flow_collector = self._flow
 
     def _enum_classes(self) -> frozenset[str]:

@@ -27,13 +27,14 @@ class FunctionInputs(NamedTuple):
 
     #: (parameter, the sink, the call, what the caller's value must also be)
     sinks: list[tuple[str, SinkUse, cst.Call, str]]
-    #: (the call, the callee expression, per argument: key, parameters, flags)
+    #: (the call, the callee expression, per argument: key, parameters, flags; its place
+    #: among the function's calls of what may be project functions)
     calls: list[tuple[cst.Call, cst.BaseExpression,
-                      tuple[tuple[str, tuple[str, ...], str], ...]]]
+                      tuple[tuple[str, tuple[str, ...], str], ...], int]]
     returns: tuple[str, ...]
     guards: tuple[str, ...]
-    #: The calls whose results it returns (see `InputSummary.returned_calls`).
-    returned_calls: tuple[cst.Call, ...]
+    #: The calls whose results it returns (their places, see `InputSummary.returned_calls`).
+    returned_calls: tuple[int, ...]
 
 
 def function_inputs(model: FileModel, function: cst.FunctionDef,
@@ -46,14 +47,14 @@ def function_inputs(model: FileModel, function: cst.FunctionDef,
     events = model.flow_collector.events.get(function)
     if not names or not events:
         return None
-    flow = FunctionFlow(events, names, scope)
+    flow = FunctionFlow(events, names, scope, package=model.package)
     sinks: list[tuple[str, SinkUse, cst.Call, str]] = []
     for call, (seq, block) in flow.calls.items():
         for use in sink_uses(call, scope, model):
             for param, need in _reaching(flow, use, seq, block):
                 sinks.append((param, use, call, need))
     calls = []
-    for call, (callee, shift) in flow.project_calls.items():
+    for index, (call, (callee, shift)) in enumerate(flow.project_calls.items()):
         seq, block = flow.calls[call]
         args = []
         derived = False
@@ -66,13 +67,13 @@ def function_inputs(model: FileModel, function: cst.FunctionDef,
             if left is not None:
                 args.append((key, left.parameters, left.flags))
         if derived:
-            calls.append((call, callee, tuple(args)))
+            calls.append((call, callee, tuple(args), index))
     returns = tuple(dict.fromkeys(p for taint in flow.returns if not taint.via
                                   for p in taint.parameters))
     guards = tuple(sorted(_guards(function, flow)))
-    recorded = {call for call, _, _ in calls}
-    returned_calls = tuple(dict.fromkeys(call for taint in flow.returns for call in taint.via
-                                         if call in recorded))
+    recorded = {call: index for call, _, _, index in calls}
+    returned_calls = tuple(dict.fromkeys(recorded[call] for taint in flow.returns
+                                         for call in taint.via if call in recorded))
     if not (sinks or calls or returns or guards):
         return None
     return FunctionInputs(sinks, calls, returns, guards, returned_calls)
@@ -103,14 +104,20 @@ def _reaching(flow: FunctionFlow, use: SinkUse, seq: int, block: object
 def _guards(function: cst.FunctionDef, flow: FunctionFlow) -> set[str]:
     """The parameters the function raises or returns early for unless a check passes:
     `if <check>: raise/return` (or its `else`), `assert <check>`, or a check call on a
-    line of its own (`validate(p)`)."""
+    line of its own (`validate(p)`). Bodies are taken apart by hand: LibCST's generic
+    `children` is slow."""
     found: set[str] = set()
+    if not flow.guard_nodes:
+        return found
     stack: list[cst.CSTNode] = [function.body]
     while stack:
         node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        if isinstance(node, cst.If):
+        kind = type(node)
+        if kind is cst.IndentedBlock or kind is cst.Else or kind is cst.Finally:
+            body = node.body  # type: ignore[attr-defined]
+            stack.extend(body.body if isinstance(body, cst.BaseSuite) else body)
+        elif kind is cst.If:
+            assert isinstance(node, cst.If)
             otherwise = node.orelse
             if _exits(node.body) or (isinstance(otherwise, cst.Else)
                                      and _exits(otherwise.body)):
@@ -118,17 +125,22 @@ def _guards(function: cst.FunctionDef, flow: FunctionFlow) -> set[str]:
             stack.append(node.body)
             if otherwise is not None:
                 stack.append(otherwise)
-        elif isinstance(node, cst.SimpleStatementLine):
-            for small in node.body:
-                if isinstance(small, cst.Assert):
+        elif kind is cst.SimpleStatementLine:
+            for small in node.body:  # type: ignore[attr-defined]
+                if type(small) is cst.Assert:
                     found |= _checked(small.test, flow)
-                elif isinstance(small, cst.Expr) and small.value in flow.guard_nodes:
+                elif type(small) is cst.Expr and small.value in flow.guard_nodes:
                     found |= flow.guard_nodes[small.value]
-        elif isinstance(node, (cst.IndentedBlock, cst.Else, cst.Try, cst.Finally,
-                               cst.ExceptHandler, cst.With, cst.For, cst.While)):
-            stack.extend(child for child in node.children
-                         if isinstance(child, (cst.BaseSuite, cst.BaseStatement, cst.Else,
-                                               cst.ExceptHandler, cst.Finally)))
+        elif kind is cst.Try or kind is cst.TryStar:
+            assert isinstance(node, (cst.Try, cst.TryStar))
+            stack.append(node.body)
+            stack.extend(handler.body for handler in node.handlers)
+            stack.extend(part for part in (node.orelse, node.finalbody) if part is not None)
+        elif kind is cst.With or kind is cst.For or kind is cst.While:
+            stack.append(node.body)  # type: ignore[attr-defined]
+            otherwise = getattr(node, "orelse", None)
+            if otherwise is not None:
+                stack.append(otherwise)
     return found
 
 
@@ -154,8 +166,8 @@ def _exits(body: cst.BaseSuite) -> bool:
     return False
 
 
-def _checked(test: cst.CSTNode, flow: FunctionFlow) -> set[str]:
-    """The parameters the checks inside a test expression cover."""
+def _checked(test: cst.BaseExpression, flow: FunctionFlow) -> set[str]:
+    """The parameters the checks in a test cover (`not`, `and`/`or` taken apart)."""
     found: set[str] = set()
     stack = [test]
     while stack:
@@ -163,7 +175,10 @@ def _checked(test: cst.CSTNode, flow: FunctionFlow) -> set[str]:
         guarded = flow.guard_nodes.get(node)
         if guarded is not None:
             found |= guarded
-        stack.extend(node.children)
+        elif type(node) is cst.UnaryOperation:
+            stack.append(node.expression)
+        elif type(node) is cst.BooleanOperation:
+            stack.extend((node.left, node.right))
     return found
 
 

@@ -266,9 +266,27 @@ def _sql(call: cst.Call, resolved: str | None) -> SinkUse | None:
                    " by string building, not as a bound parameter")
 
 
+#: The last names of every sink above: a call spelled with any other name is none (an
+#: alias, `from os import system as run`, is resolved first).
+_NAMES = frozenset(
+    name.rpartition(".")[2] for name in (
+        *_SHELL_FUNCTIONS, *_SHELL_OPTION, _EXEC, *_ONE_PATH, *_TWO_PATHS, *_PATH_METHODS,
+        *_HTTP_METHODS, *_HTTP_FUNCTIONS, *_CODE_SINKS, *_SQL_METHODS, *_SQL_TEXT))
+
+
 def sink_uses(call: cst.Call, scope: Scope, model: FileModel) -> list[SinkUse]:
     """The sinks a call is (usually none, at most one per rule)."""
-    resolved = scope.resolve(call.func)
+    func = call.func
+    if type(func) is cst.Attribute:
+        if func.attr.value not in _NAMES:
+            return []
+    elif type(func) is cst.Name:
+        if func.value not in _NAMES and (scope.resolve_name(func.value) or "").rpartition(
+                ".")[2] not in _NAMES:
+            return []
+    else:
+        return []
+    resolved = scope.resolve(func)
     found = [_shell(call, resolved, scope), _path(call, resolved),
              _url(call, resolved, scope, model), _code(call, resolved, model),
              _sql(call, resolved)]

@@ -321,8 +321,14 @@ def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
         refs = namer.refs(call.func, where)
         if refs and not all(quiet.ignorable(ref) for ref in refs):
             kept.append((call, where, around, refs))
+    raw_inputs: dict[cst.FunctionDef, FunctionInputs | None] = {}
+    if inputs is not None:
+        for function, _ in data.functions:
+            own = scopes.get(function)
+            raw_inputs[function] = inputs(function, own) if own is not None else None
     if expect is not None:
-        expect(len(kept) + len(data.functions) + len(data.classes))
+        expect(len(kept) + len(data.functions) + len(data.classes) + sum(
+            len(raw.sinks) + len(raw.calls) for raw in raw_inputs.values() if raw is not None))
     for call, where, around, refs in kept:
         first = call.args[0] if call.args else None
         literal = (_literal(first.value) if first is not None and first.keyword is None
@@ -361,8 +367,7 @@ def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
                                 for d in function.decorators))),
             tuple(yields.get(function, ())),
             tuple(sorted(returns_params.get(function, ()))),
-            _inputs(inputs(function, own), namer, own, locate) if inputs is not None
-            else InputSummary()))
+            _inputs(raw_inputs.get(function), namer, own, locate)))
     classes = [ClassSummary(
         namer.name_of(node, defined_in), locate(node.name),
         tuple(filter(None, (namer.global_name(base.value, defined_in)
@@ -382,10 +387,9 @@ def _inputs(raw: FunctionInputs | None, namer: _Namer, scope: Scope,
     return InputSummary(
         tuple(InputSink(param, use.code, use.label, use.name, use.tail, locate(call).line, need)
               for param, use, call, need in raw.sinks),
-        tuple(InputCall(locate(call), namer.refs(callee, scope), _text(callee), args)
-              for call, callee, args in raw.calls),
-        raw.returns, raw.guards,
-        tuple((at.line, at.column) for at in map(locate, raw.returned_calls)))
+        tuple(InputCall(locate(call), namer.refs(callee, scope), _text(callee), args, index)
+              for call, callee, args, index in raw.calls),
+        raw.returns, raw.guards, raw.returned_calls)
 
 
 class _Derived:

@@ -28,24 +28,26 @@ if TYPE_CHECKING:
 
 
 class ToolInputFinding(NamedTuple):
+    call: cst.Call
     message: str
     #: "" for none (the rule's tool condition applies), else a `TOOL_INPUT_THROUGH` one.
     condition: str
 
 
-def findings(code: str, call: cst.Call, scope: Scope, model: FileModel, positions: Positions,
-             path: str, tool_condition: str) -> list[ToolInputFinding]:
-    """What rule `code` reports at a call in the own body of a tool function (the five
-    rules' findings at a call are worked out once)."""
-    every = model.tool_input_memo.get(call)
+def findings(code: str, function: cst.FunctionDef, scope: Scope, model: FileModel,
+             positions: Positions, path: str, tool_condition: str) -> list[ToolInputFinding]:
+    """What rule `code` reports in the own body of a tool function (the five rules'
+    findings in a function are worked out once)."""
+    every = model.tool_input_memo.get(function)
     if every is None:
-        every = model.tool_input_memo[call] = _findings(call, scope, model, positions, path,
-                                                        tool_condition)
-    local = [ToolInputFinding(message, condition)
-             for rule, message, condition in every if rule == code]
+        every = model.tool_input_memo[function] = [
+            (call, *found) for call in model.tool_calls(function)
+            for found in _findings(call, scope, model, positions, path, tool_condition)]
+    local = {call for call, rule, _, _ in every if rule == code}
     # a call that is a sink of the rule itself is reported as one, not also through
-    return local or [ToolInputFinding(message, condition.replace(_CODE, code))
-                     for rule, message, condition in every if not rule]
+    return [ToolInputFinding(call, message, condition.replace(_CODE, code))
+            for call, rule, message, condition in every
+            if rule == code or (not rule and call not in local)]
 
 
 #: Where the condition of a finding through the project names the rule.
@@ -66,7 +68,7 @@ def _findings(call: cst.Call, scope: Scope, model: FileModel, positions: Positio
         message = taint.reaches(use.label, lambda node: positions.of(node).line) + use.tail
         condition = ""
         if qualified is not None:
-            details = _details(call, taint.parameters, taint.via, model, positions)
+            details = _details(call, taint.parameters, taint.via, model)
             if details:
                 details["p"] = list(taint.parameters)
                 condition = _condition(path, qualified, details, tool_condition)
@@ -83,15 +85,14 @@ def _findings(call: cst.Call, scope: Scope, model: FileModel, positions: Positio
         if left is not None:
             args.append([key, list(left.parameters), left.flags])
     if args:
-        at = positions.of(call)
-        details = _details(call, [p for arg in args for p in arg[1]], (), model, positions)
-        details.update({"c": _CODE, "k": [at.line, at.column], "a": args})
+        details = _details(call, [p for arg in args for p in arg[1]], (), model)
+        details.update({"c": _CODE, "k": model.flows.project_call_index(call), "a": args})
         found.append(("", VIA, _condition(path, qualified, details, tool_condition)))
     return found
 
 
-def _details(at: cst.Call, parameters: Any, via: tuple[cst.Call, ...], model: FileModel,
-             positions: Positions) -> dict[str, Any]:
+def _details(at: cst.Call, parameters: Any, via: tuple[cst.Call, ...],
+             model: FileModel) -> dict[str, Any]:
     """The project calls the finding depends on: `g` those made before `at` that are
     given its parameters (each may be a guard), `r` those whose result the value is (one
     must return what it was given)."""
@@ -101,16 +102,14 @@ def _details(at: cst.Call, parameters: Any, via: tuple[cst.Call, ...], model: Fi
     for call in model.flows.project_calls_before(at):
         specs = _specs(call, model, lambda taint: bool(wanted & set(taint.parameters)))
         if specs:
-            where = positions.of(call)
-            guards.append([where.line, where.column, specs])
+            guards.append([model.flows.project_call_index(call), specs])
     if guards:
         details["g"] = guards
     returns = []
     for call in via:
         specs = _specs(call, model, lambda taint: not taint.via)
         if specs:
-            where = positions.of(call)
-            returns.append([where.line, where.column, specs])
+            returns.append([model.flows.project_call_index(call), specs])
     if via:
         details["r"] = returns
     return details

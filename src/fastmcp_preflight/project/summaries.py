@@ -77,6 +77,9 @@ class InputCall(NamedTuple):
     #: (the callee's own position as a string, or the keyword), the parameters, and flags:
     #: `s` it begins with the parameter, `b` string building, `p` a path object.
     args: tuple[tuple[str, tuple[str, ...], str], ...]
+    #: Its place among the calls of what may be project functions in the function's own
+    #: body, in source order: how a finding of the tool names it without a position.
+    place: int = 0
 
 
 class InputSummary(NamedTuple):
@@ -89,9 +92,9 @@ class InputSummary(NamedTuple):
     returns: tuple[str, ...] = ()
     #: The parameters it raises or returns early for unless they pass a check.
     guards: tuple[str, ...] = ()
-    #: Where the calls are (line, column; among `calls`) whose results it returns: it
-    #: returns what it was given if their callees do.
-    returned_calls: tuple[tuple[int, int], ...] = ()
+    #: The calls (their `place`, among `calls`) whose results it returns: it returns what
+    #: it was given if their callees do.
+    returned_calls: tuple[int, ...] = ()
 
 
 _NO_INPUTS = InputSummary()
@@ -141,8 +144,8 @@ def _inputs_to_json(inputs: InputSummary) -> list[Any] | None:
     if inputs == _NO_INPUTS:
         return None
     return [[list(sink) for sink in inputs.sinks],
-            [[list(c.location), c.callee, c.text, c.args] for c in inputs.calls],
-            inputs.returns, inputs.guards, [list(at) for at in inputs.returned_calls]]
+            [[list(c.location), c.callee, c.text, c.args, c.place] for c in inputs.calls],
+            inputs.returns, inputs.guards, inputs.returned_calls]
 
 
 def _inputs_from_json(data: list[Any] | None) -> InputSummary:
@@ -152,9 +155,10 @@ def _inputs_from_json(data: list[Any] | None) -> InputSummary:
     return InputSummary(
         tuple(InputSink(*sink) for sink in sinks),
         tuple(InputCall(Location(*at), _refs(callee), text,
-                        tuple((key, tuple(params), flags) for key, params, flags in args))
-              for at, callee, text, args in calls),
-        tuple(returns), tuple(guards), tuple((line, column) for line, column in returned_calls))
+                        tuple((key, tuple(params), flags) for key, params, flags in args),
+                        place)
+              for at, callee, text, args, place in calls),
+        tuple(returns), tuple(guards), tuple(returned_calls))
 
 
 def functions_from_json(data: list[Any]) -> list[FunctionSummary]:

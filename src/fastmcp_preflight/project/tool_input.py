@@ -71,13 +71,13 @@ class _Answers(Mapping[str, "bool | Via"]):
         function = self.index.function(f"{prefix}.{qualified}") if prefix else None
         if function is None:
             return "k" not in details and "r" not in details
-        calls = {(c.location.line, c.location.column): c for c in function.inputs.calls}
+        calls = {c.place: c for c in function.inputs.calls}
         guarded = self._guarded(function, calls, details.get("g", ()))
         if "r" in details and not self._returned(function, calls, details["r"]):
             return False
         if "k" not in details:
             return any(p not in guarded for p in details.get("p", ()))
-        call = calls.get((details["k"][0], details["k"][1]))
+        call = calls.get(details["k"])
         if call is None:
             return False
         for callee in self._callees(call, function.name):
@@ -142,13 +142,13 @@ class _Answers(Mapping[str, "bool | Via"]):
         position = int(key) + (1 if bound else 0)
         return params[position] if position < len(params) else None
 
-    def _guarded(self, function: FunctionSummary, calls: dict[tuple[int, int], InputCall],
+    def _guarded(self, function: FunctionSummary, calls: dict[int, InputCall],
                  guards: Sequence[Any]) -> set[str]:
         """The tool parameters a project function called before guards (RULES.md: a
         helper that raises or returns early unless its argument passes a check)."""
         found: set[str] = set()
-        for line, column, specs in guards:
-            call = calls.get((line, column))
+        for index, specs in guards:
+            call = calls.get(index)
             if call is None:
                 continue
             for callee in self._callees(call, function.name):
@@ -177,12 +177,12 @@ class _Answers(Mapping[str, "bool | Via"]):
                 self._guard[key] = result
         return result
 
-    def _returned(self, function: FunctionSummary, calls: dict[tuple[int, int], InputCall],
+    def _returned(self, function: FunctionSummary, calls: dict[int, InputCall],
                   returns: Sequence[Any]) -> bool:
         """Whether one of the calls whose result the value is returns a value derived from
         what it was given."""
-        for line, column, specs in returns:
-            call = calls.get((line, column))
+        for index, specs in returns:
+            call = calls.get(index)
             if call is None:
                 continue
             for callee in self._callees(call, function.name):
@@ -204,7 +204,7 @@ class _Answers(Mapping[str, "bool | Via"]):
             return True
         inner_seen = seen | {(function, param)}
         for call in inputs.calls:
-            if (call.location.line, call.location.column) not in inputs.returned_calls:
+            if call.place not in inputs.returned_calls:
                 continue
             for arg_key, params, _ in call.args:
                 if param not in params:
