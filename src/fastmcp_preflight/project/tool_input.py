@@ -47,7 +47,7 @@ class _Answers(Mapping[str, "bool | Via"]):
         if known is None:
             try:
                 known = self._answer(key)
-            except (ValueError, KeyError, TypeError, IndexError):
+            except (ValueError, KeyError, TypeError, IndexError, AttributeError):
                 known = True  # a key this version did not write: keep the finding
             self._known[key] = known
         return known
