@@ -1,4 +1,4 @@
-"""Benchmark fastmcp-lint against the LibCST parse floor on real MCP/FastMCP source.
+"""Benchmark fastmcp-lint against the LibCST parse floor, Fixit and mcp-server-lint on real source.
 
 Downloads the sdists of `mcp` and `fastmcp` from PyPI (cached), then times, in one process and
 alternately over chunks of files: the bare `libcst.parse_module` over every file, and
@@ -9,7 +9,17 @@ warm (cache on, nothing changed), one changed file in a 1,000-file project (the 
 case), peak memory on half and all of the corpus, and whether every way of running gives the
 same JSON report.
 
+Second corpus: the published sdists of a few public FastMCP servers (cached the same way),
+each linted cold from its root as a user would, by fastmcp-lint with its default jobs and
+with one worker, and by mcp-server-lint (`mcp-doctor`): wall time, CPU time (user + system of
+every process) and peak RSS of each, and the ratios, per server and in total.
+
+The tools compared with (Fixit, mcp-server-lint) are installed by the benchmark itself, once,
+into a venv of their own in the corpus cache, never into this project's environment
+(`--no-compare` skips them: then Fixit runs only if this interpreter can import it).
+
     python bench/benchmark.py [--corpus DIR] [--limit N] [--json] [--no-cli]
+                              [--no-compare] [--servers-only | --no-servers] [--repeat N]
 """
 
 from __future__ import annotations
@@ -32,8 +42,24 @@ from pathlib import Path
 import libcst
 
 PACKAGES = (("mcp", "2.3.0"), ("fastmcp", "4.1.6"))
+#: Public FastMCP servers as published on PyPI (their sdists carry their tests, as a checkout
+#: does), from the largest: mcp-atlassian is the 290-file tree of issue 16's comparison.
+SERVERS = (
+    ("mcp-atlassian", "0.23.1"),
+    ("awslabs.dynamodb-mcp-server", "2.1.8"),
+    ("awslabs.ecs-mcp-server", "0.1.37"),
+    ("mcp-clickhouse", "0.7.0"),
+    ("mcp-server-motherduck", "1.1.0"),
+    ("redis-mcp-server", "0.5.1"),
+    ("mcp-server-qdrant", "0.8.1"),
+    ("chroma-mcp", "0.2.6"),
+)
+#: The tools compared with, pinned, in a venv of their own (never this project's dependencies).
+COMPARE_TOOLS = ("fixit==2.2.1", "mcp-server-lint==0.35.7")
 DEFAULT_CORPUS = Path(tempfile.gettempdir()) / "fastmcp-lint-bench-corpus"
-FIXIT_TIMEOUT = 300.0
+#: Fixit checks 2-3 files a second on a quiet 2-core machine, mcp's src/ has 132 files.
+FIXIT_TIMEOUT = 900.0
+SERVER_TIMEOUT = 600.0
 #: The corpus is mostly the packages' tests, which a run skips by default: command-line runs
 #: lint every file, so their figures measure the same work as the in-process run.
 EVERY_FILE = ("--include-tests",)
@@ -49,6 +75,8 @@ class Row:
     lines: int
     seconds: float | None
     note: str = ""
+    cpu_seconds: float | None = None
+    peak_rss_mib: float | None = None
 
     @property
     def files_per_second(self) -> float | None:
@@ -64,16 +92,36 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS,
                         help=f"download/extract cache (default {DEFAULT_CORPUS})")
     parser.add_argument("--limit", type=int, default=None,
-                        help="use only the first N files (sorted) for a quick run")
+                        help="use only the first N files (sorted) of the library corpus, "
+                             "for a quick run")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--no-cli", action="store_true",
                         help="skip the command-line scenarios (workers, cache, memory)")
+    parser.add_argument("--no-compare", action="store_true",
+                        help="don't install or run Fixit and mcp-server-lint (by default they "
+                             "are installed once into a venv in the corpus cache)")
+    part = parser.add_mutually_exclusive_group()
+    part.add_argument("--servers-only", action="store_true",
+                      help="measure only the server corpus against mcp-server-lint")
+    part.add_argument("--no-servers", action="store_true",
+                      help="skip the server corpus")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="server corpus: runs of each tool per tree, alternating; the "
+                             "fastest is kept (default 1)")
     return parser.parse_args(argv)
 
 
-def pip_download(spec: str, dest: Path) -> bool:
-    """Fetch one sdist; try without build isolation first because it is much faster."""
-    base = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+def canonical_name(name: str) -> str:
+    """A distribution name as PyPI compares it: sdists are named `awslabs_x_y-1.0.tar.gz`
+    for `awslabs.x-y`."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pip_download(name: str, spec: str, dest: Path) -> bool:
+    """Fetch one sdist; try without build isolation first because it is much faster. Only the
+    package itself must be an sdist: its build backend may come as a wheel (some can't be
+    built here, maturin needs the network to crates.io)."""
+    base = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", name,
             "-q", "-d", str(dest)]
     for extra in (["--no-build-isolation"], []):
         done = subprocess.run([*base, *extra, spec], capture_output=True, text=True)
@@ -84,23 +132,28 @@ def pip_download(spec: str, dest: Path) -> bool:
 
 def find_sdist(dest: Path, name: str, version: str | None) -> Path | None:
     """The newest cached sdist of a package (of one version if given), so reruns are offline."""
-    pattern = re.compile(rf"^{re.escape(name)}-(\d[^-]*?)\.(tar\.gz|zip)$", re.IGNORECASE)
     found = []
     for path in dest.iterdir() if dest.is_dir() else ():
-        match = pattern.match(path.name)
-        if match and (version is None or match.group(1) == version):
+        match = sdist_name_version(path.name)
+        if match and match[0] == canonical_name(name) and version in (None, match[1]):
             found.append((path.stat().st_mtime, path))
     return max(found)[1] if found else None
+
+
+def sdist_name_version(filename: str) -> tuple[str, str] | None:
+    """The canonical name and the version of an sdist file name, None for anything else."""
+    match = re.match(r"^(.+?)-(\d[^-]*?)\.(tar\.gz|zip)$", filename, re.IGNORECASE)
+    return (canonical_name(match.group(1)), match.group(2)) if match else None
 
 
 def fetch(name: str, version: str, dest: Path, log: list[str]) -> Path:
     """The pinned sdist, or the newest one when that version is missing (and say so)."""
     dest.mkdir(parents=True, exist_ok=True)
     sdist = find_sdist(dest, name, version)
-    if sdist is None and pip_download(f"{name}=={version}", dest):
+    if sdist is None and pip_download(name, f"{name}=={version}", dest):
         sdist = find_sdist(dest, name, version)
     if sdist is None:
-        if not pip_download(name, dest):
+        if not pip_download(name, name, dest):
             raise SystemExit(f"could not download an sdist of {name}")
         sdist = find_sdist(dest, name, None)
         if sdist is None:
@@ -196,21 +249,111 @@ def bench_parse_and_lint(files: list[Path], texts: dict[Path, str]
     return parse_s, failures, lint_s, found
 
 
-def run_timed(command: list[str], timeout: float) -> tuple[float | None, str]:
-    """Wall time of an external tool; its findings don't matter, only that it ran."""
-    start = time.perf_counter()
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return None, f"timed out after {timeout:.0f}s"
-    elapsed = time.perf_counter() - start
-    if done.returncode not in (0, 1) or "Traceback" in done.stderr:
-        return elapsed, f"exit {done.returncode}: {done.stderr.strip()[-200:]}"
-    return elapsed, f"exit {done.returncode}"
+@dataclass
+class Run:
+    """One timed run of a command in a fresh process: wall seconds, CPU seconds (user + system
+    of every process it waited for, workers included) and the peak RSS of its largest process;
+    no figures but a note when it failed."""
+
+    seconds: float | None
+    cpu_seconds: float | None = None
+    peak_rss_mib: float | None = None
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the run has figures worth comparing (it neither timed out nor failed)."""
+        return self.seconds is not None and not self.note.startswith("FAILED")
+
+
+#: Runs argv[2:] and reports on it; argv[1] is the timeout in seconds.
+_MEASURE = (
+    "import json, resource, subprocess, sys, time\n"
+    "start = time.perf_counter()\n"
+    "try:\n"
+    "    done = subprocess.run(sys.argv[2:], capture_output=True, timeout=float(sys.argv[1]))\n"
+    "except subprocess.TimeoutExpired:\n"
+    "    print(json.dumps({'timeout': float(sys.argv[1])}))\n"
+    "    sys.exit(0)\n"
+    "elapsed = time.perf_counter() - start\n"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "print(json.dumps({'wall': elapsed, 'cpu': usage.ru_utime + usage.ru_stime,\n"
+    "                  'maxrss': usage.ru_maxrss, 'code': done.returncode,\n"
+    "                  'traceback': b'Traceback' in done.stderr,\n"
+    "                  'stderr': done.stderr.decode(errors='replace')[-400:]}))\n"
+)
+
+
+def parse_run(output: str, ok_codes: tuple[int, ...] = (0, 1),
+              platform: str = sys.platform) -> Run:
+    """The measuring wrapper's report as a Run. ru_maxrss is in KiB on Linux, in bytes on
+    macOS. A tool that exits with another code or prints a traceback keeps its times (the
+    note says what went wrong, so a crash that was fast is not taken for speed)."""
+    data = json.loads(output)
+    if "timeout" in data:
+        return Run(None, note=f"timed out after {data['timeout']:.0f}s")
+    rss_kib = data["maxrss"] / 1024 if platform == "darwin" else data["maxrss"]
+    run = Run(data["wall"], data["cpu"], rss_kib / 1024)
+    if data["code"] not in ok_codes or data["traceback"]:
+        run.note = f"FAILED exit {data['code']}: {data['stderr'].strip()[-200:]}"
+    return run
+
+
+def _installed_env() -> dict[str, str]:
+    """The environment for timed runs, as installed: pip compiles bytecode at install time,
+    so an editable checkout may write it too (some sandboxes set PYTHONDONTWRITEBYTECODE,
+    which would make every run compile every module of ours again)."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def run_measured(command: list[str], cwd: Path | None = None, timeout: float = 600.0,
+                 ok_codes: tuple[int, ...] = (0, 1)) -> Run:
+    """Time one command in a fresh process, through a wrapper that waits for it alone, so
+    the CPU time and peak RSS of its children are its own."""
+    wrapper = [sys.executable, "-c", _MEASURE, str(timeout), *command]
+    done = subprocess.run(wrapper, cwd=cwd, capture_output=True, text=True, check=True,
+                          env=_installed_env())
+    return parse_run(done.stdout, ok_codes)
+
+
+def run_cli(args: list[str], cwd: Path) -> Run:
+    """One `fastmcp-lint` run, in a fresh process; a failure stops the benchmark."""
+    run = run_measured([sys.executable, "-m", "fastmcp_preflight", *args], cwd)
+    if not run.ok:
+        raise RuntimeError(f"fastmcp-lint {' '.join(args)}: {run.note}")
+    return run
+
+
+def venv_bin(venv: Path, name: str) -> Path:
+    """A program installed in a venv."""
+    return venv / ("Scripts" if os.name == "nt" else "bin") / name
+
+
+def tools_venv(corpus: Path, log: list[str]) -> Path | None:
+    """The tools compared with, pinned, installed once into a venv of their own next to the
+    corpus (per Python version: Fixit runs on LibCST, which is built per interpreter). A
+    stamp file holds what was installed, so a change of pins reinstalls."""
+    venv = corpus / f"tools-py{sys.version_info[0]}{sys.version_info[1]}"
+    stamp = venv / "bench-tools.txt"
+    wanted = "\n".join(COMPARE_TOOLS) + "\n"
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == wanted:
+        return venv
+    shutil.rmtree(venv, ignore_errors=True)
+    python = venv_bin(venv, "python")
+    for step in ([sys.executable, "-m", "venv", str(venv)],
+                 [str(python), "-m", "pip", "install", "-q", *COMPARE_TOOLS]):
+        done = subprocess.run(step, capture_output=True, text=True)
+        if done.returncode != 0:
+            log.append(f"could not install {', '.join(COMPARE_TOOLS)} into {venv}: "
+                       f"{done.stderr.strip()[-300:]}")
+            return None
+    stamp.write_text(wanted, encoding="utf-8")
+    log.append(f"installed {', '.join(COMPARE_TOOLS)} into {venv}")
+    return venv
 
 
 def fixit_available() -> bool:
-    """Fixit is optional; only compare when it imports in this interpreter."""
+    """Without the tools venv, Fixit is compared only when it imports in this interpreter."""
     try:
         import fixit  # noqa: F401
     except ImportError:
@@ -233,8 +376,13 @@ def targets(dirs: list[Path], files: list[Path], limited: bool) -> list[str]:
     return [str(path) for path in chosen]
 
 
-def measure(args: argparse.Namespace, log: list[str]) -> list[Row]:
-    """Download, extract, and time every tool over the same corpus."""
+def measured_row(name: str, files: int, lines: int, run: Run) -> Row:
+    """A table row from one run."""
+    return Row(name, files, lines, run.seconds, run.note, run.cpu_seconds, run.peak_rss_mib)
+
+
+def measure_library(args: argparse.Namespace, venv: Path | None, log: list[str]) -> list[Row]:
+    """Download, extract, and time every tool over the same corpus (mcp and fastmcp)."""
     corpus: Path = args.corpus.resolve()
     roots = [extract(fetch(name, version, corpus / "sdist", log), corpus / "src")
              for name, version in PACKAGES]
@@ -251,16 +399,17 @@ def measure(args: argparse.Namespace, log: list[str]) -> list[Row]:
 
     mcp_src = roots[0] / "src"
     fixit_files = [path for path in files if path.is_relative_to(mcp_src)]
-    if fixit_available():
-        command = [sys.executable, "-m", "fixit", "lint",
-                   *targets([mcp_src], fixit_files, limited)]
+    fixit = ([str(venv_bin(venv, "python"))] if venv is not None
+             else [sys.executable] if fixit_available() else None)
+    if fixit is not None:
+        command = [*fixit, "-m", "fixit", "lint", *targets([mcp_src], fixit_files, limited)]
         log.append("fixit: " + " ".join(command[:4]) + (" <files>" if limited else f" {mcp_src}"))
-        seconds, note = (run_timed(command, FIXIT_TIMEOUT) if fixit_files
-                         else (None, "no files"))
-        rows.append(Row("fixit (mcp src/)", len(fixit_files),
-                        count_lines(texts, fixit_files), seconds, note))
+        run = (run_measured(command, timeout=FIXIT_TIMEOUT) if fixit_files
+               else Run(None, note="no files"))
+        rows.append(measured_row(FIXIT_ROW, len(fixit_files),
+                                 count_lines(texts, fixit_files), run))
     else:
-        log.append("fixit not installed: pip install fixit==2.2.1 to compare")
+        log.append("fixit: not compared (--no-compare, and this interpreter has no fixit)")
 
     ruff = ruff_executable()
     if ruff:
@@ -268,8 +417,8 @@ def measure(args: argparse.Namespace, log: list[str]) -> list[Row]:
                    *targets(roots, files, limited)]
         log.append("ruff: " + " ".join(command[:7]) + (" <files>" if limited else " " +
                    " ".join(str(root) for root in roots)))
-        seconds, note = run_timed(command, RUFF_TIMEOUT)
-        rows.append(Row("ruff ALL", len(files), lines, seconds, note))
+        rows.append(measured_row("ruff ALL", len(files), lines,
+                                 run_measured(command, timeout=RUFF_TIMEOUT)))
     else:
         log.append("ruff not on PATH: skipped")
     if not args.no_cli:
@@ -277,32 +426,7 @@ def measure(args: argparse.Namespace, log: list[str]) -> list[Row]:
     return rows
 
 
-_MEASURE = (
-    "import json, resource, subprocess, sys, time\n"
-    "start = time.perf_counter()\n"
-    "done = subprocess.run(sys.argv[1:], capture_output=True)\n"
-    "elapsed = time.perf_counter() - start\n"
-    "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-    "print(json.dumps([elapsed, rss, done.returncode]))\n"
-)
-
-
-def _installed_env() -> dict[str, str]:
-    """The environment for timed runs, as installed: pip compiles bytecode at install time,
-    so an editable checkout may write it too (some sandboxes set PYTHONDONTWRITEBYTECODE,
-    which would make every run compile every module of ours again)."""
-    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-
-
-def run_cli(args: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one `fastmcp-lint` run, in a fresh process."""
-    command = [sys.executable, "-c", _MEASURE, sys.executable, "-m", "fastmcp_preflight", *args]
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=True,
-                          env=_installed_env())
-    elapsed, rss_kib, code = json.loads(done.stdout)
-    if code not in (0, 1):
-        raise RuntimeError(f"fastmcp-lint {' '.join(args)} exited {code}")
-    return elapsed, rss_kib / 1024
+FIXIT_ROW = "fixit (mcp src/)"
 
 
 def make_project(files: list[Path], roots: list[Path], folder: Path) -> Path:
@@ -335,15 +459,13 @@ def cli_scenarios(files: list[Path], roots: list[Path], lines: int,
         reports: dict[str, Path] = {}
 
         def scenario(name: str, args: list[str], folder: Path, count: int,
-                     report: str | None = None) -> tuple[float, float]:
+                     report: str | None = None) -> None:
             out = ["--format", "json", "--output-file", str(work / f"{report}.json")] \
                 if report else ["--format", "concise", "--quiet"]
-            seconds, rss = run_cli([*args, *out, *EVERY_FILE], folder)
+            run = run_cli([*args, *out, *EVERY_FILE], folder)
             if report:
                 reports[report] = work / f"{report}.json"
-            rows.append(Row(name, count, lines if folder is project else 0, seconds,
-                            f"peak RSS {rss:.0f} MiB"))
-            return seconds, rss
+            rows.append(measured_row(name, count, lines if folder is project else 0, run))
 
         run_cli(["--version"], project)  # bytecode written before anything is timed
         scenario("cli cold -j1", [".", "--no-cache", "--jobs", "1"], project, len(files),
@@ -367,19 +489,170 @@ def cli_scenarios(files: list[Path], roots: list[Path], lines: int,
         run_cli([".", "--format", "concise", "--quiet", *EVERY_FILE], thousand)  # fill the cache
         candidates = sorted(thousand.rglob("*.py"))
         changed = candidates[len(candidates) // 2]
-        best: tuple[float, float] | None = None
+        best: Run | None = None
         for attempt in range(3):  # the best of three fresh edits: one run is too noisy
             changed.write_text(changed.read_text(encoding="utf-8") + f"\n# changed {attempt}\n",
                                encoding="utf-8")
             timed = run_cli([str(changed.relative_to(thousand)), "--format", "concise",
                              "--quiet", *EVERY_FILE], thousand)
-            best = timed if best is None or timed[0] < best[0] else best
+            best = timed if best is None or fastest(timed, best) is timed else best
         assert best is not None
-        rows.append(Row("one changed file (1000-file project)", 1, 0, best[0],
-                        f"best of 3; peak RSS {best[1]:.0f} MiB"))
+        best.note = "best of 3"
+        rows.append(measured_row("one changed file (1000-file project)", 1, 0, best))
         return rows
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def fastest(first: Run, second: Run) -> Run:
+    """The run with the smaller wall time; a run without figures loses."""
+    if second.seconds is None:
+        return first
+    if first.seconds is None:
+        return second
+    return second if second.seconds < first.seconds else first
+
+
+@dataclass
+class ServerResult:
+    """One server tree (or the total over them): fastmcp-lint cold with its default jobs and
+    with one worker, and mcp-server-lint, on the same files. A ratio with a run that failed
+    is None: a crash can be fast."""
+
+    name: str
+    files: int
+    lines: int
+    default_jobs: Run
+    one_worker: Run
+    mcp_server_lint: Run | None
+
+    def _against(self, mine: Run, cpu: bool) -> float | None:
+        other = self.mcp_server_lint
+        if other is None or not (mine.ok and other.ok):
+            return None
+        if cpu:
+            return ratio(mine.cpu_seconds, other.cpu_seconds)
+        return ratio(mine.seconds, other.seconds)
+
+    @property
+    def wall_ratio(self) -> float | None:
+        """fastmcp-lint's wall time (default jobs) over mcp-server-lint's: below 1 is a lead."""
+        return self._against(self.default_jobs, cpu=False)
+
+    @property
+    def cpu_ratio_one_worker(self) -> float | None:
+        """fastmcp-lint's CPU time with one worker over mcp-server-lint's: 1 is parity."""
+        return self._against(self.one_worker, cpu=True)
+
+    @property
+    def cpu_ratio_default_jobs(self) -> float | None:
+        """The same with the default jobs, which adds the workers' start-up."""
+        return self._against(self.default_jobs, cpu=True)
+
+    def as_json(self) -> dict[str, object]:
+        """The JSON object of one tree: the runs and the ratios."""
+        return {
+            "name": self.name, "files": self.files, "lines": self.lines,
+            "fastmcp_lint_default_jobs": asdict(self.default_jobs),
+            "fastmcp_lint_one_worker": asdict(self.one_worker),
+            "mcp_server_lint": asdict(self.mcp_server_lint) if self.mcp_server_lint else None,
+            "wall_ratio_default_jobs": self.wall_ratio,
+            "cpu_ratio_one_worker": self.cpu_ratio_one_worker,
+            "cpu_ratio_default_jobs": self.cpu_ratio_default_jobs,
+        }
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator / denominator, None when either is missing or the denominator is zero."""
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def total_run(runs: list[Run]) -> Run:
+    """Runs one after the other as one: times add up, the peak is the highest. A tool that
+    failed on one tree has no total, rather than one that flatters it."""
+    failed = sum(1 for run in runs if not run.ok)
+    if failed or not runs:
+        return Run(None, note=f"FAILED on {failed} of {len(runs)}")
+    return Run(sum(run.seconds or 0.0 for run in runs),
+               sum(run.cpu_seconds or 0.0 for run in runs),
+               max(run.peak_rss_mib or 0.0 for run in runs))
+
+
+def total_result(results: list[ServerResult]) -> ServerResult:
+    """The total over every tree."""
+    others = [result.mcp_server_lint for result in results]
+    return ServerResult(
+        "total", sum(result.files for result in results), sum(r.lines for r in results),
+        total_run([result.default_jobs for result in results]),
+        total_run([result.one_worker for result in results]),
+        None if None in others else total_run([run for run in others if run is not None]))
+
+
+def measure_servers(args: argparse.Namespace, venv: Path | None, log: list[str]
+                    ) -> tuple[list[Row], list[ServerResult]]:
+    """Each server tree cold from its root, as a user runs it: fastmcp-lint with its
+    defaults (test code skipped, one worker per CPU) and with `--jobs 1`, and mcp-server-lint
+    (which has no cache to turn off, and one process). The tools take turns on each tree,
+    so a change of load on a shared machine hits them alike."""
+    corpus: Path = args.corpus.resolve()
+    doctor = venv_bin(venv, "mcp-doctor") if venv is not None else None
+    if doctor is None:
+        log.append("mcp-server-lint: not compared (--no-compare)")
+    work = Path(tempfile.mkdtemp(prefix="fastmcp-lint-bench-servers-"))
+    rows: list[Row] = []
+    results: list[ServerResult] = []
+    # Bytecode written before anything is timed (pip compiled the tools' at install).
+    run_measured([sys.executable, "-m", "fastmcp_preflight", "--version"], work)
+    try:
+        for name, version in SERVERS:
+            try:
+                tree = extract(fetch(name, version, corpus / "servers-sdist", log),
+                               corpus / "servers")
+            except SystemExit as error:  # one server missing still leaves a comparison
+                log.append(f"{name}=={version}: skipped, {error}")
+                continue
+            files = python_files([tree], None)
+            lines = count_lines(read_all(files), files)  # and the files in the page cache
+            out = ["--format", "json", "--output-file", str(work / "report.json")]
+            commands = {
+                "default": [sys.executable, "-m", "fastmcp_preflight", ".", "--no-cache", *out],
+                "one": [sys.executable, "-m", "fastmcp_preflight", ".", "--no-cache",
+                        "--jobs", "1", *out],
+            }
+            if doctor is not None:
+                commands["doctor"] = [str(doctor), ".", "--json", "--no-color"]
+            best: dict[str, Run] = {}
+            for _ in range(max(1, args.repeat)):
+                for key, command in commands.items():
+                    run = run_measured(command, tree, SERVER_TIMEOUT)
+                    best[key] = fastest(best[key], run) if key in best else run
+            label = f"{name} {version}"
+            result = ServerResult(label, len(files), lines, best["default"], best["one"],
+                                  best.get("doctor"))
+            results.append(result)
+            rows.extend(server_rows(result))
+        log.append(f"servers: {corpus / 'servers'} ({len(results)} trees, fastest of "
+                   f"{max(1, args.repeat)} cold run(s) per tool; CPU = user + system of every "
+                   "process, peak RSS = the largest single process)")
+        if results:
+            rows.extend(server_rows(total_result(results)))
+        return rows, results
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def server_rows(result: ServerResult) -> list[Row]:
+    """The rows of one tree in the main table."""
+    rows = [measured_row(f"{result.name}: fastmcp-lint cold", result.files, result.lines,
+                         result.default_jobs),
+            measured_row(f"{result.name}: fastmcp-lint cold -j1", result.files, result.lines,
+                         result.one_worker)]
+    if result.mcp_server_lint is not None:
+        rows.append(measured_row(f"{result.name}: mcp-server-lint", result.files,
+                                 result.lines, result.mcp_server_lint))
+    return rows
 
 
 def fmt(value: float | None, spec: str) -> str:
@@ -387,20 +660,58 @@ def fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
-def render_table(rows: list[Row], ratio: float | None) -> str:
+def render_table(rows: list[Row], ratios: dict[str, float | None]) -> str:
     """A plain-text table that pastes cleanly into an issue or PR."""
-    header = f"{'tool':<38} {'files':>6} {'lines':>8} {'seconds':>8} {'files/s':>8}  note"
-    body = [f"{r.name:<38} {r.files:>6} {r.lines:>8} {fmt(r.seconds, '.2f'):>8} "
-            f"{fmt(r.files_per_second, '.1f'):>8}  {r.note}" for r in rows]
+    width = max([38, *(len(r.name) for r in rows)])
+    header = (f"{'tool':<{width}} {'files':>6} {'lines':>8} {'seconds':>8} {'files/s':>8} "
+              f"{'cpu s':>8} {'RSS MiB':>8}  note")
+    body = [f"{r.name:<{width}} {r.files:>6} {r.lines:>8} {fmt(r.seconds, '.2f'):>8} "
+            f"{fmt(r.files_per_second, '.1f'):>8} {fmt(r.cpu_seconds, '.2f'):>8} "
+            f"{fmt(r.peak_rss_mib, '.0f'):>8}  {r.note}" for r in rows]
     return "\n".join([header, "-" * len(header), *body,
-                      f"ratio lint/parse: {fmt(ratio, '.2f')}x"])
+                      *(f"{RATIO_LABELS[key]}: {fmt(value, '.2f')}x"
+                        for key, value in ratios.items())])
 
 
-def lint_parse_ratio(rows: list[Row]) -> float | None:
-    """How much fastmcp-lint costs on top of the parse it can't avoid."""
-    by_name = {row.name: row.seconds for row in rows}
-    parse, lint = by_name.get("libcst parse"), by_name.get("fastmcp-lint")
-    return lint / parse if parse and lint else None
+def render_servers(results: list[ServerResult]) -> str:
+    """fastmcp-lint against mcp-server-lint per tree: below 1x is faster or cheaper."""
+    width = max(len(result.name) for result in results)
+    header = (f"{'server':<{width}} {'files':>6} {'wall, default jobs':>19} "
+              f"{'CPU, -j1':>9} {'CPU, default jobs':>18}")
+    body = [f"{r.name:<{width}} {r.files:>6} {fmt(r.wall_ratio, '.2f') + 'x':>19} "
+            f"{fmt(r.cpu_ratio_one_worker, '.2f') + 'x':>9} "
+            f"{fmt(r.cpu_ratio_default_jobs, '.2f') + 'x':>18}" for r in results]
+    return "\n".join(["fastmcp-lint / mcp-server-lint", header, "-" * len(header), *body])
+
+
+RATIO_LABELS = {
+    "lint_parse": "ratio lint/parse",
+    "fixit_parse": "ratio fixit/parse (seconds per file)",
+    "cli_cold_jobs_over_fixit": "ratio cli cold -jN / fixit (files per second)",
+}
+
+
+def library_ratios(rows: list[Row]) -> dict[str, float | None]:
+    """How much fastmcp-lint costs on top of the parse it can't avoid, how far Fixit is from
+    that floor, and how many times Fixit's throughput the command line has with every worker."""
+    by_name = {row.name: row for row in rows}
+
+    def per_file(name: str) -> float | None:
+        row = by_name.get(name)
+        return ratio(row.seconds, row.files) if row else None
+
+    def throughput(name: str) -> float | None:
+        row = by_name.get(name)
+        return row.files_per_second if row else None
+
+    cold_jobs = next((row.name for row in rows
+                      if row.name.startswith("cli cold -j") and row.name != "cli cold -j1"),
+                     "")
+    return {
+        "lint_parse": ratio(per_file("fastmcp-lint"), per_file("libcst parse")),
+        "fixit_parse": ratio(per_file(FIXIT_ROW), per_file("libcst parse")),
+        "cli_cold_jobs_over_fixit": ratio(throughput(cold_jobs), throughput(FIXIT_ROW)),
+    }
 
 
 def _version(dist: str) -> str | None:
@@ -416,22 +727,34 @@ def _version(dist: str) -> str | None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point; always exits 0 because this is a measurement, not a check."""
     args = parse_args(argv)
-    log: list[str] = []
-    rows = measure(args, log)
-    ratio = lint_parse_ratio(rows)
+    log: list[str] = [f"cpus: {os.cpu_count()}; load average before: "
+                      + " ".join(f"{load:.2f}" for load in os.getloadavg())]
+    venv = None if args.no_compare else tools_venv(args.corpus.resolve(), log)
+    rows = [] if args.servers_only else measure_library(args, venv, log)
+    ratios = library_ratios(rows) if rows else {}
+    server_table, results = ([], []) if args.no_servers else measure_servers(args, venv, log)
+    rows.extend(server_table)
+    log.append("load average after: " + " ".join(f"{load:.2f}" for load in os.getloadavg()))
     if args.json:
         payload = {
             "python": sys.version.split()[0],
             "libcst": _version("libcst"),
+            "compared": None if venv is None else list(COMPARE_TOOLS),
             "notes": log,
             "rows": [{**asdict(r), "files_per_second": r.files_per_second} for r in rows],
-            "ratio_lint_parse": ratio,
+            "ratio_lint_parse": ratios.get("lint_parse"),
+            "ratios": ratios,
+            "servers": [result.as_json() for result in results],
+            "servers_total": total_result(results).as_json() if results else None,
         }
         print(json.dumps(payload, indent=2))
     else:
         for line in log:
             print(line)
-        print(render_table(rows, ratio))
+        print(render_table(rows, ratios))
+        if results:
+            print()
+            print(render_servers([*results, total_result(results)]))
     sys.exit(0)
 
 

@@ -14,6 +14,8 @@ from fastmcp_preflight.api import (
 )
 
 _SERVER = "from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+_SYNC_TOOL = ("import boto3\n\ns3 = boto3.client('s3')\n\n@mcp.tool\ndef read(key: str) -> str:\n"
+              "    return s3.get_object(Bucket='b', Key=key)['Body'].read()\n")
 
 
 class BlockingClientInAsync(ProjectRule):
@@ -49,7 +51,11 @@ class BlockingClientInAsync(ProjectRule):
         "reported; nor is a call passed to `asyncio.to_thread`, `loop.run_in_executor`, "
         "`anyio.to_thread.run_sync`, starlette's `run_in_threadpool` or an executor (it is "
         "not called there), an awaited call, or a call in a nested sync `def` or `lambda`. "
-        "Scripts of their own that no server module imports are not checked (as FML102)."
+        "Scripts of their own that no server module imports are not checked (as FML102). "
+        "A sync `def` tool, resource or prompt function is checked like an `async def` where "
+        "the project's target runs it on the event loop: fastmcp before 3.0 or the MCP SDK "
+        "before 2.0 (later releases run it in a worker thread), or a registration with "
+        "`run_in_thread=False`; the message names the version."
     )
     why = (
         "A FastMCP server runs every tool call on one event loop. A synchronous client "
@@ -84,6 +90,8 @@ class BlockingClientInAsync(ProjectRule):
               "    return await anyio.to_thread.run_sync(lambda: s3.list_buckets())\n"),
         Valid("import sqlite3\n\nasync def tool():\n    db = sqlite3.connect(':memory:')\n"
               "    return db.execute('select 1')\n"),
+        # FastMCP 3 runs a sync tool in a worker thread.
+        Valid(_SERVER + _SYNC_TOOL, settings=(("target-fastmcp", "3.0"),)),
     )
     INVALID = (
         Invalid("import boto3\n\nasync def tool():\n"
@@ -120,6 +128,9 @@ class BlockingClientInAsync(ProjectRule):
                 "    return r.ft(name).info()\n", at=((4, 12),), message="`r.ft(name).info()`"),
         Invalid("import requests\n\nsession = requests.Session()\n\nasync def tool(u: str):\n"
                 "    return session.get(u, timeout=5).json()\n", at=((6, 12),)),
+        # FastMCP 2 runs a sync tool inline, on the event loop.
+        Invalid(_SERVER + _SYNC_TOOL, at=((11, 12),), settings=(("target-fastmcp", "2.14"),),
+                message="in sync tool `read`: fastmcp 2.14 (the project's target)"),
     )
 
     def check(self, files: Sequence[FileFacts]) -> Iterable[ProjectFinding]:
@@ -131,7 +142,12 @@ class BlockingClientInAsync(ProjectRule):
             if not index.runs_in_a_server(path):
                 continue
             label = function.name.rpartition(".")[2]
+            where = f"async function `{label}`: use {sink.alternative}"
+            inline = index.inline_reason(function.name)
+            if inline is not None:  # a sync tool the target runs on the event loop
+                where = (f"sync tool `{label}`: {inline}; make the tool `async def` and use "
+                         f"{sink.alternative}")
             yield ProjectFinding(
                 path, resolved.call.location,
                 f"`{resolved.call.text}()` calls {sink.client.a_label}, which blocks the "
-                f"event loop in async function `{label}`: use {sink.alternative}")
+                f"event loop in {where}")

@@ -18,6 +18,9 @@ from fastmcp_preflight.api import (
 _STORE = ("app/store.py", "import requests\n\ndef load(key):\n"
           "    return requests.get('http://x/' + key, timeout=5).json()\n\n"
           "def get_report(key):\n    return load(key)\n")
+_SYNC_TOOL = ("from fastmcp import FastMCP\nfrom app.store import get_report\n\n"
+              "mcp = FastMCP('x')\n\n@mcp.tool\ndef report(key: str) -> dict:\n"
+              "    return get_report(key)\n")
 
 
 class BlockingCallThroughHelper(ProjectRule):
@@ -43,7 +46,11 @@ class BlockingCallThroughHelper(ProjectRule):
         "helper passed to `asyncio.to_thread`, `loop.run_in_executor`, "
         "`anyio.to_thread.run_sync`, starlette's `run_in_threadpool` or an executor (it is "
         "not called there), an awaited call, a call in a nested sync `def` or `lambda`, and "
-        "scripts of their own that no server module imports."
+        "scripts of their own that no server module imports. A sync `def` tool, resource or "
+        "prompt function is checked like an `async def` where the project's target runs it "
+        "on the event loop: fastmcp before 3.0 or the MCP SDK before 2.0 (later releases run "
+        "it in a worker thread), or a registration with `run_in_thread=False`; the message "
+        "names the version."
     )
     why = (
         "In real servers most blocking in async tools is indirect: the tool calls the "
@@ -72,6 +79,9 @@ class BlockingCallThroughHelper(ProjectRule):
               "    return await loop.run_in_executor(None, helper)\n"),
         Valid("def helper(n):\n    return helper(n - 1) if n else 0\n\nasync def tool():\n"
               "    return helper(3)\n"),
+        # FastMCP 3 runs a sync tool in a worker thread.
+        Valid(_SYNC_TOOL, path="app/server.py", others=(("app/__init__.py", ""), _STORE),
+              settings=(("target-fastmcp", "3.0"),)),
         Valid("import httpx\n\nasync def fetch(url):\n"
               "    async with httpx.AsyncClient() as c:\n        return await c.get(url)\n\n"
               "async def tool(url: str):\n    return await fetch(url)\n"),
@@ -94,6 +104,10 @@ class BlockingCallThroughHelper(ProjectRule):
                 "        return self.s3.get_object(Bucket='b', Key=key)\n\n"
                 "    async def tool(self, key: str):\n        return self.read(key)\n",
                 at=((11, 16),), message="boto3"),
+        # FastMCP 2 runs a sync tool inline, on the event loop.
+        Invalid(_SYNC_TOOL, at=((8, 12),), path="app/server.py",
+                others=(("app/__init__.py", ""), _STORE), settings=(("target-fastmcp", "2.14"),),
+                message="in sync tool `report`: fastmcp 2.14 (the project's target)"),
     )
 
     def check(self, files: Sequence[FileFacts]) -> Iterable[ProjectFinding]:
@@ -110,10 +124,14 @@ class BlockingCallThroughHelper(ProjectRule):
             client = blocking.sink.client
             what = (f"calls {client.a_label}, which blocks" if client is not None
                     else "blocks")
+            where = f"async function `{label}`: {_advice(blocking.sink.alternative)}"
+            inline = index.inline_reason(function.name)
+            if inline is not None:  # a sync tool the target runs on the event loop
+                where = (f"sync tool `{label}`: {inline}; make the tool `async def` and "
+                         f"{_advice(blocking.sink.alternative)}")
             yield ProjectFinding(
                 path, resolved.call.location,
-                f"{format_chain(chain)} {what} the event loop in async function `{label}`: "
-                f"{_advice(blocking.sink.alternative)}", chain)
+                f"{format_chain(chain)} {what} the event loop in {where}", chain)
 
 
 def _called(text: str, callee: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -37,6 +37,8 @@ class _Open:
     name: str | None
     catches: str | None
     reraised: bool = False
+    #: Local names the handler stores the caught exception in (`saved = e`).
+    saved: set[str] = field(default_factory=set)
 
 
 def _owner(context: FileContext) -> cst.CSTNode | None:
@@ -69,7 +71,10 @@ class SwallowedCancellation(Rule):
         "for the task it cancelled itself), and a handler that follows another handler of "
         "the same `try` that already catches cancellation (`except BaseException:` after "
         "`except asyncio.CancelledError: raise`; only the first such handler ever sees the "
-        "cancellation). A handler that ends the task without re-raising (a worker loop's "
+        "cancellation), and a handler that stores the caught exception in a local name "
+        "(`saved = e`) that the same function raises later (`raise saved`, after a task "
+        "group's cleanup): the cancellation is re-raised, only deferred. A handler that "
+        "ends the task without re-raising (a worker loop's "
         "`except CancelledError: break`, a log line at the end of the coroutine) is "
         "reported too: the task then looks finished, not cancelled, to `asyncio.timeout()`, "
         "`TaskGroup` and `wait_for`, which rely on the CancelledError coming out. "
@@ -144,6 +149,12 @@ class SwallowedCancellation(Rule):
               "            await self.step()\n        except BaseException:\n"
               "            try:\n                await self.stop()\n"
               "            except Exception:\n                raise\n"),
+        # Stored and raised after the task group's cleanup: deferred, not swallowed.
+        Valid("async def connect(server):\n    saved = None\n    async with group() as tg:\n"
+              "        try:\n            await serve(server)\n"
+              "        except BaseException as e:\n            saved = e\n"
+              "        finally:\n            tg.cancel_scope.cancel()\n"
+              "    if saved is not None:\n        raise saved\n"),
         # A later handler of a try whose CancelledError handler re-raises.
         Valid("import asyncio\n\nasync def tool():\n    try:\n        await work()\n"
               "    except asyncio.CancelledError:\n        raise\n    except BaseException:\n"
@@ -206,6 +217,11 @@ class SwallowedCancellation(Rule):
                 "        try:\n            await queue.get()\n"
                 "        except asyncio.CancelledError:\n            break\n"
                 "    await queue.join()\n", at=((7, 9),)),
+        # Stored, but never raised again (or another name is raised).
+        Invalid("async def connect(server):\n    saved = None\n    try:\n"
+                "        await serve(server)\n    except BaseException as e:\n"
+                "        saved = e\n    other = ValueError()\n    log(saved)\n"
+                "    raise other\n", at=((5, 5),)),
         # An earlier handler that does not catch cancellation does not cover a later one.
         Invalid("import asyncio\n\nasync def tool():\n    try:\n        await work()\n"
                 "    except ValueError:\n        raise\n    except BaseException:\n"
@@ -221,6 +237,10 @@ class SwallowedCancellation(Rule):
         self._caught: set[cst.CSTNode] = set()
         #: The receivers of `x.cancel()` calls met so far, per function (by their code).
         self._cancelled: dict[cst.CSTNode | None, set[str]] = {}
+        #: Names raised (`raise saved`) per function, and the handlers that stored their
+        #: exception in a name, decided when the function ends.
+        self._raised: dict[cst.CSTNode | None, set[str]] = {}
+        self._deferred: dict[cst.CSTNode | None, list[_Open]] = {}
 
     def _catches(self, handler: _Handler) -> tuple[str, bool] | None:
         """The spelling of what the handler catches that includes cancellation, if any, and
@@ -295,7 +315,26 @@ class SwallowedCancellation(Rule):
             self._handled()
 
     def visit_Raise(self, node: cst.Raise) -> None:
+        if isinstance(node.exc, cst.Name):
+            self._raised.setdefault(_owner(self.context), set()).add(node.exc.value)
         self._handled()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not isinstance(node.value, cst.Name):
+            return
+        owner = _owner(self.context)
+        for record in reversed(self._open):
+            if record.owner is not owner:
+                break
+            if record.name == node.value.value:
+                record.saved.update(t.target.value for t in node.targets
+                                    if isinstance(t.target, cst.Name))
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        raised = self._raised.pop(original_node, set())
+        for record in self._deferred.pop(original_node, []):
+            if not record.saved & raised:
+                self._report(record)
 
     def _handled(self) -> None:
         """A raise, `.uncancel()` or `.cancelled()` in the open handlers' bodies (not in a
@@ -310,6 +349,12 @@ class SwallowedCancellation(Rule):
         record = self._open.pop()
         if record.catches is None or record.reraised:
             return
+        if record.saved:
+            self._deferred.setdefault(record.owner, []).append(record)
+            return
+        self._report(record)
+
+    def _report(self, record: _Open) -> None:
         function = record.owner
         label = function.name.value if isinstance(function, cst.FunctionDef) else "?"
         handler = record.handler

@@ -21,6 +21,14 @@ CLIENTS = {
     "requests.session": "requests.Session",
 }
 
+_USES_API = ("from fastmcp import FastMCP\nfrom app.api import Api\n\nmcp = FastMCP('x')\n\n"
+             "@mcp.tool\nasync def get(url: str) -> str:\n")
+_API = ("import httpx\n\nclass Api:\n    def __init__(self):\n"
+        "        self.client = httpx.AsyncClient()\n")
+_LAZY_API = ("import httpx\n\nclass Api:\n    _client = None\n\n    @classmethod\n"
+             "    def client(cls):\n        if cls._client is None:\n"
+             "            cls._client = httpx.AsyncClient()\n        return cls._client\n")
+
 
 class ClientPerCall(Rule):
     """A tool that builds a new HTTP client or session every time it is called."""
@@ -40,7 +48,14 @@ class ClientPerCall(Rule):
         "`with` items. A constructor in a nested sync `def`, a `lambda` or a class body "
         "inside the tool is not reported (it runs elsewhere, maybe once); the decorators "
         "and default values of such a nested function run on every tool call and are "
-        "reported. A client created at module level or in a lifespan is not reported."
+        "reported. A client created at module level or in a lifespan is not reported. "
+        "Through the project: a call in the tool of a project function, method or class "
+        "that builds a new client each time it runs (directly or through further calls; a "
+        "class's constructor, or a method the tool calls, that keeps a new client on `self.`, "
+        "`cls.` or a global builds one per instance or call) is reported at that call, with "
+        "the chain; one built only under the lazy-initialisation idiom (`if self._client is "
+        "None: self._client = httpx.AsyncClient()`, `self._c = self._c or ...`) or under a "
+        "lock is built once and not reported."
     )
     why = (
         "A client owns a connection pool. A new client per call opens a new TCP connection "
@@ -59,6 +74,9 @@ class ClientPerCall(Rule):
     needles = ("def ",)
 
     VALID = (
+        # Built once, on first use (the production reference's ResourceManager).
+        Valid(_USES_API + "    return (await Api.client().get(url)).text\n", path="app/server.py",
+              others=(("app/__init__.py", ""), ("app/api.py", _LAZY_API))),
         Valid("import httpx\nfrom fastmcp import FastMCP, Context\n\nmcp = FastMCP('x')\n\n"
               "@mcp.tool\nasync def fetch(url: str, ctx: Context) -> str:\n"
               "    client = ctx.request_context.lifespan_context.client\n"
@@ -84,6 +102,11 @@ class ClientPerCall(Rule):
               "    return await asyncio.to_thread(requests.Session)\n"),
     )
     INVALID = (
+        # A project class whose constructor builds a client, instantiated per call.
+        Invalid(_USES_API + "    api = Api()\n    return (await api.client.get(url)).text\n",
+                at=((8, 11),), path="app/server.py",
+                others=(("app/__init__.py", ""), ("app/api.py", _API)),
+                message="`Api()` -> `httpx.AsyncClient` (api.py:5) in `get`"),
         Invalid("import httpx\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
                 "async def fetch(url: str) -> str:\n"
                 "    async with httpx.AsyncClient(timeout=10) as client:\n"
@@ -161,9 +184,8 @@ class ClientPerCall(Rule):
             found = self.context.where.scope.lookup(func.value)
             if found is not None and found[0].kind != "module":
                 return  # a function nested in the tool: its own body is checked in place
-        elif not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
-                  and func.value.value in ("self", "cls")):
-            return
+        elif not isinstance(func, cst.Attribute):
+            return  # else a method of `self`, `cls` or an object the tool made or was given
         function = self.context.where.function
         if not isinstance(function, cst.FunctionDef):
             return
@@ -177,7 +199,7 @@ class ClientPerCall(Rule):
             f"{VIA} in `{function.name.value}` creates a new client (and connection pool) on "
             "every tool call: create it once in the server's lifespan and reuse it",
             condition=f"{CLIENT_THROUGH_HELPER}:{self.context.path}#{qualified}:"
-                      f"{at.line}:{at.column}")
+                      f"{at.line}:{at.column}:{at.end_line}:{at.end_column}")
 
 
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"builtins"}

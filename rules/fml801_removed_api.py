@@ -35,7 +35,14 @@ class RemovedApi(ApiUseVisitor, Rule):
         "`mount(prefix=...)`, tool decorator keywords (`output_schema=False`, "
         "`exclude_args=`), Context methods (`ctx.get_http_request()`, a sync "
         "`ctx.set_state()`, `ctx.sample()`), the SDK's low-level decorators and "
-        "`McpError(ErrorData(...))`. The list is DRIFT.md's (one table in the package, "
+        "`McpError(ErrorData(...))`; also `.name` / `.description` read off a function a "
+        "tool decorator registered, `tool.enable()` / `tool.disable()` on a tool object, a "
+        "prompt returning `PromptMessage(...)` or a dict, `@mcp.tool(task=True)` in a file "
+        "that does not import `TasksExtension`, `httpx` clients, auth or client factories "
+        "given to fastmcp's `Client` and transports, `except httpx.<Error>` around fastmcp "
+        "calls, camelCase fields of the protocol types (`result.isError`), the removed "
+        "`mcp.types` names and the `FASTMCP_SHOW_CLI_BANNER` setting. The list is DRIFT.md's "
+        "(one table in the package, "
         "`fastmcp_preflight.project.drift`). The target version is read from the project's "
         "requirement and lock files, or config `target-fastmcp` / `target-mcp`; a project "
         "that declares no requirement for a package is not checked for it. Names are "
@@ -69,7 +76,7 @@ class RemovedApi(ApiUseVisitor, Rule):
         "`exclude_args`, `dependencies=`, ...) changes behaviour and is only reported."
     )
     fixable = "safe"
-    needles = ("fastmcp", "mcp", "ctx", "context", "Context")
+    needles = ("fastmcp", "mcp", "ctx", "context", "Context", "FASTMCP_")
     status = "removed"
 
     VALID = (
@@ -86,6 +93,10 @@ class RemovedApi(ApiUseVisitor, Rule):
         # A shim that works with both versions.
         Valid("try:\n    from mcp.server.mcpserver import MCPServer as FastMCP\n"
               "except ImportError:\n    from mcp.server.fastmcp import FastMCP\n", settings=_M2),
+        # The component the decorator used to return, fetched from the server.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+              "def ping() -> str:\n    return 'pong'\n\nasync def name() -> str:\n"
+              "    tool = await mcp.get_tool('ping')\n    return tool.name\n", settings=_F4),
         # Unrelated code with the same names.
         Valid("class FastMCP:\n    def __init__(self, name, host=None):\n        pass\n\n"
               "    def mount(self, a, b):\n        pass\n\n"
@@ -141,6 +152,17 @@ class RemovedApi(ApiUseVisitor, Rule):
                 at=((1, 1), (5, 11)), settings=_M2,
                 fixed="from mcp import MCPError as McpError\n\n"
                       "def fail():\n    raise McpError(code=-1, message='no')\n"),
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "def ping() -> str:\n    return 'pong'\n\nprint(ping.name)\nping.disable()\n",
+                at=((9, 7), (10, 1)), settings=_F4, message="removed in fastmcp"),
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.prompt\n"
+                "def ask() -> dict:\n    return {'role': 'user', 'content': 'hi'}\n",
+                at=((7, 12),), settings=_F4, message="returned from a prompt"),
+        Invalid("import os\n\nos.environ['FASTMCP_SHOW_CLI_BANNER'] = 'false'\n",
+                at=((3, 12),), settings=_F4, message="FASTMCP_SHOW_SERVER_BANNER"),
+        Invalid("from mcp import ClientSession\n\nasync def run(session: ClientSession):\n"
+                "    result = await session.call_tool('x', {})\n    return result.isError\n",
+                at=((5, 12),), settings=_M2, message="`.is_error`"),
         Invalid("from mcp.server.lowlevel import Server\n\nserver = Server('x')\n\n"
                 "@server.list_tools()\nasync def tools():\n    return []\n",
                 at=((5, 2),), settings=_M2),

@@ -20,8 +20,11 @@ class DeprecatedApi(ApiUseVisitor, Rule):
         "exemptions as FML801 (removed-api), for the changes whose \"Dep\" release is at or "
         "below the target and whose \"Gone\" release is not: `mount(prefix=...)` and "
         "`import_server` on FastMCP 3, `exclude_args=` on FastMCP 2.14.1+, `Client(\"x.py\")` "
-        "on FastMCP 4, the SDK 2's plain `ctx.info()` logging. Reported where FML801 reports "
-        "(the import statement, or the call's first line); the message names the replacement "
+        "on FastMCP 4, the SDK 2's plain `ctx.info()` logging, camelCase fields of the "
+        "protocol types (`result.isError`) and `httpx` clients given to `from_openapi` on "
+        "FastMCP 4, `.name` read off a decorated tool function on FastMCP 3. Reported where "
+        "FML801 reports (the import statement, the call's first line, the attribute); the "
+        "message names the replacement "
         "and the release that will remove it."
     )
     why = (
@@ -37,7 +40,7 @@ class DeprecatedApi(ApiUseVisitor, Rule):
     hint = "migrate to the replacement before it is removed"
     fix_safety = "Safe, for the same mechanical changes as FML801 (removed-api)."
     fixable = "safe"
-    needles = ("fastmcp", "mcp", "ctx", "context", "Context")
+    needles = ("fastmcp", "mcp", "ctx", "context", "Context", "FASTMCP_")
     status = "deprecated"
 
     VALID = (
@@ -58,6 +61,13 @@ class DeprecatedApi(ApiUseVisitor, Rule):
                 settings=(("target-fastmcp", "3.2"),), message="deprecated since fastmcp 3.0.0",
                 fixed="from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nsub = FastMCP('sub')\n"
                       "mcp.mount(sub, namespace='sub')\n"),
+        Invalid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
+                "def ping() -> str:\n    return 'pong'\n\nprint(ping.name)\n",
+                at=((9, 7),), settings=(("target-fastmcp", "3.2"),),
+                message="deprecated since fastmcp 3.0 and removed in 4.0"),
+        Invalid("from fastmcp import Client\n\nasync def run(client: Client):\n"
+                "    result = await client.call_tool_mcp('x', {})\n    return result.isError\n",
+                at=((5, 12),), settings=(("target-fastmcp", "4.1"),), message="`.is_error`"),
         Invalid("import fastmcp\n\nclient = fastmcp.Client('server.py')\n", at=((3, 10),),
                 settings=(("target-fastmcp", "4.1"),)),
         Invalid("from mcp.server.mcpserver import MCPServer, Context\n\nmcp = MCPServer('x')\n\n"

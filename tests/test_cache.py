@@ -84,22 +84,24 @@ def _bump(path: Path, text: str) -> None:
 
 def test_fingerprint_covers_every_engine_module(tmp_path: Path, registry: Registry,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """An edit of `model.py` or of `reports/...` decides results as much as a rule does."""
+    """An edit of any stage of the package (`model/...`, `project/...`, `reports/...`),
+    not only of `running/` where the cache lives, decides results as much as a rule does."""
     from fastmcp_preflight.running import cache as cache_module
 
     engine = tmp_path / "fastmcp_preflight"
-    (engine / "reports").mkdir(parents=True)
-    for name in ("cache.py", "model.py", "reports/text.py"):
+    for name in ("running/cache.py", "model/file_model.py", "project/index.py",
+                 "reports/text.py", "api.py"):
+        (engine / name).parent.mkdir(parents=True, exist_ok=True)
         (engine / name).write_text("x = 1\n")
-    monkeypatch.setattr(cache_module, "__file__", str(engine / "cache.py"))
+    monkeypatch.setattr(cache_module, "__file__", str(engine / "running" / "cache.py"))
     rules = list(registry.rules.values())
-    before = fingerprint(rules, "s")
-    _bump(engine / "model.py", "x = 2\n")
-    edited = fingerprint(rules, "s")
-    _bump(engine / "reports" / "text.py", "x = 2\n")
-    assert len({before, edited, fingerprint(rules, "s")}) == 3
-    (engine / "dataflow.py").write_text("")
-    assert fingerprint(rules, "s") != before
+    seen = {fingerprint(rules, "s")}
+    for name in ("model/file_model.py", "project/index.py", "reports/text.py", "api.py"):
+        _bump(engine / name, "x = 2\n")
+        seen.add(fingerprint(rules, "s"))
+    assert len(seen) == 5
+    (engine / "model" / "dataflow.py").write_text("")
+    assert fingerprint(rules, "s") not in seen
 
 
 HELPED_RULE = '''
@@ -233,3 +235,45 @@ def test_tool_input_through_another_file_follows_that_file(
     assert run(args, capsys)[1] == ""  # warm
     _bump(ops, _SHELL)
     assert run(args, capsys)[1] == found
+
+
+_CLIENT_SERVER = ("from fastmcp import FastMCP\n\nfrom app.store import fetch\n\n"
+                  "mcp = FastMCP('x')\n\n\n@mcp.tool\nasync def report(key: str) -> dict:\n"
+                  "    return await fetch(key)\n")
+_CLIENT_STORE = ("import httpx\n\n\nasync def fetch(key):\n"
+                 "    async with httpx.AsyncClient() as client:\n"
+                 "        return (await client.get('https://x.invalid/' + key)).json()\n")
+
+
+def test_a_warm_run_takes_the_conditions_answers_from_the_cache(
+        tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FML402's finding in server.py holds through store.py (a condition the project index
+    answers): a warm run gives the same report, chain included, without building the index;
+    a change to store.py makes the next run work the answer out again."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "server.py").write_text(_CLIENT_SERVER)
+    store = tmp_path / "app" / "store.py"
+    store.write_text(_CLIENT_STORE)
+    monkeypatch.chdir(tmp_path)
+    args = ["--select", "FML402", "--format", "json", "."]
+    cold = run(args, capsys)[1]
+    assert '"code": "FML402"' in cold and '"chain"' in cold
+
+    from fastmcp_preflight.project import index as index_module
+
+    built: list[int] = []
+    original = index_module.ProjectIndex.__init__
+
+    def counting(self: object, *args: object, **kwargs: object) -> None:
+        built.append(1)
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(index_module.ProjectIndex, "__init__", counting)
+    assert run(args, capsys)[1] == cold  # warm
+    assert built == []
+    _bump(store, _CLIENT_STORE.replace("    async with httpx.AsyncClient() as client:\n"
+                                       "        return", "    client = CLIENT\n    return")
+          .replace("import httpx\n", "import httpx\n\nCLIENT = httpx.AsyncClient()\n"))
+    assert '"code": "FML402"' not in run(args, capsys)[1]  # not the stored answer

@@ -13,7 +13,7 @@ from fastmcp_preflight.rules.fml704_short_tool_description import ShortToolDescr
 from fastmcp_preflight.plugins.options import OptionSpec, check_rule_options, option_specs
 
 SERVER = ("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
-          "@mcp.tool(description='Add two ints.')\ndef add(a: int, b: int) -> int:\n"
+          "@mcp.tool(description='Adds a and b.')\ndef add(a: int, b: int) -> int:\n"
           "    return a + b\n")
 
 
@@ -34,9 +34,9 @@ def test_an_option_changes_what_the_rule_reports(folder: Path, capsys) -> None:
     assert code == 1 and "FML704" in out and "13 characters" in out
     config(folder, "[tool.fastmcp-lint.rules.FML704]\nmin-characters = 10\n")
     assert run(args, capsys)[0] == 0  # the cached result of the first run is not served
-    config(folder, "[tool.fastmcp-lint.rules.FML704]\nmin-characters = 10\nmin-words = 4\n")
+    config(folder, "[tool.fastmcp-lint.rules.FML704]\nmin-characters = 10\nmin-words = 5\n")
     code, out, _ = run(args, capsys)
-    assert code == 1 and "3 word(s)" in out
+    assert code == 1 and "4 word(s)" in out
     config(folder, "")
     assert run(args, capsys)[0] == 1
 
@@ -101,9 +101,10 @@ def test_explain_shows_the_options(capsys) -> None:
 def test_the_declared_options() -> None:
     assert option_specs(ShortToolDescription) == (
         OptionSpec("min-characters", "min_characters", "int", 20,
-                   "a description, stripped, shorter than this is reported"),
+                   "a description, stripped, shorter than this is reported when its words "
+                   "say nothing beyond the tool's name and parameter names"),
         OptionSpec("min-words", "min_words", "int", 3,
-                   "a description with fewer whitespace-separated words is reported"),
+                   "a description with fewer whitespace-separated words is always reported"),
     )
 
 

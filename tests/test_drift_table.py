@@ -130,3 +130,70 @@ def test_host_and_port_move_only_to_their_own_servers_http_run() -> None:
     assert fixed == ("from fastmcp import FastMCP\n\nmcp = FastMCP(\n    'weather',  # the name\n"
                      ")\nother = FastMCP('a', host='h')\n\nif __name__ == '__main__':\n"
                      "    mcp.run(\n        transport='http', host='0.0.0.0', port=8000,\n    )\n")
+
+
+def test_component_and_prompt_rows_never_apply_to_sdk_servers() -> None:
+    # The SDK's decorators always returned the function, and its prompts accept dicts.
+    code = ("from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool()\n"
+            "def ping() -> str:\n    return 'pong'\n\n@mcp.prompt()\ndef ask() -> dict:\n"
+            "    return {'role': 'user', 'content': 'hi'}\n\nprint(ping.name)\nping.enable()\n")
+    assert _lint(code, **{"target-fastmcp": "4.1.6"}) == []
+
+
+def test_task_true_is_silent_when_the_file_imports_the_tasks_extension() -> None:
+    code = ("from fastmcp import FastMCP\n{}\nmcp = FastMCP('x')\n\n@mcp.tool(task=True)\n"
+            "async def work() -> str:\n    return 'done'\n")
+    found = _lint(code.format(""), **{"target-fastmcp": "4.1.6"})
+    assert [(d.code, d.line) for d in found] == [("FML801", 5)]
+    assert "TasksExtension" in found[0].message
+    assert _lint(code.format("from fastmcp.utilities.tasks import TasksExtension"),
+                 **{"target-fastmcp": "4.1.6"}) == []
+    assert _lint(code.format(""), **{"target-fastmcp": "3.2"}) == []
+
+
+def test_httpx_handlers_only_around_fastmcp_calls() -> None:
+    code = ("import httpx\nfrom fastmcp import Client\n\nasync def run(url: str) -> None:\n"
+            "    try:\n        {}\n    except (ValueError, httpx.ConnectError):\n        pass\n")
+    inside = "async with Client(url) as c:\n            await c.ping()"
+    found = _lint(code.format(inside), **{"target-fastmcp": "4.1.6"})
+    assert [(d.code, d.line, d.column) for d in found] == [("FML801", 8, 25)]  # the httpx one
+    assert _lint(code.format("await httpx.AsyncClient().get(url)"),
+                 **{"target-fastmcp": "4.1.6"}) == []
+
+
+def test_camel_case_fields_follow_the_package_the_file_uses() -> None:
+    read = "\n\ndef error(result: object) -> object:\n    return result.isError\n"
+    fastmcp = "from fastmcp import Client" + read
+    sdk = "from mcp import ClientSession" + read
+    both = {"target-fastmcp": "4.1.6", "target-mcp": "2.3"}
+    assert [d.code for d in _lint(fastmcp, **both)] == ["FML802"]  # fastmcp 4's shim warns
+    # A module of a fastmcp project that imports only `mcp.types` runs under the shim too.
+    assert [d.code for d in _lint(sdk, **both)] == ["FML802"]
+    assert [d.code for d in _lint(sdk, **{"target-mcp": "2.3"})] == ["FML801"]
+    assert _lint(sdk, **{"target-mcp": "1.29"}) == []
+    assert _lint("import json" + read, **both) == []
+
+
+def test_httpx_factories_are_followed_without_recursing_forever() -> None:
+    code = ("import httpx\nfrom fastmcp.client.transports import StreamableHttpTransport\n\n"
+            "def factory(**kw):\n    return factory if kw else httpx.AsyncClient(**kw)\n\n"
+            "def loop():\n    return loop\n\n"
+            "a = StreamableHttpTransport('http://x', httpx_client_factory=factory)\n"
+            "b = StreamableHttpTransport('http://x', httpx_client_factory=loop)\n")
+    found = _lint(code, **{"target-fastmcp": "4.1.6"})
+    assert [(d.code, d.line) for d in found] == [("FML801", 10)]
+
+
+def test_httpx_handlers_around_own_httpx_requests_are_right() -> None:
+    # fastmcp objects built in the `try` do not make it a fastmcp call; an httpx request
+    # there makes the handler right; a parameter annotated with the client is a client.
+    code = ("import httpx\nfrom fastmcp import Client\nfrom fastmcp.tools import ToolResult\n\n"
+            "async def run(url: str, client: Client) -> object:\n    try:\n        {}\n"
+            "    except httpx.HTTPError:\n        return None\n")
+    four = {"target-fastmcp": "4.1.6"}
+    built = "return ToolResult(content=(await httpx.AsyncClient().get(url)).text)"
+    assert _lint(code.format(built), **four) == []
+    both = "await httpx.get(url)\n        return await client.call_tool('x', {})"
+    assert _lint(code.format(both), **four) == []
+    only = "return await client.call_tool('x', {})"
+    assert [(d.code, d.line) for d in _lint(code.format(only), **four)] == [("FML801", 8)]

@@ -76,7 +76,7 @@ def test_one_worker_many_workers_cold_and_warm_agree(project: Path, capsys) -> N
     parallel_cold = report(capsys, "--jobs", "2")
     folder = project / ".fastmcp-lint-cache" / "v1"
     entries = list(folder.glob("??/*.json"))
-    assert len(entries) == 72  # 71 files' results, and the project phase's
+    assert len(entries) == 73  # 71 files' results, the project phase's, its answers
     assert len(list(folder.glob("manifest-*.json"))) == 1
     assert (project / ".fastmcp-lint-cache" / ".gitignore").read_text().endswith("*\n")
     parallel_warm = report(capsys, "--jobs", "2")

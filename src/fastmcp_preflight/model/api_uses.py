@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, TypeVar
 
 import libcst as cst
 from packaging.version import Version
@@ -20,6 +20,7 @@ from packaging.version import Version
 from fastmcp_preflight.model.context import is_import_shim
 from fastmcp_preflight.model.file_model import (
     FileModel,
+    Registration,
     is_context_annotation,
     keyword,
     positional,
@@ -90,7 +91,7 @@ class Use:
 
 
 #: How a DRIFT.md "new form" that is an instruction rather than a name begins.
-_INSTRUCTIONS = ("pass ", "call ", "return ", "set ")
+_INSTRUCTIONS = ("pass ", "call ", "return ", "set ", "register ")
 
 
 def advice(new: str) -> str:
@@ -113,7 +114,28 @@ def _shown_old(change: Change) -> str:
                   "tool": "the tool decorator", "mount": "mount(...)",
                   "from_openapi": "from_openapi(...)"}.get(change.on,
                                                            change.on.rsplit(".", 1)[-1] + "(...)")
-        return f"`{old}=` of {target}"
+        value = change.when.split(":", 1)[1] if change.when.startswith("value:") else ""
+        shown = f"`{old}={value}`" if value else f"`{old}=`"
+        unless = (f" without `{change.unless.removeprefix('*.')}` imported"
+                  if change.unless else "")
+        return f"{shown} of {target}{unless}"
+    if kind == "component":
+        kind_name = change.on.split(":", 1)[-1]
+        if change.when == "attribute":
+            return f"`.{old}` read off a function a {kind_name} decorator registered"
+        return f"`{kind_name}.{old}()` on a {kind_name} object"
+    if kind == "return":
+        shown_value = "a dict" if old == "dict" else f"`{old.rsplit('.', 1)[-1]}(...)`"
+        return f"{shown_value} returned from a {change.on}"
+    if kind == "argument":
+        callees = " / ".join(f"`{on.rsplit('.', 1)[-1]}(...)`" for on in change.on.split("|"))
+        return f"an `{old}` object given to {callees}"
+    if kind == "except":
+        return f"`except {old}.<Error>` around {change.package} calls"
+    if kind == "field":
+        return f"the camelCase field `.{old}`"
+    if kind == "setting":
+        return f"the setting `{old}`"
     if kind == "method":
         return f"`{old}()`"
     if kind == "context":
@@ -161,6 +183,8 @@ class ApiUses:
         self.refer = refer
         self.changes = [c for c in CHANGES if status_of(c, targets) is not None]
         self._flavours: frozenset[str] | None = None
+        self._imports: frozenset[str] | None = None
+        self._decorated_by_kind: dict[str, dict[cst.FunctionDef, Registration]] = {}
 
     @property
     def active(self) -> bool:
@@ -268,14 +292,180 @@ class ApiUses:
                                     if change.when == "second-positional" else None)
             elif kind == "decorator" and self._lowlevel_decorator(change, call, scope):
                 yield self._use(change, call, scope)
+            elif kind == "component" and change.when != "attribute":
+                func = call.func
+                if (isinstance(func, cst.Attribute) and func.attr.value == change.old
+                        and self._is_component(func.value, change.on, scope)):
+                    yield self._use(change, call, scope)
+            elif kind == "argument" and self._callee_matches(change, call, scope) and any(
+                    _built_by(arg.value, change.old, scope) for arg in call.args):
+                yield self._use(change, call, scope)
 
-    def at_attribute(self, node: cst.Attribute, scope: Scope) -> Iterator[Use]:
-        """`ctx.fastmcp`, `ctx.client_id`: Context attributes that are gone."""
+    def at_attribute(self, node: cst.Attribute, scope: Scope, *,
+                     stored: bool = False) -> Iterator[Use]:
+        """Attributes read off a Context (`ctx.fastmcp`), off a function a tool decorator
+        registered (`greet.name`), and camelCase fields of the protocol types; `stored`: the
+        attribute is assigned, not read."""
+        attr = node.attr.value
         for change in self.changes:
-            if (change.kind == "context" and change.when == "attribute"
-                    and node.attr.value == change.old
-                    and self._context_package(node.value, scope) == change.package):
+            if change.old != attr:
+                continue
+            kind = change.kind
+            if kind == "context" and change.when == "attribute":
+                if self._context_package(node.value, scope) == change.package:
+                    yield self._use(change, node, scope)
+            elif kind == "component" and change.when == "attribute":
+                if not stored and self._is_component(node.value, change.on, scope):
+                    yield self._use(change, node, scope)
+            elif (kind == "field" and not stored
+                  and self._objects_package() == change.package
+                  and not (isinstance(node.value, cst.Name)
+                           and node.value.value in ("self", "cls"))):
                 yield self._use(change, node, scope)
+
+    def at_return(self, node: cst.Return, scope: Scope) -> Iterator[Use]:
+        """What a registered function returns (a prompt's `PromptMessage(...)` or dict)."""
+        if node.value is None:
+            return
+        values = ([element.value for element in node.value.elements]
+                  if isinstance(node.value, (cst.List, cst.Tuple)) else [node.value])
+        for change in self.changes:
+            if change.kind != "return" or not self._registered_as(scope, change):
+                continue
+            for value in values:
+                if change.old == "dict":
+                    hit = isinstance(value, cst.Dict)
+                else:
+                    hit = isinstance(value, cst.Call) and _names_match(
+                        scope.resolve(value.func), change.old, change.old.split(".", 1)[0])
+                if hit:
+                    yield self._use(change, value, scope)
+
+    def at_try(self, node: cst.Try, scope: Scope) -> Iterator[Use]:
+        """`except httpx.HTTPError:` around calls into the package."""
+        for change in self.changes:
+            if change.kind != "except":
+                continue
+            named = [expr for handler in node.handlers if handler.type is not None
+                     for expr in _exceptions_of(handler.type, change.old, scope)]
+            if (named and self._calls_client(node.body, change, scope)
+                    and not _uses_module(node.body, change.old, scope)):
+                for expr in named:
+                    yield self._use(change, expr, scope)
+
+    def at_string(self, node: cst.SimpleString, scope: Scope) -> Iterator[Use]:
+        """A setting's name (`"FASTMCP_SHOW_CLI_BANNER"`) written as a string."""
+        text = string_value(node)
+        for change in self.changes:
+            if change.kind == "setting" and text == change.old:
+                yield self._use(change, node, scope)
+
+    # -- receivers the new kinds know -----------------------------------------------------
+
+    def _imported(self) -> frozenset[str]:
+        """The dotted names the file imports (any scope)."""
+        if self._imports is None:
+            self._imports = frozenset(
+                binding.qualified for scope in self.model.scopes.values()
+                for bindings in scope.bindings.values() for binding in bindings
+                if binding.kind in ("import", "module") and binding.qualified)
+        return self._imports
+
+    def _imports_name(self, pattern: str) -> bool:
+        """The file imports `pattern` (`*.Name`: that name from anywhere)."""
+        if pattern.startswith("*."):
+            return any(name.endswith(pattern[1:]) for name in self._imported())
+        return pattern in self._imported()
+
+    def _objects_package(self) -> str | None:
+        """Whose protocol objects the file handles: fastmcp's when it imports fastmcp (its
+        client and server wrap the SDK's types), or imports `mcp` in a project that targets
+        fastmcp (fastmcp's camelCase shim covers the SDK's types in its process); else the
+        SDK's when it imports `mcp`."""
+        roots = {name.split(".", 1)[0] for name in self._imported()}
+        if "fastmcp" in roots or ("mcp" in roots and self.targets.version("fastmcp")):
+            return "fastmcp"
+        return "mcp" if "mcp" in roots else None
+
+    def _decorated(self, kind: str) -> dict[cst.FunctionDef, Registration]:
+        """Functions registered as `kind` by a decorator on a fastmcp server (not the SDK's:
+        its decorators always returned the function)."""
+        found = self._decorated_by_kind.get(kind)
+        if found is None:
+            found = {r.function: r for r in self.model.registrations
+                     if r.kind == kind and isinstance(r.site, cst.Decorator)
+                     and "fastmcp" in self.flavours() and r.scope is not None
+                     and self._receiver_package(r.server, r.scope) in (None, "fastmcp")}
+            self._decorated_by_kind[kind] = found
+        return found
+
+    def _registered_as(self, scope: Scope, change: Change) -> bool:
+        registration = next((r for r in self.model.registrations
+                             if r.function is scope.node and r.kind == change.on), None)
+        return (registration is not None and change.package in self.flavours()
+                and registration.scope is not None
+                and self._receiver_package(registration.server, registration.scope) in (
+                    None, change.package))
+
+    def _is_component(self, expr: cst.BaseExpression, on: str, scope: Scope) -> bool:
+        """`expr` holds a component: for `decorated:tool` a function a tool decorator
+        registered; for `tool` also the result of a server's `get_tool(...)`."""
+        kind = on.split(":", 1)[-1]
+        fetched = not on.startswith("decorated:")
+        if fetched and self._fetches_component(expr, kind):
+            return True
+        if not isinstance(expr, cst.Name):
+            return False
+        found = scope.lookup(expr.value)
+        if found is None:
+            return False
+        decorated = self._decorated(kind)
+        bindings = found[1]
+        if all(b.kind == "def" and b.node in decorated for b in bindings):
+            return True
+        return fetched and all(b.kind == "assign" and b.value is not None
+                               and self._fetches_component(b.value, kind) for b in bindings)
+
+    def _fetches_component(self, expr: cst.BaseExpression, kind: str) -> bool:
+        """`await server.get_tool("x")` (or without `await`)."""
+        if isinstance(expr, cst.Await):
+            expr = expr.expression
+        return (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute)
+                and expr.func.attr.value == f"get_{kind}"
+                and self.model.server_calls.get(expr) is not None)
+
+    def _calls_client(self, body: cst.CSTNode, change: Change, scope: Scope) -> bool:
+        """`body` calls a method of a client of the package (`change.on`: the client
+        classes): one it builds there, or a name assigned, `with`-bound or a parameter
+        annotated as one."""
+        for call in _calls(body):
+            func = call.func
+            if not isinstance(func, cst.Attribute):
+                continue
+            receiver = func.value
+            if isinstance(receiver, cst.Call):
+                if self._is_client_class(receiver.func, change, scope):
+                    return True
+                continue
+            if not isinstance(receiver, cst.Name):
+                continue
+            found = scope.lookup(receiver.value)
+            if found is None:
+                continue
+            for binding in found[1]:
+                value: cst.BaseExpression | None = binding.value
+                if isinstance(binding.node, cst.Param) and binding.node.annotation is not None:
+                    value = binding.node.annotation.annotation
+                elif isinstance(value, cst.Call):
+                    value = value.func
+                if value is not None and self._is_client_class(value, change, found[0]):
+                    return True
+        return False
+
+    @staticmethod
+    def _is_client_class(expr: cst.BaseExpression, change: Change, scope: Scope) -> bool:
+        resolved = scope.resolve(expr)
+        return any(_names_match(resolved, on, change.package) for on in change.on.split("|"))
 
     def _use(self, change: Change, node: cst.CSTNode, scope: Scope, *,
              in_async: bool = False, arg: cst.Arg | None = None) -> Use:
@@ -296,22 +486,28 @@ class ApiUses:
         arg = keyword(call, change.old)
         if arg is None or not self._callee_matches(change, call, scope):
             return
-        if change.when == "value:False" and not (
-                isinstance(arg.value, cst.Name) and arg.value.value == "False"):
+        if change.when.startswith("value:") and not (
+                isinstance(arg.value, cst.Name)
+                and arg.value.value == change.when.split(":", 1)[1]):
+            return
+        if change.unless and self._imports_name(change.unless):
             return
         yield self._use(change, call, scope, arg=arg)
 
     def _callee_matches(self, change: Change, call: cst.Call, scope: Scope) -> bool:
-        on = change.on
+        return any(self._callee_is(on, change.package, call, scope)
+                   for on in change.on.split("|"))
+
+    def _callee_is(self, on: str, package: str, call: cst.Call, scope: Scope) -> bool:
         if on.startswith("server:"):
             return self._constructs(call, scope) == on.split(":", 1)[1]
         if on in ("tool", "mount"):
-            return self._on_server(call, on, change.package, scope)
+            return self._on_server(call, on, package, scope)
         if on == "from_openapi":
             func = call.func
             return (isinstance(func, cst.Attribute) and func.attr.value == on
-                    and self._server_class_package(func.value, scope) == change.package)
-        return _names_match(scope.resolve(call.func), on, change.package)
+                    and self._server_class_package(func.value, scope) == package)
+        return _names_match(scope.resolve(call.func), on, package)
 
     def _constructs(self, call: cst.Call, scope: Scope) -> str | None:
         """The package of the server `call` constructs, if it constructs one."""
@@ -483,6 +679,86 @@ def _context_name(annotation: cst.BaseExpression, scope: Scope) -> str | None:
     if spelled is not None and spelled.rsplit(".", 1)[-1] == "Context":
         return scope.resolve(annotation)
     return None
+
+
+def _in_package(name: str | None, package: str) -> bool:
+    return name is not None and (name == package or name.startswith(package + "."))
+
+
+def _uses_module(body: cst.CSTNode, module: str, scope: Scope) -> bool:
+    """`body` makes requests with `module` itself (`httpx.get(...)`, a method of an `httpx`
+    client): its handler for that module's errors is right. Building one of its objects
+    (`httpx.BasicAuth(...)`, a class) requests nothing."""
+    for call in _calls(body):
+        func = call.func
+        resolved = scope.resolve(func)
+        if _in_package(resolved, module) and resolved is not None and resolved.rsplit(
+                ".", 1)[-1][:1].islower():
+            return True
+        if isinstance(func, cst.Attribute) and _built_by(func.value, module, scope):
+            return True
+    return False
+
+
+def _exceptions_of(expr: cst.BaseExpression, module: str,
+                   scope: Scope) -> list[cst.BaseExpression]:
+    """The exceptions of `module` an `except` names (`httpx.HTTPError`, in a tuple too)."""
+    if isinstance(expr, cst.Tuple):
+        return [e.value for e in expr.elements if _in_package(scope.resolve(e.value), module)]
+    return [expr] if _in_package(scope.resolve(expr), module) else []
+
+
+N = TypeVar("N", bound=cst.CSTNode)
+
+
+def _own(node: cst.CSTNode, kind: type[N]) -> Iterator[N]:
+    """The nodes of a kind in `node`, not in nested functions, lambdas or classes."""
+    stack = list(node.children)
+    while stack:
+        child = stack.pop()
+        if isinstance(child, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        if isinstance(child, kind):
+            yield child
+        stack.extend(child.children)
+
+
+def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
+    return _own(node, cst.Call)
+
+
+def _built_by(expr: cst.BaseExpression, module: str, scope: Scope,
+              seen: frozenset[cst.CSTNode] = frozenset()) -> bool:
+    """`expr` is an object `module` builds (`httpx.AsyncClient(...)`, `httpx.BasicAuth(...)`),
+    a name assigned or `with`-bound from one, or a factory returning one (a lambda, or a
+    function whose `return` does; `seen`: the functions on the way, against recursion)."""
+    if isinstance(expr, cst.Call):
+        return _in_package(scope.resolve(expr.func), module)
+    if isinstance(expr, cst.Lambda):
+        return _built_by(expr.body, module, scope, seen)
+    if isinstance(expr, cst.IfExp):
+        return (_built_by(expr.body, module, scope, seen)
+                or _built_by(expr.orelse, module, scope, seen))
+    if not isinstance(expr, cst.Name):
+        return False
+    found = scope.lookup(expr.value)
+    if found is None:
+        return False
+    for binding in found[1]:
+        node = binding.node
+        if binding.kind == "def" and isinstance(node, cst.FunctionDef):
+            if node not in seen and any(
+                    r.value is not None and _built_by(r.value, module, found[0], seen | {node})
+                    for r in _returns(node.body)):
+                return True
+        elif isinstance(binding.value, cst.Call) and _in_package(
+                found[0].resolve(binding.value.func), module):
+            return True
+    return False
+
+
+def _returns(node: cst.CSTNode) -> Iterator[cst.Return]:
+    return _own(node, cst.Return)
 
 
 def _first_is_string(call: cst.Call) -> bool:
@@ -726,6 +1002,7 @@ class ApiUseVisitor:
             self._api_uses = uses
             self._shims = 0
             self._awaited: set[int] = set()
+            self._stored: set[int] = set()
         return uses if uses.active else None
 
     def _quiet(self) -> bool:
@@ -744,8 +1021,51 @@ class ApiUseVisitor:
                     condition=use.condition)
 
     def visit_Try(self, node: cst.Try) -> None:
-        if self._api() is not None and is_import_shim(node):
+        uses = self._api()
+        if uses is not None and is_import_shim(node):
             self._shims += 1
+        if uses is not None and not self._quiet():
+            scope = self.context.where.scope  # type: ignore[attr-defined]
+            self._report_all(uses.at_try(node, scope))
+
+    def visit_Return(self, node: cst.Return) -> None:
+        uses = self._api()
+        if uses is not None and not self._quiet():
+            self._report_all(uses.at_return(
+                node, self.context.where.scope))  # type: ignore[attr-defined]
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        uses = self._api()
+        if uses is not None and not self._quiet():
+            self._report_all(uses.at_string(
+                node, self.context.where.scope))  # type: ignore[attr-defined]
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._store(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._store(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._store(node.target)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self._store(node.target)
+
+    def _store(self, target: cst.BaseExpression) -> None:
+        """Attributes assigned or deleted are not reads (`tool.name = ...`)."""
+        if self._api() is None:
+            return
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._store(element.value)
+        elif isinstance(target, cst.Attribute):
+            self._stored.add(id(target))
+
+    def _report_all(self, uses: Iterator[Use]) -> None:
+        for use in uses:
+            if use.status == self.status:
+                self.report_use(use)
 
     def leave_Try(self, node: cst.Try) -> None:
         if self._api() is not None and is_import_shim(node):
@@ -788,9 +1108,9 @@ class ApiUseVisitor:
         uses = self._api()
         if uses is None or self._quiet():
             return
-        for use in uses.at_attribute(node, self.context.where.scope):  # type: ignore[attr-defined]
-            if use.status == self.status:
-                self.report_use(use)
+        self._report_all(uses.at_attribute(
+            node, self.context.where.scope,  # type: ignore[attr-defined]
+            stored=id(node) in self._stored))
 
 
 def _referrer(context: object) -> Refer | None:

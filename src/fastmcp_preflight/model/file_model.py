@@ -21,6 +21,7 @@ from fastmcp_preflight.model.dataflow import FlowCollector, Flows
 from fastmcp_preflight.model.dataflow import Taint as Taint
 from fastmcp_preflight.model.dataflow import call_label as call_label
 from fastmcp_preflight.model.dataflow import call_name as call_name
+from fastmcp_preflight.model.lazy_init import lazy_values
 from fastmcp_preflight.model.reach import called_attribute, module_units
 from fastmcp_preflight.model.reach import unit_of as unit_of
 from fastmcp_preflight.model.scopes import (
@@ -90,6 +91,9 @@ _ROUTE_METHODS = frozenset({"get", "route", "api_route", "head", "add_route", "a
 _DECORATOR_ROUTES = frozenset({"get", "route", "api_route", "head"})
 #: What FML601 reports: a helper module that makes one of these calls gets units (reach.py).
 _STDOUT_WRITES = frozenset({"builtins.print", "sys.stdout.write"})
+#: A rich console (on stdout unless told otherwise, FML602): a module that builds one gets
+#: units too, so that the project can tell whether a stdio server uses it.
+RICH_CONSOLES = frozenset({"rich.console.Console", "rich.Console"})
 HEALTH_WORDS = ("health", "livez", "readyz")
 
 #: What an MCP client is imported as: RULES.md names `fastmcp.Client` and
@@ -98,6 +102,14 @@ HEALTH_WORDS = ("health", "livez", "readyz")
 MCP_CLIENTS = frozenset({"fastmcp.Client", "mcp.ClientSession", "mcp.stdio_client"})
 _MCP_CLIENT_MODULES = ("fastmcp.client.", "mcp.client.", "agents.mcp.", "pydantic_ai.mcp.",
                        "langchain_mcp_adapters.")
+
+
+#: MCP clients that, given a server object, run it inside this process (FastMCP's
+#: `Client(mcp)`, the SDK's `mcp.Client(server)`): no transport, no stdout channel.
+IN_PROCESS_CLIENTS = frozenset({
+    "fastmcp.Client", "fastmcp.client.Client", "fastmcp.client.client.Client",
+    "fastmcp.client.transports.FastMCPTransport", "mcp.Client", "mcp.client.Client",
+    "mcp.client.client.Client"})
 
 
 def is_mcp_client(name: str) -> bool:
@@ -268,6 +280,8 @@ class FileModel:
     tool_input_memo: dict[cst.FunctionDef, Any] = field(default_factory=dict)
     #: It imports an MCP client (`MCP_CLIENTS`).
     mcp_client: bool = False
+    #: It connects a client to a server it builds, in this process (`Client(mcp)`).
+    in_process: bool = False
     #: A server module (RULES.md, FML6xx): it imports fastmcp or `mcp.server`, or registers
     #: tools, and is not only an MCP client (it imports one, builds no server and
     #: registers nothing).
@@ -292,8 +306,9 @@ class FileModel:
     #: The attribute names it calls (`helpers.load()`, `tracker.record()`; see
     #: `reach.called_attribute`), "*" when it star-imports: how other modules reach units.
     called_attributes: set[str] = field(default_factory=set)
-    #: In a module that is not a server module and writes to stdout: its units with what
-    #: each refers to, and those that read the terminal (see `reach.module_units`).
+    #: In a module that is not a server module and writes to stdout, or that builds a rich
+    #: console: its units with what each refers to, and those that read the terminal (see
+    #: `reach.module_units`).
     stdout_units: dict[str, tuple[str, ...]] = field(default_factory=dict)
     terminal_units: frozenset[str] = frozenset()
     #: Attribute names (and class-body names) the file assigns an HTTP client to
@@ -313,6 +328,9 @@ class FileModel:
     #: Functions that build a new HTTP client each time they run: (qualified name, the
     #: constructor's dotted name, the call), see `ModelBuilder._find_client_makers`.
     client_makers: list[tuple[str, str, cst.Call]] = field(default_factory=list)
+    #: Calls of functions that run once, not per call of their function: made under a lock
+    #: or under the lazy-initialisation idiom (qualified name of the function, the call).
+    once_calls: list[tuple[str, cst.Call]] = field(default_factory=list)
     #: What the walk collected for the project index's summaries (see `summarize.py`).
     summary_input: SummaryInput = field(default_factory=SummaryInput)
     #: Method calls whose receiver may be a server (`mcp.mount(...)`): True when the file
@@ -1064,6 +1082,7 @@ class ModelBuilder:
         self._find_registrations()
         self._find_candidates()
         self._find_starts_and_routes()
+        self._find_in_process_clients()
         self._find_features()
         self._find_clients()
         self._find_flows()
@@ -1118,8 +1137,11 @@ class ModelBuilder:
             name = called_attribute(site.call.func, site.scope)
             if name is not None:
                 model.called_attributes.add(name)
-            if not writes and not model.server_module:
-                writes = site.scope.resolve(site.call.func) in _STDOUT_WRITES
+            if not writes:
+                called = site.scope.resolve(site.call.func)
+                # A rich console writes only where it is used (FML602 asks which units).
+                writes = called in RICH_CONSOLES or (
+                    not model.server_module and called in _STDOUT_WRITES)
         if writes:
             module = model.module_scope.node
             assert isinstance(module, cst.Module)
@@ -1230,16 +1252,34 @@ class ModelBuilder:
 
     def _find_client_makers(self) -> None:
         """Functions that build a new HTTP client each time they run (FML402 through the
-        project): a constructor of `HTTP_CLIENTS` whose client is not kept on an attribute
-        or a module-level name (`self._client = httpx.AsyncClient()` under the lazy
-        initialisation idiom is built once)."""
-        kept = {id(a.value) for a in self._assignments if isinstance(a.target, cst.Attribute)
-                or (isinstance(a.target, cst.Name) and (
-                    a.at_module_level or a.target.value in a.scope.globals))}
+        project): a constructor of `HTTP_CLIENTS`, also one kept on `self.`/`cls.` or a
+        global (a constructor, or a method the caller then calls, builds one per instance),
+        unless it is built under the lazy-initialisation idiom (`if self._client is None:
+        self._client = httpx.AsyncClient()` builds it once) or under a lock (a cache). The
+        calls made that way, of any function, are `once_calls`: a chain ends there."""
+        lazy: dict[int, set[int]] = {}
+        once: set[int] = set()
+        for a in self._assignments:  # what runs once: a call assigned lazily
+            owner = a.scope.node
+            value = a.value
+            if isinstance(value, cst.BooleanOperation):
+                value = value.right
+            local = isinstance(a.target, cst.Name) and a.target.value not in a.scope.globals
+            if (a.scope.kind != "function" or not isinstance(owner, cst.FunctionDef)
+                    or not isinstance(value, cst.Call) or local):
+                continue
+            if id(owner) not in lazy:
+                lazy[id(owner)] = lazy_values(owner)
+            if id(value) in lazy[id(owner)]:
+                once.add(id(value))
         for site in self._calls:
             function = site.function
-            if (not isinstance(function, cst.FunctionDef) or id(site.call) in kept
-                    or site.in_lock):  # a refresh made under a lock (a cache), not per call
+            if not isinstance(function, cst.FunctionDef):
+                continue
+            if site.in_lock or id(site.call) in once:
+                qualified = self.model.qualified_name(function)
+                if qualified is not None:
+                    self.model.once_calls.append((qualified, site.call))
                 continue
             name = site.scope.resolve(site.call.func)
             if name in HTTP_CLIENTS:
@@ -1744,6 +1784,18 @@ class ModelBuilder:
                 callee = self._made_by_imported_call(func.value, site.scope)
                 if callee is not None:
                     self.model.factory_starts.append((Start(call, method, transport), callee))
+
+    def _find_in_process_clients(self) -> None:
+        """`Client(mcp)` on a server of this file: a demo or a test harness that serves it
+        in memory (FML602 does not count it as a stdio server)."""
+        for site in self._calls:
+            if site.scope.resolve(site.call.func) not in IN_PROCESS_CLIENTS:
+                continue
+            given = positional(site.call, 0) or keyword(site.call, "transport") or keyword(
+                site.call, "server")
+            if given is not None and self.is_server(given.value, site.scope):
+                self.model.in_process = True
+                return
 
     def _find_features(self) -> None:
         """Evidence of retries, caching, rate limiting, logging set-up and graceful shutdown."""

@@ -93,50 +93,14 @@ def _nested(node: cst.CSTNode) -> Iterator[cst.FunctionDef | cst.ClassDef]:
             yield from _nested(child)
 
 
-class _Units(cst.CSTVisitor):
-    """Collects each unit's references to the module's top-level functions and classes and
-    to methods (`self.m`, `cls.m`, `C.m`), and the units that read the terminal."""
+class _UnitWalker(cst.CSTVisitor):
+    """Walks a module keeping the frames (functions, classes, lambdas) it is in, so that
+    each node knows its unit; the `__main__` block of a script is skipped (it runs only
+    when the module is run, never when a server imports it)."""
 
-    def __init__(self, module: cst.Module, scope: Scope) -> None:
+    def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.frames: list[Frame] = []
-        self.top: dict[str, cst.FunctionDef | cst.ClassDef] = {}
-        self.methods: dict[str, set[str]] = {}
-        for node in _definitions(module.body):
-            self.top[node.name.value] = node
-        self.units: dict[str, set[str]] = {"": set()}
-        self.terminal: set[str] = set()
-        for name, node in self.top.items():
-            if isinstance(node, cst.FunctionDef):
-                self.units[name] = set()
-                continue
-            methods = {m.name.value: m for m in _definitions(node.body.body)
-                       if isinstance(m, cst.FunctionDef)}
-            self.methods[name] = set(methods)
-            self.units[name] = self._always(node, methods)
-            self.units.update((f"{name}.{m}", set()) for m in methods)
-
-    def _always(self, node: cst.ClassDef, methods: dict[str, cst.FunctionDef]) -> set[str]:
-        """The methods that run whoever calls them by name: dunder methods, properties, and
-        every method of a class whose base may call them (a `logging.Handler`'s `emit`)."""
-        external = False
-        for base in node.bases:
-            if base.keyword is not None:
-                continue
-            value = base.value
-            if type(value) is cst.Subscript:
-                value = value.value
-            spelled = dotted(value)
-            if spelled in self.top:
-                continue
-            qualified = self.scope.resolve(value) if spelled else None
-            if qualified is None or not (qualified in INERT_BASES
-                                         or qualified.startswith("builtins.")):
-                external = True
-        name = node.name.value
-        return {f"{name}.{m}" for m, method in methods.items()
-                if external or (m.startswith("__") and m.endswith("__"))
-                or any(_decorator_name(d) in _PROPERTIES for d in method.decorators)}
 
     @property
     def unit(self) -> str:
@@ -176,6 +140,51 @@ class _Units(cst.CSTVisitor):
         if node.orelse is not None:  # the main block runs only when the module is a script
             node.orelse.visit(self)
         return False
+
+
+class _Units(_UnitWalker):
+    """Collects each unit's references to the module's top-level functions and classes and
+    to methods (`self.m`, `cls.m`, `C.m`), and the units that read the terminal."""
+
+    def __init__(self, module: cst.Module, scope: Scope) -> None:
+        super().__init__(scope)
+        self.top: dict[str, cst.FunctionDef | cst.ClassDef] = {}
+        self.methods: dict[str, set[str]] = {}
+        for node in _definitions(module.body):
+            self.top[node.name.value] = node
+        self.units: dict[str, set[str]] = {"": set()}
+        self.terminal: set[str] = set()
+        for name, node in self.top.items():
+            if isinstance(node, cst.FunctionDef):
+                self.units[name] = set()
+                continue
+            methods = {m.name.value: m for m in _definitions(node.body.body)
+                       if isinstance(m, cst.FunctionDef)}
+            self.methods[name] = set(methods)
+            self.units[name] = self._always(node, methods)
+            self.units.update((f"{name}.{m}", set()) for m in methods)
+
+    def _always(self, node: cst.ClassDef, methods: dict[str, cst.FunctionDef]) -> set[str]:
+        """The methods that run whoever calls them by name: dunder methods, properties, and
+        every method of a class whose base may call them (a `logging.Handler`'s `emit`)."""
+        external = False
+        for base in node.bases:
+            if base.keyword is not None:
+                continue
+            value = base.value
+            if type(value) is cst.Subscript:
+                value = value.value
+            spelled = dotted(value)
+            if spelled in self.top:
+                continue
+            qualified = self.scope.resolve(value) if spelled else None
+            if qualified is None or not (qualified in INERT_BASES
+                                         or qualified.startswith("builtins.")):
+                external = True
+        name = node.name.value
+        return {f"{name}.{m}" for m, method in methods.items()
+                if external or (m.startswith("__") and m.endswith("__"))
+                or any(_decorator_name(d) in _PROPERTIES for d in method.decorators)}
 
     def visit_Annotation(self, node: cst.Annotation) -> bool:
         return False  # annotations run no code
@@ -230,3 +239,31 @@ def module_units(module: cst.Module, scope: Scope) -> tuple[dict[str, tuple[str,
                 terminal.add(unit)
                 changed = True
     return units, frozenset(terminal)
+
+
+class _NameUses(_UnitWalker):
+    """The units (see `unit_of`) whose code reads a module-level name."""
+
+    def __init__(self, name: str, scope: Scope) -> None:
+        super().__init__(scope)
+        self.name = name
+        self.units: set[str] = set()
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
+        return not isinstance(node.target, cst.Name)  # binding the name is no use of it
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False  # `x.console` is another object's attribute
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == self.name:
+            self.units.add(self.unit)
+
+
+def units_using(module: cst.Module, name: str, scope: Scope) -> frozenset[str]:
+    """The units of a module whose code reads the module-level `name` ("" for import-time
+    code; the `__main__` block of a script is not counted)."""
+    collector = _NameUses(name, scope)
+    module.visit(collector)
+    return frozenset(collector.units)

@@ -3,7 +3,9 @@
 Since FastMCP 3.0.0 (PR #2865) and the MCP SDK 2.0.0 a sync `def` tool runs in a worker
 thread; before, it ran inline on the event loop, so a blocking call in it stalled every other
 request just as in an `async def`. `@mcp.tool(run_in_thread=False)` (FastMCP 3.3+) opts back
-in to running inline. The blocking rules use this through `FileContext.inline_sync_tool`.
+in to running inline. The file rules (FML101/102) use this through
+`FileContext.inline_sync_tool`; the project rules (FML105/106) through the file's facts
+(`inline_tools`), which the project index reads.
 """
 
 from __future__ import annotations
@@ -44,6 +46,23 @@ def inline_reason(model: FileModel, function: cst.CSTNode,
     return (f"{package} {target} (the project's target) runs sync tools on the event loop; "
             f"only {package} {THREADED_SINCE[package].major}.0 and later run them in a "
             "worker thread")
+
+
+def inline_tools(model: FileModel, module: str, targets: ProjectTargets
+                 ) -> list[tuple[str, str]]:
+    """(the index's qualified name, why) of each sync tool, resource or prompt function this
+    file registers that runs on the event loop (see `inline_reason`), for the file's facts."""
+    found: dict[str, str] = {}
+    for registration in model.registrations:
+        function = registration.function
+        if (registration.kind == "route" or not isinstance(function, cst.FunctionDef)
+                or function.asynchronous is not None):
+            continue
+        name = model.qualified_name(function)
+        reason = None if name is None else inline_reason(model, function, targets)
+        if name is not None and reason is not None:
+            found.setdefault(f"{module}.{name}", reason)
+    return sorted(found.items())
 
 
 def _server_package(model: FileModel) -> str:

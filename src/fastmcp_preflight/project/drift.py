@@ -16,6 +16,20 @@ Kinds, and what `old` / `on` mean for each:
 - `decorator`: `@x.old(...)` on a value of the dotted class `on`.
 - `mount-order`: `mount("prefix", server)` on a server.
 - `transport`: the transport name `old` given to `run(...)`.
+- `component`: the attribute or method `old` of a component object: `on` "decorated:tool" is a
+  function a tool decorator registered (the decorator used to return the component), "tool" also
+  a name assigned from a server's `get_tool(...)`; `when` "attribute" for a read, else a call.
+- `return`: a value a function registered as `on` (`prompt`) returns: a call of the dotted
+  class `old`, or (`old` "dict") a dict literal; also as the items of a returned list literal.
+- `argument`: an argument of a call of `on` (`|`-separated callees) whose value module `old`
+  builds: `httpx.AsyncClient(...)`, a name assigned one, a factory (lambda or def) returning one.
+- `except`: an `except` clause naming an exception of module `old`, around a method call on a
+  client of the package (`on`: the client classes; built there, assigned, `with`-bound or a
+  parameter annotated as one), in a `try` that does not call module `old` itself.
+- `field`: the attribute `old` read (not assigned) off any value, in a file that imports
+  the package (fastmcp first: a file importing both, or importing `mcp` in a project that
+  targets fastmcp, runs under fastmcp's camelCase shim).
+- `setting`: the string literal `old` (an environment variable name), outside docstrings.
 """
 
 from __future__ import annotations
@@ -30,7 +44,7 @@ from fastmcp_preflight.project.facts import NOT_UNBOUNDED_SITE, FileFacts
 from fastmcp_preflight.project.versions import Target
 
 Kind = Literal["import", "keyword", "method", "context", "call", "decorator", "mount-order",
-               "transport"]
+               "transport", "component", "return", "argument", "except", "field", "setting"]
 Package = Literal["fastmcp", "mcp"]
 
 
@@ -50,6 +64,9 @@ class Change:
     when: str = ""
     #: For import moves: the new dotted module (or name).
     moved_to: str = ""
+    #: A name (`*.TasksExtension`) whose import anywhere in the file means the old form is
+    #: taken care of (the extension it needs is registered).
+    unless: str = ""
     #: Where DRIFT.md checked it.
     source: str = ""
 
@@ -83,6 +100,15 @@ def _server_keywords() -> tuple[Change, ...]:
         for name in _SERVER_KWARGS_MCP)
     return fastmcp + mcp
 
+
+#: The camelCase fields of the protocol types and their snake_case names (mcp 2.3.0
+#: docs/migration.md, "Common renames"): reads only, the constructors accept both.
+CAMEL_FIELDS = (("inputSchema", "input_schema"), ("outputSchema", "output_schema"),
+                ("isError", "is_error"), ("nextCursor", "next_cursor"),
+                ("mimeType", "mime_type"), ("structuredContent", "structured_content"),
+                ("serverInfo", "server_info"), ("protocolVersion", "protocol_version"),
+                ("uriTemplate", "uri_template"), ("listChanged", "list_changed"),
+                ("progressToken", "progress_token"))
 
 _GONE_IN_3 = (
     ("on_duplicate_tools", "`on_duplicate=`"), ("on_duplicate_resources", "`on_duplicate=`"),
@@ -156,6 +182,50 @@ CHANGES: tuple[Change, ...] = (
            "`param = Depends(factory)`", "2.14.1", "4.0", on="tool", source="from-fastmcp-3.mdx"),
     Change("fastmcp-tool-serializer", "fastmcp", "keyword", "serializer",
            "return a `ToolResult`", "3.0.0", "4.0", on="tool", source="from-fastmcp-3.mdx"),
+    Change("fastmcp-tool-task", "fastmcp", "keyword", "task",
+           "register the extension: `mcp.add_extension(TasksExtension())`, with "
+           "`pip install fastmcp[tasks]`", None, "4.0", on="tool", when="value:True",
+           unless="*.TasksExtension", source="from-fastmcp-3.mdx (RuntimeError at startup)"),
+    # -- fastmcp: components the decorators used to return -------------------------------
+    *(Change(f"fastmcp-tool-fn-{name}", "fastmcp", "component", name,
+             f'`(await mcp.get_tool("name")).{name}`', "3.0", "4.0", on="decorated:tool",
+             when="attribute",
+             source="from-fastmcp-3.mdx (decorator returns the function; "
+                    "`decorator_mode='object'` until 4.0)")
+      for name in ("name", "description")),
+    *(Change(f"fastmcp-tool-{name}", "fastmcp", "component", name,
+             f'`mcp.{name}(names={{"name"}}, components={{"tool"}})`', None, "3.0", on="tool",
+             source="fastmcp v3 docs/development/upgrade-guide.mdx (enable/disable moved)")
+      for name in ("enable", "disable")),
+    Change("fastmcp-prompt-prompt-message", "fastmcp", "return", "mcp.types.PromptMessage",
+           '`Message("text", role=...)` from `fastmcp.prompts`', None, "3.0", on="prompt",
+           source="fastmcp v3 docs/development/upgrade-guide.mdx (prompts use Message)"),
+    Change("fastmcp-prompt-dict", "fastmcp", "return", "dict",
+           '`Message("text", role=...)` from `fastmcp.prompts`', None, "3.0", on="prompt",
+           source="DRIFT.md 1.1 (dicts no longer coerced)"),
+    # -- fastmcp: httpx objects (FastMCP 4 uses httpx2) ------------------------------------
+    Change("fastmcp-openapi-httpx-client", "fastmcp", "argument", "httpx",
+           "an `httpx2.AsyncClient`", "4.0", None,
+           on="from_openapi|fastmcp.server.providers.openapi.OpenAPIProvider",
+           source="4.1.6 providers/openapi/provider.py:120 (FastMCPDeprecationWarning)"),
+    Change("fastmcp-httpx-argument", "fastmcp", "argument", "httpx",
+           "the `httpx2` equivalent (`httpx2.AsyncClient`, `httpx2.Auth`)", None, "4.0",
+           on="fastmcp.Client|fastmcp.client.transports.StreamableHttpTransport|"
+              "fastmcp.client.transports.SSETransport|fastmcp.server.proxy.ProxyClient",
+           source="from-fastmcp-3.mdx (httpx -> httpx2)"),
+    Change("fastmcp-except-httpx", "fastmcp", "except", "httpx",
+           "`except httpx2.<Error>` (the httpx handler still imports but never matches)", None,
+           "4.0", on="fastmcp.Client|fastmcp.client.transports.StreamableHttpTransport|"
+                     "fastmcp.client.transports.SSETransport",
+           source="from-fastmcp-3.mdx (httpx -> httpx2)"),
+    # -- fastmcp: camelCase fields and settings --------------------------------------------
+    *(Change(f"fastmcp-field-{camel.lower()}", "fastmcp", "field", camel, f"`.{snake}`", "4.0",
+             None,
+             source="4.1.6 fastmcp/_compat.py:128 (`mcp_camelcase_compat` shim)")
+      for camel, snake in CAMEL_FIELDS),
+    Change("fastmcp-show-cli-banner", "fastmcp", "setting", "FASTMCP_SHOW_CLI_BANNER",
+           "`FASTMCP_SHOW_SERVER_BANNER`", None, "3.0",
+           source="fastmcp v3 docs/development/upgrade-guide.mdx (banner variable renamed)"),
     # -- fastmcp: OpenAPI and clients ----------------------------------------------------
     Change("fastmcp-openapi-all-routes", "fastmcp", "keyword", "all_routes_as_tools",
            "`route_maps=`", None, "2.8.0", on="from_openapi",
@@ -254,6 +324,14 @@ CHANGES: tuple[Change, ...] = (
     *(Change(f"mcp-{module.replace('.', '-')}", "mcp", "import", module,
              "the streamable HTTP transport", None, "2.0.0", source="mcp docs/migration.md")
       for module in ("mcp.client.websocket", "mcp.server.websocket")),
+    *(Change(f"mcp-types-{name.lower()}", "mcp", "import", f"mcp.types.{name}", new, None,
+             "2.0.0", source="mcp 2.3.0 docs/migration.md (removed type aliases)")
+      for name, new in (("Content", "`ContentBlock`"),
+                        ("ResourceReference", "`ResourceTemplateReference`"),
+                        ("Cursor", "`str`"))),
+    *(Change(f"mcp-field-{camel.lower()}", "mcp", "field", camel, f"`.{snake}`", None, "2.0.0",
+             source="mcp 2.3.0 docs/migration.md (snake_case fields)")
+      for camel, snake in CAMEL_FIELDS),
     Change("mcp-server-instructions-positional", "mcp", "call", "server:mcp",
            "`instructions=` as a keyword (the second positional is now `title`)", None,
            "2.0.0", fix="instructions-keyword", on="server:mcp", when="second-positional",
@@ -303,12 +381,11 @@ def major_removal(change: Change) -> bool:
     return version.minor == 0 and version.micro == 0
 
 
-def import_changes(full: str) -> list[Change]:
-    """The major-removal import changes an imported dotted name matches."""
+def import_changes(full: str, changes: Sequence[Change] | None = None) -> list[Change]:
+    """The major-removal import changes an imported dotted name matches (`changes`: those
+    changes, when the caller has picked them out already)."""
     found = []
-    for change in CHANGES:
-        if not major_removal(change):
-            continue
+    for change in changes if changes is not None else major_removals():
         old = change.old
         if old.startswith("*."):
             hit = full.startswith(change.package + ".") and full.endswith(old[1:])
@@ -317,6 +394,11 @@ def import_changes(full: str) -> list[Change]:
         if hit:
             found.append(change)
     return found
+
+
+def major_removals() -> list[Change]:
+    """The import changes a major release made (FML803 looks only at these)."""
+    return [change for change in CHANGES if major_removal(change)]
 
 
 @dataclass(frozen=True)
@@ -334,10 +416,13 @@ class UnboundedSite:
 def unbounded_sites(files: Sequence[FileFacts]) -> list[UnboundedSite]:
     """One project's FML803 sites: at most one per package."""
     sites: dict[str, UnboundedSite] = {}
+    changes = major_removals()
     for facts in sorted(files, key=lambda f: f.path):
+        if not facts.version_imports or not facts.targets:
+            continue
         for location, names in facts.version_imports:
             for name in names:
-                for change in import_changes(name):
+                for change in import_changes(name, changes):
                     if change.package in sites:
                         continue
                     target = next((t for t in facts.targets if t.package == change.package),

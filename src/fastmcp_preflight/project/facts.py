@@ -10,10 +10,10 @@ a frozen dataclass.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
 
 from fastmcp_preflight.project.modules import importable_tail
 from fastmcp_preflight.project.records import Location as Location
@@ -135,6 +135,57 @@ class ToolTargetFact(NamedTuple):
 
 HTTP_TRANSPORTS = frozenset({"http", "streamable-http", "sse"})
 
+S = TypeVar("S")
+
+
+class _Encoded:
+    """A field's value as the cache's JSON holds it, not decoded yet."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+
+
+class _Summaries(Generic[S]):
+    """A `FileFacts` field of summaries, decoded from the cache's JSON when first read.
+
+    They are most of a file's facts, and a run whose every file is cached never reads
+    them (nor does a project rule that only needs imports or servers); written back to the
+    cache untouched, they are never decoded at all.
+    """
+
+    def __init__(self, decode: Callable[[Any], S], empty: Any) -> None:
+        self._decode = decode
+        self._empty = empty
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = "_" + name
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> _Encoded: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type) -> S: ...
+
+    def __get__(self, instance: object | None, owner: type) -> S | _Encoded:
+        if instance is None:  # the dataclass's default: an empty value, made per instance
+            return _Encoded(type(self._empty)())
+        value = instance.__dict__[self._name]
+        if isinstance(value, _Encoded):
+            value = instance.__dict__[self._name] = self._decode(value.data)
+        return value  # type: ignore[no-any-return]
+
+    def __set__(self, instance: object, value: S | _Encoded) -> None:
+        instance.__dict__[self._name] = value
+
+    @staticmethod
+    def encoded(instance: object, name: str, encode: Callable[[Any], Any]) -> Any:
+        """A field's JSON: as read from the cache when it was never decoded."""
+        value = instance.__dict__["_" + name]
+        return value.data if isinstance(value, _Encoded) else encode(value)
+
 
 @dataclass
 class FileFacts:
@@ -166,17 +217,27 @@ class FileFacts:
     #: Its functions that build a new HTTP client each time they run (FML402): (qualified
     #: name, the constructor, its line).
     client_makers: list[tuple[str, str, int]] = field(default_factory=list)
+    #: Its calls that run once, not per call of their function (under a lock or the
+    #: lazy-initialisation idiom): (qualified name of the function, line, column, end line,
+    #: end column), where a chain of FML402 ends.
+    once_calls: list[tuple[str, int, int, int, int]] = field(default_factory=list)
+    #: Its sync tool functions that the project's target runs on the event loop (FML105/106):
+    #: (qualified name, why, naming the version), see `model.sync_tools.inline_tools`.
+    inline_tools: list[tuple[str, str]] = field(default_factory=list)
     #: A server module (RULES.md, FML6xx): it imports a server API or registers tools, and
     #: is not only an MCP client.
     server_module: bool = False
     #: A script of its own (a `__main__` block, or `asyncio.run(...)` at module level).
     script: bool = False
+    #: It connects a client to a server it builds, in this process (`Client(mcp)`).
+    in_process: bool = False
     #: For each import that does not run at import time (in a function, under
     #: `if __name__ == "__main__":`; not under TYPE_CHECKING), the targets as in ImportFact.
     deferred_imports: list[tuple[tuple[str, ...], ...]] = field(default_factory=list)
     #: The attribute names it calls ("*": it star-imports), see `reach.called_attribute`.
     called_attributes: list[str] = field(default_factory=list)
-    #: Only in a module that is no server module and writes to stdout: each unit (""
+    #: Only in a module that is no server module and writes to stdout, or that builds a
+    #: rich console (FML602): each unit (""
     #: import-time code, `f`, `C.m`, `C`) with the units and classes it refers to, and the
     #: units that read the terminal (see `reach.module_units`).
     stdout_units: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -186,9 +247,9 @@ class FileFacts:
     file_noqa: list[str] | None = None
     #: The project index's input (see `summaries.py`): a summary of every function and
     #: class, and the references module-level names are bound to.
-    functions: list[FunctionSummary] = field(default_factory=list)
-    class_summaries: list[ClassSummary] = field(default_factory=list)
-    globals: dict[str, tuple[Ref, ...]] = field(default_factory=dict)
+    functions: _Summaries[list[FunctionSummary]] = _Summaries(functions_from_json, [])
+    class_summaries: _Summaries[list[ClassSummary]] = _Summaries(classes_from_json, [])
+    globals: _Summaries[dict[str, tuple[Ref, ...]]] = _Summaries(globals_from_json, {})
     #: Imports of fastmcp / mcp names, with the full dotted names, outside
     #: `try: ... except ImportError:` shims and `if TYPE_CHECKING:` (FML803).
     version_imports: list[tuple[Location, tuple[str, ...]]] = field(default_factory=list)
@@ -227,17 +288,20 @@ class FileFacts:
             "tool_targets": [list(t) for t in self.tool_targets],
             "entries": self.entries,
             "client_makers": self.client_makers,
+            "once_calls": self.once_calls,
+            "inline_tools": self.inline_tools,
             "noqa": self.noqa,
             "file_noqa": self.file_noqa,
             "server_module": self.server_module,
             "script": self.script,
+            "in_process": self.in_process,
             "deferred_imports": self.deferred_imports,
             "called_attributes": self.called_attributes,
             "stdout_units": self.stdout_units,
             "terminal_units": self.terminal_units,
-            "functions": functions_to_json(self.functions),
-            "class_summaries": classes_to_json(self.class_summaries),
-            "globals": self.globals,
+            "functions": _Summaries.encoded(self, "functions", functions_to_json),
+            "class_summaries": _Summaries.encoded(self, "class_summaries", classes_to_json),
+            "globals": _Summaries.encoded(self, "globals", dict),
             "version_imports": [[_span(at), names] for at, names in self.version_imports],
             "targets": [[t.package, t.version, t.source, t.requirement, t.declared_in]
                         for t in self.targets],
@@ -285,19 +349,22 @@ class FileFacts:
             entries=[(name, label) for name, label in data.get("entries", ())],
             client_makers=[(name, client, line)
                            for name, client, line in data.get("client_makers", ())],
+            once_calls=[(name, *span) for name, *span in data.get("once_calls", ())],
+            inline_tools=[(name, why) for name, why in data.get("inline_tools", ())],
             noqa={int(k): list(v) for k, v in data["noqa"].items()},
             file_noqa=data["file_noqa"],
             server_module=data.get("server_module", False),
             script=data.get("script", False),
+            in_process=data.get("in_process", False),
             deferred_imports=[tuple(map(tuple, targets))
                               for targets in data.get("deferred_imports", ())],
             called_attributes=list(data.get("called_attributes", ())),
             stdout_units={unit: tuple(refs)
                           for unit, refs in data.get("stdout_units", {}).items()},
             terminal_units=list(data.get("terminal_units", ())),
-            functions=functions_from_json(data.get("functions", [])),
-            class_summaries=classes_from_json(data.get("class_summaries", [])),
-            globals=globals_from_json(data.get("globals", {})),
+            functions=_Encoded(data.get("functions", [])),
+            class_summaries=_Encoded(data.get("class_summaries", [])),
+            globals=_Encoded(data.get("globals", {})),
             version_imports=[(Location(*at), tuple(names))
                              for at, names in data.get("version_imports", ())],
             targets=tuple(Target(package, version, source, requirement, tuple(declared))
@@ -346,11 +413,14 @@ def _imported_modules(files: list[FileFacts]) -> dict[str, set[str]]:
     return graph
 
 
-def _reached_modules(files: list[FileFacts]) -> set[str]:
-    """The modules that server modules import, directly or through other modules."""
+def _reached_modules(files: list[FileFacts], roots: Sequence[FileFacts] | None = None,
+                     ) -> set[str]:
+    """The modules that server modules (or the given `roots`) import, directly or through
+    other modules."""
     graph = _imported_modules(files)
     reached: set[str] = set()
-    stack = [f.module for f in files if f.server_module and f.module]
+    stack = [f.module for f in (files if roots is None else roots)
+             if (roots is not None or f.server_module) and f.module]
     while stack:
         module = stack.pop()
         for target in graph.get(module, ()):
@@ -432,6 +502,89 @@ def stdout_reaches_stdio_server(files: list[FileFacts]) -> dict[str, bool]:
                  if f.module in reached else set())
         answers.update((f"{f.path}#{unit}", unit in units) for unit in f.stdout_units)
     return answers
+
+
+def _serves_stdio(facts: FileFacts) -> bool:
+    """Whether a module itself may serve over stdio: one of its starts does not name an
+    HTTP transport, or it builds or registers on a server that it never starts (what
+    `fastmcp run` would serve, over stdio by default) and does not only connect to in
+    process (`Client(mcp)`)."""
+    starts = [*facts.starts, *(start for start, _ in facts.factory_starts)]
+    if starts:
+        return any(start.transport not in HTTP_TRANSPORTS for start in starts)
+    return bool(facts.servers or facts.registrations) and not facts.in_process
+
+
+class _StdioAnswers(dict[str, bool]):
+    """The answers of `runs_in_a_stdio_server`: by path, and for a console that a module
+    binds to a name (`path#name:unit|unit`, the units that use it), whether the stdio server
+    uses it: the module serves over stdio itself, or a module running in the server imports
+    the name, or the whole module, or one of those units is a tool (or other entry) of the
+    module or is reached from one (`_reached_units`)."""
+
+    def __init__(self, files: list[FileFacts], serving: list[FileFacts],
+                 reached: set[str]) -> None:
+        self._serving = {f.path for f in serving}
+        super().__init__((f.path, f.path in self._serving or f.module in reached)
+                         for f in files)
+        self._all = files
+        self._files = {f.path: f for f in files}
+        self._running = reached | {f.module for f in serving if f.module}
+        #: What the running modules use of the others, worked out on the first console.
+        self._uses: tuple[dict[str, set[str]], set[str], set[str]] | None = None
+
+    def get(self, key: str, default: object = None) -> bool:
+        path, used_by, rest = key.partition("#")
+        answer = dict.get(self, path, True)
+        facts = self._files.get(path)
+        if not used_by or not answer or facts is None or path in self._serving:
+            return answer
+        if self._uses is None:
+            self._uses = (*_entry_points(self._all, self._running),
+                          _imported_whole(self._all, self._running))
+        used_names, called, whole = self._uses
+        name, _, units = rest.partition(":")
+        used = used_names.get(facts.module or "", set())
+        if facts.module in whole or "*" in used or (name and name in used):
+            return True
+        # The module's tools, resources, prompts and routes run whenever they are called.
+        entries = {qualified.split(".<locals>.")[0] for qualified, _ in facts.entries}
+        wanted = {unit for unit in units.split("|") if unit}
+        if wanted & entries:
+            return True
+        return bool(wanted & _reached_units(facts, used | entries, called))
+
+
+def _imported_whole(files: list[FileFacts], running: set[str]) -> set[str]:
+    """The modules that a module running in the server imports as a module (`import
+    helpers`, `from pkg import helpers`), not only names from them: any of their names may
+    be used (`helpers.console.print(...)`)."""
+    modules = {f.module for f in files if f.module}
+    whole: set[str] = set()
+    for f in files:
+        if f.module not in running:
+            continue
+        for targets in [*(i.targets for i in f.imports), *f.deferred_imports]:
+            for candidates in targets:
+                target = next((c for c in candidates if c in modules), None)
+                if target is not None and not (len(candidates) == 2
+                                               and target == candidates[1]):
+                    whole.add(target)
+    return whole
+
+
+def runs_in_a_stdio_server(files: list[FileFacts]) -> dict[str, bool]:
+    """Per file (by path), whether its code may run in a server process that speaks over
+    stdio (FML602): the project may run over stdio, and the module serves over stdio itself
+    (`_serves_stdio`) or such a module imports it, directly or through other modules. A
+    module whose own server runs only over HTTP or only in memory, and a module that builds
+    no server (a CLI, a helper) that no stdio server imports, run in no stdio server. A
+    console that such an imported module builds counts only where the server uses it (see
+    `_StdioAnswers`)."""
+    if not may_run_over_stdio(files):
+        return {f.path: False for f in files}
+    serving = [f for f in files if _serves_stdio(f)]
+    return _StdioAnswers(files, serving, _reached_modules(files, serving))
 
 
 def runs_in_a_server(files: list[FileFacts]) -> dict[str, bool]:
@@ -537,6 +690,8 @@ BUILDS_A_SERVER = "builds-a-server"
 MAY_RUN_OVER_STDIO = "may-run-over-stdio"
 #: The per-file condition of stdout writes outside server modules: `name:path[#unit]`.
 STDOUT_REACHES_STDIO_SERVER = "stdout-reaches-stdio-server"
+#: The per-file condition of stdout logging in server modules (FML602): `name:path`.
+RUNS_IN_A_STDIO_SERVER = "runs-in-a-stdio-server"
 
 def not_unbounded_site(files: list[FileFacts]) -> dict[str, bool]:
     """`path@line` -> False for the imports FML803 reports (FML801 stays silent there)."""
@@ -554,6 +709,7 @@ CONDITIONS = {MAY_RUN_OVER_STDIO: may_run_over_stdio, BUILDS_A_SERVER: builds_a_
 #: Conditions decided per file: a finding's condition is `name:path` (the file's path).
 FILE_CONDITIONS = {STDOUT_REACHES_STDIO_SERVER: stdout_reaches_stdio_server,
                    RUNS_IN_A_SERVER: runs_in_a_server,
+                   RUNS_IN_A_STDIO_SERVER: runs_in_a_stdio_server,
                    NOT_UNBOUNDED_SITE: not_unbounded_site,
                    REGISTERED_ELSEWHERE: registered_elsewhere}
 
@@ -788,8 +944,9 @@ class _Names:
 #: `CALLED_DIRECTLY:path#qualname:index:name` (FML703).
 ON_REQUEST_PATH = "on-request-path"
 CALLED_DIRECTLY = "called-directly"
-#: `CLIENT_THROUGH_HELPER:path#qualname:line:column`: the call at that place of the
-#: function builds a new HTTP client through the project (FML402).
+#: `CLIENT_THROUGH_HELPER:path#qualname:line:column:end_line:end_column`: the call with
+#: that span in the function builds a new HTTP client through the project (FML402); the
+#: end tells `make().get()` from the `make()` that starts where it does.
 CLIENT_THROUGH_HELPER = "client-through-helper"
 #: `TOOL_INPUT_THROUGH:path#qualname:{json}`: tool input of that tool function reaches a
 #: sink through project functions, or a sink of the tool holds only if project functions
@@ -828,6 +985,9 @@ class ProjectFacts(list[FileFacts]):
     #: The run's engine options, set by the engine before the project rules run: the
     #: index's `extend-sync-clients`/`extend-blocking-calls`, FML710's `--tool-baseline`.
     options: Mapping[str, object] = MappingProxyType({})
+    #: The paths whose findings the run reports (None: every file's). A pre-commit run
+    #: reports a few files of a large project: a rule need not look for findings elsewhere.
+    reported: frozenset[str] | None = None
 
     @functools.cached_property
     def import_graph(self) -> ImportGraph:
@@ -841,7 +1001,7 @@ class ProjectFacts(list[FileFacts]):
     def project_index(self) -> ProjectIndex:
         from fastmcp_preflight.project.index import ProjectIndex
 
-        return ProjectIndex(self, self.options, self.import_graph)
+        return ProjectIndex(self, self.options, self.import_graph, self.reported)
 
 
 def import_graph_of(files: Sequence[FileFacts]) -> ImportGraph:

@@ -9,8 +9,8 @@ depends on another file is recomputed from that file's current facts on every ru
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 from fastmcp_preflight.model.blocking import blocking_calls
 from fastmcp_preflight.model.clients import Catalog, SyncClient
@@ -86,8 +86,12 @@ class ProjectIndex:
     """The index of one project's facts. Build it with `index_of(files)`."""
 
     def __init__(self, files: Sequence[FileFacts], options: Mapping[str, object] | None = None,
-                 import_graph: ImportGraph | None = None) -> None:
+                 import_graph: ImportGraph | None = None,
+                 reported: frozenset[str] | None = None) -> None:
+        """`reported`: the paths whose findings the run reports (None: all); `async_calls`
+        looks only there, so a pre-commit run works out only what its files need."""
         options = options or {}
+        self.reported = reported
         #: By path: what the index answers must not depend on the order the files were
         #: linted in (warm, cold, one worker or many give the same report).
         self.files = sorted(files, key=lambda f: f.path)
@@ -102,7 +106,10 @@ class ProjectIndex:
         #: Other names of the same symbol (a file's namespace-package name): alias -> name.
         self._aliases: dict[str, str] = {}
         self._by_last: dict[str, list[str]] = {}
+        #: Sync tool functions the target runs on the event loop: name -> why.
+        self._inline: dict[str, str] = {}
         for f in self.files:
+            self._inline.update(f.inline_tools)
             prefix = f.module or f.path
             others = [n for n in [*module_names(f), *_path_names(f.path)] if n != prefix]
             for function in f.functions:
@@ -120,9 +127,17 @@ class ProjectIndex:
         self._subclasses: dict[str, list[str]] | None = None
         self._returns: dict[str, tuple[Value, ...] | None] = {}
         self._calls: dict[str, tuple[ResolvedCall, ...]] = {}
-        self._callers: dict[str, list[tuple[str, CallSummary]]] | None = None
+        self._callers: dict[str, list[tuple[str, CallSummary]]] = {}
+        #: Each call by the last name it calls (see `callers`).
+        self._by_token: dict[str, list[tuple[str, CallSummary]]] | None = None
+        self._indirect_callers: dict[str, list[tuple[str, CallSummary]]] = {}
+        #: By the call's id (the summaries hold every call as long as the index lives).
+        self._call_callees: dict[int, list[str]] = {}
+        self._mro: dict[str, list[str]] = {}
+        self._lookups: dict[str, str | None] = {}
+        self._external: dict[str, list[str]] = {}
         self._lifespan: dict[str, list[tuple[Ref, str]]] | None = None
-        self._blocking: dict[str, Blocking] | None = None
+        self._blocking: Shortest[Blocking] | None = None
         self._running: dict[str, bool] | None = None
         self._global_memo: dict[str, tuple[Value, ...]] = {}
         self._attribute_memo: dict[tuple[str, str, str], tuple[Value, ...]] = {}
@@ -162,14 +177,17 @@ class ProjectIndex:
         packages), or a package that re-exports it (`from pkg import load`)."""
         if dotted in self._paths:
             return dotted
+        if dotted in self._lookups:
+            return self._lookups[dotted]
         alias = self._aliases.get(dotted)
         if alias:
-            return alias
-        head, _, last = dotted.rpartition(".")
-        if not head:
-            return None
-        found = [n for n in self._by_last.get(last, ()) if n.startswith(head + ".")]
-        return found[0] if len(found) == 1 else None
+            found: str | None = alias
+        else:
+            head, _, last = dotted.rpartition(".")
+            named = [n for n in self._by_last.get(last, ()) if n.startswith(head + ".")]
+            found = named[0] if head and len(named) == 1 else None
+        self._lookups[dotted] = found
+        return found
 
     def owner_class(self, function: str) -> str | None:
         """The class a method belongs to."""
@@ -180,6 +198,9 @@ class ProjectIndex:
         """A project class and its project base classes, nearest first (depth first, like
         Python's MRO for the usual single-inheritance-plus-mixins case); external bases
         are left out (see `external_bases`)."""
+        known = self._mro.get(name)
+        if known is not None:
+            return list(known)
         order: list[str] = []
         stack = [name]
         while stack:
@@ -189,15 +210,19 @@ class ProjectIndex:
             order.append(current)
             bases = [self.lookup(b) for b in self._classes[current].bases]
             stack[0:0] = [b for b in bases if b is not None]
-        return order
+        self._mro[name] = order
+        return list(order)
 
     def external_bases(self, name: str) -> list[str]:
         """The dotted names of the bases from outside the project of a class and of its
         project bases."""
-        found: list[str] = []
-        for current in self.mro(name):
-            found += [b for b in self._classes[current].bases if self.lookup(b) is None]
-        return found
+        known = self._external.get(name)
+        if known is None:
+            known = []
+            for current in self.mro(name):
+                known += [b for b in self._classes[current].bases if self.lookup(b) is None]
+            self._external[name] = known
+        return list(known)
 
     def subclasses(self, name: str) -> list[str]:
         """The project classes that derive from `name`, directly or not."""
@@ -455,15 +480,56 @@ class ProjectIndex:
         return resolved
 
     def callers(self, function: str) -> list[tuple[str, CallSummary]]:
-        """The project functions that call `function`, with the call."""
-        if self._callers is None:
+        """The project functions that call `function`, with the call.
+
+        Only the calls that may name it are evaluated: those whose callee ends in its
+        name (or, for an `__init__`, its class's or a subclass's), those that end in a
+        module-level variable or class attribute (which may hold it), and those that call
+        a call's result or an item."""
+        found = self._callers.get(function)
+        if found is not None:
+            return found
+        if self._by_token is None:
             table: dict[str, list[tuple[str, CallSummary]]] = {}
-            for caller in self._functions:
-                for resolved in self.calls(caller):
-                    for target in self.callee_functions(resolved):
-                        table.setdefault(target, []).append((caller, resolved.call))
-            self._callers = table
-        return self._callers.get(function, [])
+            for caller, summary in self._functions.items():
+                for call in summary.calls:
+                    for token in dict.fromkeys(_token(ref) for ref in call.callee):
+                        table.setdefault(token, []).append((caller, call))
+            self._by_token = table
+            indirect = {name.rpartition(".")[2] for name in self._globals} | {
+                attr for cls in self._classes.values() for attr, _ in cls.attributes}
+            # The calls that may run any function, resolved once for every question.
+            reverse: dict[str, list[tuple[str, CallSummary]]] = {}
+            for token in sorted(indirect | {"*"}):
+                for caller, call in table.get(token, ()):
+                    for target in self._callees_of(caller, call):
+                        reverse.setdefault(target, []).append((caller, call))
+            self._indirect_callers = reverse
+        owner, _, last = function.rpartition(".")
+        tokens = {last}
+        if last == "__init__" and owner in self._classes:
+            tokens |= {c.rpartition(".")[2] for c in (owner, *self.subclasses(owner))}
+        found = []
+        seen: set[int] = set()
+        candidates = [pair for token in sorted(tokens) for pair in self._by_token.get(token, ())]
+        for caller, call in [*candidates, *self._indirect_callers.get(function, ())]:
+            if id(call) in seen:
+                continue
+            seen.add(id(call))
+            if function in self._callees_of(caller, call):
+                found.append((caller, call))
+        found.sort(key=lambda pair: (self._paths.get(pair[0], ""), pair[1].location))
+        self._callers[function] = found
+        return found
+
+    def _callees_of(self, caller: str, call: CallSummary) -> list[str]:
+        """The project functions one call may run, worked out once per call."""
+        known = self._call_callees.get(id(call))
+        if known is None:
+            resolved = ResolvedCall(call, tuple(dict.fromkeys(
+                v for ref in call.callee for v in self.evaluate(ref, caller))))
+            known = self._call_callees[id(call)] = self.callee_functions(resolved)
+        return known
 
     def callee_functions(self, resolved: ResolvedCall) -> list[str]:
         """The project functions a call may run: a function or method, or the `__init__`
@@ -480,14 +546,24 @@ class ProjectIndex:
         return found
 
     def async_calls(self) -> Iterator[tuple[FunctionSummary, str, ResolvedCall]]:
-        """Every call in the own body of an async function of the project (not awaited),
-        with the function and its file's path, in file and source order."""
+        """Every call made on the event loop (not awaited), with the function and its file's
+        path, in file and source order: in the own body of an async function of the
+        project, or of a sync tool function the target runs inline (`inline_reason`); only
+        in the reported files (see `__init__`)."""
         for f in self.files:
+            if self.reported is not None and f.path not in self.reported:
+                continue
             for function in f.functions:
-                if function.is_async:
+                if function.is_async or function.name in self._inline:
                     for resolved in self.calls(function.name):
                         if not resolved.call.awaited:
                             yield function, f.path, resolved
+
+    def inline_reason(self, function: str) -> str | None:
+        """For a sync tool function that the project's target runs on the event loop
+        (fastmcp before 3.0, the MCP SDK before 2.0, `run_in_thread=False`): why, naming the
+        version; else None (see `model.sync_tools`)."""
+        return self._inline.get(function)
 
     def runs_in_a_server(self, path: str) -> bool:
         """Whether a file's code may run in a server process (not a script of its own that
@@ -555,46 +631,41 @@ class ProjectIndex:
                     return Sink("FML105", resolved.call.text, entry.alternative, entry)
         return None
 
-    def _fixed_point(self) -> dict[str, Blocking]:
-        """Each sync function's blocking chain, shortest first: round k finds the functions
-        that block within k calls (at most MAX_DEPTH)."""
-        found: dict[str, Blocking] = {}
-        sync = [f for f in self._functions.values() if not f.is_async]
-        for function in sync:
-            path = self._paths[function.name]
-            for resolved in self.calls(function.name):
-                sink = self.sink(resolved)
-                if sink is not None:
-                    found[function.name] = Blocking(
-                        (ChainStep(path, resolved.call.location.line, _step_name(
-                            resolved, sink)),), sink)
-                    break
-        for _ in range(MAX_DEPTH - 1):
-            previous = dict(found)
-            for function in sync:
-                if function.name in found:
-                    continue
-                path = self._paths[function.name]
-                for resolved in self.calls(function.name):
-                    if resolved.call.awaited:
-                        continue
-                    callee = next((name for name in self.callee_functions(resolved)
-                                   if name in previous), None)
-                    if callee is not None:
-                        inner = previous[callee]
-                        found[function.name] = Blocking(
-                            (ChainStep(path, resolved.call.location.line,
-                                       _call_name(callee)), *inner.chain), inner.sink)
-                        break
-            if len(found) == len(previous):
-                break
-        return found
-
     def blocking(self, function: str) -> Blocking | None:
         """How calling a sync project function blocks (through the project), if it does."""
         if self._blocking is None:
-            self._blocking = self._fixed_point()
+            self._blocking = Shortest(self._blocks_itself, self._sync_callees,
+                                      self._blocks_through)
         return self._blocking.get(function)
+
+    def _blocks_itself(self, function: str) -> Blocking | None:
+        """The first call of a sync function's own body that blocks."""
+        summary = self._functions.get(function)
+        if summary is None or summary.is_async:
+            return None
+        for resolved in self.calls(function):
+            sink = self.sink(resolved)
+            if sink is not None:
+                return Blocking((ChainStep(self._paths[function], resolved.call.location.line,
+                                           _step_name(resolved, sink)),), sink)
+        return None
+
+    def _sync_callees(self, function: str) -> Iterator[tuple[ResolvedCall, list[str]]]:
+        """The sync project functions each call of a sync function's body runs (an awaited
+        call runs none: it is a coroutine's)."""
+        summary = self._functions.get(function)
+        if summary is None or summary.is_async:
+            return
+        for resolved in self.calls(function):
+            if not resolved.call.awaited:
+                yield resolved, [name for name in self.callee_functions(resolved)
+                                 if (callee := self._functions.get(name)) is not None
+                                 and not callee.is_async]
+
+    def _blocks_through(self, function: str, resolved: ResolvedCall, callee: str,
+                        inner: Blocking) -> Blocking:
+        return Blocking((ChainStep(self._paths[function], resolved.call.location.line,
+                                   _call_name(callee)), *inner.chain), inner.sink)
 
     def blocking_through(self, resolved: ResolvedCall) -> tuple[str, Blocking] | None:
         """For a call of a sync project function that blocks: the function and its chain
@@ -609,6 +680,84 @@ class ProjectIndex:
             if found is not None:
                 return name, found
         return None
+
+
+class _Chained(Protocol):
+    @property
+    def chain(self) -> tuple[ChainStep, ...]: ...
+
+
+C = TypeVar("C", bound=_Chained)
+
+
+class Shortest(Generic[C]):
+    """Each function's shortest chain of calls (at most `MAX_DEPTH`) to a kind of call,
+    worked out only for the functions asked about and those they may call.
+
+    `itself(f)`: the chain when f's own body makes such a call; `callees(f)`: each call of
+    f with the project functions it may run, in source order; `through(f, call, callee,
+    inner)`: f's chain through that call. A chain takes the first call, in source order,
+    whose callee's chain is shortest, as a fixed point over the whole project would.
+    The part of the call graph worked out is closed under calls, so a function's answer
+    never changes when more of the project is asked about later.
+    """
+
+    def __init__(self, itself: Callable[[str], C | None],
+                 callees: Callable[[str], Iterable[tuple[ResolvedCall, list[str]]]],
+                 through: Callable[[str, ResolvedCall, str, C], C]) -> None:
+        self._itself = itself
+        self._callees = callees
+        self._through = through
+        self._seen: set[str] = set()
+        self._found: dict[str, C] = {}
+
+    def get(self, function: str) -> C | None:
+        if function not in self._seen:
+            self._grow(function)
+        return self._found.get(function)
+
+    def _grow(self, start: str) -> None:
+        new: list[str] = []
+        edges: dict[str, list[tuple[ResolvedCall, list[str]]]] = {}
+        stack = [start]
+        while stack:
+            name = stack.pop()
+            if name in self._seen:
+                continue
+            self._seen.add(name)
+            new.append(name)
+            edges[name] = list(self._callees(name))
+            stack.extend(c for _, callees in edges[name] for c in callees
+                         if c not in self._seen)
+        found = self._found
+        for name in new:
+            chain = self._itself(name)
+            if chain is not None:
+                found[name] = chain
+        waiting = [name for name in new if name not in found]
+        for length in range(1, MAX_DEPTH):
+            added: dict[str, C] = {}
+            for name in waiting:
+                for resolved, callees in edges[name]:
+                    callee = next((c for c in callees
+                                   if c in found and len(found[c].chain) <= length), None)
+                    if callee is not None:
+                        added[name] = self._through(name, resolved, callee, found[callee])
+                        break
+            found.update(added)
+            waiting = [name for name in waiting if name not in added]
+            if not waiting:
+                break
+
+
+def _token(ref: Ref) -> str:
+    """The last name a callee reference calls (`load` for `("g:pkg.store.load",)` or
+    `("self", ".load")`); "*" when it calls the result of a call or an item."""
+    if len(ref) > 1:
+        last = ref[-1]
+        return last[1:] if last.startswith(".") else "*"
+    base = ref[0] if ref else ""
+    return base[2:].rpartition(".")[2] if base.startswith(("g:", "t:")) else "*"
 
 
 def _path_names(path: str) -> list[str]:

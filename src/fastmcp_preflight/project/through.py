@@ -24,7 +24,11 @@ from fastmcp_preflight.project.facts import (
     index_of,
     registered_targets,
 )
-from fastmcp_preflight.project.index import MAX_DEPTH, ChainStep, ProjectIndex
+from fastmcp_preflight.project.index import (
+    MAX_DEPTH,
+    ChainStep,
+    ProjectIndex,
+)
 from fastmcp_preflight.project.tool_input import tool_input_through
 
 
@@ -32,11 +36,37 @@ def _prefix(f: FileFacts) -> str:
     return f.module or f.path
 
 
+class _Answers(dict[str, "bool | Via"]):
+    """A condition's answers, each worked out when first asked for (a run asks for the
+    few that its findings name, not for every function of the project); a key the project
+    shows no path or call for is False."""
+
+    def __init__(self, files: Sequence[FileFacts],
+                 answer: Callable[[ProjectIndex, Mapping[str, str], str], bool | Via]) -> None:
+        super().__init__()
+        self._index = index_of(files)
+        self._prefixes = {f.path: _prefix(f) for f in files}
+        self._answer = answer
+
+    def get(self, key: str, default: object = None) -> bool | Via:
+        if key not in self:
+            self[key] = self._answer(self._index, self._prefixes, key)
+        return dict.__getitem__(self, key)
+
+
+def _function(prefixes: Mapping[str, str], key: str) -> tuple[str, str] | None:
+    """The file's path and the index name of the function a key (`path#qualname...`)
+    names."""
+    path, _, qual = key.partition("#")
+    prefix = prefixes.get(path)
+    return None if prefix is None else (path, f"{prefix}.{qual}")
+
+
 def _entries(files: Sequence[FileFacts], index: ProjectIndex
              ) -> dict[str, tuple[str, str, int]]:
     """The project's request entry points by index name: (label, path, line)."""
     found: dict[str, tuple[str, str, int]] = {}
-    for f in files:
+    for f in sorted(files, key=lambda f: f.path):
         for qual, label in f.entries:
             name = f"{_prefix(f)}.{qual}"
             summary = index.function(name)
@@ -53,41 +83,54 @@ def _entries(files: Sequence[FileFacts], index: ProjectIndex
 
 
 def _step(name: str) -> str:
-    return name.rpartition(".")[2] + "()"
+    """`load()` for a function or method, `ApiClient()` for a class's `__init__`."""
+    head, _, last = name.rpartition(".")
+    return (head.rpartition(".")[2] if last == "__init__" and head else last) + "()"
 
 
 def on_request_path(files: Sequence[FileFacts]) -> Mapping[str, bool | Via]:
     """Per function (`path#qualname`), whether a request path of the project reaches it:
     a tool, resource, prompt or web route handler, or a function one of those calls through
-    the project (at most `MAX_DEPTH` calls); the answer names the shortest such path."""
-    index = index_of(files)
-    entries = _entries(files, index)
-    paths: dict[str, tuple[ChainStep, ...]] = {
-        name: (ChainStep(path, line, label),) for name, (label, path, line) in entries.items()}
-    frontier = list(paths)
-    for _ in range(MAX_DEPTH):
-        following: list[str] = []
-        for caller in frontier:
-            for resolved in index.calls(caller):
-                for callee in index.callee_functions(resolved):
-                    if callee in paths:
-                        continue
-                    callee_path = index.path_of(callee) or ""
-                    summary = index.function(callee)
-                    line = summary.location.line if summary is not None else 0
-                    paths[callee] = (*paths[caller], ChainStep(callee_path, line,
-                                                               _step(callee)))
-                    following.append(callee)
-        frontier = following
-    answers: dict[str, bool | Via] = {}
-    prefixes = {f.path: _prefix(f) for f in files}
-    for name, chain in paths.items():
-        path = index.path_of(name)
-        if path is None:
-            continue
-        qual = name[len(prefixes[path]) + 1:]
-        answers[f"{path}#{qual}"] = Via(_text(chain), chain)
-    return _Absent(answers)
+    the project (at most `MAX_DEPTH` calls); the answer names the shortest such path (of
+    equally short ones, from the entry first in path and line order)."""
+    entries: dict[str, tuple[str, str, int]] | None = None
+
+    def answer(index: ProjectIndex, prefixes: Mapping[str, str], key: str) -> bool | Via:
+        nonlocal entries
+        target = _function(prefixes, key)
+        if target is None or index.function(target[1]) is None:
+            return False
+        if entries is None:
+            entries = _entries(files, index)
+        # Backward from the function, a level of callers at a time: `toward` is the next
+        # function on the way to it.
+        toward: dict[str, str | None] = {target[1]: None}
+        level = [target[1]]
+        for _ in range(MAX_DEPTH + 1):
+            reached = [name for name in level if name in entries]
+            if reached:
+                start = min(reached, key=lambda name: entries[name][1:])
+                label, path, line = entries[start]
+                chain = [ChainStep(path, line, label)]
+                name = toward[start]
+                while name is not None:
+                    summary = index.function(name)
+                    chain.append(ChainStep(index.path_of(name) or "",
+                                           summary.location.line if summary else 0,
+                                           _step(name)))
+                    name = toward[name]
+                return Via(_text(chain), tuple(chain))
+            following: list[str] = []
+            for name in level:
+                for caller, _call in sorted(index.callers(name),
+                                            key=lambda pair: (pair[0], pair[1].location)):
+                    if caller not in toward:
+                        toward[caller] = name
+                        following.append(caller)
+            level = following
+        return False
+
+    return _Answers(files, answer)
 
 
 def _text(chain: Sequence[ChainStep]) -> str:
@@ -102,25 +145,28 @@ def _text(chain: Sequence[ChainStep]) -> str:
 def called_directly(files: Sequence[FileFacts]) -> Mapping[str, bool | Via]:
     """Per function parameter (`path#qualname:name`), whether a function of another file of
     the project calls the function directly without passing it; the answer names the first
-    such call."""
-    index = index_of(files)
-    answers: dict[str, bool | Via] = {}
-    prefixes = {f.path: _prefix(f) for f in files}
-    for f in files:
-        for summary in f.functions:
-            for caller, call in index.callers(summary.name):
-                caller_path = index.path_of(caller)
-                if caller_path is None or caller_path == f.path:
-                    continue
-                qual = summary.name[len(prefixes[f.path]) + 1:]
-                key = f"{f.path}#{qual}"
+    such call (in path and line order)."""
+
+    def answer(index: ProjectIndex, prefixes: Mapping[str, str], key: str) -> bool | Via:
+        function_key, _, param = key.rpartition(":")
+        target = _function(prefixes, function_key)
+        summary = index.function(target[1]) if target is not None else None
+        if target is None or summary is None or param not in summary.params:
+            return False
+        path, name = target
+        qual = function_key.partition("#")[2]
+        param_index = summary.params.index(param)
+        calls = sorted(((index.path_of(caller) or "", call) for caller, call
+                        in index.callers(name)), key=lambda pair: (pair[0], pair[1].location))
+        for caller_path, call in calls:
+            if caller_path and caller_path != path and not _passes(
+                    call.arguments, param, param_index, qual, summary.params):
                 step = ChainStep(caller_path, call.location.line, call.text)
-                for param_index, param in enumerate(summary.params):
-                    if not _passes(call.arguments, param, param_index, qual, summary.params):
-                        answers.setdefault(f"{key}:{param}", Via(
-                            f"`{call.text}(...)` in {caller_path.rsplit('/', 1)[-1]}:"
-                            f"{call.location.line}", (step,)))
-    return _Absent(answers)
+                return Via(f"`{call.text}(...)` in {caller_path.rsplit('/', 1)[-1]}:"
+                           f"{call.location.line}", (step,))
+        return False
+
+    return _Answers(files, answer)
 
 
 def _passes(arguments: tuple[int, tuple[str, ...]] | None, param: str, param_index: int,
@@ -137,48 +183,41 @@ def _passes(arguments: tuple[int, tuple[str, ...]] | None, param: str, param_ind
 
 
 def client_through_helper(files: Sequence[FileFacts]) -> Mapping[str, bool | Via]:
-    """Per call of a function (`path#qualname:line:column`), whether it runs a project
-    function that builds a new HTTP client each time (directly, or through at most
-    `MAX_DEPTH` calls); the answer is the chain to the constructor."""
+    """Per call of a function (`path#qualname:line:column:end_line:end_column`), whether
+    it runs a project function that builds a new HTTP client each time (directly, or
+    through at most `MAX_DEPTH` calls; a class's constructor counts for its instantiation);
+    the answer is the chain to the constructor. Walks backward from the functions that
+    build one, through the project's callers, so a project with none costs nothing."""
     index = index_of(files)
     makers: dict[str, tuple[ChainStep, ...]] = {}
-    for f in files:
+    for f in index.files:  # by path: the chain an answer names must not depend on file order
         for qual, client, line in f.client_makers:
             makers.setdefault(f"{_prefix(f)}.{qual}", (ChainStep(f.path, line, client),))
     if not makers:
         return _Absent()
-    functions = list(index.functions())
-    for _ in range(MAX_DEPTH - 1):
-        grown = False
-        for function in functions:
-            if function.name in makers:
-                continue
-            path = index.path_of(function.name) or ""
-            for resolved in index.calls(function.name):
-                callee = next((c for c in index.callee_functions(resolved) if c in makers),
-                              None)
-                if callee is not None:
-                    makers[function.name] = (ChainStep(path, resolved.call.location.line,
-                                                       _step(callee)), *makers[callee])
-                    grown = True
-                    break
-        if not grown:
-            break
-    answers: dict[str, bool | Via] = {}
     prefixes = {f.path: _prefix(f) for f in files}
-    for f in files:
-        for function in f.functions:
-            for resolved in index.calls(function.name):
-                callee = next((c for c in index.callee_functions(resolved) if c in makers),
-                              None)
-                if callee is None:
-                    continue
-                at = resolved.call.location
-                qual = function.name[len(prefixes[f.path]) + 1:]
-                chain = (ChainStep(f.path, at.line, _step(callee)), *makers[callee])
-                answers[f"{f.path}#{qual}:{at.line}:{at.column}"] = Via(" -> ".join(
-                    [f"`{chain[0].name}`", *(f"`{step.name}` ({step.path.rsplit('/', 1)[-1]}:"
-                                             f"{step.line})" for step in chain[1:])]), chain)
+    once = {(f"{_prefix(f)}.{qual}", *span) for f in index.files for qual, *span in f.once_calls}
+    answers: dict[str, bool | Via] = {}
+    frontier = list(makers)
+    for depth in range(MAX_DEPTH):
+        following: list[str] = []
+        for callee in frontier:
+            for caller, call in index.callers(callee):
+                path = index.path_of(caller)
+                if path is None or (caller, *call.location) in once:
+                    continue  # a lazy initialisation or a refresh under a lock
+                chain = (ChainStep(path, call.location.line, _step(callee)), *makers[callee])
+                at = call.location
+                answers.setdefault(
+                    f"{path}#{caller[len(prefixes[path]) + 1:]}:{at.line}:{at.column}:"
+                    f"{at.end_line}:{at.end_column}",
+                    Via(" -> ".join([f"`{chain[0].name}`", *(
+                        f"`{step.name}` ({step.path.rsplit('/', 1)[-1]}:{step.line})"
+                        for step in chain[1:])]), chain))
+                if caller not in makers and depth < MAX_DEPTH - 1:
+                    makers[caller] = chain
+                    following.append(caller)
+        frontier = following
     return _Absent(answers)
 
 

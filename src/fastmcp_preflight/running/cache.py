@@ -26,9 +26,9 @@ from typing import Any, Protocol, runtime_checkable
 
 from fastmcp_preflight import __version__
 from fastmcp_preflight.api import BaseRule, ChainStep, Diagnostic, DiagnosticFix, Edit
-from fastmcp_preflight.project.facts import FileFacts
+from fastmcp_preflight.project.facts import FileFacts, Via
 from fastmcp_preflight.running.fileindex import FileIndex, content_digest
-from fastmcp_preflight.running.results import FileResult
+from fastmcp_preflight.running.results import FileResult, answers_from_json, answers_to_json
 from fastmcp_preflight.running.storage import write_atomic
 from fastmcp_preflight.source.reading import SourceError
 from fastmcp_preflight.source.suppression import Directive, Suppressions
@@ -71,7 +71,7 @@ def fingerprint(rules: Iterable[type[BaseRule] | RuleSource], settings: object) 
     beside it). Rules are classes, or their metadata from the manifest (which records
     `source`).
     """
-    engine = os.path.dirname(os.path.abspath(__file__))
+    engine = _package_folder()
     parts: list[str] = [__version__, _tree_stamp(engine)]
     folders: set[str] = set()
     for rule in sorted(rules, key=lambda r: r.code):
@@ -83,6 +83,12 @@ def fingerprint(rules: Iterable[type[BaseRule] | RuleSource], settings: object) 
               if folder != engine]
     parts.append(repr(settings))
     return hashlib.sha256("\n".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _package_folder() -> str:
+    """The `fastmcp_preflight` package's folder: every stage (source, model, project,
+    plugins, running, reports) decides results, not only this module's own."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _tree_stamp(folder: str, *, deep: bool = True) -> str:
@@ -223,6 +229,23 @@ class Cache:
         key): the same files with the same entries give the same project findings."""
         return self._hash("project", *(f"{display}\0{int(facts_only)}\0{key}"
                                        for display, facts_only, key in entries))
+
+    def answers_key(self, project_key: str) -> str:
+        """The key of the conditions' answers a run's project phase gave."""
+        return self._hash("answers", project_key)
+
+    def get_answers(self, project_key: str) -> dict[str, bool | Via] | None:
+        """The conditions' answers stored for a project phase (None: none readable)."""
+        try:
+            with open(self._file(self.answers_key(project_key)), encoding="utf-8") as stream:
+                return answers_from_json(json.load(stream))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def put_answers(self, project_key: str, answers: Mapping[str, bool | Via]) -> None:
+        """Store the conditions' answers: a warm run then needs no project index."""
+        write_atomic(self.root, self._path(self.answers_key(project_key)),
+                     json.dumps(answers_to_json(answers), separators=(",", ":")))
 
     def _path(self, key: str) -> Path:
         return Path(self._file(key))

@@ -24,6 +24,7 @@ from fastmcp_preflight.model.file_model import FileModel, ModelBuilder
 from fastmcp_preflight.model.input_summary import function_inputs
 from fastmcp_preflight.model.interface import interfaces, server_sites
 from fastmcp_preflight.model.summarize import summarize
+from fastmcp_preflight.model.sync_tools import inline_tools
 from fastmcp_preflight.model.walker import Event, EventLog, Walker
 from fastmcp_preflight.project.facts import (
     CallFact,
@@ -210,7 +211,7 @@ class Checker:
         self.walker.walk(module, builder, log)
         model = builder.finish()
         tracker = Tracker(model.module_scope, model.scopes)
-        targets = self.targets.of_root(self.projects.root_of(display))
+        targets = self._targets_of(display, settings)
         context = FileContext(display, text, module, model, tracker, module_name,
                               settings.options, log.order,
                               {code: dict(values) for code, values in settings.rule_options},
@@ -245,6 +246,15 @@ class Checker:
             diagnostics.append(syntax_error(display, message))
         facts = _facts(model, display, module_name, positions, suppressions, targets)
         return FileResult(display, diagnostics, facts, suppressions)
+
+    def _targets_of(self, display: str, settings: Settings) -> ProjectTargets:
+        """The file's project targets: those its settings carry (the run resolved them with
+        the run's config, `--config` included; a worker's own settings have no overrides),
+        else read for its project here."""
+        known = settings.options.get("targets")
+        if isinstance(known, tuple) and len(known) == 1 and isinstance(known[0], ProjectTargets):
+            return known[0]
+        return self.targets.of_root(self.projects.root_of(display))
 
     def facts_only(self, source: SourceText, display: str, module_name: str | None,
                    package: str | None) -> FileFacts | None:
@@ -356,10 +366,13 @@ def _facts(model: FileModel, path: str, module: str | None, positions: Positions
         entries=model.request_entries(),
         client_makers=[(name, client, positions.of(call).line)
                        for name, client, call in model.client_makers],
+        once_calls=[(name, *positions.of(call)) for name, call in model.once_calls],
+        inline_tools=inline_tools(model, module or path, targets),
         noqa=suppressions.lines,
         file_noqa=suppressions.file,
         server_module=model.server_module,
         script=model.script,
+        in_process=model.in_process,
         deferred_imports=list(model.deferred_imports),
         called_attributes=sorted(model.called_attributes),
         stdout_units=dict(model.stdout_units),

@@ -40,6 +40,7 @@ from fastmcp_preflight.running.scheduler import Checked, LazyEngine, lint_files
 from fastmcp_preflight.source.suppression import NoqaCodes
 
 if TYPE_CHECKING:
+    from fastmcp_preflight.project.facts import ProjectFacts
     from fastmcp_preflight.running.engine import Engine
     from fastmcp_preflight.running.fixing import FixOutcome
     from fastmcp_preflight.running.project_phase import ProjectPhase
@@ -310,17 +311,20 @@ def lint(options: RunOptions) -> LintRun:
         from fastmcp_preflight.running.project_phase import ProjectPhase
 
         return ProjectPhase(engine.rules if engine is not None else (),
-                            lambda shown: settings_of.get(shown, settings), projects)
+                            lambda shown: settings_of.get(shown, settings), projects, built)
 
     projects = Projects()
+    built: dict[str, tuple[tuple[int, ...], ProjectFacts]] = {}  # shared by the run's phases
     # The project's other files matter to file rules too: a finding may hold only under a
     # condition the project decides (a tool registered by another module, a request path).
     engine = LazyEngine(build, cache, bool(rules), phase)
     jobs = options.jobs if options.jobs is not None else (os.cpu_count() or 1)
     advance = options.progress(len(files) + len(others)) if options.progress else None
     checked = lint_files(engine, files, others, jobs=jobs, progress=advance)
-    concluded = engine.phase(with_rules=False).conclude(checked.results, checked.context,
-                                                        checked.project_diagnostics)
+    concluded = engine.phase(with_rules=False).conclude(
+        checked.results, checked.context, checked.project_diagnostics, checked.answers)
+    if cache is not None and checked.project_key and not concluded.conditions.complete:
+        cache.put_answers(checked.project_key, concluded.conditions.asked)
     result = concluded.result
     outcomes: list[FixOutcome] = []
     if options.fixing:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from fastmcp_preflight.api import BaseRule, Diagnostic, ProjectFinding, ProjectRule
-from fastmcp_preflight.project.facts import FileFacts, Location, ProjectFacts
+from fastmcp_preflight.project.facts import FileFacts, Location, ProjectFacts, Via
 from fastmcp_preflight.project.projects import Projects
 from fastmcp_preflight.running.results import (
     Conditions,
@@ -54,20 +54,44 @@ class ProjectPhase:
 
     def __init__(self, rules: Sequence[type[BaseRule]],
                  settings_of: Callable[[str], Settings] | None = None,
-                 projects: Projects | None = None) -> None:
-        """`settings_of`: a linted file's settings by its display path (default: none)."""
+                 projects: Projects | None = None,
+                 built: dict[str, tuple[tuple[int, ...], ProjectFacts]] | None = None) -> None:
+        """`settings_of`: a linted file's settings by its display path (default: none);
+        `built`: the projects' facts the run's other phases built (see `project_facts`)."""
         self.rules: list[type[ProjectRule]] = [
             rule for rule in rules if issubclass(rule, ProjectRule)]
         default = Settings()
         self.settings_of = settings_of or (lambda _: default)
         #: Which project each file belongs to.
         self.projects = projects or Projects()
+        self._built = built if built is not None else {}
+        #: The display paths of the files being linted (not only context).
+        self._linted: frozenset[str] = frozenset()
+
+    def project_facts(self, root: str, files: Sequence[FileFacts]) -> ProjectFacts:
+        """One project's facts, built once per run: the project rules and the conditions
+        share them, and the index and analyses they cache. Their options are those of the
+        project's first file in path order."""
+        same = tuple(map(id, files))
+        built = self._built.get(root)
+        if built is not None and built[0] == same:
+            return built[1]
+        found = ProjectFacts(list(files))
+        found.options = self._project_settings(files).options
+        self._built[root] = (same, found)  # it holds the files: their ids stay theirs
+        return found
+
+    def _project_settings(self, files: Sequence[FileFacts]) -> Settings:
+        """The settings of the project's first linted file (its config's options)."""
+        first = min((f.path for f in files if f.path in self._linted), default=".")
+        return self.settings_of(first)
 
     def inputs(self, results: Sequence[FileResult],
                context: Sequence[FileFacts] = ()) -> list[ProjectInput]:
         """The run's files, split by project (in the order the files come)."""
         facts = [r.facts for r in results if r.facts is not None] + list(context)
         reported = {r.path for r in results}
+        self._linted = frozenset(reported)
         suppressions = {r.path: r.suppressions for r in results if r.suppressions is not None}
         return [ProjectInput(root, tuple(group), frozenset(f.path for f in group) & reported,
                              {f.path: suppressions[f.path] for f in group
@@ -82,11 +106,10 @@ class ProjectPhase:
         """
         by_path = {f.path: f for f in project.facts}
         diagnostics: list[Diagnostic] = []
-        facts = ProjectFacts(list(project.facts))
-        first = sorted(project.reported)
-        project_settings = self.settings_of(first[0]) if first else self.settings_of(".")
-        facts.options = project_settings.options
-        rule_options = {code: dict(values) for code, values in project_settings.rule_options}
+        facts = self.project_facts(project.root, project.facts)
+        facts.reported = project.reported
+        rule_options = {code: dict(values) for code, values
+                        in self._project_settings(project.facts).rule_options}
         for rule in self.rules:
             try:
                 findings = list(rule(rule_options.get(rule.code)).check(facts))
@@ -143,12 +166,16 @@ class ProjectPhase:
         return diagnostics
 
     def conclude(self, results: Sequence[FileResult], context: Sequence[FileFacts] = (),
-                 project_diagnostics: Sequence[Diagnostic] | None = None) -> Concluded:
+                 project_diagnostics: Sequence[Diagnostic] | None = None,
+                 known: Mapping[str, bool | Via] | None = None) -> Concluded:
         """The run's result from every file's: the project phase (or its `project_
-        diagnostics` from the cache), then the conditions, then sorted."""
+        diagnostics` from the cache), then the conditions (`known`: their answers from the
+        cache), then sorted."""
+        self._linted = frozenset(r.path for r in results)
         found = (self.findings(results, context) if project_diagnostics is None
                  else list(project_diagnostics))
-        result, conditions = assemble(results, context, found, self.projects)
+        result, conditions = assemble(results, context, found, self.projects, known,
+                                      self.project_facts)
         return Concluded(result, found, conditions)
 
 

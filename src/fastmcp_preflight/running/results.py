@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,7 @@ from fastmcp_preflight.project.facts import (
     ProjectFacts,
     Via,
 )
+from fastmcp_preflight.project.index import ChainStep
 from fastmcp_preflight.project.projects import Projects
 from fastmcp_preflight.project.through import THROUGH_CONDITIONS
 from fastmcp_preflight.source.suppression import NoqaCodes, Suppressions
@@ -135,22 +136,50 @@ class Conditions:
     file meets its condition. Answers are worked out on first use, per project and
     condition: most runs ask few of them, and a pre-commit run has the whole project's facts."""
 
-    def __init__(self, facts: Sequence[FileFacts], projects: Projects) -> None:
+    def __init__(self, facts: Sequence[FileFacts], projects: Projects,
+                 known: Mapping[str, bool | Via] | None = None,
+                 project_facts: ProjectFactsOf | None = None) -> None:
+        """`known`: answers a run with the same files gave (`asked`), by `root\0condition`;
+        `project_facts`: a project's facts from its root and files, as the project phase
+        built them (with their index and options) for its rules."""
         self._projects = projects
-        #: One ProjectFacts per project, so that conditions share its index.
-        self._groups = {root: ProjectFacts(group)
-                        for root, group in projects.group(facts, _path_of).items()}
+        self._facts = facts
+        self._project_facts = project_facts or _plain_project_facts
+        self._groups: dict[str, ProjectFacts] | None = None
+        self._known = known or {}
         self._answers: dict[tuple[str, str], bool | Mapping[str, bool | Via]] = {}
+        #: Every answer given, by `root\0condition`: what a later run with the same files
+        #: can take from the cache instead of building the project index.
+        self.asked: dict[str, bool | Via] = {}
+
+    def _group(self, root: str) -> ProjectFacts | None:
+        if self._groups is None:
+            #: One ProjectFacts per project, so that conditions share its index.
+            self._groups = {key: self._project_facts(key, group) for key, group
+                            in self._projects.group(self._facts, _path_of).items()}
+        return self._groups.get(root)
 
     def _answer(self, diagnostic: Diagnostic) -> bool | Via:
         condition = diagnostic.condition
         if not condition:
             return True
         root = self._projects.root_of(diagnostic.path)
-        group = self._groups.get(root)
+        known_key = f"{root}\0{condition}"
+        found = self.asked.get(known_key)
+        if found is None:
+            found = self._known.get(known_key)
+            if found is None:
+                found = self._work_out(root, condition)
+            self.asked[known_key] = found
+        return found
+
+    def _work_out(self, root: str, condition: str) -> bool | Via:
         name, per_file, key = condition.partition(":")
         conditions = _PER_FILE if per_file else CONDITIONS
-        if group is None or name not in conditions:
+        if name not in conditions:
+            return True
+        group = self._group(root)
+        if group is None:
             return True
         answer = self._answers.get((root, name))
         if answer is None:
@@ -158,6 +187,11 @@ class Conditions:
         if isinstance(answer, Mapping):
             return answer.get(key, True)
         return answer
+
+    @property
+    def complete(self) -> bool:
+        """Whether every answer came from `known` (nothing new to store)."""
+        return all(key in self._known for key in self.asked)
 
     def allows(self, diagnostic: Diagnostic) -> bool:
         return bool(self._answer(diagnostic))
@@ -177,22 +211,45 @@ class Conditions:
 
 _PER_FILE = {**FILE_CONDITIONS, **THROUGH_CONDITIONS}
 
+#: How a project's facts are built from its root and files.
+ProjectFactsOf = Callable[[str, Sequence[FileFacts]], ProjectFacts]
+
+
+def _plain_project_facts(root: str, files: Sequence[FileFacts]) -> ProjectFacts:
+    return ProjectFacts(files)
+
 
 def _path_of(facts: FileFacts) -> str:
     return facts.path
 
 
+def answers_to_json(answers: Mapping[str, bool | Via]) -> dict[str, Any]:
+    """Conditions' answers as JSON (the cache keeps them beside the project's findings)."""
+    return {key: value if isinstance(value, bool) else
+            {"text": value.text, "chain": [list(step) for step in value.chain]}
+            for key, value in answers.items()}
+
+
+def answers_from_json(data: Mapping[str, Any]) -> dict[str, bool | Via]:
+    return {key: value if isinstance(value, bool) else
+            Via(value["text"], tuple(ChainStep(*step) for step in value["chain"]))
+            for key, value in data.items()}
+
+
 def assemble(results: Sequence[FileResult], context_facts: Sequence[FileFacts],
              project: Iterable[Diagnostic], projects: Projects,
+             known: Mapping[str, bool | Via] | None = None,
+             project_facts: ProjectFactsOf | None = None,
              ) -> tuple[RunResult, Conditions]:
     """The run's result from the files' results and the project phase's diagnostics
     (`project`): findings whose condition their project does not meet are dropped, the
-    rest sorted. Also returns the projects' conditions."""
+    rest sorted. Also returns the projects' conditions (`known`, `project_facts`: see
+    `Conditions`)."""
     diagnostics = [d for result in results for d in result.diagnostics]
     diagnostics.extend(project)
     facts = [result.facts for result in results if result.facts is not None]
     facts.extend(context_facts)
-    conditions = Conditions(facts, projects)
+    conditions = Conditions(facts, projects, known, project_facts)
     kept = [k for k in map(conditions.resolve, diagnostics) if k is not None]
     kept.sort(key=Diagnostic.sort_key)
     return RunResult(len(results), kept, facts), conditions

@@ -16,13 +16,13 @@ from __future__ import annotations
 import contextlib
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastmcp_preflight.api import BaseRule, Diagnostic
-from fastmcp_preflight.project.facts import FileFacts
+from fastmcp_preflight.project.facts import FileFacts, Via
 from fastmcp_preflight.project.modules import ModuleNames
 from fastmcp_preflight.running.cache import Cache, Output
 from fastmcp_preflight.running.collector import collector_paused
@@ -80,6 +80,10 @@ class Checked:
     results: list[FileResult]
     context: list[FileFacts]
     project_diagnostics: list[Diagnostic]
+    #: The cache key of the run's project phase (None: no cache, or a file unreadable).
+    project_key: str | None = None
+    #: The conditions' answers a run with the same files gave (from the cache).
+    answers: Mapping[str, bool | Via] | None = None
 
 
 def _one(engine: Engine, task: Task) -> Keyed:
@@ -160,7 +164,7 @@ def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
     names = ModuleNames()
     outputs: list[Keyed] = [(None, None)] * len(tasks)
     missing: list[int] = []
-    with collector_paused():
+    with collector_paused(long_lived=True):
         if cache is not None:
             tasks = list(tasks)
             for index, (path, display, settings, facts_only, _) in enumerate(tasks):
@@ -180,8 +184,9 @@ def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
             project = cache.get(project_key)
             if project is not None:
                 cache.index.save()
-                cache.prune([*keys, project_key], len(tasks))
-                return Checked(*_split(outputs), project[0])
+                cache.prune([*keys, project_key, cache.answers_key(project_key)], len(tasks))
+                return Checked(*_split(outputs), project[0], project_key,
+                               cache.get_answers(project_key))
         engine = source.get()
     computed = _compute(engine, [tasks[index] for index in missing], jobs, progress)
     for index, output in zip(missing, computed, strict=True):
@@ -193,12 +198,15 @@ def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
         # Each key is that of the bytes checked: a file changed during the run pairs its
         # new entry with nothing (its next run reads and checks it again).
         keys = [key for key, _ in outputs]
+        stored: str | None = None
         if all(key is not None for key in keys):
-            cache.put(_project_key(cache, tasks, keys), diagnostics, None)
+            stored = _project_key(cache, tasks, keys)
+            cache.put(stored, diagnostics, None)
         cache.update_pack({key: _facts_of(output) for key, output in outputs
                            if key is not None})
         cache.index.save()
         cache.prune([*keys, _project_key(cache, tasks, keys)], len(tasks))
+        return Checked(results, facts, diagnostics, stored)
     return Checked(results, facts, diagnostics)
 
 
