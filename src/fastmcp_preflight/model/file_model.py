@@ -277,7 +277,7 @@ class FileModel:
     #: project summaries replay for functions that are not tools.
     flow_collector: FlowCollector = field(default_factory=FlowCollector)
     #: Per tool function, what the five FML9xx rules share (see `tool_input.py`).
-    tool_input_memo: dict[cst.FunctionDef, Any] = field(default_factory=dict)
+    tool_input_memo: dict[Any, Any] = field(default_factory=dict)
     #: It imports an MCP client (`MCP_CLIENTS`).
     mcp_client: bool = False
     #: It connects a client to a server it builds, in this process (`Client(mcp)`).

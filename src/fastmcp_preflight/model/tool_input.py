@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import libcst as cst
 
 from fastmcp_preflight.model.dataflow import Taint, call_arguments
+from fastmcp_preflight.model.input_summary import function_inputs
 from fastmcp_preflight.model.scopes import Scope
 from fastmcp_preflight.model.sinks import reached, sink_uses
 from fastmcp_preflight.project.facts import TOOL_INPUT_THROUGH, VIA
@@ -43,11 +44,12 @@ def findings(code: str, function: cst.FunctionDef, scope: Scope, model: FileMode
         every = model.tool_input_memo[function] = [
             (call, *found) for call in model.tool_calls(function)
             for found in _findings(call, scope, model, positions, path, tool_condition)]
-    local = {call for call, rule, _, _ in every if rule == code}
+    local = {call for call, rule, _, _, _ in every if rule == code}
     # a call that is a sink of the rule itself is reported as one, not also through
     return [ToolInputFinding(call, message, condition.replace(_CODE, code))
-            for call, rule, message, condition in every
-            if rule == code or (not rule and call not in local)]
+            for call, rule, message, condition, codes in every
+            if rule == code or (not rule and call not in local
+                                and (codes is None or code in codes))]
 
 
 #: Where the condition of a finding through the project names the rule.
@@ -55,11 +57,14 @@ _CODE = "<<code>>"
 
 
 def _findings(call: cst.Call, scope: Scope, model: FileModel, positions: Positions,
-              path: str, tool_condition: str) -> list[tuple[str, str, str]]:
+              path: str, tool_condition: str
+              ) -> list[tuple[str, str, str, frozenset[str] | None]]:
+    """(the rule or "" for every rule, message, condition, the rules a finding through
+    the project may be of: None for any)."""
     function = scope.node
     qualified = (model.qualified_name(function) if isinstance(function, cst.FunctionDef)
                  else None)
-    found: list[tuple[str, str, str]] = []
+    found: list[tuple[str, str, str, frozenset[str] | None]] = []
     for use in sink_uses(call, scope, model):
         taint = reached(use, lambda value: model.taint_of(value, call),
                         lambda t: model.unchecked(t, call))
@@ -72,9 +77,12 @@ def _findings(call: cst.Call, scope: Scope, model: FileModel, positions: Positio
             if details:
                 details["p"] = list(taint.parameters)
                 condition = _condition(path, qualified, details, tool_condition)
-        found.append((use.code, message, condition))
+        found.append((use.code, message, condition, None))
     target = model.flows.project_call(call)
     if target is None or qualified is None:
+        return found
+    codes = _same_file_codes(target[0], scope, model)
+    if codes is not None and not codes:
         return found
     args = []
     for key, value in call_arguments(call, target[1]):
@@ -87,8 +95,39 @@ def _findings(call: cst.Call, scope: Scope, model: FileModel, positions: Positio
     if args:
         details = _details(call, [p for arg in args for p in arg[1]], (), model)
         details.update({"c": _CODE, "k": model.flows.project_call_index(call), "a": args})
-        found.append(("", VIA, _condition(path, qualified, details, tool_condition)))
+        found.append(("", VIA, _condition(path, qualified, details, tool_condition), codes))
     return found
+
+
+def _same_file_codes(callee: cst.BaseExpression, scope: Scope,
+                     model: FileModel) -> frozenset[str] | None:
+    """For a callee this file defines (a function, or a method of the tool's own class)
+    that calls nothing it could pass tool input on to: the rules of the sinks it has, so
+    that the other rules report nothing through it. None when it may reach further."""
+    function: cst.CSTNode | None = None
+    if type(callee) is cst.Name:
+        found = scope.lookup(callee.value)
+        if found is not None and len(found[1]) == 1 and found[1][0].kind == "def":
+            function = found[1][0].node
+    elif (type(callee) is cst.Attribute and type(callee.value) is cst.Name
+          and callee.value.value == "self" and scope.parent is not None
+          and scope.parent.kind == "class"):
+        owner = scope.parent.node
+        assert isinstance(owner, cst.ClassDef)
+        function = next((s for s in owner.body.body if type(s) is cst.FunctionDef
+                         and s.name.value == callee.attr.value), None)
+    own = model.scopes.get(function) if isinstance(function, cst.FunctionDef) else None
+    if own is None or not isinstance(function, cst.FunctionDef):
+        return None
+    key = ("inputs", function)
+    inputs = model.tool_input_memo.get(key, False)
+    if inputs is False:
+        inputs = model.tool_input_memo[key] = function_inputs(model, function, own)
+    if inputs is None:
+        return frozenset()
+    if inputs.calls:
+        return None
+    return frozenset(use.code for _, use, _, _ in inputs.sinks)
 
 
 def _details(at: cst.Call, parameters: Any, via: tuple[cst.Call, ...],
