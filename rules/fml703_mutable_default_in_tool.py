@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -461,6 +462,9 @@ class MutableDefaultInTool(Rule):
 
     def _direct_calls(self, node: cst.FunctionDef) -> list[tuple[cst.Call, bool]]:
         """The module's direct calls of the tool function (see `_DirectCalls`)."""
+        name = re.escape(node.name.value)
+        if not re.search(rf"(?<!def ){name}\s*\(", self.context.source):
+            return []  # its name is never followed by a call's `(`: no walk of the module
         model = self.context.model
         own = model.scopes.get(node)
         outer = own.parent if own is not None else None

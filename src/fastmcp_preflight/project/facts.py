@@ -260,6 +260,13 @@ class FileFacts:
     interfaces: list[InterfaceFact] = field(default_factory=list)
     server_sites: dict[str, Location] = field(default_factory=dict)
 
+    def function_names(self) -> list[str]:
+        """The qualified names of its functions, without decoding their summaries."""
+        value = self.__dict__["_functions"]
+        if isinstance(value, _Encoded):
+            return [entry[0] for entry in value.data]
+        return [function.name for function in value]
+
     def to_json(self) -> dict[str, Any]:
         """The facts as JSON for the cache: spans and records as arrays, not objects, since
         a pre-commit run reads the facts of every file of the project."""

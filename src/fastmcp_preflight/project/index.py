@@ -99,7 +99,7 @@ class ProjectIndex:
         self.catalog = Catalog(_names(options.get("extend-sync-clients")))
         self.blocking_calls = blocking_calls(_names(options.get("extend-blocking-calls")))
         #: qualified name -> summary, and -> the path of its file.
-        self._functions: dict[str, FunctionSummary] = {}
+        self._functions = _Functions()
         self._classes: dict[str, ClassSummary] = {}
         self._globals: dict[str, tuple[Ref, ...]] = {}
         self._paths: dict[str, str] = {}
@@ -112,9 +112,9 @@ class ProjectIndex:
             self._inline.update(f.inline_tools)
             prefix = f.module or f.path
             others = [n for n in [*module_names(f), *_path_names(f.path)] if n != prefix]
-            for function in f.functions:
-                self._add(function.name, f.path, prefix, others)
-                self._functions[function.name] = function
+            for name in f.function_names():
+                self._add(name, f.path, prefix, others)
+                self._functions.add(name, f)
             for cls in f.class_summaries:
                 self._add(cls.name, f.path, prefix, others)
                 self._classes[cls.name] = cls
@@ -680,6 +680,41 @@ class ProjectIndex:
             if found is not None:
                 return name, found
         return None
+
+
+class _Functions(Mapping[str, FunctionSummary]):
+    """The project's functions by qualified name. A file's summaries are decoded when one
+    of its functions is first looked at: a pre-commit run looks at the few files its
+    file's calls lead to, not at the whole project's."""
+
+    def __init__(self) -> None:
+        #: The file that defines each name (the last in path order, as a later file's
+        #: definition of the same name would win).
+        self._files: dict[str, FileFacts] = {}
+        self._decoded: dict[str, FunctionSummary] = {}
+
+    def add(self, name: str, f: FileFacts) -> None:
+        self._files[name] = f
+        self._decoded.pop(name, None)
+
+    def __getitem__(self, name: str) -> FunctionSummary:
+        found = self._decoded.get(name)
+        if found is None:
+            owner = self._files[name]
+            for function in owner.functions:  # the last definition of a name wins
+                if self._files.get(function.name) is owner:
+                    self._decoded[function.name] = function
+            found = self._decoded[name]
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._files
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
 
 
 class _Chained(Protocol):
