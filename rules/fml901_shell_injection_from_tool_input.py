@@ -2,69 +2,10 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
-from fastmcp_preflight.api import Invalid, Scope, ToolCallRule, Valid
-from fastmcp_preflight.model.file_model import call_label, keyword, positional, string_value
-
-#: Functions that always hand their command to a shell.
-_SHELL_FUNCTIONS = frozenset({
-    "os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput",
-    "asyncio.create_subprocess_shell",
-})
-#: Functions that use a shell only when called with `shell=True`.
-_SHELL_OPTION = frozenset({
-    "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
-    "subprocess.Popen",
-})
+from fastmcp_preflight.api import Invalid, ToolInputRule, Valid
 
 
-_EXEC = "asyncio.create_subprocess_exec"
-#: Shell interpreters, and the flags after which they take a command string to run.
-_POSIX_SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh"})
-_POWERSHELLS = frozenset({"powershell", "powershell.exe", "pwsh", "pwsh.exe"})
-_CMD = frozenset({"cmd", "cmd.exe"})
-
-
-def _program(text: str) -> str:
-    return text.replace("\\", "/").rsplit("/", 1)[-1].lower()
-
-
-def _is_command_flag(program: str, flag: str) -> bool:
-    """`-c` (also combined, `-lc`, `-ec`) for a POSIX shell, `-Command`/`-c` for
-    PowerShell, `/c` for cmd."""
-    if program in _POSIX_SHELLS:
-        return (flag.startswith("-") and not flag.startswith("--") and "c" in flag[1:]
-                and flag[1:].isalpha())
-    if program in _POWERSHELLS:
-        return flag.lower() in ("-command", "-c")
-    return program in _CMD and flag.lower() == "/c"
-
-
-def _command_after_flag(elements: list[cst.BaseExpression]) -> cst.BaseExpression | None:
-    """In an argument list that starts a shell interpreter with its command flag, the
-    command string right after the flag; None for any other argument list."""
-    program = string_value(elements[0]) if elements else None
-    if program is None:
-        return None
-    name = _program(program)
-    if name not in _POSIX_SHELLS | _POWERSHELLS | _CMD:
-        return None
-    for index, element in enumerate(elements[1:], start=1):
-        flag = string_value(element)
-        if flag is None:
-            return None  # an option that is not a literal: where the command is, is unknown
-        if _is_command_flag(name, flag):
-            return elements[index + 1] if index + 1 < len(elements) else None
-    return None
-
-
-def _shell_true(call: cst.Call) -> bool:
-    arg = keyword(call, "shell")
-    return arg is not None and isinstance(arg.value, cst.Name) and arg.value.value == "True"
-
-
-class ShellInjectionFromToolInput(ToolCallRule):
+class ShellInjectionFromToolInput(ToolInputRule):
     """Tool input reaches a shell command."""
 
     code = "FML901"
@@ -99,6 +40,14 @@ class ShellInjectionFromToolInput(ToolCallRule):
         "`valid`, `check`, `ensure`, `verify`, `sanitiz`) that mention values derived from "
         "each parameter the command comes from (a check of one parameter does not cover "
         "another). Reported at the call."
+        " Through the project: a derived value passed to a project function (also through "
+        "`asyncio.to_thread(f, x)` or `loop.run_in_executor(None, f, x)`) is derived in its "
+        "matching parameter, and the sinks it reaches there, unchecked, are reported at the "
+        "tool's call of the function with the chain in the message (at most 8 calls deep; "
+        "recursion and calls that resolve to no project function end the chain); a project "
+        "function that returns a value derived from its argument makes its result derived; "
+        "one that raises or returns early unless its argument passes a check is a check of "
+        "what the tool passed it."
     )
     why = (
         "The model fills tool parameters, and whoever writes the web page, issue or file the "
@@ -113,8 +62,6 @@ class ShellInjectionFromToolInput(ToolCallRule):
         "values against an allow-list before using them."
     )
     hint = "pass an argument list with `shell=False` (the default), and check the value first"
-    needles = ("system", "popen", "Popen", "getoutput", "getstatusoutput", "shell",
-               "subprocess")
 
     VALID = (
         # The input is a positional argument of a fixed script, not the command string.
@@ -155,6 +102,11 @@ class ShellInjectionFromToolInput(ToolCallRule):
               "                          capture_output=True).stdout\n"),
     )
     INVALID = (
+        # Through the project: the shell is in a helper the tool gives its input to.
+        Invalid("import os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "def run(command):\n    return os.system(command)\n\n@mcp.tool\n"
+                "def ping(host: str) -> int:\n    return run(f'ping -c 1 {host}')\n",
+                at=((11, 12),)),
         # A shell interpreter given a command string built from tool input.
         Invalid("import subprocess\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
                 "@mcp.tool\ndef run_script(script: str) -> str:\n"
@@ -192,61 +144,3 @@ class ShellInjectionFromToolInput(ToolCallRule):
                 "    return getoutput('grep -r ' + pattern)\n",
                 at=((9, 16), (10, 12))),
     )
-
-    def check_call(self, node: cst.Call, scope: Scope) -> None:
-        model = self.context.model
-        resolved = model.resolve(node.func, scope)
-        if resolved in _SHELL_FUNCTIONS:
-            shell = ""
-        elif resolved in _SHELL_OPTION and _shell_true(node):
-            shell = ", shell=True"
-        elif resolved in _SHELL_OPTION or resolved == _EXEC:
-            self._check_interpreter(node, resolved, scope)
-            return
-        else:
-            return
-        arg = positional(node, 0) or keyword(node, "args") or keyword(node, "cmd") or keyword(
-            node, "command")
-        if arg is None:
-            return
-        taint = model.unchecked(model.taint_of(arg.value, node), node)
-        if taint is None:
-            return
-        sink = f"the shell of `{call_label(node, resolved)}(...{shell})`"
-        self.report(node, taint.reaches(sink, self.context.line_of)
-                    + " with no allow-list check: the shell runs any command it contains")
-
-    def _check_interpreter(self, node: cst.Call, resolved: str, scope: Scope) -> None:
-        """`subprocess.run(["bash", "-c", command])`, `create_subprocess_exec("sh", "-c",
-        command)`: the command string right after the flag goes to a shell."""
-        if resolved == _EXEC:
-            if any(arg.star for arg in node.args if arg.keyword is None):
-                return
-            elements = [arg.value for arg in node.args if arg.keyword is None]
-        else:
-            arg = positional(node, 0) or keyword(node, "args")
-            value = arg.value if arg is not None else None
-            if isinstance(value, cst.Name):
-                value = self._list_of(value, scope)
-            if not isinstance(value, (cst.List, cst.Tuple)) or any(
-                    isinstance(e, cst.StarredElement) for e in value.elements):
-                return
-            elements = [e.value for e in value.elements]
-        command = _command_after_flag(elements)
-        if command is None:
-            return
-        model = self.context.model
-        taint = model.unchecked(model.taint_of(command, node), node)
-        if taint is None:
-            return
-        sink = (f"the shell command of `{call_label(node, resolved)}(...)` "
-                f"(`{string_value(elements[0])}` with its command flag)")
-        self.report(node, taint.reaches(sink, self.context.line_of)
-                    + " with no allow-list check: the shell runs any command it contains")
-
-    def _list_of(self, name: cst.Name, scope: Scope) -> cst.BaseExpression | None:
-        """The list display a local name is bound to once (`cmd = ["sh", "-c", text]`)."""
-        found = scope.lookup(name.value)
-        if found is None or found[0] is not scope or len(found[1]) != 1:
-            return None
-        return found[1][0].value

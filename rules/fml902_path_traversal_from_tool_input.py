@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
-from fastmcp_preflight.api import Invalid, Scope, ToolCallRule, Valid
-from fastmcp_preflight.model.file_model import call_label, keyword, positional
-
-#: Functions whose first argument is a path.
-_ONE_PATH = frozenset({
-    "builtins.open", "io.open", "os.open", "os.remove", "os.unlink", "os.rmdir", "os.mkdir",
-    "os.makedirs", "os.listdir", "os.scandir", "shutil.rmtree", "aiofiles.open",
-    "anyio.open_file",
-})
-#: Functions whose first two arguments are paths (source and destination).
-_TWO_PATHS = frozenset({
-    "os.rename", "os.replace", "shutil.copy", "shutil.copy2", "shutil.copyfile",
-    "shutil.copytree", "shutil.move",
-})
-_PATH_KEYWORDS = ("file", "path", "name", "src", "dst")
-#: Path methods that read, write, list or delete what their receiver names.
-_PATH_METHODS = frozenset({
-    "read_text", "read_bytes", "write_text", "write_bytes", "open", "unlink", "rmdir", "mkdir",
-    "iterdir", "glob", "rglob",
-})
+from fastmcp_preflight.api import Invalid, ToolInputRule, Valid
 
 
-class PathTraversalFromToolInput(ToolCallRule):
+class PathTraversalFromToolInput(ToolInputRule):
     """Tool input chooses which file is read, written or deleted."""
 
     code = "FML902"
@@ -59,6 +38,15 @@ class PathTraversalFromToolInput(ToolCallRule):
         "`os.path.commonpath(...)`, `in`/`not in`/`==`/`!=`, or a call of a function named "
         "like a check (`allow`, `safe`, `valid`, `check`, `ensure`, `verify`, `sanitiz`); nor "
         "when the path comes back from a helper (`safe_path(name)`). Reported at the call."
+        " Through the project: a derived value passed to a project function (also through "
+        "`asyncio.to_thread(f, x)` or `loop.run_in_executor(None, f, x)`) is derived in its "
+        "matching parameter, and the sinks it reaches there, unchecked, are reported at the "
+        "tool's call of the function with the chain in the message (at most 8 calls deep; "
+        "recursion and calls that resolve to no project function end the chain); a project "
+        "function that returns a value derived from its argument makes its result derived; "
+        "one that raises or returns early unless its argument passes a check is a check of "
+        "what the tool passed it. A `pathlib` method's receiver is judged on the expression "
+        "the tool passes in."
     )
     why = (
         "A path from the model can be absolute (`/etc/passwd`, `~/.ssh/id_rsa`) or climb out "
@@ -73,11 +61,14 @@ class PathTraversalFromToolInput(ToolCallRule):
         "ValueError(...)`."
     )
     hint = "resolve the path and check `path.is_relative_to(ROOT)` before using it"
-    needles = ("open", "remove", "unlink", "rmdir", "rename", "replace", "mkdir", "makedirs",
-               "listdir", "scandir", "rmtree", "copy", "move", "read_", "write_", "iterdir",
-               "glob")
 
     VALID = (
+        # A helper that raises unless its argument is allowed guards what the tool passed.
+        Valid("from fastmcp import FastMCP\n\nmcp = FastMCP('x')\nLANGUAGES = {'python'}\n\n"
+              "def require_language(language):\n    if language not in LANGUAGES:\n"
+              "        raise ValueError(language)\n\n@mcp.tool\n"
+              "def prompt(language: str) -> str:\n    require_language(language)\n"
+              "    return open(f'/srv/prompts/{language}.md').read()\n"),
         # A `str` parameter named `glob` shadows the module: a string, not a path.
         Valid("import glob\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
               "def find(glob: str = '*.md') -> list[str]:\n"
@@ -122,6 +113,12 @@ class PathTraversalFromToolInput(ToolCallRule):
               "    return open(ctx.request_id).read()\n"),
     )
     INVALID = (
+        # A helper that returns what it was given, joined: its result is derived.
+        Invalid("import os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+                "def under_root(name):\n    return os.path.join('/srv', name)\n\n"
+                "@mcp.tool\ndef read(name: str) -> str:\n"
+                "    return open(under_root(name)).read()\n",
+                at=((11, 12),)),
         # dirname of a derived path still names a folder the input chose.
         Invalid("import os\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
                 "def clear(path: str) -> None:\n    folder = os.path.dirname(path)\n"
@@ -153,26 +150,3 @@ class PathTraversalFromToolInput(ToolCallRule):
                 "        return await handle.read()\n",
                 at=((8, 16),)),
     )
-
-    def check_call(self, node: cst.Call, scope: Scope) -> None:
-        model = self.context.model
-        resolved = model.resolve(node.func, scope)
-        paths: list[cst.BaseExpression] = []
-        needs_path = False
-        if resolved in _ONE_PATH or resolved in _TWO_PATHS:
-            count = 2 if resolved in _TWO_PATHS else 1
-            paths = [arg.value for index in range(count)
-                     if (arg := positional(node, index)) is not None]
-            paths += [arg.value for key in _PATH_KEYWORDS
-                      if (arg := keyword(node, key)) is not None]
-        elif (resolved is None and isinstance(node.func, cst.Attribute)
-              and node.func.attr.value in _PATH_METHODS):
-            paths = [node.func.value]
-            needs_path = True
-        for path in paths:
-            taint = model.unchecked(model.taint_of(path, node), node)
-            if taint is not None and (taint.path or not needs_path):
-                sink = f"`{call_label(node, resolved)}()`"
-                self.report(node, taint.reaches(sink, self.context.line_of)
-                            + " with no containment check")
-                return

@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
-from fastmcp_preflight.api import Invalid, Scope, ToolCallRule, Valid
-from fastmcp_preflight.model.file_model import call_label, keyword, positional
-
-_METHODS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "request",
-                      "stream"})
-#: Methods whose first argument is the HTTP method and the second the URL.
-_METHOD_FIRST = frozenset({"request", "stream"})
-_FUNCTIONS = frozenset(
-    {f"{library}.{method}" for library in ("requests", "requests.api", "httpx", "httpx2")
-     for method in _METHODS} | {"urllib.request.urlopen"})
+from fastmcp_preflight.api import Invalid, ToolInputRule, Valid
 
 
-def _url(call: cst.Call, method: str) -> cst.BaseExpression | None:
-    arg = keyword(call, "url") or positional(call, 1 if method in _METHOD_FIRST else 0)
-    return arg.value if arg is not None else None
-
-
-class SsrfFromToolInput(ToolCallRule):
+class SsrfFromToolInput(ToolInputRule):
     """Tool input chooses the scheme and host of an outgoing HTTP request."""
 
     code = "FML903"
@@ -44,6 +28,15 @@ class SsrfFromToolInput(ToolCallRule):
         "that mentions a value from the parameters the URL begins with (a comparison such as "
         "`httpx.URL(url).host not in ALLOWED_HOSTS`, `.startswith(...)`, or a call of a "
         "function named like a check). Reported at the call."
+        " Through the project: a derived value passed to a project function (also through "
+        "`asyncio.to_thread(f, x)` or `loop.run_in_executor(None, f, x)`) is derived in its "
+        "matching parameter, and the sinks it reaches there, unchecked, are reported at the "
+        "tool's call of the function with the chain in the message (at most 8 calls deep; "
+        "recursion and calls that resolve to no project function end the chain); a project "
+        "function that returns a value derived from its argument makes its result derived; "
+        "one that raises or returns early unless its argument passes a check is a check of "
+        "what the tool passed it. Whether the URL starts with tool input is judged on the "
+        "expression the tool passes in."
     )
     why = (
         "A server that fetches any URL the model names is a proxy into its own network: a "
@@ -57,9 +50,13 @@ class SsrfFromToolInput(ToolCallRule):
         "allow-list before the request."
     )
     hint = "check the URL's host against an allow-list, or put the input after a fixed host"
-    needles = ("requests", "httpx", "aiohttp", "urlopen")
 
     VALID = (
+        # The tool passes the helper its input after a fixed host.
+        Valid("import requests\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n"
+              "def get(url):\n    return requests.get(url, timeout=5).text\n\n@mcp.tool\n"
+              "def search(q: str) -> str:\n"
+              "    return get(f'https://search.example.com/?q={q}')\n"),
         # Tool input only after a literal scheme and host.
         Valid("import httpx\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
               "async def search(q: str) -> str:\n    \"\"\"Search the API.\"\"\"\n"
@@ -85,6 +82,13 @@ class SsrfFromToolInput(ToolCallRule):
               "    return httpx.get(url).text\n"),
     )
     INVALID = (
+        # Through a helper run in a worker thread.
+        Invalid("import asyncio\nimport requests\nfrom fastmcp import FastMCP\n\n"
+                "mcp = FastMCP('x')\n\ndef get(url):\n"
+                "    return requests.get(url, timeout=5).text\n\n@mcp.tool\n"
+                "async def fetch(url: str) -> str:\n"
+                "    return await asyncio.to_thread(get, url)\n",
+                at=((12, 18),)),
         Invalid("import httpx2\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
                 "def fetch(url: str) -> str:\n    return httpx2.get(url, timeout=5).text\n",
                 at=((8, 12),)),
@@ -110,27 +114,3 @@ class SsrfFromToolInput(ToolCallRule):
                 "            return r.status\n",
                 at=((9, 20),)),
     )
-
-    def check_call(self, node: cst.Call, scope: Scope) -> None:
-        model = self.context.model
-        resolved = model.resolve(node.func, scope)
-        func = node.func
-        if resolved in _FUNCTIONS:
-            method = resolved.rsplit(".", 1)[1] if resolved else ""
-        elif (isinstance(func, cst.Attribute) and func.attr.value in _METHODS
-              and model.client_libraries(func.value, scope)):
-            method = func.attr.value
-        else:
-            return
-        url = _url(node, method)
-        if url is None:
-            return
-        taint = model.taint_of(url, node)
-        if taint is None or not taint.starts:
-            return
-        taint = model.unchecked(taint.head(), node)  # the scheme and host's parameters
-        if taint is None:
-            return
-        sink = f"the scheme and host of the URL of `{call_label(node, resolved)}()`"
-        self.report(node, taint.reaches(sink, self.context.line_of)
-                    + " with no allow-list check")

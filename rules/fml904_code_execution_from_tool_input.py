@@ -2,38 +2,10 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
-from fastmcp_preflight.api import Invalid, Scope, ToolCallRule, Valid
-from fastmcp_preflight.model.file_model import call_label, dotted, keyword, positional
-
-_RUNS = "which runs it as Python code"
-_IMPORTS = "which imports (and runs) the module it names"
-_LOADS = "which can run code while it loads the data"
-#: Calls that run, import or unpickle what they are given: the keyword of that argument,
-#: and what the message says the call does with it.
-_SINKS = {
-    "builtins.eval": ("source", _RUNS),
-    "builtins.exec": ("source", _RUNS),
-    "builtins.compile": ("source", "which makes it code to run"),
-    "builtins.__import__": ("name", _IMPORTS),
-    "importlib.import_module": ("name", _IMPORTS),
-    "pickle.loads": ("data", _LOADS),
-    "marshal.loads": ("data", _LOADS),
-    "yaml.unsafe_load": ("stream", _LOADS),
-    "yaml.load": ("stream", _LOADS),
-}
-_SAFE_LOADERS = frozenset({"SafeLoader", "CSafeLoader"})
+from fastmcp_preflight.api import Invalid, ToolInputRule, Valid
 
 
-def _safe_yaml_loader(call: cst.Call) -> bool:
-    """`yaml.load(..., Loader=yaml.SafeLoader)` (or the loader given second)."""
-    arg = keyword(call, "Loader") or positional(call, 1)
-    spelled = dotted(arg.value) if arg is not None else None
-    return spelled is not None and spelled.rsplit(".", 1)[-1] in _SAFE_LOADERS
-
-
-class CodeExecutionFromToolInput(ToolCallRule):
+class CodeExecutionFromToolInput(ToolInputRule):
     """Tool input is run as code, imported, or unpickled."""
 
     code = "FML904"
@@ -52,6 +24,14 @@ class CodeExecutionFromToolInput(ToolCallRule):
         "comparison such as `name in PLUGINS`, or a call of a function named like a check), "
         "nor a `compile(...)` whose result is thrown away (a syntax check: the code object "
         "is never run). Reported at the call."
+        " Through the project: a derived value passed to a project function (also through "
+        "`asyncio.to_thread(f, x)` or `loop.run_in_executor(None, f, x)`) is derived in its "
+        "matching parameter, and the sinks it reaches there, unchecked, are reported at the "
+        "tool's call of the function with the chain in the message (at most 8 calls deep; "
+        "recursion and calls that resolve to no project function end the chain); a project "
+        "function that returns a value derived from its argument makes its result derived; "
+        "one that raises or returns early unless its argument passes a check is a check of "
+        "what the tool passed it."
     )
     why = (
         "Whatever reaches these calls runs as Python inside the server: `eval(expression)` "
@@ -65,7 +45,6 @@ class CodeExecutionFromToolInput(ToolCallRule):
         "through a fixed dict or an allow-list instead of importing what the input names."
     )
     hint = "parse with `json.loads`, `ast.literal_eval` or `yaml.safe_load`; never evaluate input"
-    needles = ("eval", "exec", "compile", "loads", "load", "import_module", "__import__")
 
     VALID = (
         Valid("import ast\nfrom fastmcp import FastMCP\n\nmcp = FastMCP('x')\n\n@mcp.tool\n"
@@ -110,22 +89,3 @@ class CodeExecutionFromToolInput(ToolCallRule):
                 "    return il.import_module(f'{package}.version').VERSION\n",
                 at=((8, 12),)),
     )
-
-    def check_call(self, node: cst.Call, scope: Scope) -> None:
-        model = self.context.model
-        resolved = model.resolve(node.func, scope)
-        sink = _SINKS.get(resolved or "")
-        if sink is None or (resolved == "yaml.load" and _safe_yaml_loader(node)):
-            return
-        if resolved == "builtins.compile" and model.result_discarded(node):
-            return  # a syntax check: the code object is thrown away, never run
-        key, effect = sink
-        arg = positional(node, 0) or keyword(node, key)
-        if arg is None:
-            return
-        taint = model.unchecked(model.taint_of(arg.value, node), node)
-        if taint is None:
-            return
-        label = f"`{call_label(node, resolved)}()`"
-        self.report(node, f"{taint.reaches(label, self.context.line_of)}, {effect}, "
-                          "with no allow-list check")

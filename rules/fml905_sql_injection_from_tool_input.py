@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
-from fastmcp_preflight.api import Invalid, Scope, ToolCallRule, Valid
-from fastmcp_preflight.model.file_model import call_label, keyword, positional
-
-#: Methods that run the SQL text they are given first (DB-API cursors and connections,
-#: sqlite3, asyncpg, SQLAlchemy connections).
-_METHODS = frozenset({"execute", "executemany", "executescript", "fetch", "fetchrow",
-                      "fetchval", "exec_driver_sql",
-                      "query"})  # BigQuery, ClickHouse (clickhouse_connect) and Snowflake
-_TEXT = frozenset({"sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text"})
-_KEYWORDS = ("sql", "query", "statement", "operation", "text")
+from fastmcp_preflight.api import Invalid, ToolInputRule, Valid
 
 
-class SqlInjectionFromToolInput(ToolCallRule):
+class SqlInjectionFromToolInput(ToolInputRule):
     """Tool input is built into the text of an SQL statement."""
 
     code = "FML905"
@@ -43,6 +32,15 @@ class SqlInjectionFromToolInput(ToolCallRule):
         "`X | None`, `Optional[X]`, `Annotated[X, ...]`), which pydantic validates into "
         "values that cannot carry SQL. "
         "Reported at the call."
+        " Through the project: a derived value passed to a project function (also through "
+        "`asyncio.to_thread(f, x)` or `loop.run_in_executor(None, f, x)`) is derived in its "
+        "matching parameter, and the sinks it reaches there, unchecked, are reported at the "
+        "tool's call of the function with the chain in the message (at most 8 calls deep; "
+        "recursion and calls that resolve to no project function end the chain); a project "
+        "function that returns a value derived from its argument makes its result derived; "
+        "one that raises or returns early unless its argument passes a check is a check of "
+        "what the tool passed it. Whether the SQL text is a building is judged on the "
+        "expression the tool passes in (`run(f\"... {name}\")`)."
     )
     why = (
         "Text pasted into SQL is parsed as SQL: a name of `x' OR '1'='1` reads every row, "
@@ -57,7 +55,6 @@ class SqlInjectionFromToolInput(ToolCallRule):
         "them against an allow-list first."
     )
     hint = "pass values as bound parameters (`?`, `%s`, `$1`, `:name`); allow-list identifiers"
-    needles = ("execute", "fetch", "exec_driver_sql", "text", "query")
 
     VALID = (
         # Validated types cannot carry SQL (the issue: `int` parameters were reported).
@@ -119,23 +116,3 @@ class SqlInjectionFromToolInput(ToolCallRule):
                 "    db.execute(f'ALTER TABLE {table} ADD COLUMN {column} {kind}')\n",
                 at=((10, 5),)),
     )
-
-    def check_call(self, node: cst.Call, scope: Scope) -> None:
-        model = self.context.model
-        resolved = model.resolve(node.func, scope)
-        func = node.func
-        if resolved not in _TEXT and not (
-                isinstance(func, cst.Attribute) and func.attr.value in _METHODS):
-            return
-        arg = positional(node, 0)
-        for key in _KEYWORDS:
-            arg = arg or keyword(node, key)
-        if arg is None:
-            return
-        taint = model.taint_of(arg.value, node)
-        taint = model.unchecked(taint, node) if taint is not None and taint.built else None
-        if taint is None:
-            return
-        sink = f"the SQL text of `{call_label(node, resolved)}()`"
-        self.report(node, taint.reaches(sink, self.context.line_of)
-                    + " by string building, not as a bound parameter")

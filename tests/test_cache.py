@@ -201,6 +201,42 @@ def test_a_finding_through_another_file_follows_that_file(
     assert run(args, capsys)[1] == ""
 
 
+_TOOL = ("from fastmcp import FastMCP\n\nfrom app.ops import restart\n\n"
+         "mcp = FastMCP('x')\n\n\n@mcp.tool\ndef restart_service(name: str) -> int:\n"
+         "    restart(name)\n    return open(f'/srv/{name}.log').read()\n")
+_SHELL = "import os\n\n\ndef restart(name):\n    return os.system('systemctl restart ' + name)\n"
+_GUARD = ("import os\n\nSERVICES = {'web'}\n\n\ndef restart(name):\n"
+          "    if name not in SERVICES:\n        raise ValueError(name)\n"
+          "    return os.system('systemctl restart ' + name)\n")
+
+
+@pytest.mark.parametrize("named", [[], ["app/server.py"]], ids=["whole-project", "one-file"])
+def test_tool_input_through_another_file_follows_that_file(
+        tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, named: list[str]) -> None:
+    """FML901/FML902 in server.py depend on ops.py: the helper's shell is reported at the
+    tool's call, and once the helper guards its input, the tool's own `open` after the call
+    is guarded too; edit the helper back and forth, run warm, the findings follow."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "server.py").write_text(_TOOL)
+    ops = tmp_path / "app" / "ops.py"
+    ops.write_text(_SHELL)
+    monkeypatch.chdir(tmp_path)
+    args = ["--select", "FML9", "--format", "concise", *(named or ["."])]
+    found = run(args, capsys)[1]
+    shell = ("app/server.py:10:5: FML901 tool parameter `name` reaches the shell of "
+             "`os.system(...)` through `restart()` -> `os.system` (ops.py:5)")
+    assert found.startswith(shell)
+    assert "app/server.py:11:12: FML902 tool parameter `name` reaches `open()`" in found
+    assert run(args, capsys)[1] == found  # warm
+    _bump(ops, _GUARD)
+    assert run(args, capsys)[1] == ""
+    assert run(args, capsys)[1] == ""  # warm
+    _bump(ops, _SHELL)
+    assert run(args, capsys)[1] == found
+
+
 _CLIENT_SERVER = ("from fastmcp import FastMCP\n\nfrom app.store import fetch\n\n"
                   "mcp = FastMCP('x')\n\n\n@mcp.tool\nasync def report(key: str) -> dict:\n"
                   "    return await fetch(key)\n")

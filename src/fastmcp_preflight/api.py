@@ -23,6 +23,7 @@ from fastmcp_preflight.project.facts import (
     RUNS_IN_A_SERVER,
     RUNS_IN_A_STDIO_SERVER,
     STDOUT_REACHES_STDIO_SERVER,
+    TOOL_INPUT_THROUGH,
     VIA,
     FileFacts,
     ImportGraph,
@@ -72,6 +73,7 @@ __all__ = [
     "RUNS_IN_A_SERVER",
     "RUNS_IN_A_STDIO_SERVER",
     "STDOUT_REACHES_STDIO_SERVER",
+    "TOOL_INPUT_THROUGH",
     "VIA",
     "Applicability",
     "BaseRule",
@@ -103,6 +105,7 @@ __all__ = [
     "Severity",
     "Sink",
     "ToolCallRule",
+    "ToolInputRule",
     "UnboundedSite",
     "Valid",
     "Value",
@@ -617,6 +620,28 @@ class ToolCallRule(Rule):
 
     def check_call(self, node: cst.Call, scope: Scope) -> None:
         raise NotImplementedError
+
+
+class ToolInputRule(ToolCallRule):
+    """A rule about tool input reaching a dangerous sink (FML901-905): the sinks are
+    recognised in the model (`model/sinks.py`), in the tool and, through the project, in
+    the project functions it gives its input to (`model/tool_input.py`), once per tool for
+    the five rules."""
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        from fastmcp_preflight.model.tool_input import findings
+
+        context = self.context
+        model = context.model
+        if not model.tool_calls(node):
+            return
+        condition = model.tool_condition(model.tool_of(node, elsewhere=True), context.path)
+        for finding in findings(self.code, node, model.scopes[node], model,
+                                context.positions, context.path, condition):
+            self.report(finding.call, finding.message, condition=finding.condition or condition)
+
+    def check_call(self, node: cst.Call, scope: Scope) -> None:
+        """Not used: the findings of a whole tool are worked out at once."""
 
 
 @dataclass(frozen=True)

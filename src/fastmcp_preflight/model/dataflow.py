@@ -16,6 +16,8 @@ branch of an `if` leaves the name derived after the `if` when another path keeps
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -47,10 +49,11 @@ GUARD_WORDS = ("allow", "safe", "valid", "check", "ensure", "verify", "sanitiz")
 #: Calls whose names contain a guard word but that are sinks, not checks.
 NOT_GUARDS = frozenset({"subprocess.check_call", "subprocess.check_output"})
 _GUARD_OPERATORS = (cst.In, cst.NotIn, cst.Equal, cst.NotEqual)
+_GUARD_WORD = re.compile("|".join(GUARD_WORDS), re.IGNORECASE)
 
 #: What the walk records at the end of the node (after its value is evaluated) ...
 _ON_LEAVE = frozenset({cst.Assign, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.WithItem,
-                       cst.Call, cst.Comparison})
+                       cst.Call, cst.Comparison, cst.Return})
 #: ... and the statements whose bodies are blocks that may not run (the `for` target is
 #: bound inside its loop's block, at the start).
 _BLOCKS = frozenset({cst.For, cst.While, cst.ExceptHandler, cst.MatchCase})
@@ -151,6 +154,11 @@ class Taint:
     leading: tuple[str, ...] = ()
     built: bool = False
     path: bool = False
+    #: When not empty, the value is derived only if one of these calls of what may be a
+    #: project function returns a value derived from its derived arguments (RULES.md: "a
+    #: project function that returns a value derived from a derived argument"); the
+    #: project phase decides.
+    via: tuple[cst.Call, ...] = ()
 
     @property
     def parameter(self) -> str:
@@ -161,11 +169,18 @@ class Taint:
         """Whether the value begins with tool input."""
         return bool(self.leading)
 
+    @property
+    def flags(self) -> str:
+        """What the value is, as the project summaries say it: `s` it begins with tool
+        input, `b` string building, `p` a path object."""
+        return ("s" if self.leading else "") + ("b" if self.built else "") + (
+            "p" if self.path else "")
+
     def head(self) -> Taint:
         """The same value seen only through the parameters it begins with (what a URL's
         scheme and host come from)."""
         return Taint(self.leading or self.parameters, self.through, self.assigned, self.leading,
-                     self.built, self.path)
+                     self.built, self.path, self.via)
 
     def reaches(self, sink: str, line_of: Callable[[cst.CSTNode], int]) -> str:
         """The start of a message: "tool parameter `p` reaches `open()` through `x` (line 12)".
@@ -198,8 +213,11 @@ def _merge(taints: Sequence[Taint | None], *, leading: Taint | tuple[str, ...] |
     first = found[0]
     if not isinstance(leading, tuple):
         leading = leading.leading if leading is not None else ()
+    via: tuple[cst.Call, ...] = ()
+    if all(t.via for t in found):
+        via = tuple(dict.fromkeys(call for t in found for call in t.via))
     return Taint(_union(t.parameters for t in found), first.through, first.assigned, leading,
-                 built, path)
+                 built, path, via)
 
 
 def _names(expr: cst.CSTNode) -> Iterator[cst.Name]:
@@ -237,6 +255,76 @@ def call_name(call: cst.Call) -> str | None:
     return None
 
 
+#: Calls that run the function they are given in a worker thread, and how many arguments
+#: come before that function's own (`asyncio.to_thread(f, x)`: 1; `loop.run_in_executor(
+#: None, f, x)`: 2, matched by the method name).
+OFFLOADS = {"asyncio.to_thread": 1, "anyio.to_thread.run_sync": 1,
+            "starlette.concurrency.run_in_threadpool": 1,
+            "fastapi.concurrency.run_in_threadpool": 1}
+_STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
+
+
+def project_call(call: cst.Call, scope: Scope, package: str | None = None
+                 ) -> tuple[cst.BaseExpression, int] | None:
+    """What a call runs when that may be a function of the project (RULES.md, "through the
+    project"): the callee expression and how many of the call's leading arguments are not
+    the callee's own (an offloaded `asyncio.to_thread(f, x)`, `run_in_executor(None, f,
+    x)`). None for the standard library, builtins, methods of values the file cannot name
+    (`client.get(...)`), and, in a file of package `package`, for imports from other
+    top-level packages (third-party libraries) and methods of module-level objects built
+    by one (`logger = logging.getLogger()`)."""
+    func = call.func
+    resolved = scope.resolve(func)
+    shift = OFFLOADS.get(resolved or "", 0)
+    if not shift and type(func) is cst.Attribute and func.attr.value == "run_in_executor":
+        shift = 2
+    if shift:
+        if len(call.args) < shift or call.args[shift - 1].keyword or call.args[shift - 1].star:
+            return None
+        func = call.args[shift - 1].value
+        resolved = scope.resolve(func)
+    if resolved is not None:
+        return (func, shift) if _own(resolved, package) else None
+    if type(func) is cst.Name:
+        found = scope.lookup(func.value)
+        return (func, shift) if found is not None and any(
+            b.kind in ("def", "class") for b in found[1]) else None
+    if type(func) is cst.Attribute and type(func.value) is cst.Name:
+        if func.value.value in ("self", "cls"):
+            return func, shift
+        found = scope.lookup(func.value.value)
+        if found is not None and found[0].kind == "module" and not any(
+                type(b.value) is cst.Call and (made := scope.resolve(b.value.func)) is not None
+                and not _own(made, package) for b in found[1]):
+            return func, shift
+    return None
+
+
+def _own(resolved: str, package: str | None) -> bool:
+    """Whether an imported name may be the project's: not the standard library's, and of
+    the file's own top-level package when it has one."""
+    top = resolved.partition(".")[0]
+    if top in _STDLIB:
+        return False
+    return package is None or top == package.partition(".")[0]
+
+
+def call_arguments(call: cst.Call, shift: int) -> Iterator[tuple[str, cst.BaseExpression]]:
+    """The arguments a call gives its callee, by key: the position among the callee's own
+    positional arguments (as a string), or the keyword. `*args`/`**kwargs` are left out."""
+    position = 0
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            if arg.star == "*":
+                return  # the positions of what follows are unknown
+            continue
+        if arg.keyword is not None:
+            yield arg.keyword.value, arg.value
+        elif index >= shift:
+            yield str(position), arg.value
+            position += 1
+
+
 @dataclass
 class _Definition:
     seq: int
@@ -248,25 +336,46 @@ class FunctionFlow:
     """The replayed record of one tool function: names' definitions and guards, in order."""
 
     def __init__(self, events: Sequence[_Event], parameters: Iterable[str],
-                 scope: Scope, paths: frozenset[str] = frozenset()) -> None:
+                 scope: Scope, paths: frozenset[str] = frozenset(),
+                 package: str | None = None) -> None:
         self.scope = scope
+        self.package = package
         self.parameters = {name: Taint((name,), leading=(name,), path=name in paths)
                            for name in parameters}
         self.definitions: dict[str, list[_Definition]] = {}
         self.guards: list[tuple[int, frozenset[str]]] = []
+        #: The node of each guard (a check call, a comparison) and the parameters it checks.
+        self.guard_nodes: dict[cst.CSTNode, frozenset[str]] = {}
         self.calls: dict[cst.Call, tuple[int, Block | None]] = {}
+        #: Calls of what may be project functions, with their callee and offload shift.
+        self.project_calls: dict[cst.Call, tuple[cst.BaseExpression, int]] = {}
+        #: The taints of the values its `return` statements give back.
+        self.returns: list[Taint] = []
         for seq, (node, block) in enumerate(events):
-            if isinstance(node, cst.Call):
+            kind = type(node)  # exact types: LibCST's classes are final, `isinstance` is slow
+            if kind is cst.Call:
+                assert isinstance(node, cst.Call)
                 self.calls[node] = (seq, block)
+                target = project_call(node, scope, package)
+                if target is not None:
+                    self.project_calls[node] = target
                 if self._is_guard_call(node):
                     operands: list[cst.CSTNode] = [arg.value for arg in node.args]
                     if isinstance(node.func, cst.Attribute):
                         operands.append(node.func.value)
-                    self._guard(operands, seq, block)
-            elif isinstance(node, cst.Comparison):
+                    self._guard(node, operands, seq, block)
+            elif kind is cst.Comparison:
+                assert isinstance(node, cst.Comparison)
                 if any(isinstance(target.operator, _GUARD_OPERATORS)
                        for target in node.comparisons):
-                    self._guard([node], seq, block)
+                    self._guard(node, [node], seq, block)
+            elif kind is cst.Return:
+                assert isinstance(node, cst.Return)
+                if node.value is not None:
+                    taint = self.taint(node.value, seq, block)
+                    left = None if taint is None else self.unchecked(taint, seq)
+                    if left is not None:
+                        self.returns.append(left)
             else:
                 self._assign(node, seq, block)
 
@@ -276,17 +385,17 @@ class FunctionFlow:
         name = call_name(call)
         if name is None:
             return False
+        if type(call.func) is cst.Attribute and name in GUARD_METHODS:
+            return True
+        if _GUARD_WORD.search(name) is None and name != "commonpath":
+            return False  # most calls: no need to resolve them
         resolved = self.scope.resolve(call.func)
         if resolved in GUARD_FUNCTIONS:
             return True
-        if resolved in NOT_GUARDS:
-            return False
-        if isinstance(call.func, cst.Attribute) and name in GUARD_METHODS:
-            return True
-        lowered = name.lower()
-        return any(word in lowered for word in GUARD_WORDS)
+        return resolved not in NOT_GUARDS and _GUARD_WORD.search(name) is not None
 
-    def _guard(self, operands: Sequence[cst.CSTNode], seq: int, block: Block | None) -> None:
+    def _guard(self, node: cst.CSTNode, operands: Sequence[cst.CSTNode], seq: int,
+               block: Block | None) -> None:
         parameters: set[str] = set()
         for operand in operands:
             for name in _names(operand):
@@ -295,6 +404,7 @@ class FunctionFlow:
                     parameters.update(taint.parameters)
         if parameters:
             self.guards.append((seq, frozenset(parameters)))
+            self.guard_nodes[node] = frozenset(parameters)
 
     def _assign(self, node: cst.CSTNode, seq: int, block: Block | None) -> None:
         if isinstance(node, cst.Assign):
@@ -345,7 +455,8 @@ class FunctionFlow:
     def _define(self, name: str, taint: Taint | None, node: cst.CSTNode, seq: int,
                 block: Block | None) -> None:
         if taint is not None:
-            taint = Taint(taint.parameters, name, node, taint.leading, taint.built, taint.path)
+            taint = Taint(taint.parameters, name, node, taint.leading, taint.built, taint.path,
+                          taint.via)
         self.definitions.setdefault(name, []).append(_Definition(seq, block, taint))
 
     # -- queries ------------------------------------------------------------------------------
@@ -432,7 +543,18 @@ class FunctionFlow:
             receiver = self.taint(func.value, seq, block)
             if receiver is not None:
                 return _merge([receiver], leading=receiver, built=False, path=receiver.path)
-        return None
+        target = self.project_calls.get(call) if call in self.calls else project_call(
+            call, self.scope, self.package)
+        if target is None:
+            return None
+        found = _merge([self.taint(value, seq, block)
+                        for _, value in call_arguments(call, target[1])],
+                       leading=None, built=False)
+        if found is None:
+            return None
+        # derived only if the project function returns a value derived from these; what it
+        # begins with is not known
+        return Taint(found.parameters, found.through, found.assigned, via=(call,))
 
     def unchecked(self, taint: Taint, seq: int) -> Taint | None:
         """`taint` narrowed to the parameters that no check before `seq` mentions a value
@@ -446,7 +568,7 @@ class FunctionFlow:
             return None
         return Taint(left, taint.through, taint.assigned,
                      tuple(name for name in taint.leading if name in left), taint.built,
-                     taint.path)
+                     taint.path, taint.via)
 
 
 class Flows:
@@ -460,16 +582,18 @@ class Flows:
     @classmethod
     def build(cls, collector: FlowCollector,
               functions: Iterable[tuple[cst.FunctionDef, Scope, Sequence[str]]],
-              paths: dict[cst.FunctionDef, frozenset[str]] | None = None) -> Flows:
+              paths: dict[cst.FunctionDef, frozenset[str]] | None = None,
+              package: str | None = None) -> Flows:
         """Replay the record of each (tool function, its scope, its parameters' names);
-        `paths` names, per function, the parameters that are path objects."""
+        `paths` names, per function, the parameters that are path objects; `package` is the
+        file's (see `project_call`)."""
         flows = cls()
         for function, scope, parameters in functions:
             events = collector.events.get(function)
             if not events or not parameters:
                 continue
             flow = FunctionFlow(events, parameters, scope,
-                                (paths or {}).get(function, frozenset()))
+                                (paths or {}).get(function, frozenset()), package)
             flows._by_function[function] = flow
             for call in flow.calls:
                 flows._by_call[call] = flow
@@ -482,6 +606,27 @@ class Flows:
         (a call ends before the calls around it), for sinks to be looked for among."""
         flow = self._by_function.get(function)
         return () if flow is None else tuple(flow.calls)
+
+    def project_call(self, call: cst.Call) -> tuple[cst.BaseExpression, int] | None:
+        """For a call in a tool's own body of what may be a project function: the callee
+        expression and how many leading arguments are not its own (see `project_call`)."""
+        flow = self._by_call.get(call)
+        return None if flow is None else flow.project_calls.get(call)
+
+    def project_call_index(self, call: cst.Call) -> int:
+        """A call's place among the calls of what may be project functions in its tool's
+        own body (the project summaries name it so)."""
+        flow = self._by_call[call]
+        return list(flow.project_calls).index(call)
+
+    def project_calls_before(self, at: cst.Call) -> list[cst.Call]:
+        """The calls of what may be project functions made in the tool before the call
+        `at` (a guard helper's call guards what it is given)."""
+        flow = self._by_call.get(at)
+        if flow is None:
+            return []
+        seq = flow.calls[at][0]
+        return [call for call in flow.project_calls if flow.calls[call][0] < seq]
 
     def discarded(self, call: cst.Call) -> bool:
         """Whether a statement throws the call's result away (`compile(source)` alone)."""

@@ -273,6 +273,11 @@ class FileModel:
     features: list[Feature] = field(default_factory=list)
     #: The data flow of tool input through each tool function (see `dataflow.py`).
     flows: Flows = field(default_factory=Flows)
+    #: The walk's record of every function's data flow (see `dataflow.py`), which the
+    #: project summaries replay for functions that are not tools.
+    flow_collector: FlowCollector = field(default_factory=FlowCollector)
+    #: Per tool function, what the five FML9xx rules share (see `tool_input.py`).
+    tool_input_memo: dict[Any, Any] = field(default_factory=dict)
     #: It imports an MCP client (`MCP_CLIENTS`).
     mcp_client: bool = False
     #: It connects a client to a server it builds, in this process (`Client(mcp)`).
@@ -1310,7 +1315,8 @@ class ModelBuilder:
             functions.append((function, scope, names))
             if path_names:
                 paths[function] = frozenset(path_names)
-        self.model.flows = Flows.build(self._flow, functions, paths)
+        self.model.flows = Flows.build(self._flow, functions, paths, self.model.package)
+        self.model.flow_collector = self._flow
 
     def _enum_classes(self) -> frozenset[str]:
         """The names of the file's classes that are `Enum` subclasses (also through one

@@ -13,12 +13,24 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from fastmcp_preflight.model.scopes import Binding, Scope, dotted, qualname
 from fastmcp_preflight.project.records import Location
-from fastmcp_preflight.project.summaries import CallSummary, ClassSummary, FunctionSummary, Ref
+from fastmcp_preflight.project.summaries import (
+    CallSummary,
+    ClassSummary,
+    FunctionSummary,
+    InputCall,
+    InputSink,
+    InputSummary,
+    Ref,
+)
+
+if TYPE_CHECKING:
+    from fastmcp_preflight.model.input_summary import FunctionInputs
 
 #: How many local assignments a reference is followed through.
 _DEPTH = 4
@@ -265,10 +277,13 @@ _BLOCKING_BUILTINS_REFS = frozenset("g:" + name for name in _BLOCKING_BUILTINS)
 
 def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
               module_scope: Scope, locate: Callable[[cst.CSTNode], Location],
-              expect: Callable[[int], None] | None = None) -> Summaries:
+              expect: Callable[[int], None] | None = None,
+              inputs: Callable[[cst.FunctionDef, Scope], FunctionInputs | None] | None = None,
+              ) -> Summaries:
     """The summaries of a file's functions and classes, and its module-level bindings.
 
-    `expect` is told how many nodes `locate` will be asked for, before it is."""
+    `expect` is told how many nodes `locate` will be asked for, before it is; `inputs`
+    gives where a function's parameters go (`input_summary.py`)."""
     namer = _Namer(module, scopes)
     derived = _Derived()
     attributes: dict[cst.ClassDef, dict[str, list[Ref]]] = {}
@@ -306,8 +321,14 @@ def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
         refs = namer.refs(call.func, where)
         if refs and not all(quiet.ignorable(ref) for ref in refs):
             kept.append((call, where, around, refs))
+    raw_inputs: dict[cst.FunctionDef, FunctionInputs | None] = {}
+    if inputs is not None:
+        for function, _ in data.functions:
+            own = scopes.get(function)
+            raw_inputs[function] = inputs(function, own) if own is not None else None
     if expect is not None:
-        expect(len(kept) + len(data.functions) + len(data.classes))
+        expect(len(kept) + len(data.functions) + len(data.classes) + sum(
+            len(raw.sinks) + len(raw.calls) for raw in raw_inputs.values() if raw is not None))
     for call, where, around, refs in kept:
         first = call.args[0] if call.args else None
         literal = (_literal(first.value) if first is not None and first.keyword is None
@@ -345,7 +366,8 @@ def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
             tuple(filter(None, (namer.global_name(_decorator_head(d.decorator), defined_in)
                                 for d in function.decorators))),
             tuple(yields.get(function, ())),
-            tuple(sorted(returns_params.get(function, ())))))
+            tuple(sorted(returns_params.get(function, ()))),
+            _inputs(raw_inputs.get(function), namer, own, locate)))
     classes = [ClassSummary(
         namer.name_of(node, defined_in), locate(node.name),
         tuple(filter(None, (namer.global_name(base.value, defined_in)
@@ -355,6 +377,19 @@ def summarize(data: SummaryInput, module: str, scopes: dict[cst.CSTNode, Scope],
         for node, defined_in in data.classes]
     return Summaries(functions, classes, {name: tuple(dict.fromkeys(refs))
                                           for name, refs in module_globals.items()})
+
+
+def _inputs(raw: FunctionInputs | None, namer: _Namer, scope: Scope,
+            locate: Callable[[cst.CSTNode], Location]) -> InputSummary:
+    """A function's tool-input facts with positions and references."""
+    if raw is None:
+        return InputSummary()
+    return InputSummary(
+        tuple(InputSink(param, use.code, use.label, use.name, use.tail, locate(call).line, need)
+              for param, use, call, need in raw.sinks),
+        tuple(InputCall(locate(call), namer.refs(callee, scope), _text(callee), args, index)
+              for call, callee, args, index in raw.calls),
+        raw.returns, raw.guards, raw.returned_calls)
 
 
 class _Derived:

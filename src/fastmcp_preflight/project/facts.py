@@ -955,7 +955,12 @@ CALLED_DIRECTLY = "called-directly"
 #: that span in the function builds a new HTTP client through the project (FML402); the
 #: end tells `make().get()` from the `make()` that starts where it does.
 CLIENT_THROUGH_HELPER = "client-through-helper"
-THROUGH_NAMES = frozenset({ON_REQUEST_PATH, CALLED_DIRECTLY, CLIENT_THROUGH_HELPER})
+#: `TOOL_INPUT_THROUGH:path#qualname:{json}`: tool input of that tool function reaches a
+#: sink through project functions, or a sink of the tool holds only if project functions
+#: neither guard nor fail to return what it uses (FML901-905; see `tool_input.py`).
+TOOL_INPUT_THROUGH = "tool-input-through"
+THROUGH_NAMES = frozenset({ON_REQUEST_PATH, CALLED_DIRECTLY, CLIENT_THROUGH_HELPER,
+                           TOOL_INPUT_THROUGH})
 #: Where a finding's message names what the project phase found (a request path, a call):
 #: the answer of its condition (a `Via`) replaces it.
 VIA = "<<via>>"

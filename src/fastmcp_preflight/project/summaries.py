@@ -50,6 +50,56 @@ class CallSummary(NamedTuple):
     args: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
+class InputSink(NamedTuple):
+    """A sink of tool input (FML901-905) that a parameter reaches unchecked in the
+    function's own body."""
+
+    param: str
+    code: str
+    #: How the message names the sink, how a chain names the call, the message's rest.
+    label: str
+    name: str
+    tail: str
+    line: int
+    #: What the value the caller passes must also be ("path", "starts", "built"; "": no
+    #: more), judged on the expression the tool passes in.
+    need: str
+
+
+class InputCall(NamedTuple):
+    """A call of what may be a project function (also offloaded: `asyncio.to_thread(f,
+    x)`) that is given values derived from the function's parameters."""
+
+    location: Location
+    callee: tuple[Ref, ...]
+    text: str
+    #: Per argument derived from parameters that no check before the call covers: its key
+    #: (the callee's own position as a string, or the keyword), the parameters, and flags:
+    #: `s` it begins with the parameter, `b` string building, `p` a path object.
+    args: tuple[tuple[str, tuple[str, ...], str], ...]
+    #: Its place among the calls of what may be project functions in the function's own
+    #: body, in source order: how a finding of the tool names it without a position.
+    place: int = 0
+
+
+class InputSummary(NamedTuple):
+    """Where a function's parameters go, for tool input followed through the project
+    (RULES.md, FML9xx)."""
+
+    sinks: tuple[InputSink, ...] = ()
+    calls: tuple[InputCall, ...] = ()
+    #: The parameters its return values derive from with no check before the `return`.
+    returns: tuple[str, ...] = ()
+    #: The parameters it raises or returns early for unless they pass a check.
+    guards: tuple[str, ...] = ()
+    #: The calls (their `place`, among `calls`) whose results it returns: it returns what
+    #: it was given if their callees do.
+    returned_calls: tuple[int, ...] = ()
+
+
+_NO_INPUTS = InputSummary()
+
+
 class FunctionSummary(NamedTuple):
     """A function or method: `module.qualname` (`pkg.store.Store.load`,
     `pkg.tools.make.<locals>.inner`)."""
@@ -68,6 +118,8 @@ class FunctionSummary(NamedTuple):
     yields: tuple[tuple[str, tuple[Ref, ...]], ...] = ()
     #: The parameters its return values derive from.
     returns_params: tuple[str, ...] = ()
+    #: Where its parameters go (FML9xx through the project).
+    inputs: InputSummary = _NO_INPUTS
 
 
 class ClassSummary(NamedTuple):
@@ -84,7 +136,29 @@ def functions_to_json(functions: list[FunctionSummary]) -> list[Any]:
     return [[f.name, f.is_async, list(f.location), f.params,
              [[list(c.location), c.callee, c.text, c.awaited, c.literal, c.arguments, c.args]
               for c in f.calls],
-             f.returns, f.decorators, f.yields, f.returns_params] for f in functions]
+             f.returns, f.decorators, f.yields, f.returns_params, _inputs_to_json(f.inputs)]
+            for f in functions]
+
+
+def _inputs_to_json(inputs: InputSummary) -> list[Any] | None:
+    if inputs == _NO_INPUTS:
+        return None
+    return [[list(sink) for sink in inputs.sinks],
+            [[list(c.location), c.callee, c.text, c.args, c.place] for c in inputs.calls],
+            inputs.returns, inputs.guards, inputs.returned_calls]
+
+
+def _inputs_from_json(data: list[Any] | None) -> InputSummary:
+    if not data:
+        return _NO_INPUTS
+    sinks, calls, returns, guards, returned_calls = data
+    return InputSummary(
+        tuple(InputSink(*sink) for sink in sinks),
+        tuple(InputCall(Location(*at), _refs(callee), text,
+                        tuple((key, tuple(params), flags) for key, params, flags in args),
+                        place)
+              for at, callee, text, args, place in calls),
+        tuple(returns), tuple(guards), tuple(returned_calls))
 
 
 def functions_from_json(data: list[Any]) -> list[FunctionSummary]:
@@ -94,9 +168,10 @@ def functions_from_json(data: list[Any]) -> list[FunctionSummary]:
                           tuple((key, tuple(names)) for key, names in (c[6:7] or [()])[0]))
               for c in calls),
         _refs(returns), tuple(decorators),
-        tuple((key, _refs(refs)) for key, refs in yields), tuple(returns_params))
-        for name, is_async, at, params, calls, returns, decorators, yields, returns_params
-        in data]
+        tuple((key, _refs(refs)) for key, refs in yields), tuple(returns_params),
+        _inputs_from_json(rest[0] if rest else None))
+        for name, is_async, at, params, calls, returns, decorators, yields, returns_params,
+        *rest in data]
 
 
 def classes_to_json(classes: list[ClassSummary]) -> list[Any]:

@@ -17,6 +17,7 @@ from fastmcp_preflight.project.facts import (
     CALLED_DIRECTLY,
     CLIENT_THROUGH_HELPER,
     ON_REQUEST_PATH,
+    TOOL_INPUT_THROUGH,
     FileFacts,
     Via,
     import_graph_of,
@@ -28,6 +29,7 @@ from fastmcp_preflight.project.index import (
     ChainStep,
     ProjectIndex,
 )
+from fastmcp_preflight.project.tool_input import tool_input_through
 
 
 def _prefix(f: FileFacts) -> str:
@@ -231,4 +233,5 @@ THROUGH_CONDITIONS: dict[str, Callable[[Sequence[FileFacts]], Mapping[str, bool 
     ON_REQUEST_PATH: on_request_path,
     CALLED_DIRECTLY: called_directly,
     CLIENT_THROUGH_HELPER: client_through_helper,
+    TOOL_INPUT_THROUGH: tool_input_through,
 }

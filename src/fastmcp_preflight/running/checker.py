@@ -12,6 +12,7 @@ rules go on.
 from __future__ import annotations
 
 import ast
+import functools
 import traceback
 from collections.abc import Callable, Sequence
 
@@ -20,6 +21,7 @@ import libcst as cst
 from fastmcp_preflight.api import BaseRule, Diagnostic, FileContext, Finding, Fix, Rule
 from fastmcp_preflight.model.context import Tracker
 from fastmcp_preflight.model.file_model import FileModel, ModelBuilder
+from fastmcp_preflight.model.input_summary import function_inputs
 from fastmcp_preflight.model.interface import interfaces, server_sites
 from fastmcp_preflight.model.summarize import summarize
 from fastmcp_preflight.model.sync_tools import inline_tools
@@ -327,7 +329,8 @@ def _may_match(rule: type[Rule], text: str) -> bool:
 def _facts(model: FileModel, path: str, module: str | None, positions: Positions,
            suppressions: Suppressions, targets: ProjectTargets = NO_TARGETS) -> FileFacts:
     summaries = summarize(model.summary_input, module or path, model.scopes, model.module_scope,
-                          positions.of, positions.expect)
+                          positions.of, positions.expect,
+                          functools.partial(function_inputs, model))
     return FileFacts(
         path=path,
         module=module,
