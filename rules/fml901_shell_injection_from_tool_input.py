@@ -40,15 +40,7 @@ class ShellInjectionFromToolInput(ToolInputRule):
         "`valid`, `check`, `ensure`, `verify`, `sanitiz`) that mention values derived from "
         "each parameter the command comes from (a check of one parameter does not cover "
         "another). Reported at the call."
-        " Through the project: a derived value passed to a project function (also through "
-        "`asyncio.to_thread(f, x)` or `loop.run_in_executor(None, f, x)`) is derived in its "
-        "matching parameter, and the sinks it reaches there, unchecked, are reported at the "
-        "tool's call of the function with the chain in the message (at most 8 calls deep; "
-        "recursion and calls that resolve to no project function end the chain); a project "
-        "function that returns a value derived from its argument makes its result derived; "
-        "one that raises or returns early unless its argument passes a check is a check of "
-        "what the tool passed it."
-    )
+    ) + ToolInputRule.THROUGH_THE_PROJECT
     why = (
         "The model fills tool parameters, and whoever writes the web page, issue or file the "
         "model reads can steer it. A shell interprets `;`, `&&`, `$(...)` and backticks in "

@@ -38,14 +38,8 @@ class PathTraversalFromToolInput(ToolInputRule):
         "`os.path.commonpath(...)`, `in`/`not in`/`==`/`!=`, or a call of a function named "
         "like a check (`allow`, `safe`, `valid`, `check`, `ensure`, `verify`, `sanitiz`); nor "
         "when the path comes back from a helper (`safe_path(name)`). Reported at the call."
-        " Through the project: a derived value passed to a project function (also through "
-        "`asyncio.to_thread(f, x)` or `loop.run_in_executor(None, f, x)`) is derived in its "
-        "matching parameter, and the sinks it reaches there, unchecked, are reported at the "
-        "tool's call of the function with the chain in the message (at most 8 calls deep; "
-        "recursion and calls that resolve to no project function end the chain); a project "
-        "function that returns a value derived from its argument makes its result derived; "
-        "one that raises or returns early unless its argument passes a check is a check of "
-        "what the tool passed it. A `pathlib` method's receiver is judged on the expression "
+    ) + ToolInputRule.THROUGH_THE_PROJECT + (
+        " A `pathlib` method's receiver is judged on the expression "
         "the tool passes in."
     )
     why = (

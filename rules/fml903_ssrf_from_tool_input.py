@@ -28,14 +28,8 @@ class SsrfFromToolInput(ToolInputRule):
         "that mentions a value from the parameters the URL begins with (a comparison such as "
         "`httpx.URL(url).host not in ALLOWED_HOSTS`, `.startswith(...)`, or a call of a "
         "function named like a check). Reported at the call."
-        " Through the project: a derived value passed to a project function (also through "
-        "`asyncio.to_thread(f, x)` or `loop.run_in_executor(None, f, x)`) is derived in its "
-        "matching parameter, and the sinks it reaches there, unchecked, are reported at the "
-        "tool's call of the function with the chain in the message (at most 8 calls deep; "
-        "recursion and calls that resolve to no project function end the chain); a project "
-        "function that returns a value derived from its argument makes its result derived; "
-        "one that raises or returns early unless its argument passes a check is a check of "
-        "what the tool passed it. Whether the URL starts with tool input is judged on the "
+    ) + ToolInputRule.THROUGH_THE_PROJECT + (
+        " Whether the URL starts with tool input is judged on the "
         "expression the tool passes in."
     )
     why = (

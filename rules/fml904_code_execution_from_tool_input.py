@@ -24,15 +24,7 @@ class CodeExecutionFromToolInput(ToolInputRule):
         "comparison such as `name in PLUGINS`, or a call of a function named like a check), "
         "nor a `compile(...)` whose result is thrown away (a syntax check: the code object "
         "is never run). Reported at the call."
-        " Through the project: a derived value passed to a project function (also through "
-        "`asyncio.to_thread(f, x)` or `loop.run_in_executor(None, f, x)`) is derived in its "
-        "matching parameter, and the sinks it reaches there, unchecked, are reported at the "
-        "tool's call of the function with the chain in the message (at most 8 calls deep; "
-        "recursion and calls that resolve to no project function end the chain); a project "
-        "function that returns a value derived from its argument makes its result derived; "
-        "one that raises or returns early unless its argument passes a check is a check of "
-        "what the tool passed it."
-    )
+    ) + ToolInputRule.THROUGH_THE_PROJECT
     why = (
         "Whatever reaches these calls runs as Python inside the server: `eval(expression)` "
         "given `__import__('os').system('...')`, a pickle whose `__reduce__` calls a shell, "

@@ -32,14 +32,8 @@ class SqlInjectionFromToolInput(ToolInputRule):
         "`X | None`, `Optional[X]`, `Annotated[X, ...]`), which pydantic validates into "
         "values that cannot carry SQL. "
         "Reported at the call."
-        " Through the project: a derived value passed to a project function (also through "
-        "`asyncio.to_thread(f, x)` or `loop.run_in_executor(None, f, x)`) is derived in its "
-        "matching parameter, and the sinks it reaches there, unchecked, are reported at the "
-        "tool's call of the function with the chain in the message (at most 8 calls deep; "
-        "recursion and calls that resolve to no project function end the chain); a project "
-        "function that returns a value derived from its argument makes its result derived; "
-        "one that raises or returns early unless its argument passes a check is a check of "
-        "what the tool passed it. Whether the SQL text is a building is judged on the "
+    ) + ToolInputRule.THROUGH_THE_PROJECT + (
+        " Whether the SQL text is a building is judged on the "
         "expression the tool passes in (`run(f\"... {name}\")`)."
     )
     why = (

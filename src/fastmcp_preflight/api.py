@@ -628,6 +628,18 @@ class ToolInputRule(ToolCallRule):
     the project functions it gives its input to (`model/tool_input.py`), once per tool for
     the five rules."""
 
+    #: What each of the five rules' `what` ends with.
+    THROUGH_THE_PROJECT: ClassVar[str] = (
+        " Through the project: a derived value passed to a project function (also through "
+        "`asyncio.to_thread(f, x)` or `loop.run_in_executor(None, f, x)`) is derived in its "
+        "matching parameter, and the sinks it reaches there, unchecked, are reported at the "
+        "tool's call of the function with the chain in the message (at most 8 calls deep; "
+        "recursion and calls that resolve to no project function end the chain); a project "
+        "function that returns a value derived from its argument makes its result derived; "
+        "one that raises or returns early unless its argument passes a check is a check of "
+        "what the tool passed it."
+    )
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         from fastmcp_preflight.model.tool_input import findings
 
