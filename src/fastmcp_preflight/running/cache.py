@@ -303,9 +303,14 @@ class Cache:
         missing = sum(key not in self._pack_keys for key in facts)
         if missing <= max(8, len(facts) // 20):
             return
-        pack = {key: None if value is None else value.to_json() for key, value in facts.items()}
-        self._pack, self._pack_keys = {}, frozenset(pack)
-        write_atomic(self.root, Path(self._pack_file()), json.dumps(pack, separators=(",", ":")))
+        # One entry at a time: the whole project's facts as JSON-ready lists at once would
+        # be the run's peak memory.
+        text = "{" + ",".join(
+            f"{json.dumps(key)}:"
+            f"{json.dumps(None if value is None else value.to_json(), separators=(',', ':'))}"
+            for key, value in facts.items()) + "}"
+        self._pack, self._pack_keys = {}, frozenset(facts)
+        write_atomic(self.root, Path(self._pack_file()), text)
 
     def put(self, key: str, diagnostics: Iterable[Diagnostic], facts: FileFacts | None,
             suppressions: Suppressions | None = None) -> None:
