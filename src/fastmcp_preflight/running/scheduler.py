@@ -192,7 +192,7 @@ def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
     for index, output in zip(missing, computed, strict=True):
         outputs[index] = output
     results, facts = _split(outputs)
-    with collector_paused():
+    with collector_paused(long_lived=True):  # the project index lives until the report
         diagnostics = source.phase().findings(results, facts)
     if cache is not None:
         # Each key is that of the bytes checked: a file changed during the run pairs its
