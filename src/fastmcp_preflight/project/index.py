@@ -473,8 +473,7 @@ class ProjectIndex:
         if resolved is None:
             summary = self._functions.get(function)
             resolved = () if summary is None else tuple(
-                ResolvedCall(call, tuple(dict.fromkeys(
-                    v for ref in call.callee for v in self.evaluate(ref, function))))
+                ResolvedCall(call, self._targets(call.callee, function))
                 for call in summary.calls)
             self._calls[function] = resolved
         return resolved
@@ -526,16 +525,26 @@ class ProjectIndex:
         """The project functions one call may run, worked out once per call."""
         known = self._call_callees.get(id(call))
         if known is None:
-            resolved = ResolvedCall(call, tuple(dict.fromkeys(
-                v for ref in call.callee for v in self.evaluate(ref, caller))))
-            known = self._call_callees[id(call)] = self.callee_functions(resolved)
+            known = self._call_callees[id(call)] = self.functions_called(call.callee, caller)
         return known
+
+    def functions_called(self, callee: Sequence[Ref], caller: str) -> list[str]:
+        """The project functions a call of `callee` (its references) made in `caller` may
+        run (see `callee_functions`)."""
+        return list(dict.fromkeys(self._run_by(self._targets(callee, caller))))
+
+    def _targets(self, callee: Sequence[Ref], caller: str) -> tuple[Value, ...]:
+        """What a callee's references may be, in `caller`."""
+        return tuple(dict.fromkeys(v for ref in callee for v in self.evaluate(ref, caller)))
 
     def callee_functions(self, resolved: ResolvedCall) -> list[str]:
         """The project functions a call may run: a function or method, or the `__init__`
         of a project class it instantiates."""
+        return self._run_by(resolved.targets)
+
+    def _run_by(self, targets: Sequence[Value]) -> list[str]:
         found: list[str] = []
-        for target in resolved.targets:
+        for target in targets:
             if target.kind == "function":
                 found.append(target.name)
             elif target.kind == "class":

@@ -116,18 +116,7 @@ class _Answers(Mapping[str, "bool | Via"]):
 
     def _callees(self, call: InputCall, function: str) -> list[str]:
         """The project functions a call may run (a class's `__init__` for a class)."""
-        index = self.index
-        found: list[str] = []
-        for ref in call.callee:
-            for value in index.evaluate(ref, function):
-                if value.kind == "function":
-                    found.append(value.name)
-                elif value.kind == "class":
-                    init = next((f"{c}.__init__" for c in index.mro(value.name)
-                                 if index.function(f"{c}.__init__") is not None), None)
-                    if init is not None:
-                        found.append(init)
-        return list(dict.fromkeys(found))
+        return self.index.functions_called(call.callee, function)
 
     def _param(self, callee: str, key: str) -> str | None:
         """The callee's parameter an argument key gives a value to."""
