@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+from fastmcp_preflight.project.answers import LazyAnswers
 from fastmcp_preflight.project.facts import (
     CALLED_DIRECTLY,
     CLIENT_THROUGH_HELPER,
@@ -36,22 +37,15 @@ def _prefix(f: FileFacts) -> str:
     return f.module or f.path
 
 
-class _Answers(dict[str, "bool | Via"]):
-    """A condition's answers, each worked out when first asked for (a run asks for the
-    few that its findings name, not for every function of the project); a key the project
-    shows no path or call for is False."""
-
-    def __init__(self, files: Sequence[FileFacts],
-                 answer: Callable[[ProjectIndex, Mapping[str, str], str], bool | Via]) -> None:
-        super().__init__()
-        self._index = index_of(files)
-        self._prefixes = {f.path: _prefix(f) for f in files}
-        self._answer = answer
-
-    def get(self, key: str, default: object = None) -> bool | Via:
-        if key not in self:
-            self[key] = self._answer(self._index, self._prefixes, key)
-        return dict.__getitem__(self, key)
+def _answers(files: Sequence[FileFacts],
+             answer: Callable[[ProjectIndex, Mapping[str, str], str], bool | Via],
+             ) -> LazyAnswers:
+    """The answers of a condition, each worked out when a finding asks for it, from the
+    project index and each file's module prefix; a key the project shows no path or call
+    for is False."""
+    index = index_of(files)
+    prefixes = {f.path: _prefix(f) for f in files}
+    return LazyAnswers(lambda key: answer(index, prefixes, key))
 
 
 def _function(prefixes: Mapping[str, str], key: str) -> tuple[str, str] | None:
@@ -130,7 +124,7 @@ def on_request_path(files: Sequence[FileFacts]) -> Mapping[str, bool | Via]:
             level = following
         return False
 
-    return _Answers(files, answer)
+    return _answers(files, answer)
 
 
 def _text(chain: Sequence[ChainStep]) -> str:
@@ -166,7 +160,7 @@ def called_directly(files: Sequence[FileFacts]) -> Mapping[str, bool | Via]:
                            f"{call.location.line}", (step,))
         return False
 
-    return _Answers(files, answer)
+    return _answers(files, answer)
 
 
 def _passes(arguments: tuple[int, tuple[str, ...]] | None, param: str, param_index: int,
@@ -194,7 +188,7 @@ def client_through_helper(files: Sequence[FileFacts]) -> Mapping[str, bool | Via
         for qual, client, line in f.client_makers:
             makers.setdefault(f"{_prefix(f)}.{qual}", (ChainStep(f.path, line, client),))
     if not makers:
-        return _Absent()
+        return LazyAnswers(lambda key: False)
     prefixes = {f.path: _prefix(f) for f in files}
     once = {(f"{_prefix(f)}.{qual}", *span) for f in index.files for qual, *span in f.once_calls}
     answers: dict[str, bool | Via] = {}
@@ -218,14 +212,7 @@ def client_through_helper(files: Sequence[FileFacts]) -> Mapping[str, bool | Via
                     makers[caller] = chain
                     following.append(caller)
         frontier = following
-    return _Absent(answers)
-
-
-class _Absent(dict[str, "bool | Via"]):
-    """Answers where a key not held is False: the project showed no such path or call."""
-
-    def get(self, key: str, default: object = None) -> bool | Via:
-        return dict.get(self, key, False)
+    return LazyAnswers(lambda key: answers.get(key, False))
 
 
 #: The conditions this module answers, by name (see `facts.THROUGH_NAMES`).

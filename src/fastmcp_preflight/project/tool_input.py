@@ -11,9 +11,10 @@ project function end the walk without a finding), with each answer kept for the 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from fastmcp_preflight.project.answers import LazyAnswers
 from fastmcp_preflight.project.facts import FILE_CONDITIONS, FileFacts, Via, index_of
 from fastmcp_preflight.project.index import MAX_DEPTH, ChainStep, ProjectIndex, format_chain
 from fastmcp_preflight.project.summaries import FunctionSummary, InputCall, InputSink
@@ -21,36 +22,23 @@ from fastmcp_preflight.project.summaries import FunctionSummary, InputCall, Inpu
 _Reach = tuple[tuple[ChainStep, ...], InputSink]
 
 
-class _Answers(Mapping[str, "bool | Via"]):
-    """The answers, each worked out when first asked for (the keys are the findings')."""
+class _Walker:
+    """Works out the findings' keys (see `answer`), with what the walks learn kept for the
+    run."""
 
     def __init__(self, files: Sequence[FileFacts]) -> None:
         self._files = files
         self._index: ProjectIndex | None = None
         self._prefixes = {f.path: f.module or f.path for f in files}
-        self._known: dict[str, bool | Via] = {}
         self._others: dict[str, Mapping[str, bool]] = {}
         self._reach: dict[tuple[str, str, str, str], _Reach | None] = {}
         self._guard: dict[tuple[str, str], bool] = {}
 
-    def __getitem__(self, key: str) -> bool | Via:
-        return self.get(key)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._known)
-
-    def __len__(self) -> int:
-        return len(self._known)
-
-    def get(self, key: str, default: object = None) -> bool | Via:
-        known = self._known.get(key)
-        if known is None:
-            try:
-                known = self._answer(key)
-            except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-                known = True  # a key this version did not write: keep the finding
-            self._known[key] = known
-        return known
+    def answer(self, key: str) -> bool | Via:
+        try:
+            return self._answer(key)
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+            return True  # a key this version did not write: keep the finding
 
     @property
     def index(self) -> ProjectIndex:
@@ -268,7 +256,7 @@ def _call_name(function: str) -> str:
 
 def tool_input_through(files: Sequence[FileFacts]) -> Mapping[str, bool | Via]:
     """The answers of `TOOL_INPUT_THROUGH` for one project (worked out per key)."""
-    return _Answers(files)
+    return LazyAnswers(_Walker(files).answer)
 
 
 __all__ = ["tool_input_through"]
