@@ -205,7 +205,7 @@ def _run(source: LazyEngine, tasks: Sequence[Task], jobs: int,
         cache.update_pack({key: _facts_of(output) for key, output in outputs
                            if key is not None})
         cache.index.save()
-        cache.prune([*keys, _project_key(cache, tasks, keys)], len(tasks))
+        cache.prune([*keys, stored], len(tasks))
         return Checked(results, facts, diagnostics, stored)
     return Checked(results, facts, diagnostics)
 
