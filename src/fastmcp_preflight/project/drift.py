@@ -381,19 +381,12 @@ def major_removal(change: Change) -> bool:
     return version.minor == 0 and version.micro == 0
 
 
-def import_changes(full: str, changes: Sequence[Change] | None = None) -> list[Change]:
-    """The major-removal import changes an imported dotted name matches (`changes`: those
-    changes, when the caller has picked them out already)."""
-    found = []
-    for change in changes if changes is not None else major_removals():
-        old = change.old
-        if old.startswith("*."):
-            hit = full.startswith(change.package + ".") and full.endswith(old[1:])
-        else:
-            hit = full == old or full.startswith(old + ".")
-        if hit:
-            found.append(change)
-    return found
+def imports_removed(full: str, change: Change) -> bool:
+    """Whether an imported dotted name is the API an import change removed."""
+    old = change.old
+    if old.startswith("*."):
+        return full.startswith(change.package + ".") and full.endswith(old[1:])
+    return full == old or full.startswith(old + ".")
 
 
 def major_removals() -> list[Change]:
@@ -417,22 +410,37 @@ def unbounded_sites(files: Sequence[FileFacts]) -> list[UnboundedSite]:
     """One project's FML803 sites: at most one per package."""
     sites: dict[str, UnboundedSite] = {}
     changes = major_removals()
+    #: By a file's targets: the changes whose package's requirement straddles the removal
+    #: (a project's files share their targets, and most requirements straddle none).
+    straddled: dict[tuple[Target, ...], list[tuple[Change, Target]]] = {}
     for facts in sorted(files, key=lambda f: f.path):
         if not facts.version_imports or not facts.targets:
             continue
+        pairs = straddled.get(facts.targets)
+        if pairs is None:
+            pairs = straddled[facts.targets] = _straddled(changes, facts.targets)
+        if all(change.package in sites for change, _ in pairs):
+            continue
         for location, names in facts.version_imports:
             for name in names:
-                for change in import_changes(name, changes):
-                    if change.package in sites:
-                        continue
-                    target = next((t for t in facts.targets if t.package == change.package),
-                                  None)
-                    if target is None or change.removed is None or not target.straddles(
-                            change.removed):
-                        continue
-                    sites[change.package] = UnboundedSite(
-                        facts.path, location.line, location.column, change, target)
+                for change, target in pairs:
+                    if change.package not in sites and imports_removed(name, change):
+                        sites[change.package] = UnboundedSite(
+                            facts.path, location.line, location.column, change, target)
     return sorted(sites.values(), key=lambda s: (s.path, s.line, s.column))
+
+
+def _straddled(changes: Sequence[Change], targets: Sequence[Target],
+               ) -> list[tuple[Change, Target]]:
+    """The changes (in order) whose package's target allows both the major that removed
+    them and an older one, with that target."""
+    found = []
+    for change in changes:
+        target = next((t for t in targets if t.package == change.package), None)
+        if target is not None and change.removed is not None and target.straddles(
+                change.removed):
+            found.append((change, target))
+    return found
 
 
 def unbounded_site_condition(path: str, line: int) -> str:

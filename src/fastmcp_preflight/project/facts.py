@@ -10,6 +10,7 @@ a frozen dataclass.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -139,12 +140,30 @@ S = TypeVar("S")
 
 
 class _Encoded:
-    """A field's value as the cache's JSON holds it, not decoded yet."""
+    """A field's value as the cache holds it, not decoded yet: its JSON data, or (from the
+    facts pack) its JSON text, parsed only when the data is first asked for, with the names
+    it defines beside it."""
 
-    __slots__ = ("data",)
+    __slots__ = ("_data", "names", "text")
 
-    def __init__(self, data: Any) -> None:
-        self.data = data
+    def __init__(self, data: Any = None, text: bytes | None = None,
+                 names: list[str] | None = None) -> None:
+        self._data = data
+        self.text = text
+        self.names = names
+
+    @property
+    def data(self) -> Any:
+        if self._data is None:
+            self._data = json.loads(self.text or b"[]")
+            self.text = None
+        return self._data
+
+    def json_text(self) -> bytes:
+        """The JSON text, as read when it never was parsed."""
+        if self.text is not None:
+            return self.text
+        return json.dumps(self._data, separators=(",", ":")).encode("ascii")
 
 
 class _Summaries(Generic[S]):
@@ -264,13 +283,32 @@ class FileFacts:
         """The qualified names of its functions, without decoding their summaries."""
         value = self.__dict__["_functions"]
         if isinstance(value, _Encoded):
-            return [entry[0] for entry in value.data]
+            return value.names if value.names is not None else [entry[0] for entry in value.data]
         return [function.name for function in value]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_pack(self) -> tuple[dict[str, Any], bytes]:
+        """The facts for the facts pack: the JSON of all but the function summaries (with
+        their names instead), and the summaries' JSON text apart, which a run that never
+        looks at the file's functions never parses."""
+        data = self.to_json(functions=False)
+        data["function_names"] = self.function_names()
+        value = self.__dict__["_functions"]
+        text = value.json_text() if isinstance(value, _Encoded) else json.dumps(
+            functions_to_json(value), separators=(",", ":")).encode("ascii")
+        return data, text
+
+    @classmethod
+    def from_pack(cls, data: dict[str, Any], text: bytes) -> FileFacts:
+        """The facts `to_pack` gave, their summaries left as text until asked for."""
+        facts = cls.from_json(data)
+        facts.functions = _Encoded(text=text, names=data["function_names"])
+        return facts
+
+    def to_json(self, *, functions: bool = True) -> dict[str, Any]:
         """The facts as JSON for the cache: spans and records as arrays, not objects, since
-        a pre-commit run reads the facts of every file of the project."""
-        return {
+        a pre-commit run reads the facts of every file of the project (`functions`: with
+        the function summaries)."""
+        data = {
             "path": self.path,
             "module": self.module,
             "imports_fastmcp": self.imports_fastmcp,
@@ -306,7 +344,6 @@ class FileFacts:
             "called_attributes": self.called_attributes,
             "stdout_units": self.stdout_units,
             "terminal_units": self.terminal_units,
-            "functions": _Summaries.encoded(self, "functions", functions_to_json),
             "class_summaries": _Summaries.encoded(self, "class_summaries", classes_to_json),
             "globals": _Summaries.encoded(self, "globals", dict),
             "version_imports": [[_span(at), names] for at, names in self.version_imports],
@@ -316,6 +353,9 @@ class FileFacts:
                             [list(p) for p in i.parameters]] for i in self.interfaces],
             "server_sites": {name: _span(at) for name, at in self.server_sites.items()},
         }
+        if functions:
+            data["functions"] = _Summaries.encoded(self, "functions", functions_to_json)
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FileFacts:
@@ -815,6 +855,8 @@ class ImportGraph:
             name = self._absolute(importer, candidate)
             paths = self.by_name.get(name) if name else None
             if paths:
+                if len(paths) == 1:
+                    return paths[0]
                 return max(paths, key=lambda p: (_shared(p, importer.path), -len(p)))
         return None
 
@@ -912,7 +954,8 @@ class ProjectServers:
         self.sites = [ServerSite(f.path, s.location, s.at_import_time)
                       for f in files for s in f.servers]
         self.sites += [ServerSite(f.path, c.location, c.at_import_time) for f in files
-                       for c in f.calls if c.callee in self.classes]
+                       for c in f.calls if self.classes.may_hold(c.callee)
+                       and c.callee in self.classes]
         self.sites.sort(key=lambda s: (s.path, s.location.line, s.location.column))
         self.starts = [s for f in files for s in f.starts] + [
             s for f in files for s, callee in f.factory_starts if callee in builders]
@@ -935,6 +978,10 @@ class _Names:
     def add(self, name: str) -> None:
         self.names.add(name)
         self._by_last.setdefault(name.rpartition(".")[2], set()).add(name)
+
+    def may_hold(self, name: str) -> bool:
+        """A quick first test: whether a name's last part is that of one of the names."""
+        return name[name.rfind(".") + 1:] in self._by_last
 
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):

@@ -176,6 +176,8 @@ class Cache:
         #: and the keys it had.
         self._pack: dict[str, Any] | None = None
         self._pack_keys: frozenset[str] = frozenset()
+        #: The pack's function summaries (see `_facts_pack`).
+        self._pack_body = memoryview(b"")
 
     def key(self, data: bytes, display: str, module: str | None, facts_only: bool,
             settings: HasDigest | None = None) -> str:
@@ -218,7 +220,10 @@ class Cache:
         if not facts_only:
             hit = self.get(key)
             return (None, known) if hit is None else ((key, FileResult(display, *hit)), None)
-        for candidate in (key, self.key_of(digest, display, module, True, settings)):
+        candidates = [key, self.key_of(digest, display, module, True, settings)]
+        pack = self._facts_pack()
+        candidates.sort(key=lambda candidate: candidate not in pack)  # no file opened first
+        for candidate in candidates:
             facts = self.get_facts(candidate)
             if facts is not None:
                 return (candidate, facts[0]), None
@@ -271,26 +276,39 @@ class Cache:
         pack = self._facts_pack()
         try:
             if key in pack:
-                data = pack.pop(key)
-            else:
-                with open(self._file(key), encoding="utf-8") as stream:
-                    data = json.load(stream)["facts"]
+                packed = pack.pop(key)
+                if packed is None:
+                    return (None,)
+                data, start, end = packed
+                return (FileFacts.from_pack(data, bytes(self._pack_body[start:end])),)
+            with open(self._file(key), encoding="utf-8") as stream:
+                data = json.load(stream)["facts"]
             return (None if data is None else FileFacts.from_json(data),)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def _pack_file(self) -> str:
-        return os.path.join(self._folder, f"facts-{self.fingerprint[:32]}.json")
+        return os.path.join(self._folder, f"facts-{self.fingerprint[:32]}.pack")
 
     def _facts_pack(self) -> dict[str, Any]:
         """Every file's facts of a recent run, by entry key, in one file: a pre-commit run
         reads the facts of the whole project, and one file decodes much faster than a
-        thousand. Entries are keyed by content, so the pack is never stale, only incomplete."""
+        thousand. Entries are keyed by content, so the pack is never stale, only incomplete.
+
+        The pack is a line of JSON, {key: [facts, start, end] or null}, then the function
+        summaries' JSON texts one after the other, each file's between its `start` and
+        `end`: they are most of the facts, and only a function a run looks at is parsed."""
         if self._pack is None:
             try:
-                with open(self._pack_file(), encoding="utf-8") as stream:
-                    pack = json.load(stream)
-            except (OSError, ValueError):
+                with open(self._pack_file(), "rb") as stream:
+                    raw = stream.read()
+                newline = raw.index(b"\n")
+                pack = json.loads(raw[:newline])
+                self._pack_body = memoryview(raw)[newline + 1:]
+                ends = [entry[2] for entry in pack.values() if entry is not None]
+                if max(ends, default=0) != len(self._pack_body):
+                    raise ValueError("a truncated facts pack")
+            except (OSError, ValueError, TypeError, IndexError, AttributeError):
                 pack = {}
             self._pack = pack if isinstance(pack, dict) else {}
             self._pack_keys = frozenset(self._pack)
@@ -305,12 +323,22 @@ class Cache:
             return
         # One entry at a time: the whole project's facts as JSON-ready lists at once would
         # be the run's peak memory.
-        text = "{" + ",".join(
-            f"{json.dumps(key)}:"
-            f"{json.dumps(None if value is None else value.to_json(), separators=(',', ':'))}"
-            for key, value in facts.items()) + "}"
+        header: list[str] = []
+        texts: list[bytes] = []
+        offset = 0
+        for key, value in facts.items():
+            if value is None:
+                header.append(f"{json.dumps(key)}:null")
+                continue
+            data, text = value.to_pack()
+            header.append(f"{json.dumps(key)}:[{json.dumps(data, separators=(',', ':'))},"
+                          f"{offset},{offset + len(text)}]")
+            texts.append(text)
+            offset += len(text)
         self._pack, self._pack_keys = {}, frozenset(facts)
-        write_atomic(self.root, Path(self._pack_file()), text)
+        # JSON is ASCII here (`ensure_ascii`), and escapes every newline within the header.
+        write_atomic(self.root, Path(self._pack_file()),
+                     ("{" + ",".join(header) + "}\n").encode("ascii") + b"".join(texts))
 
     def put(self, key: str, diagnostics: Iterable[Diagnostic], facts: FileFacts | None,
             suppressions: Suppressions | None = None) -> None:

@@ -10,9 +10,10 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(root: Path, path: Path, text: str) -> bool:
-    """Write `text` to `path` (under the cache folder `root`); False if it could not be
-    written (a read-only folder, a full disk), which only costs speed."""
+def write_atomic(root: Path, path: Path, text: str | bytes) -> bool:
+    """Write `text` (UTF-8, or bytes as they are) to `path` (under the cache folder
+    `root`); False if it could not be written (a read-only folder, a full disk), which only
+    costs speed."""
     temporary = None
     try:
         if not path.parent.is_dir():
@@ -21,8 +22,8 @@ def write_atomic(root: Path, path: Path, text: str) -> bool:
             if not ignore.exists():
                 ignore.write_text("# created by fastmcp-lint\n*\n", encoding="utf-8")
         handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text if isinstance(text, bytes) else text.encode("utf-8"))
         os.replace(temporary, path)
         temporary = None
         return True
