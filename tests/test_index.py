@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastmcp_preflight.api import ProjectIndex, Value, index_of
 from fastmcp_preflight.project.facts import FileFacts, ProjectFacts
+from fastmcp_preflight.running.cache import Cache
 from fastmcp_preflight.running.engine import Engine
 
 
@@ -96,6 +97,56 @@ def test_summaries_from_the_cache_are_decoded_only_when_asked_for(tmp_path: Path
     assert not isinstance(by_path["app/other.py"].__dict__["_functions"], list)
     assert index.path_of("app.other.unused") == "app/other.py"
     assert [f.to_json()["functions"] for f in cached] == list(encoded.values())
+
+
+def test_the_facts_pack_parses_a_file_s_summaries_only_when_asked_for(tmp_path: Path) -> None:
+    """The facts pack keeps each file's function summaries as JSON text beside the rest:
+    a one-file run over a large project parses only the summaries the index looks at, and
+    a pack cut short is not read at all."""
+    files = {"app/__init__.py": "", "app/store.py": _STORE,
+             "app/other.py": "def unused(x):\n    return x\n",
+             "app/server.py": "from app.store import load\n\nasync def tool(key: str):\n"
+                              "    load(key)\n"}
+    linted = {f"key-{f.path}": f for f in _facts(tmp_path, files)}
+    padding = {f"pad-{n}": FileFacts(f"pad{n}.py", f"pad{n}") for n in range(8)}
+    Cache(tmp_path / "cache", "f").update_pack({**linted, **padding, "none": None})
+    cache = Cache(tmp_path / "cache", "f")
+    read = {key: cache.get_facts(key) for key in [*linted, "none"]}
+    assert read["none"] == (None,)
+    cached = {f.path: f for key, found in read.items() if key != "none"
+              for f in [found[0] if found else None] if f is not None}
+    assert sorted(cached) == sorted(files)
+    texts = {path: f.__dict__["_functions"].text for path, f in cached.items()}
+    assert all(isinstance(text, bytes) for text in texts.values())
+    index = index_of(ProjectFacts(list(cached.values())))
+    assert index.path_of("app.other.unused") == "app/other.py"  # the names, beside the text
+    summary = index.function("app.store.load")
+    assert summary is not None and summary.params == ("key",)
+    assert isinstance(cached["app/store.py"].__dict__["_functions"], list)
+    assert cached["app/other.py"].__dict__["_functions"].text == texts["app/other.py"]
+    assert cached["app/other.py"].to_pack()[1] == texts["app/other.py"]  # written back as read
+    assert cached["app/other.py"].functions == linted["key-app/other.py"].functions
+
+    pack = next((tmp_path / "cache" / "v1").glob("facts-*.pack"))
+    pack.write_bytes(pack.read_bytes()[:-1])
+    assert Cache(tmp_path / "cache", "f").get_facts("key-app/store.py") is None
+
+
+def test_a_symbol_is_found_through_every_name_its_module_may_have(tmp_path: Path) -> None:
+    """A module may be imported by the tails of its path (`svc.common.conn`,
+    `common.conn`); a name that two modules may be imported as names neither's symbols."""
+    index = index_of(_facts(tmp_path, {
+        "svc/common/conn.py": "def connect():\n    return 1\n",
+        "one/__init__.py": "", "one/util.py": "def helper():\n    pass\n\n"
+                                              "def only_one():\n    pass\n",
+        "two/__init__.py": "", "two/util.py": "def helper():\n    pass\n"}))
+    connect = index.lookup("svc.common.conn.connect")
+    assert connect is not None and index.path_of(connect) == "svc/common/conn.py"
+    assert index.lookup("common.conn.connect") == connect
+    assert index.lookup("one.util.helper") == "one.util.helper"
+    assert index.lookup("util.only_one") == "one.util.only_one"
+    assert index.lookup("util.helper") is None  # one.util's or two.util's?
+    assert index.lookup("common.conn.missing") is None
 
 
 def test_symbols_hierarchy_and_values(tmp_path: Path) -> None:

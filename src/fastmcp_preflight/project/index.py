@@ -9,6 +9,7 @@ depends on another file is recomputed from that file's current facts on every ru
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Generic, NamedTuple, Protocol, TypeVar
 
@@ -18,6 +19,7 @@ from fastmcp_preflight.project.facts import (
     FileFacts,
     ImportGraph,
     RegistrationFact,
+    import_graph_of,
     module_names,
     runs_in_a_server,
 )
@@ -82,6 +84,24 @@ class ResolvedCall(NamedTuple):
     targets: tuple[Value, ...]
 
 
+class _SymbolTable(NamedTuple):
+    """The project's symbols: functions, classes and module-level names by qualified name;
+    the path of each one's file; each name by its last part; and the other names a module
+    may be imported as (its namespace-package name, the tails of its path) -> the module
+    names (or paths) of the files they may name."""
+
+    functions: _Functions
+    classes: dict[str, ClassSummary]
+    globals: dict[str, tuple[Ref, ...]]
+    paths: dict[str, str]
+    by_last: dict[str, list[str]]
+    module_aliases: dict[str, list[str]]
+
+    def add(self, name: str, path: str) -> None:
+        self.paths[name] = path
+        self.by_last.setdefault(name.rpartition(".")[2], []).append(name)
+
+
 class ProjectIndex:
     """The index of one project's facts. Build it with `index_of(files)`."""
 
@@ -95,35 +115,15 @@ class ProjectIndex:
         #: By path: what the index answers must not depend on the order the files were
         #: linted in (warm, cold, one worker or many give the same report).
         self.files = sorted(files, key=lambda f: f.path)
-        self.import_graph = import_graph or ImportGraph(self.files)
+        self._project = files
+        if import_graph is not None:
+            self.__dict__["import_graph"] = import_graph
         self.catalog = Catalog(_names(options.get("extend-sync-clients")))
         self.blocking_calls = blocking_calls(_names(options.get("extend-blocking-calls")))
-        #: qualified name -> summary, and -> the path of its file.
-        self._functions = _Functions()
-        self._classes: dict[str, ClassSummary] = {}
-        self._globals: dict[str, tuple[Ref, ...]] = {}
-        self._paths: dict[str, str] = {}
-        #: Other names of the same symbol (a file's namespace-package name): alias -> name.
-        self._aliases: dict[str, str] = {}
-        self._by_last: dict[str, list[str]] = {}
         #: Sync tool functions the target runs on the event loop: name -> why.
         self._inline: dict[str, str] = {}
         for f in self.files:
             self._inline.update(f.inline_tools)
-            prefix = f.module or f.path
-            others = [n for n in [*module_names(f), *_path_names(f.path)] if n != prefix]
-            for name in f.function_names():
-                self._add(name, f.path, prefix, others)
-                self._functions.add(name, f)
-            for cls in f.class_summaries:
-                self._add(cls.name, f.path, prefix, others)
-                self._classes[cls.name] = cls
-            for name, refs in f.globals.items():
-                qualified = f"{prefix}.{name}"
-                if qualified in self._functions or qualified in self._classes:
-                    continue
-                self._add(qualified, f.path, prefix, others)
-                self._globals[qualified] = refs
         self._subclasses: dict[str, list[str]] | None = None
         self._returns: dict[str, tuple[Value, ...] | None] = {}
         self._calls: dict[str, tuple[ResolvedCall, ...]] = {}
@@ -142,15 +142,72 @@ class ProjectIndex:
         self._global_memo: dict[str, tuple[Value, ...]] = {}
         self._attribute_memo: dict[tuple[str, str, str], tuple[Value, ...]] = {}
 
-    def _add(self, name: str, path: str, prefix: str, others: list[str]) -> None:
-        self._paths[name] = path
-        self._by_last.setdefault(name.rpartition(".")[2], []).append(name)
-        rest = name[len(prefix):]
-        for other in others:
-            alias = other + rest
-            known = self._aliases.get(alias, name)
-            # a name two files could be imported as is no alias of either
-            self._aliases[alias] = name if known == name else ""
+    @functools.cached_property
+    def import_graph(self) -> ImportGraph:
+        return import_graph_of(self._project)
+
+    @functools.cached_property
+    def _symbols(self) -> _SymbolTable:
+        """The project's functions, classes and module-level names, built when a query
+        first needs them: a run whose reported files make no call the index must resolve
+        (a pre-commit run over a test file) never builds it."""
+        table = _SymbolTable(_Functions(), {}, {}, {}, {}, {})
+        for f in self.files:
+            prefix = f.module or f.path
+            for other in dict.fromkeys([*module_names(f), *_path_names(f.path)]):
+                if other != prefix:
+                    table.module_aliases.setdefault(other, []).append(prefix)
+            for name in f.function_names():
+                table.add(name, f.path)
+                table.functions.add(name, f)
+            for cls in f.class_summaries:
+                table.add(cls.name, f.path)
+                table.classes[cls.name] = cls
+            for name, refs in f.globals.items():
+                qualified = f"{prefix}.{name}"
+                if qualified in table.functions or qualified in table.classes:
+                    continue
+                table.add(qualified, f.path)
+                table.globals[qualified] = refs
+        return table
+
+    @functools.cached_property
+    def _functions(self) -> _Functions:
+        return self._symbols.functions
+
+    @functools.cached_property
+    def _classes(self) -> dict[str, ClassSummary]:
+        return self._symbols.classes
+
+    @functools.cached_property
+    def _globals(self) -> dict[str, tuple[Ref, ...]]:
+        return self._symbols.globals
+
+    @functools.cached_property
+    def _paths(self) -> dict[str, str]:
+        """The path of the file that defines each function, class and global."""
+        return self._symbols.paths
+
+    @functools.cached_property
+    def _by_last(self) -> dict[str, list[str]]:
+        return self._symbols.by_last
+
+    @functools.cached_property
+    def _module_aliases(self) -> dict[str, list[str]]:
+        return self._symbols.module_aliases
+
+    def _alias(self, dotted: str) -> str | None:
+        """The project symbol a dotted name spells through another name of its module; None
+        when none does, or more than one (a name two files may be imported as is neither's)."""
+        found: set[str] = set()
+        dot = dotted.find(".")
+        while dot > 0:
+            rest = dotted[dot:]
+            for prefix in self._module_aliases.get(dotted[:dot], ()):
+                if prefix + rest in self._paths:
+                    found.add(prefix + rest)
+            dot = dotted.find(".", dot + 1)
+        return found.pop() if len(found) == 1 else None
 
     # -- symbols ----------------------------------------------------------------------------
 
@@ -179,7 +236,7 @@ class ProjectIndex:
             return dotted
         if dotted in self._lookups:
             return self._lookups[dotted]
-        alias = self._aliases.get(dotted)
+        alias = self._alias(dotted)
         if alias:
             found: str | None = alias
         else:
