@@ -118,3 +118,16 @@ def test_library_ratios_put_fixit_against_the_parse_floor(bench: ModuleType) -> 
     assert ratios["fixit_parse"] == pytest.approx(0.4 / 0.02)  # seconds per file
     assert ratios["cli_cold_jobs_over_fixit"] == pytest.approx(40.0 / 2.5)  # files per second
     assert bench.library_ratios(rows[:2])["fixit_parse"] is None
+
+
+def test_the_async_module_is_the_middle_of_those_outside_tests(
+        bench: ModuleType, tmp_path: Path) -> None:
+    files = {"a.py": "async def f(): pass\n", "b.py": "def g(): pass\n",
+             "c.py": "async def h(): pass\n", "d.py": "async def i(): pass\n",
+             "tests/test_e.py": "async def test(): pass\n"}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    candidates = sorted(tmp_path.rglob("*.py"))
+    assert bench.async_module(candidates) == tmp_path / "c.py"
+    assert bench.async_module([tmp_path / "b.py"]) == tmp_path / "b.py"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, KeysView, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
@@ -938,23 +938,30 @@ class ProjectServers:
         self.factories = _Names(name for name, g in factories.items() if g.is_server)
         #: Server classes and factories: what a call may build a server with.
         builders = _Names([*self.classes.names, *self.factories.names])
+        # The last parts of the names known so far (live views): most bases and returns
+        # end in a name no server class or factory has, and are ruled out by it alone.
+        class_lasts, builder_lasts = self.classes.lasts, builders.lasts
         changed = True
         while changed:
             changed = False
             for name, c in classes.items():
-                if name not in self.classes and any(b in self.classes for b in c.bases):
+                if (any(b[b.rfind(".") + 1:] in class_lasts for b in c.bases)
+                        and name not in self.classes
+                        and any(b in self.classes for b in c.bases)):
                     self.classes.add(name)
                     builders.add(name)
                     changed = True
             for name, g in factories.items():
-                if name not in self.factories and any(r in builders for r in g.returns):
+                if (any(r[r.rfind(".") + 1:] in builder_lasts for r in g.returns)
+                        and name not in self.factories
+                        and any(r in builders for r in g.returns)):
                     self.factories.add(name)
                     builders.add(name)
                     changed = True
         self.sites = [ServerSite(f.path, s.location, s.at_import_time)
                       for f in files for s in f.servers]
         self.sites += [ServerSite(f.path, c.location, c.at_import_time) for f in files
-                       for c in f.calls if self.classes.may_hold(c.callee)
+                       for c in f.calls if c.callee[c.callee.rfind(".") + 1:] in class_lasts
                        and c.callee in self.classes]
         self.sites.sort(key=lambda s: (s.path, s.location.line, s.location.column))
         self.starts = [s for f in files for s in f.starts] + [
@@ -979,9 +986,11 @@ class _Names:
         self.names.add(name)
         self._by_last.setdefault(name.rpartition(".")[2], set()).add(name)
 
-    def may_hold(self, name: str) -> bool:
-        """A quick first test: whether a name's last part is that of one of the names."""
-        return name[name.rfind(".") + 1:] in self._by_last
+    @property
+    def lasts(self) -> KeysView[str]:
+        """The last parts of the names, a live view: a name whose last part is not among
+        them is not in it."""
+        return self._by_last.keys()
 
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
@@ -1055,7 +1064,7 @@ class ProjectFacts(list[FileFacts]):
     def project_index(self) -> ProjectIndex:
         from fastmcp_preflight.project.index import ProjectIndex
 
-        return ProjectIndex(self, self.options, self.import_graph, self.reported)
+        return ProjectIndex(self, self.options, reported=self.reported)
 
 
 def import_graph_of(files: Sequence[FileFacts]) -> ImportGraph:

@@ -152,14 +152,17 @@ class ProjectIndex:
         first needs them: a run whose reported files make no call the index must resolve
         (a pre-commit run over a test file) never builds it."""
         table = _SymbolTable(_Functions(), {}, {}, {}, {}, {})
+        paths, by_last, functions = table.paths, table.by_last, table.functions
         for f in self.files:
             prefix = f.module or f.path
             for other in dict.fromkeys([*module_names(f), *_path_names(f.path)]):
                 if other != prefix:
                     table.module_aliases.setdefault(other, []).append(prefix)
-            for name in f.function_names():
-                table.add(name, f.path)
-                table.functions.add(name, f)
+            path, names = f.path, f.function_names()
+            for name in names:  # `table.add`, inlined: most names are these
+                paths[name] = path
+                by_last.setdefault(name[name.rfind(".") + 1:], []).append(name)
+            functions.add(names, f)
             for cls in f.class_summaries:
                 table.add(cls.name, f.path)
                 table.classes[cls.name] = cls
@@ -759,9 +762,13 @@ class _Functions(Mapping[str, FunctionSummary]):
         self._files: dict[str, FileFacts] = {}
         self._decoded: dict[str, FunctionSummary] = {}
 
-    def add(self, name: str, f: FileFacts) -> None:
-        self._files[name] = f
-        self._decoded.pop(name, None)
+    def add(self, names: Iterable[str], f: FileFacts) -> None:
+        """A file's functions (by their names, which its facts give without decoding)."""
+        names = list(names)
+        self._files.update(dict.fromkeys(names, f))
+        if self._decoded:
+            for name in names:
+                self._decoded.pop(name, None)
 
     def __getitem__(self, name: str) -> FunctionSummary:
         found = self._decoded.get(name)

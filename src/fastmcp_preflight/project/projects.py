@@ -33,12 +33,19 @@ class Projects:
         self._fallback = os.path.abspath(fallback if fallback is not None else os.curdir)
         self._marked: dict[str, str | None] = {}
         self._git: dict[str, str | None] = {}
+        #: By the path as given: a run asks about each of its diagnostics' paths.
+        self._roots: dict[str, str] = {}
 
     def root_of(self, path: str | os.PathLike[str]) -> str:
         """The absolute project root of a file (given as any path, e.g. a display path)."""
-        folder = os.path.dirname(os.path.abspath(path))
-        return (self._nearest(folder, self._marked, PROJECT_MARKERS)
+        text = os.fspath(path)
+        root = self._roots.get(text)
+        if root is None:
+            folder = os.path.dirname(os.path.abspath(text))
+            root = self._roots[text] = (
+                self._nearest(folder, self._marked, PROJECT_MARKERS)
                 or self._nearest(folder, self._git, (".git",)) or self._fallback)
+        return root
 
     def _nearest(self, folder: str, memo: dict[str, str | None],
                  names: tuple[str, ...]) -> str | None:
