@@ -102,7 +102,7 @@ def test_summaries_from_the_cache_are_decoded_only_when_asked_for(tmp_path: Path
 def test_the_facts_pack_parses_a_file_s_summaries_only_when_asked_for(tmp_path: Path) -> None:
     """The facts pack keeps each file's function summaries as JSON text beside the rest:
     a one-file run over a large project parses only the summaries the index looks at, and
-    a pack cut short is not read at all."""
+    a pack cut short or damaged is not read at all."""
     files = {"app/__init__.py": "", "app/store.py": _STORE,
              "app/other.py": "def unused(x):\n    return x\n",
              "app/server.py": "from app.store import load\n\nasync def tool(key: str):\n"
@@ -128,8 +128,12 @@ def test_the_facts_pack_parses_a_file_s_summaries_only_when_asked_for(tmp_path: 
     assert cached["app/other.py"].functions == linted["key-app/other.py"].functions
 
     pack = next((tmp_path / "cache" / "v1").glob("facts-*.pack"))
-    pack.write_bytes(pack.read_bytes()[:-1])
-    assert Cache(tmp_path / "cache", "f").get_facts("key-app/store.py") is None
+    written = pack.read_bytes()
+    flipped = written.replace(b'"requests.get"', b'"requests.got"', 1)
+    assert flipped != written
+    for damaged in (written[:-1], flipped):  # the texts are parsed too late to notice then
+        pack.write_bytes(damaged)
+        assert Cache(tmp_path / "cache", "f").get_facts("key-app/store.py") is None
 
 
 def test_a_symbol_is_found_through_every_name_its_module_may_have(tmp_path: Path) -> None:

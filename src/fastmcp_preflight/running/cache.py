@@ -19,6 +19,7 @@ import inspect
 import json
 import os
 import time
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -41,6 +42,8 @@ PRUNE_EVERY_SECONDS = 24 * 3600
 MAX_ENTRIES = 10_000
 #: Changes whenever the JSON of an entry does, so an old entry is never read as a new one.
 _ENTRY_FORMAT = "3"
+#: The facts pack's key for the CRC-32 of its summaries' texts (entry keys are hex digests).
+_PACK_CHECK = "crc32"
 
 
 @runtime_checkable
@@ -297,7 +300,9 @@ class Cache:
 
         The pack is a line of JSON, {key: [facts, start, end] or null}, then the function
         summaries' JSON texts one after the other, each file's between its `start` and
-        `end`: they are most of the facts, and only a function a run looks at is parsed."""
+        `end`: they are most of the facts, and only a function a run looks at is parsed.
+        The line also holds the texts' CRC-32 (they are parsed too late for a damaged one to
+        be noticed then): a pack whose texts don't match it is not read."""
         if self._pack is None:
             try:
                 with open(self._pack_file(), "rb") as stream:
@@ -305,9 +310,8 @@ class Cache:
                 newline = raw.index(b"\n")
                 pack = json.loads(raw[:newline])
                 self._pack_body = memoryview(raw)[newline + 1:]
-                ends = [entry[2] for entry in pack.values() if entry is not None]
-                if max(ends, default=0) != len(self._pack_body):
-                    raise ValueError("a truncated facts pack")
+                if pack.pop(_PACK_CHECK, None) != zlib.crc32(self._pack_body):
+                    raise ValueError("a damaged facts pack")
             except (OSError, ValueError, TypeError, IndexError, AttributeError):
                 pack = {}
             self._pack = pack if isinstance(pack, dict) else {}
@@ -336,9 +340,11 @@ class Cache:
             texts.append(text)
             offset += len(text)
         self._pack, self._pack_keys = {}, frozenset(facts)
+        body = b"".join(texts)
+        header.append(f'"{_PACK_CHECK}":{zlib.crc32(body)}')
         # JSON is ASCII here (`ensure_ascii`), and escapes every newline within the header.
         write_atomic(self.root, Path(self._pack_file()),
-                     ("{" + ",".join(header) + "}\n").encode("ascii") + b"".join(texts))
+                     ("{" + ",".join(header) + "}\n").encode("ascii") + body)
 
     def put(self, key: str, diagnostics: Iterable[Diagnostic], facts: FileFacts | None,
             suppressions: Suppressions | None = None) -> None:
