@@ -50,6 +50,23 @@ def test_a_requirement_on_the_project_itself_is_no_target(tmp_path: Path) -> Non
     assert _versions(tmp_path / "poetry")["mcp"] is None
 
 
+def test_only_the_known_packages_requirements_are_parsed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requirements of other packages are not parsed (`packaging.requirements` is not even
+    imported for them); a malformed one does not hide a known package's."""
+    import sys
+
+    monkeypatch.delitem(sys.modules, "packaging.requirements", raising=False)
+    _write(tmp_path, {"pyproject.toml": '[project]\nname = "x"\n'
+                      'dependencies = ["httpx>=0.27", "pydantic[email]", "not valid ((("]\n'})
+    assert _versions(tmp_path) == {"fastmcp": None, "mcp": None}
+    assert "packaging.requirements" not in sys.modules
+    _write(tmp_path, {"requirements.txt": "not valid (((\nFast_MCP[tasks] >= 3.2\n"})
+    assert _versions(tmp_path)["fastmcp"] is None  # `fast-mcp` is another distribution
+    _write(tmp_path, {"requirements.txt": "not valid (((\n  FastMCP[tasks] >= 3.2\n"})
+    assert _versions(tmp_path)["fastmcp"] == "4.1.6"
+
+
 def test_capped_requirement_targets_the_newest_below_the_cap(tmp_path: Path) -> None:
     _write(tmp_path, {"pyproject.toml": '[project]\nname = "x"\ndependencies = '
                       '["fastmcp>=2.3,<3", "mcp[cli]>=1.2,<2; python_version>\'3\'"]\n'})

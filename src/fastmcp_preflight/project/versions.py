@@ -314,9 +314,15 @@ def canonicalize_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
 def _pep508(source: str, lines: Iterable[str]) -> Iterator[tuple[str, str, str]]:
-    # Imported here: `packaging.requirements` pulls in markers and tags (~0.1 s), which only
-    # a run that reads requirement files needs.
+    # Only the requirements of the packages the version rules know are parsed, and
+    # `packaging.requirements` (it pulls in markers and tags) is imported only for them.
+    lines = [line for line in lines if _names_a_package(line)]
+    if not lines:
+        return
     from packaging.requirements import InvalidRequirement, Requirement
 
     for line in lines:
@@ -327,6 +333,12 @@ def _pep508(source: str, lines: Iterable[str]) -> Iterator[tuple[str, str, str]]
         name = canonicalize_name(requirement.name)
         if name in PACKAGES:
             yield source, name, str(requirement.specifier)
+
+
+def _names_a_package(line: str) -> bool:
+    """Whether a requirement line may name one of `PACKAGES` (its leading name does)."""
+    found = _NAME.match(line)
+    return found is not None and canonicalize_name(found.group(1)) in PACKAGES
 
 
 def _pep508_lines(kind: str, name: str, text: str) -> Iterator[tuple[str, str, str]]:
