@@ -56,7 +56,9 @@ def function_inputs(model: FileModel, function: cst.FunctionDef,
     for call, (seq, block) in flow.calls.items():
         for use in sink_uses(call, scope, model):
             for param, (need, via) in _reaching(flow, use, seq, block).items():
-                sinks.append((param, use, call, need, tuple(places[c] for c in via)))
+                through = tuple(places[c] for c in via if c in places)
+                if through or not via:
+                    sinks.append((param, use, call, need, through))
     calls = []
     for index, (call, (callee, shift)) in enumerate(flow.project_calls.items()):
         seq, block = flow.calls[call]
@@ -73,9 +75,9 @@ def function_inputs(model: FileModel, function: cst.FunctionDef,
                 continue
             if not taint.via:
                 args.append((key, left.parameters, left.flags))
-            else:  # derived if one of those calls returns what it was given
-                results.append((key, left.parameters,
-                                tuple(places[c] for c in taint.via if c in places)))
+            elif through := tuple(places[c] for c in taint.via if c in places):
+                # derived if one of those calls returns what it was given
+                results.append((key, left.parameters, through))
         if derived:
             calls.append((call, callee, tuple(args), index, tuple(results)))
     returns = tuple(dict.fromkeys(p for taint in flow.returns if not taint.via
