@@ -237,6 +237,42 @@ def test_tool_input_through_another_file_follows_that_file(
     assert run(args, capsys)[1] == found
 
 
+_RESULT_TOOL = ("from fastmcp import FastMCP\n\nfrom app.shell import run\n"
+                "from app.text import build\n\nmcp = FastMCP('x')\n\n\n@mcp.tool\n"
+                "def show(name: str) -> int:\n    return run(build(name))\n")
+_RESULT_SHELL = "import os\n\n\ndef run(command):\n    return os.system(command)\n"
+_BUILD = "def build(name):\n    return 'ls ' + name\n"
+_BUILD_BASENAME = ("import os.path\n\n\ndef build(name):\n"
+                   "    return 'ls ' + os.path.basename(name)\n")
+
+
+@pytest.mark.parametrize("named", [[], ["app/server.py"]], ids=["whole-project", "one-file"])
+def test_tool_input_through_a_helpers_result_follows_that_helper(
+        tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, named: list[str]) -> None:
+    """FML901 in server.py depends on text.py, the helper whose result the tool gives the
+    shell helper of shell.py: once `build` returns only a file name the finding goes, and
+    it comes back with the edit undone, in warm runs too."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "server.py").write_text(_RESULT_TOOL)
+    (tmp_path / "app" / "shell.py").write_text(_RESULT_SHELL)
+    text = tmp_path / "app" / "text.py"
+    text.write_text(_BUILD)
+    monkeypatch.chdir(tmp_path)
+    args = ["--select", "FML9", "--format", "concise", *(named or ["."])]
+    found = run(args, capsys)[1]
+    assert found.startswith(
+        "app/server.py:11:12: FML901 tool parameter `name` reaches the shell of "
+        "`os.system(...)` through `build()` and `run()` -> `os.system` (shell.py:5)")
+    assert run(args, capsys)[1] == found  # warm
+    _bump(text, _BUILD_BASENAME)
+    assert run(args, capsys)[1] == ""
+    assert run(args, capsys)[1] == ""  # warm
+    _bump(text, _BUILD)
+    assert run(args, capsys)[1] == found
+
+
 _CLIENT_SERVER = ("from fastmcp import FastMCP\n\nfrom app.store import fetch\n\n"
                   "mcp = FastMCP('x')\n\n\n@mcp.tool\nasync def report(key: str) -> dict:\n"
                   "    return await fetch(key)\n")

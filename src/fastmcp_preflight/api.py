@@ -635,7 +635,9 @@ class ToolInputRule(ToolCallRule):
         "matching parameter, and the sinks it reaches there, unchecked, are reported at the "
         "tool's call of the function with the chain in the message (at most 8 calls deep; "
         "recursion and calls that resolve to no project function end the chain); a project "
-        "function that returns a value derived from its argument makes its result derived; "
+        "function that returns a value derived from its argument makes its result derived, "
+        "there and where it is passed on to another project function (though never a path "
+        "object, a URL that starts with tool input or a string building); "
         "one that raises or returns early unless its argument passes a check is a check of "
         "what the tool passed it."
     )

@@ -25,12 +25,15 @@ if TYPE_CHECKING:
 class FunctionInputs(NamedTuple):
     """A function's tool-input facts, still as nodes."""
 
-    #: (parameter, the sink, the call, what the caller's value must also be)
-    sinks: list[tuple[str, SinkUse, cst.Call, str]]
+    #: (parameter, the sink, the call, what the caller's value must also be, the places of
+    #: the calls whose result reaches it: one must return what it was given; none: direct)
+    sinks: list[tuple[str, SinkUse, cst.Call, str, tuple[int, ...]]]
     #: (the call, the callee expression, per argument: key, parameters, flags; its place
-    #: among the function's calls of what may be project functions)
+    #: among the function's calls of what may be project functions; per argument that is
+    #: the result of such calls: key, parameters, the places of those calls)
     calls: list[tuple[cst.Call, cst.BaseExpression,
-                      tuple[tuple[str, tuple[str, ...], str], ...], int]]
+                      tuple[tuple[str, tuple[str, ...], str], ...], int,
+                      tuple[tuple[str, tuple[str, ...], tuple[int, ...]], ...]]]
     returns: tuple[str, ...]
     guards: tuple[str, ...]
     #: The calls whose results it returns (their places, see `InputSummary.returned_calls`).
@@ -48,30 +51,39 @@ def function_inputs(model: FileModel, function: cst.FunctionDef,
     if not names or not events:
         return None
     flow = FunctionFlow(events, names, scope, package=model.package)
-    sinks: list[tuple[str, SinkUse, cst.Call, str]] = []
+    places = {call: index for index, call in enumerate(flow.project_calls)}
+    sinks: list[tuple[str, SinkUse, cst.Call, str, tuple[int, ...]]] = []
     for call, (seq, block) in flow.calls.items():
         for use in sink_uses(call, scope, model):
-            for param, need in _reaching(flow, use, seq, block):
-                sinks.append((param, use, call, need))
+            for param, (need, via) in _reaching(flow, use, seq, block).items():
+                through = tuple(places[c] for c in via if c in places)
+                if through or not via:
+                    sinks.append((param, use, call, need, through))
     calls = []
     for index, (call, (callee, shift)) in enumerate(flow.project_calls.items()):
         seq, block = flow.calls[call]
         args = []
+        results = []
         derived = False
         for key, value in call_arguments(call, shift):
             taint = flow.taint(value, seq, block)
-            if taint is None or taint.via:
+            if taint is None:
                 continue
             derived = True
             left = flow.unchecked(taint, seq)
-            if left is not None:
+            if left is None:
+                continue
+            if not taint.via:
                 args.append((key, left.parameters, left.flags))
+            elif through := tuple(places[c] for c in taint.via if c in places):
+                # derived if one of those calls returns what it was given
+                results.append((key, left.parameters, through))
         if derived:
-            calls.append((call, callee, tuple(args), index))
+            calls.append((call, callee, tuple(args), index, tuple(results)))
     returns = tuple(dict.fromkeys(p for taint in flow.returns if not taint.via
                                   for p in taint.parameters))
     guards = tuple(sorted(_guards(function, flow)))
-    recorded = {call: index for call, _, _, index in calls}
+    recorded = {call: index for call, _, _, index, _ in calls}
     returned_calls = tuple(dict.fromkeys(recorded[call] for taint in flow.returns
                                          for call in taint.via if call in recorded))
     if not (sinks or calls or returns or guards):
@@ -80,13 +92,14 @@ def function_inputs(model: FileModel, function: cst.FunctionDef,
 
 
 def _reaching(flow: FunctionFlow, use: SinkUse, seq: int, block: object
-              ) -> list[tuple[str, str]]:
+              ) -> dict[str, tuple[str, tuple[cst.Call, ...]]]:
     """The parameters that reach a sink unchecked, each with what its caller's value must
-    also be for the sink to be reported."""
-    found: dict[str, str] = {}
+    also be for the sink to be reported, and the project calls whose result reaches it
+    (none when the parameter does directly)."""
+    found: dict[str, tuple[str, tuple[cst.Call, ...]]] = {}
     for value in use.values:
         taint = flow.taint(value, seq, block)  # type: ignore[arg-type]
-        if taint is None or taint.via:
+        if taint is None:
             continue
         need = use.need
         if need == "starts":
@@ -95,10 +108,13 @@ def _reaching(flow: FunctionFlow, use: SinkUse, seq: int, block: object
             taint = taint.head()
         elif need == "path" and taint.path:
             need = ""
+        if taint.via and need:
+            continue  # a helper's result neither begins with the input nor is a building
         left = flow.unchecked(taint, seq)
         for param in left.parameters if left is not None else ():
-            found.setdefault(param, need)
-    return list(found.items())
+            if param not in found or (found[param][1] and not taint.via):
+                found[param] = (need, taint.via)
+    return found
 
 
 def _guards(function: cst.FunctionDef, flow: FunctionFlow) -> set[str]:

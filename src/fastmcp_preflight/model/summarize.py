@@ -385,10 +385,12 @@ def _inputs(raw: FunctionInputs | None, namer: _Namer, scope: Scope,
     if raw is None:
         return InputSummary()
     return InputSummary(
-        tuple(InputSink(param, use.code, use.label, use.name, use.tail, locate(call).line, need)
-              for param, use, call, need in raw.sinks),
-        tuple(InputCall(locate(call), namer.refs(callee, scope), _text(callee), args, index)
-              for call, callee, args, index in raw.calls),
+        tuple(InputSink(param, use.code, use.label, use.name, use.tail, locate(call).line, need,
+                        results)
+              for param, use, call, need, results in raw.sinks),
+        tuple(InputCall(locate(call), namer.refs(callee, scope), _text(callee), args, index,
+                        results)
+              for call, callee, args, index, results in raw.calls),
         raw.returns, raw.guards, raw.returned_calls)
 
 

@@ -84,14 +84,17 @@ def _findings(call: cst.Call, scope: Scope, model: FileModel, positions: Positio
     codes = _same_file_codes(target[0], scope, model)
     if codes is not None and not codes:
         return found
-    args = []
+    args: list[list[Any]] = []
     for key, value in call_arguments(call, target[1]):
         taint = model.taint_of(value, call)
-        if taint is None or taint.via:
+        left = None if taint is None else model.unchecked(taint, call)
+        if left is None:
             continue
-        left = model.unchecked(taint, call)
-        if left is not None:
+        if not left.via:
             args.append([key, list(left.parameters), left.flags])
+        elif returns := _returns(left.via, model):
+            # the result of other project calls: what the tool passes in is no building
+            args.append([key, list(left.parameters), "", returns])
     if args:
         details = _details(call, [p for arg in args for p in arg[1]], (), model)
         details.update({"c": _CODE, "k": model.flows.project_call_index(call), "a": args})
@@ -127,7 +130,7 @@ def _same_file_codes(callee: cst.BaseExpression, scope: Scope,
         return frozenset()
     if inputs.calls:
         return None
-    return frozenset(use.code for _, use, _, _ in inputs.sinks)
+    return frozenset(use.code for _, use, _, _, _ in inputs.sinks)
 
 
 def _details(at: cst.Call, parameters: Any, via: tuple[cst.Call, ...],
@@ -141,21 +144,31 @@ def _details(at: cst.Call, parameters: Any, via: tuple[cst.Call, ...],
     for call in model.flows.project_calls_before(at):
         specs = _specs(call, model, lambda taint: bool(wanted & set(taint.parameters)))
         if specs:
-            guards.append([model.flows.project_call_index(call), specs])
+            guards.append([model.flows.project_call_index(call), [s for s, _ in specs]])
     if guards:
         details["g"] = guards
-    returns = []
-    for call in via:
-        specs = _specs(call, model, lambda taint: not taint.via)
-        if specs:
-            returns.append([model.flows.project_call_index(call), specs])
     if via:
-        details["r"] = returns
+        details["r"] = _returns(via, model)
     return details
 
 
+def _returns(via: tuple[cst.Call, ...], model: FileModel) -> list[list[Any]]:
+    """The calls whose result a value is, each with the arguments given tool input (one
+    must return a value derived from it): `[key, parameters]`, and for an argument that is
+    itself the result of such calls `[key, parameters, their returns]`."""
+    returns = []
+    for call in via:
+        specs = _specs(call, model, lambda taint: True)
+        for spec, taint in specs:
+            if taint.via:
+                spec.append(_returns(taint.via, model))
+        if specs:
+            returns.append([model.flows.project_call_index(call), [s for s, _ in specs]])
+    return returns
+
+
 def _specs(call: cst.Call, model: FileModel,
-           keep: Callable[[Taint], bool]) -> list[list[Any]]:
+           keep: Callable[[Taint], bool]) -> list[tuple[list[Any], Taint]]:
     target = model.flows.project_call(call)
     if target is None:
         return []
@@ -163,7 +176,7 @@ def _specs(call: cst.Call, model: FileModel,
     for key, value in call_arguments(call, target[1]):
         taint = model.taint_of(value, call)
         if taint is not None and keep(taint):
-            specs.append([key, list(taint.parameters)])
+            specs.append(([key, list(taint.parameters)], taint))
     return specs
 
 

@@ -64,6 +64,10 @@ class InputSink(NamedTuple):
     #: What the value the caller passes must also be ("path", "starts", "built"; "": no
     #: more), judged on the expression the tool passes in.
     need: str
+    #: The places (see `InputCall.place`) of the calls whose result reaches the sink, one of
+    #: which must return a value derived from what it was given; empty: the parameter
+    #: reaches it directly.
+    results: tuple[int, ...] = ()
 
 
 class InputCall(NamedTuple):
@@ -80,6 +84,10 @@ class InputCall(NamedTuple):
     #: Its place among the calls of what may be project functions in the function's own
     #: body, in source order: how a finding of the tool names it without a position.
     place: int = 0
+    #: Per argument that is the result of calls of what may be project functions (RULES.md:
+    #: derived if one returns a value derived from what it was given): its key, the
+    #: parameters those calls were given, unchecked, and the calls' places.
+    results: tuple[tuple[str, tuple[str, ...], tuple[int, ...]], ...] = ()
 
 
 class InputSummary(NamedTuple):
@@ -144,7 +152,8 @@ def _inputs_to_json(inputs: InputSummary) -> list[Any] | None:
     if inputs == _NO_INPUTS:
         return None
     return [[list(sink) for sink in inputs.sinks],
-            [[list(c.location), c.callee, c.text, c.args, c.place] for c in inputs.calls],
+            [[list(c.location), c.callee, c.text, c.args, c.place, c.results]
+             for c in inputs.calls],
             inputs.returns, inputs.guards, inputs.returned_calls]
 
 
@@ -153,11 +162,13 @@ def _inputs_from_json(data: list[Any] | None) -> InputSummary:
         return _NO_INPUTS
     sinks, calls, returns, guards, returned_calls = data
     return InputSummary(
-        tuple(InputSink(*sink) for sink in sinks),
+        tuple(InputSink(param, code, label, name, tail, line, need, tuple(results))
+              for param, code, label, name, tail, line, need, results in sinks),
         tuple(InputCall(Location(*at), _refs(callee), text,
                         tuple((key, tuple(params), flags) for key, params, flags in args),
-                        place)
-              for at, callee, text, args, place in calls),
+                        place, tuple((key, tuple(params), tuple(places))
+                                     for key, params, places in results))
+              for at, callee, text, args, place, results in calls),
         tuple(returns), tuple(guards), tuple(returned_calls))
 
 

@@ -11,13 +11,18 @@ project function end the walk without a finding), with each answer kept for the 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from fastmcp_preflight.project.answers import LazyAnswers
 from fastmcp_preflight.project.facts import FILE_CONDITIONS, FileFacts, Via, index_of
 from fastmcp_preflight.project.index import MAX_DEPTH, ChainStep, ProjectIndex, format_chain
-from fastmcp_preflight.project.summaries import FunctionSummary, InputCall, InputSink
+from fastmcp_preflight.project.summaries import (
+    FunctionSummary,
+    InputCall,
+    InputSink,
+    InputSummary,
+)
 
 _Reach = tuple[tuple[ChainStep, ...], InputSink]
 
@@ -61,7 +66,7 @@ class _Walker:
             return "k" not in details and "r" not in details
         calls = {c.place: c for c in function.inputs.calls}
         guarded = self._guarded(function, calls, details.get("g", ()))
-        if "r" in details and not self._returned(function, calls, details["r"]):
+        if "r" in details and self._returned(function, calls, details["r"]) is None:
             return False
         if "k" not in details:
             return any(p not in guarded for p in details.get("p", ()))
@@ -69,14 +74,18 @@ class _Walker:
         if call is None:
             return False
         for callee in self._callees(call, function.name):
-            for arg_key, params, flags in details["a"]:
+            for arg_key, params, flags, *results in details["a"]:
                 left = [p for p in params if p not in guarded]
                 param = self._param(callee, arg_key)
                 if not left or param is None:
                     continue
+                # the result of other calls: derived if one returns what it was given
+                returned = self._returned(function, calls, results[0]) if results else ""
+                if returned is None:
+                    continue
                 found = self._reaches(callee, param, flags, details["c"], 1, frozenset())
                 if found is not None:
-                    return self._via(path, call, callee, left, found)
+                    return self._via(path, call, callee, left, found, returned)
         return False
 
     def _other(self, condition: str) -> bool:
@@ -92,13 +101,17 @@ class _Walker:
         return bool(answers.get(key, True))
 
     def _via(self, path: str, call: InputCall, callee: str, params: list[str],
-             found: _Reach) -> Via:
+             found: _Reach, returned: str) -> Via:
+        """The finding's text; `returned` is the function whose result the tool passed
+        ("" when it passed its input itself)."""
         steps, sink = found
         chain = (ChainStep(path, call.location.line, _call_name(callee)), *steps)
         names = ", ".join(f"`{name}`" for name in params)
         who = (f"tool parameter {names} reaches" if len(params) == 1
                else f"tool parameters {names} reach")
-        return Via(f"{who} {sink.label} through {format_chain(chain)}{sink.tail}", chain)
+        first = f"`{_call_name(returned)}` and " if returned else ""
+        return Via(f"{who} {sink.label} through {first}{format_chain(chain)}{sink.tail}",
+                   chain)
 
     # -- the project ------------------------------------------------------------------------
 
@@ -155,19 +168,22 @@ class _Walker:
         return result
 
     def _returned(self, function: FunctionSummary, calls: dict[int, InputCall],
-                  returns: Sequence[Any]) -> bool:
-        """Whether one of the calls whose result the value is returns a value derived from
-        what it was given."""
+                  returns: Sequence[Any]) -> str | None:
+        """The function, among those of the calls whose result the value is, that returns
+        a value derived from what it was given (an argument that is itself the result of
+        calls, `[key, params, returns]`, counts if one of those does); None if none."""
         for index, specs in returns:
             call = calls.get(index)
             if call is None:
                 continue
             for callee in self._callees(call, function.name):
-                for arg_key, _ in specs:
+                for arg_key, _, *inner in specs:
+                    if inner and self._returned(function, calls, inner[0]) is None:
+                        continue
                     param = self._param(callee, arg_key)
                     if param is not None and self._returns(callee, param, 1, frozenset()):
-                        return True
-        return False
+                        return callee
+        return None
 
     def _returns(self, function: str, param: str, depth: int,
                  seen: frozenset[tuple[str, str]]) -> bool:
@@ -183,13 +199,41 @@ class _Walker:
         for call in inputs.calls:
             if call.place not in inputs.returned_calls:
                 continue
-            for arg_key, params, _ in call.args:
-                if param not in params:
-                    continue
+            for arg_key, _ in self._carried(function, inputs, call, param, depth, inner_seen):
                 for callee in self._callees(call, function):
                     inner = self._param(callee, arg_key)
                     if inner is not None and self._returns(callee, inner, depth + 1,
                                                            inner_seen):
+                        return True
+        return False
+
+    def _carried(self, function: str, inputs: InputSummary, call: InputCall, param: str,
+                 depth: int, seen: frozenset[tuple[str, str]]
+                 ) -> Iterator[tuple[str, str | None]]:
+        """The arguments of a call that carry a function's parameter: (key, flags) for
+        those derived from it, (key, None) for the results of other calls of the function
+        one of which returns a value derived from it."""
+        for arg_key, params, flags in call.args:
+            if param in params:
+                yield arg_key, flags
+        for arg_key, params, places in call.results:
+            if param in params and self._result_of(function, inputs, places, param, depth,
+                                                   seen):
+                yield arg_key, None
+
+    def _result_of(self, function: str, inputs: InputSummary, places: Sequence[int],
+                   param: str, depth: int, seen: frozenset[tuple[str, str]]) -> bool:
+        """Whether one of a function's calls (by place) returns a value derived from the
+        parameter it was given (at most `MAX_DEPTH` calls deep)."""
+        if depth > MAX_DEPTH:
+            return False
+        for call in inputs.calls:
+            if call.place not in places:
+                continue
+            for arg_key, _ in self._carried(function, inputs, call, param, depth + 1, seen):
+                for callee in self._callees(call, function):
+                    inner = self._param(callee, arg_key)
+                    if inner is not None and self._returns(callee, inner, depth + 1, seen):
                         return True
         return False
 
@@ -205,16 +249,18 @@ class _Walker:
         found: _Reach | None = None
         if summary is not None and (function, param) not in seen and depth <= MAX_DEPTH:
             inputs = summary.inputs
+            inner_seen = seen | {(function, param)}
             for sink in inputs.sinks:
-                if sink.param == param and sink.code == code and _meets(sink.need, flags):
+                if sink.param == param and sink.code == code and _meets(sink.need, flags) and (
+                        not sink.results or self._result_of(function, inputs, sink.results,
+                                                            param, depth, inner_seen)):
                     found = ((ChainStep(path, sink.line, sink.name),), sink)
                     break
-            inner_seen = seen | {(function, param)}
             for call in inputs.calls if found is None else ():
-                for arg_key, params, arg_flags in call.args:
-                    if param not in params:
-                        continue
-                    passed = _compose(flags, arg_flags)
+                for arg_key, arg_flags in self._carried(function, inputs, call, param, depth,
+                                                        inner_seen):
+                    # a helper's result neither begins with the input nor is a building
+                    passed = "" if arg_flags is None else _compose(flags, arg_flags)
                     for callee in self._callees(call, function):
                         inner = self._param(callee, arg_key)
                         deeper = None if inner is None else self._reaches(

@@ -55,8 +55,10 @@ from fastmcp_preflight.source.positions import Positions
 from fastmcp_preflight.source.reading import SourceError, SourceText
 from fastmcp_preflight.source.suppression import Suppressions, find_suppressions
 
-#: A file that contains none of these yields no fact a project rule uses.
-_PROJECT_WORDS = ("import", "MCP", "mcp", "health", "livez", "readyz", "Route")
+#: A file that contains none of these yields no fact a project rule uses (a function's
+#: summary is one even without imports: a helper that returns what it is given makes its
+#: result tool input, FML901-905).
+_PROJECT_WORDS = ("import", "def ", "MCP", "mcp", "health", "livez", "readyz", "Route")
 
 
 _Callbacks = dict[str, list[tuple[Rule, Callable[[cst.CSTNode], object]]]]
