@@ -182,6 +182,9 @@ class ApiUses:
         self.targets = targets
         self.refer = refer
         self.changes = [c for c in CHANGES if status_of(c, targets) is not None]
+        #: What `at_attribute` and `at_string` can match, to pass over the rest at once.
+        self._olds = frozenset(c.old for c in self.changes)
+        self._settings = tuple(c.old for c in self.changes if c.kind == "setting")
         self._flavours: frozenset[str] | None = None
         self._imports: frozenset[str] | None = None
         self._decorated_by_kind: dict[str, dict[cst.FunctionDef, Registration]] = {}
@@ -303,6 +306,10 @@ class ApiUses:
                     _built_by(arg.value, change.old, scope) for arg in call.args):
                 yield self._use(change, call, scope)
 
+    def may_use_attribute(self, node: cst.Attribute) -> bool:
+        """False when `at_attribute` surely finds nothing: no change names the attribute."""
+        return node.attr.value in self._olds
+
     def at_attribute(self, node: cst.Attribute, scope: Scope, *,
                      stored: bool = False) -> Iterator[Use]:
         """Attributes read off a Context (`ctx.fastmcp`), off a function a tool decorator
@@ -354,6 +361,13 @@ class ApiUses:
                     and not _uses_module(node.body, change.old, scope)):
                 for expr in named:
                     yield self._use(change, expr, scope)
+
+    def may_name_setting(self, node: cst.SimpleString) -> bool:
+        """False when `at_string` surely finds nothing: no setting's name is in the literal,
+        which has no escape or carriage return (its value is then its text, as written)."""
+        raw = node.value
+        return bool(self._settings) and ("\\" in raw or "\r" in raw or any(
+            name in raw for name in self._settings))
 
     def at_string(self, node: cst.SimpleString, scope: Scope) -> Iterator[Use]:
         """A setting's name (`"FASTMCP_SHOW_CLI_BANNER"`) written as a string."""
@@ -1038,7 +1052,7 @@ class ApiUseVisitor:
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         uses = self._api()
-        if uses is not None and not self._quiet():
+        if uses is not None and uses.may_name_setting(node) and not self._quiet():
             self._report_all(uses.at_string(
                 node, self.context.where.scope))  # type: ignore[attr-defined]
 
@@ -1108,7 +1122,7 @@ class ApiUseVisitor:
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         uses = self._api()
-        if uses is None or self._quiet():
+        if uses is None or not uses.may_use_attribute(node) or self._quiet():
             return
         self._report_all(uses.at_attribute(
             node, self.context.where.scope,  # type: ignore[attr-defined]

@@ -27,7 +27,7 @@ import bisect
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -178,6 +178,7 @@ class _Code:
 
 _State = TypeVar("_State", bound=_OffsetCodegen)
 _SUITES = ("body", "handlers", "orelse", "finalbody", "cases")
+_CLAUSES = frozenset({cst.If, cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler})
 
 
 def _blocks(node: cst.CSTNode) -> list[tuple[cst.IndentedBlock, tuple[str | None, ...]]]:
@@ -186,15 +187,16 @@ def _blocks(node: cst.CSTNode) -> list[tuple[cst.IndentedBlock, tuple[str | None
     default): its own, after a `match`'s own indent for its cases."""
     blocks: list[tuple[cst.IndentedBlock, tuple[str | None, ...]]] = []
     for name in _SUITES:
-        value = getattr(node, name, None)
-        for part in value if isinstance(value, (tuple, list)) else (value,):
-            if isinstance(part, cst.IndentedBlock):
+        value: Any = getattr(node, name, None)
+        parts: Sequence[Any] = value if type(value) in (tuple, list) else (value,)
+        for part in parts:
+            kind = type(part)  # exact types: LibCST's classes are final, `isinstance` is slow
+            if kind is cst.IndentedBlock:
                 blocks.append((part, (part.indent,)))
-            elif isinstance(part, cst.MatchCase):
+            elif kind is cst.MatchCase:
                 blocks.extend((block, (getattr(node, "indent", None), *adds))
                               for block, adds in _blocks(part))
-            elif isinstance(part, (cst.If, cst.Else, cst.Finally, cst.ExceptHandler,
-                                   cst.ExceptStarHandler)):
+            elif kind in _CLAUSES:
                 blocks.extend(_blocks(part))
     return blocks
 
