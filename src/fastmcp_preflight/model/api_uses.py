@@ -172,7 +172,7 @@ def status_of(change: Change, targets: ProjectTargets) -> Status | None:
 
 
 class ApiUses:
-    """The changed-API questions of one file (one per rule instance)."""
+    """The changed-API questions of one file (one per file: FML801 and FML802 share it)."""
 
     def __init__(self, model: FileModel, targets: ProjectTargets,
                  refer: Refer | None = None) -> None:
@@ -188,6 +188,9 @@ class ApiUses:
         self._flavours: frozenset[str] | None = None
         self._imports: frozenset[str] | None = None
         self._decorated_by_kind: dict[str, dict[cst.FunctionDef, Registration]] = {}
+        #: id(call) -> the call, what `at_call` was asked, and its uses (the two rules ask
+        #: the same question at the same point of the walk).
+        self._calls: dict[int, tuple[cst.Call, Scope, bool, bool, list[Use]]] = {}
 
     @property
     def active(self) -> bool:
@@ -268,6 +271,16 @@ class ApiUses:
             yield Use(change, node, status, replacements, imports, removes)
 
     # -- calls --------------------------------------------------------------------------
+
+    def uses_at_call(self, call: cst.Call, scope: Scope, *, awaited: bool,
+                     in_async: bool) -> list[Use]:
+        """`at_call`'s uses, worked out once for both rules."""
+        known = self._calls.get(id(call))
+        if (known is None or known[0] is not call or known[1] is not scope
+                or known[2] != awaited or known[3] != in_async):
+            known = self._calls[id(call)] = (call, scope, awaited, in_async, list(
+                self.at_call(call, scope, awaited=awaited, in_async=in_async)))
+        return known[4]
 
     def at_call(self, call: cst.Call, scope: Scope, *, awaited: bool,
                 in_async: bool) -> Iterator[Use]:
@@ -1014,7 +1027,11 @@ class ApiUseVisitor:
         uses: ApiUses | None = getattr(self, "_api_uses", None)
         if uses is None:
             context = self.context  # type: ignore[attr-defined]
-            uses = ApiUses(context.model, context.targets, _referrer(context))
+            shared = context.model.shared
+            uses = shared.get("api_uses")
+            if uses is None:
+                uses = shared["api_uses"] = ApiUses(context.model, context.targets,
+                                                    _referrer(context))
             self._api_uses = uses
             self._shims = 0
             self._awaited: set[int] = set()
@@ -1115,8 +1132,8 @@ class ApiUseVisitor:
         if uses is None or self._quiet():
             return
         where = self.context.where  # type: ignore[attr-defined]
-        for use in uses.at_call(node, where.scope, awaited=id(node) in self._awaited,
-                                in_async=where.in_async):
+        for use in uses.uses_at_call(node, where.scope, awaited=id(node) in self._awaited,
+                                     in_async=where.in_async):
             if use.status == self.status:
                 self.report_use(use)
 

@@ -278,6 +278,8 @@ class FileModel:
     flow_collector: FlowCollector = field(default_factory=FlowCollector)
     #: Per tool function, what the five FML9xx rules share (see `tool_input.py`).
     tool_input_memo: dict[Any, Any] = field(default_factory=dict)
+    #: What several rules of a file share, by name (FML801/FML802's `ApiUses`).
+    shared: dict[str, Any] = field(default_factory=dict, repr=False)
     #: Per id(registration), it and its `description_of` (five rules ask for each tool).
     description_memo: dict[int, tuple[Registration, Description | None]] = field(
         default_factory=dict, repr=False)
