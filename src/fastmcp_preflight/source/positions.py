@@ -235,6 +235,9 @@ class Positions:
         #: Whether many nodes will be asked for (see `expect`): then statements are located
         #: exactly too, not searched for in the text.
         self._many = False
+        #: How many nodes were asked for: from `_WHOLE_FILE_AT` on, statement starts are
+        #: worth their parse (a few nodes are found more cheaply by the code search).
+        self._asked = 0
 
     def _point(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""
@@ -256,7 +259,8 @@ class Positions:
     def _span(self, node: cst.CSTNode) -> tuple[int, int] | None:
         if self._ranges is None:
             chain = self._statements_holding(node)
-            if chain:
+            self._asked += 1
+            if chain and (self._many or self._asked >= _WHOLE_FILE_AT):
                 found = self._from_starts(chain, node)
                 if found is not None:
                     return found
