@@ -189,9 +189,10 @@ class ClientPerCall(Rule):
         function = self.context.where.function
         if not isinstance(function, cst.FunctionDef):
             return
-        condition = self._in_tool()
+        if self._in_tool() != "":  # not in a tool, or in one only another module registers
+            return
         qualified = self.context.model.qualified_name(function)
-        if condition is None or condition or qualified is None:
+        if qualified is None:
             return
         at = self.context.positions.of(node)
         self.report(

@@ -68,10 +68,13 @@ def _too_short(text: str, names: list[str], options: ShortDescriptionOptions) ->
     return len(stripped) < options.min_characters and restates_name(stripped, names)
 
 
-def _removed_again(registration: Registration) -> bool:
+def _removed_again(registration: Registration, source: str) -> bool:
     """A registration that the function making it undoes by name (`mcp.add_prompt(...)`
     then `mcp.remove_prompt("name")`, to send a list-changed notification): no model is
-    ever shown its description."""
+    ever shown its description. `source` is the file's text: a file that never spells
+    `remove_<kind>` undoes nothing, and its functions are not searched."""
+    if f"remove_{registration.kind}" not in source:
+        return False
     scope = registration.scope
     if scope is None or scope.kind != "function" or registration.kind == "route":
         return False
@@ -264,7 +267,7 @@ class ShortToolDescription(Rule):
         for registration in model.registrations_of(node, elsewhere=True):
             description = model.description_of(registration)
             if description is None or description.text is None or _removed_again(
-                    registration):
+                    registration, self.context.source):
                 continue
             if _too_short(description.text,
                           _signature_names(node, registration.name_text), options):

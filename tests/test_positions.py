@@ -186,3 +186,82 @@ def test_expecting_many_nodes_gives_the_same_positions() -> None:
     whole.expect(len(calls))
     assert [whole.of(c) for c in calls] == one_by_one
     assert len(set(one_by_one)) == len(calls) == 9
+
+
+def _provider_spans(module: cst.Module) -> dict[cst.CSTNode, tuple[int, int, int, int]]:
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    return {node: (span.start.line, span.start.column + 1, span.end.line, span.end.column + 1)
+            for node, span in expected.items()}
+
+
+@pytest.mark.parametrize("text", _variants(NESTED), ids=["lf", "crlf", "cr"])
+def test_many_nodes_are_found_from_statement_starts_without_the_whole_file(text: str) -> None:
+    module = cst.parse_module(text)
+    order = _walked(module)
+    expected = _provider_spans(module)
+    cheap = Positions(module, text, order)
+    cheap.expect(len(order))
+    for node in order[1:]:
+        at = cheap.of(node)
+        assert (at.line, at.column, at.end_line, at.end_column) == expected[node], (
+            type(node).__name__)
+    assert cheap._ranges is None
+    assert cheap._starts  # every node was found from where CPython's parser put its statement
+
+
+@pytest.mark.parametrize("text", _variants(NESTED), ids=["lf", "crlf", "cr"])
+def test_statement_starts_are_where_the_code_generation_starts_each_statement(
+        text: str) -> None:
+    from fastmcp_preflight.source.lines import LineIndex
+    from fastmcp_preflight.source.positions import _OffsetCodegen
+    from fastmcp_preflight.source.statement_starts import statement_starts
+
+    class Firsts(_OffsetCodegen):
+        def before_codegen(self, node: cst.CSTNode) -> None:
+            firsts.setdefault(id(node), self.offset)
+            super().before_codegen(node)
+
+    firsts: dict[int, int] = {}
+    module = cst.parse_module(text)
+    module._codegen(Firsts(default_indent=module.default_indent,
+                           default_newline=module.default_newline))
+    blocks = [module, *(n for n in _walked(module) if isinstance(n, cst.IndentedBlock))]
+    statements = [s for block in blocks for s in block.body]
+    starts = statement_starts(module, text, LineIndex(text))
+    assert len(statements) == len(starts) == 35
+    assert {id(s): firsts[id(s)] for s in statements} == starts
+
+
+@pytest.mark.parametrize("text", [
+    "@(\n    d)\ndef f():\n    g(1)\n    g(2)\n",     # CPython puts the decorator on line 2
+    "x = (\n    1)\ny = [g(i)\n     for i in x]\n",
+])
+def test_a_start_that_is_not_the_statement_falls_back(text: str) -> None:
+    module = cst.parse_module(text)
+    order = _walked(module)
+    expected = _provider_spans(module)
+    cheap = Positions(module, text, order)
+    cheap.expect(100)
+    for node in order[1:]:
+        at = cheap.of(node)
+        assert (at.line, at.column, at.end_line, at.end_column) == expected[node]
+
+
+def test_text_cpython_refuses_falls_back_to_the_whole_file(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import ast
+
+    def refuse(*_: object, **__: object) -> None:
+        raise SyntaxError("not this Python's syntax")
+
+    monkeypatch.setattr(ast, "parse", refuse)
+    text = "def f(x):\n    return g(x)\n" * 5
+    module = cst.parse_module(text)
+    order = _walked(module)
+    expected = _provider_spans(module)
+    cheap = Positions(module, text, order)
+    cheap.expect(100)
+    assert cheap._starts == {} and cheap._ranges is not None
+    for node in order[1:]:
+        at = cheap.of(node)
+        assert (at.line, at.column, at.end_line, at.end_column) == expected[node]

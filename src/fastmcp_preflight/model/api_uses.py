@@ -172,7 +172,7 @@ def status_of(change: Change, targets: ProjectTargets) -> Status | None:
 
 
 class ApiUses:
-    """The changed-API questions of one file (one per rule instance)."""
+    """The changed-API questions of one file (one per file: FML801 and FML802 share it)."""
 
     def __init__(self, model: FileModel, targets: ProjectTargets,
                  refer: Refer | None = None) -> None:
@@ -182,9 +182,15 @@ class ApiUses:
         self.targets = targets
         self.refer = refer
         self.changes = [c for c in CHANGES if status_of(c, targets) is not None]
+        #: What `at_attribute` and `at_string` can match, to pass over the rest at once.
+        self._olds = frozenset(c.old for c in self.changes)
+        self._settings = tuple(c.old for c in self.changes if c.kind == "setting")
         self._flavours: frozenset[str] | None = None
         self._imports: frozenset[str] | None = None
         self._decorated_by_kind: dict[str, dict[cst.FunctionDef, Registration]] = {}
+        #: id(call) -> the call, what `at_call` was asked, and its uses (the two rules ask
+        #: the same question at the same point of the walk).
+        self._calls: dict[int, tuple[cst.Call, Scope, bool, bool, list[Use]]] = {}
 
     @property
     def active(self) -> bool:
@@ -266,6 +272,16 @@ class ApiUses:
 
     # -- calls --------------------------------------------------------------------------
 
+    def uses_at_call(self, call: cst.Call, scope: Scope, *, awaited: bool,
+                     in_async: bool) -> list[Use]:
+        """`at_call`'s uses, worked out once for both rules."""
+        known = self._calls.get(id(call))
+        if (known is None or known[0] is not call or known[1] is not scope
+                or known[2] != awaited or known[3] != in_async):
+            known = self._calls[id(call)] = (call, scope, awaited, in_async, list(
+                self.at_call(call, scope, awaited=awaited, in_async=in_async)))
+        return known[4]
+
     def at_call(self, call: cst.Call, scope: Scope, *, awaited: bool,
                 in_async: bool) -> Iterator[Use]:
         keywords = {arg.keyword.value for arg in call.args if arg.keyword is not None}
@@ -302,6 +318,10 @@ class ApiUses:
             elif kind == "argument" and self._callee_matches(change, call, scope) and any(
                     _built_by(arg.value, change.old, scope) for arg in call.args):
                 yield self._use(change, call, scope)
+
+    def may_use_attribute(self, node: cst.Attribute) -> bool:
+        """False when `at_attribute` surely finds nothing: no change names the attribute."""
+        return node.attr.value in self._olds
 
     def at_attribute(self, node: cst.Attribute, scope: Scope, *,
                      stored: bool = False) -> Iterator[Use]:
@@ -354,6 +374,13 @@ class ApiUses:
                     and not _uses_module(node.body, change.old, scope)):
                 for expr in named:
                     yield self._use(change, expr, scope)
+
+    def may_name_setting(self, node: cst.SimpleString) -> bool:
+        """False when `at_string` surely finds nothing: no setting's name is in the literal,
+        which has no escape or carriage return (its value is then its text, as written)."""
+        raw = node.value
+        return bool(self._settings) and ("\\" in raw or "\r" in raw or any(
+            name in raw for name in self._settings))
 
     def at_string(self, node: cst.SimpleString, scope: Scope) -> Iterator[Use]:
         """A setting's name (`"FASTMCP_SHOW_CLI_BANNER"`) written as a string."""
@@ -1000,7 +1027,11 @@ class ApiUseVisitor:
         uses: ApiUses | None = getattr(self, "_api_uses", None)
         if uses is None:
             context = self.context  # type: ignore[attr-defined]
-            uses = ApiUses(context.model, context.targets, _referrer(context))
+            shared = context.model.shared
+            uses = shared.get("api_uses")
+            if uses is None:
+                uses = shared["api_uses"] = ApiUses(context.model, context.targets,
+                                                    _referrer(context))
             self._api_uses = uses
             self._shims = 0
             self._awaited: set[int] = set()
@@ -1038,7 +1069,7 @@ class ApiUseVisitor:
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         uses = self._api()
-        if uses is not None and not self._quiet():
+        if uses is not None and uses.may_name_setting(node) and not self._quiet():
             self._report_all(uses.at_string(
                 node, self.context.where.scope))  # type: ignore[attr-defined]
 
@@ -1101,14 +1132,14 @@ class ApiUseVisitor:
         if uses is None or self._quiet():
             return
         where = self.context.where  # type: ignore[attr-defined]
-        for use in uses.at_call(node, where.scope, awaited=id(node) in self._awaited,
-                                in_async=where.in_async):
+        for use in uses.uses_at_call(node, where.scope, awaited=id(node) in self._awaited,
+                                     in_async=where.in_async):
             if use.status == self.status:
                 self.report_use(use)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         uses = self._api()
-        if uses is None or self._quiet():
+        if uses is None or not uses.may_use_attribute(node) or self._quiet():
             return
         self._report_all(uses.at_attribute(
             node, self.context.where.scope,  # type: ignore[attr-defined]

@@ -220,16 +220,34 @@ def _merge(taints: Sequence[Taint | None], *, leading: Taint | tuple[str, ...] |
                  built, path, via)
 
 
+_LITERALS = (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary)
+
+
 def _names(expr: cst.CSTNode) -> Iterator[cst.Name]:
-    """Every name an expression mentions, at any depth (not attribute names)."""
+    """Every name an expression mentions, at any depth (not attribute names, not an
+    argument's keyword), in no particular order. The common node types are taken apart by
+    hand (their other children are operators, parentheses and whitespace, which hold no
+    name): LibCST's generic `children` rebuilds the node, and was most of the cost."""
     stack = [expr]
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Name):
-            yield node
-        elif isinstance(node, (cst.Attribute, cst.Arg)):
-            stack.append(node.value)
-        else:
+        kind = type(node)  # exact types: LibCST's classes are final, `isinstance` is slow
+        if kind is cst.Name:
+            yield node  # type: ignore[misc]
+        elif kind is cst.Attribute or kind is cst.Arg:
+            stack.append(node.value)  # type: ignore[attr-defined]
+        elif kind is cst.Call:
+            stack.append(node.func)  # type: ignore[attr-defined]
+            stack.extend(arg.value for arg in node.args)  # type: ignore[attr-defined]
+        elif kind is cst.Comparison:
+            stack.append(node.left)  # type: ignore[attr-defined]
+            stack.extend(t.comparator for t in node.comparisons)  # type: ignore[attr-defined]
+        elif kind is cst.BinaryOperation or kind is cst.BooleanOperation:
+            stack.append(node.left)  # type: ignore[attr-defined]
+            stack.append(node.right)  # type: ignore[attr-defined]
+        elif kind is cst.UnaryOperation:
+            stack.append(node.expression)  # type: ignore[attr-defined]
+        elif kind not in _LITERALS:
             stack.extend(node.children)
 
 

@@ -278,6 +278,11 @@ class FileModel:
     flow_collector: FlowCollector = field(default_factory=FlowCollector)
     #: Per tool function, what the five FML9xx rules share (see `tool_input.py`).
     tool_input_memo: dict[Any, Any] = field(default_factory=dict)
+    #: What several rules of a file share, by name (FML801/FML802's `ApiUses`).
+    shared: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: Per id(registration), it and its `description_of` (five rules ask for each tool).
+    description_memo: dict[int, tuple[Registration, Description | None]] = field(
+        default_factory=dict, repr=False)
     #: It imports an MCP client (`MCP_CLIENTS`).
     mcp_client: bool = False
     #: It connects a client to a server it builds, in this process (`Client(mcp)`).
@@ -483,6 +488,13 @@ class FileModel:
         to a string literal is read through; any other expression, and a docstring that
         `@functools.wraps(f)` takes from another function, give a Description with no text.
         """
+        known = self.description_memo.get(id(registration))
+        if known is None or known[0] is not registration:
+            known = self.description_memo[id(registration)] = (
+                registration, self._description_of(registration))
+        return known[1]
+
+    def _description_of(self, registration: Registration) -> Description | None:
         given = registration.description
         node = docstring_node(registration.function)
         docstring = registration.function.get_docstring(clean=True)

@@ -246,6 +246,9 @@ class Checker:
             if settings.verbose:
                 message += "\n" + trace
             diagnostics.append(syntax_error(display, message))
+        # What the rules shared refers back to the model (FML801/802's `ApiUses`): a cycle
+        # that would keep the file's tree alive until a cyclic collection.
+        model.shared.clear()
         facts = _facts(model, display, module_name, positions, suppressions, targets)
         return FileResult(display, diagnostics, facts, suppressions)
 

@@ -12,6 +12,13 @@ failing that, the statement around it is used, and only when no statement will d
 whole file generated, once. Facts that every file has (its imports) are located more
 cheaply still: a small node's own code is searched for in the source text, in source order,
 which LibCST's exact round trip makes reliable.
+
+Where each statement starts is also known from CPython's parser (`statement_starts`, a tenth
+of LibCST's parse): then a node is found by generating its innermost statement from that
+start only as far as the node, which is checked against the text there. This is tried
+first; the search above is what is left when a start is unknown or does not check out. A
+file that will be asked for many nodes (`expect`) is located this way throughout, and is
+generated whole only when CPython's parser gives no starts.
 """
 
 from __future__ import annotations
@@ -20,13 +27,14 @@ import bisect
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from fastmcp_preflight.project.facts import Location
 from fastmcp_preflight.source.lines import LineIndex
+from fastmcp_preflight.source.statement_starts import statement_starts
 
 
 class _Span:
@@ -109,6 +117,10 @@ class _Done(Exception):
     """Where `_HeaderCodegen` and `_UntilCodegen` stop."""
 
 
+class _NotThere(Exception):
+    """A statement's code is not the text where it was said to start."""
+
+
 @dataclass
 class _HeaderCodegen(_TextCodegen):
     """`_TextCodegen` that stops where a compound statement's first indented block starts:
@@ -133,21 +145,40 @@ class _UntilCodegen(_OffsetCodegen):
             raise _Done
 
 
+@dataclass
+class _PrefixCodegen(_HeaderCodegen):
+    """`_TextCodegen` that stops as soon as the node with id `target` is generated, or
+    (with `header`) where a compound statement's first indented block starts."""
+
+    target: int = 0
+    header: bool = False
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if self.header:
+            super().before_codegen(node)
+        else:
+            self.starts.append(self.offset)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        super().after_codegen(node)
+        if id(node) == self.target:
+            raise _Done
+
+
 _Statement = tuple[cst.CSTNode, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
 class _Code:
-    """A statement's generated code: its length, its nodes' spans from its start, and
-    where it starts in the file (None: the code is not found there exactly once)."""
+    """A statement's generated code and its nodes' spans from its start."""
 
-    length: int
+    text: str
     spans: dict[int, tuple[int, int]]
-    start: int | None
 
 
 _State = TypeVar("_State", bound=_OffsetCodegen)
 _SUITES = ("body", "handlers", "orelse", "finalbody", "cases")
+_CLAUSES = frozenset({cst.If, cst.Else, cst.Finally, cst.ExceptHandler, cst.ExceptStarHandler})
 
 
 def _blocks(node: cst.CSTNode) -> list[tuple[cst.IndentedBlock, tuple[str | None, ...]]]:
@@ -156,15 +187,16 @@ def _blocks(node: cst.CSTNode) -> list[tuple[cst.IndentedBlock, tuple[str | None
     default): its own, after a `match`'s own indent for its cases."""
     blocks: list[tuple[cst.IndentedBlock, tuple[str | None, ...]]] = []
     for name in _SUITES:
-        value = getattr(node, name, None)
-        for part in value if isinstance(value, (tuple, list)) else (value,):
-            if isinstance(part, cst.IndentedBlock):
+        value: Any = getattr(node, name, None)
+        parts: Sequence[Any] = value if type(value) in (tuple, list) else (value,)
+        for part in parts:
+            kind = type(part)  # exact types: LibCST's classes are final, `isinstance` is slow
+            if kind is cst.IndentedBlock:
                 blocks.append((part, (part.indent,)))
-            elif isinstance(part, cst.MatchCase):
+            elif kind is cst.MatchCase:
                 blocks.extend((block, (getattr(node, "indent", None), *adds))
                               for block, adds in _blocks(part))
-            elif isinstance(part, (cst.If, cst.Else, cst.Finally, cst.ExceptHandler,
-                                   cst.ExceptStarHandler)):
+            elif kind in _CLAUSES:
                 blocks.extend(_blocks(part))
     return blocks
 
@@ -190,8 +222,22 @@ class Positions:
         self._walked: dict[int, int] | None = None
         #: Per id(module or compound statement), its statements and where the walk met them.
         self._suites: dict[int, tuple[list[_Statement], list[int]]] = {}
-        #: Per (id(statement), header only), its generated code (see `_Code`).
+        #: Per (id(statement), header only), its generated code (see `_Code`), and where
+        #: that code is in the file if it occurs there exactly once.
         self._codes: dict[tuple[int, bool], _Code] = {}
+        self._unique: dict[tuple[int, bool], int | None] = {}
+        #: Where each statement starts (see `statement_starts`; None: not yet worked out):
+        #: a node is found from its statement's start, and no code is searched for.
+        self._starts: dict[int, int] | None = None
+        #: Per id(statement), the first part of its code generated from its start, as far
+        #: as the first node asked for in it (checked against the text).
+        self._prefixes: dict[int, _Code] = {}
+        #: Whether many nodes will be asked for (see `expect`): then statements are located
+        #: exactly too, not searched for in the text.
+        self._many = False
+        #: How many nodes were asked for: from `_WHOLE_FILE_AT` on, statement starts are
+        #: worth their parse (a few nodes are found more cheaply by the code search).
+        self._asked = 0
 
     def _point(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""
@@ -213,6 +259,11 @@ class Positions:
     def _span(self, node: cst.CSTNode) -> tuple[int, int] | None:
         if self._ranges is None:
             chain = self._statements_holding(node)
+            self._asked += 1
+            if chain and (self._many or self._asked >= _WHOLE_FILE_AT):
+                found = self._from_starts(chain, node)
+                if found is not None:
+                    return found
             for depth in range(len(chain) - 1, -1, -1):
                 statement, indent = chain[depth]
                 found = self._in_statement(statement, indent, node)
@@ -224,6 +275,57 @@ class Positions:
             self._ranges = self._generate(self._state(_OffsetCodegen), self._module).spans
         return self._ranges.get(id(node))
 
+    def _from_starts(self, chain: list[_Statement], node: cst.CSTNode
+                     ) -> tuple[int, int] | None:
+        """`node`'s span, found in the innermost statement around it, from where that
+        statement starts (None: a start is unknown, or its code is not the text there)."""
+        if self._starts is None:
+            if self._lines is None:
+                self._lines = LineIndex(self._text)
+            self._starts = statement_starts(self._module, self._text, self._lines)
+        for statement, indent in reversed(chain):
+            start = self._starts.get(id(statement))
+            if start is None:
+                return None
+            try:
+                found = self._from_start(statement, indent, node, start)
+            except _NotThere:
+                return None
+            if found is not None:
+                return found
+        return None
+
+    def _from_start(self, statement: cst.CSTNode, indent: tuple[str, ...], node: cst.CSTNode,
+                    start: int) -> tuple[int, int] | None:
+        """`node`'s span in `statement`, which starts at `start` (None: `node` is not in
+        it); raises `_NotThere` when the statement's code is not the text there. The first
+        node asked for in a statement generates it only as far as that node; another
+        generates all of it (a compound statement: its header, and its body only as far as
+        the node)."""
+        compound = isinstance(statement, cst.BaseCompoundStatement)
+        prefix = self._prefixes.get(id(statement))
+        if prefix is None:
+            state = self._state(_PrefixCodegen)
+            state.target, state.header = id(node), compound
+            self._generate(state, statement, indent)
+            prefix = _Code("".join(state.pieces), state.spans)
+            if not self._text.startswith(prefix.text, start):
+                raise _NotThere
+            self._prefixes[id(statement)] = prefix
+            if id(node) not in prefix.spans:  # it went all the way: that is `_code`'s
+                self._codes[(id(statement), compound)] = prefix
+        span = prefix.spans.get(id(node))
+        if span is None:
+            code = self._code(statement, indent, header=compound)
+            if not self._text.startswith(code.text, start):
+                raise _NotThere
+            span = code.spans.get(id(node))
+            if span is None and compound:
+                until = self._state(_UntilCodegen)
+                until.target = id(node)
+                span = self._generate(until, statement, indent).spans.get(id(node))
+        return None if span is None else (span[0] + start, span[1] + start)
+
     def _in_statement(self, statement: cst.CSTNode, indent: tuple[str, ...],
                       node: cst.CSTNode, start: int | None = None) -> tuple[int, int] | None:
         """`node`'s span, if it is in `statement`, which starts at `start` or else must be
@@ -232,7 +334,7 @@ class Positions:
         compound = isinstance(statement, cst.BaseCompoundStatement)
         code = self._code(statement, indent, header=compound)
         if start is None:
-            start = code.start
+            start = self._unique_start(statement, indent, header=compound)
             if start is None:
                 return None
         span = code.spans.get(id(node))
@@ -254,10 +356,10 @@ class Positions:
         for previous in reversed(siblings):
             if type(previous) is not cst.SimpleStatementLine:
                 return None  # its length would cost its whole body
-            code = self._code(previous, indent, header=False)
-            offset += code.length
-            if code.start is not None:
-                return self._in_statement(statement, indent, node, code.start + offset)
+            offset += len(self._code(previous, indent, header=False).text)
+            found = self._unique_start(previous, indent, header=False)
+            if found is not None:
+                return self._in_statement(statement, indent, node, found + offset)
         start = self._block_start(parent, block) if first else None
         return None if start is None else self._in_statement(statement, indent, node,
                                                               start + offset)
@@ -285,10 +387,10 @@ class Positions:
             return sum(len(code_of(line)) for line in block.header)
         if block is None:
             return None
-        header = self._code(*parent, header=True)
-        if header.start is None:
+        start = self._unique_start(*parent, header=True)
+        if start is None:
             return None
-        return header.start + header.length + len(code_of(block.header))
+        return start + len(self._code(*parent, header=True).text) + len(code_of(block.header))
 
     def _state(self, kind: type[_State]) -> _State:
         """A code generation state with the module's default indent and newline."""
@@ -359,28 +461,44 @@ class Positions:
         return self._walked.get(id(node))
 
     def _code(self, statement: cst.CSTNode, indent: tuple[str, ...], header: bool) -> _Code:
-        """A statement's code (with `header`, only up to its first indented block), its
-        nodes' spans in it, and where it is in the file if it occurs there exactly once."""
+        """A statement's code (with `header`, only up to its first indented block) and its
+        nodes' spans in it."""
         key = (id(statement), header)
         known = self._codes.get(key)
-        if known is not None:
-            return known
-        state = self._generate(self._state(_HeaderCodegen if header else _TextCodegen),
-                               statement, indent)
-        code = "".join(state.pieces)
-        text = self._text
+        if known is None:
+            state = self._generate(self._state(_HeaderCodegen if header else _TextCodegen),
+                                   statement, indent)
+            known = self._codes[key] = _Code("".join(state.pieces), state.spans)
+        return known
+
+    def _unique_start(self, statement: cst.CSTNode, indent: tuple[str, ...], header: bool
+                      ) -> int | None:
+        """Where a statement's code (see `_code`) is in the file, if it occurs there exactly
+        once (at a line start: a statement starts a line; found once, it is this one)."""
+        key = (id(statement), header)
+        if key in self._unique:
+            return self._unique[key]
+        code, text = self._code(statement, indent, header).text, self._text
         found = text.find(code) if code else -1
-        # a statement starts a line; found exactly once, it is this one
         unique = (found != -1 and (found == 0 or text[found - 1] in "\r\n")
                   and text.find(code, found + 1) == -1)
-        known = self._codes[key] = _Code(len(code), state.spans, found if unique else None)
-        return known
+        self._unique[key] = found if unique else None
+        return self._unique[key]
 
     def expect(self, count: int) -> None:
         """Say that about `count` nodes will be asked for. Finding a node inside a large
         compound statement generates that statement up to the node, which for many nodes
-        in long functions costs far more than one generation of the whole file."""
-        if count >= _WHOLE_FILE_AT and self._ranges is None:
+        in long functions costs far more than finding each from its statement's start,
+        known from CPython's parser; failing that, the whole file is generated once."""
+        if count < _WHOLE_FILE_AT or self._ranges is not None:
+            return
+        self._many = True
+        self._index_of(self._module)  # drops an order that is not this tree's walk
+        if self._order and self._starts is None:
+            if self._lines is None:
+                self._lines = LineIndex(self._text)
+            self._starts = statement_starts(self._module, self._text, self._lines)
+        if not self._order or not self._starts:
             self._ranges = self._generate(self._state(_OffsetCodegen), self._module).spans
 
     def of_statements(self, nodes: list[cst.CSTNode]) -> list[Location]:
@@ -389,7 +507,7 @@ class Positions:
         Each must start a statement (only indentation or `;` before it on its line);
         anything not found that way falls back to the full computation.
         """
-        if self._ranges is not None:
+        if self._ranges is not None or self._many:
             return [self.of(node) for node in nodes]
         text, cursor, found = self._text, 0, []
         for node in nodes:
@@ -411,7 +529,7 @@ class Positions:
     def near(self, node: cst.CSTNode) -> Location:
         """Where `node`'s code first appears: exact for unique code, good enough for
         evidence (the checklist's "found at"), and it costs no code generation of the file."""
-        if self._ranges is not None:
+        if self._ranges is not None or self._many:
             return self.of(node)
         code = self._module.code_for_node(node).strip()
         start = self._text.find(code) if code else -1
