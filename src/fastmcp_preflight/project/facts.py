@@ -293,9 +293,9 @@ class FileFacts:
         data = self.to_json(functions=False)
         data["function_names"] = self.function_names()
         value = self.__dict__["_functions"]
-        text = value.json_text() if isinstance(value, _Encoded) else json.dumps(
-            functions_to_json(value), separators=(",", ":")).encode("ascii")
-        return data, text
+        if not isinstance(value, _Encoded):
+            value = _Encoded(functions_to_json(value))
+        return data, value.json_text()
 
     @classmethod
     def from_pack(cls, data: dict[str, Any], text: bytes) -> FileFacts:

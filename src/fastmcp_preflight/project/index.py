@@ -97,9 +97,11 @@ class _SymbolTable(NamedTuple):
     by_last: dict[str, list[str]]
     module_aliases: dict[str, list[str]]
 
-    def add(self, name: str, path: str) -> None:
-        self.paths[name] = path
-        self.by_last.setdefault(name.rpartition(".")[2], []).append(name)
+    def add(self, names: Iterable[str], path: str) -> None:
+        """Names defined in the file at `path`."""
+        for name in names:
+            self.paths[name] = path
+            self.by_last.setdefault(name[name.rfind(".") + 1:], []).append(name)
 
 
 class ProjectIndex:
@@ -152,52 +154,24 @@ class ProjectIndex:
         first needs them: a run whose reported files make no call the index must resolve
         (a pre-commit run over a test file) never builds it."""
         table = _SymbolTable(_Functions(), {}, {}, {}, {}, {})
-        paths, by_last, functions = table.paths, table.by_last, table.functions
         for f in self.files:
             prefix = f.module or f.path
             for other in dict.fromkeys([*module_names(f), *_path_names(f.path)]):
                 if other != prefix:
                     table.module_aliases.setdefault(other, []).append(prefix)
-            path, names = f.path, f.function_names()
-            for name in names:  # `table.add`, inlined: most names are these
-                paths[name] = path
-                by_last.setdefault(name[name.rfind(".") + 1:], []).append(name)
-            functions.add(names, f)
+            names = f.function_names()
+            table.add(names, f.path)
+            table.functions.add(names, f)
             for cls in f.class_summaries:
-                table.add(cls.name, f.path)
+                table.add((cls.name,), f.path)
                 table.classes[cls.name] = cls
             for name, refs in f.globals.items():
                 qualified = f"{prefix}.{name}"
                 if qualified in table.functions or qualified in table.classes:
                     continue
-                table.add(qualified, f.path)
+                table.add((qualified,), f.path)
                 table.globals[qualified] = refs
         return table
-
-    @functools.cached_property
-    def _functions(self) -> _Functions:
-        return self._symbols.functions
-
-    @functools.cached_property
-    def _classes(self) -> dict[str, ClassSummary]:
-        return self._symbols.classes
-
-    @functools.cached_property
-    def _globals(self) -> dict[str, tuple[Ref, ...]]:
-        return self._symbols.globals
-
-    @functools.cached_property
-    def _paths(self) -> dict[str, str]:
-        """The path of the file that defines each function, class and global."""
-        return self._symbols.paths
-
-    @functools.cached_property
-    def _by_last(self) -> dict[str, list[str]]:
-        return self._symbols.by_last
-
-    @functools.cached_property
-    def _module_aliases(self) -> dict[str, list[str]]:
-        return self._symbols.module_aliases
 
     def _alias(self, dotted: str) -> str | None:
         """The project symbol a dotted name spells through another name of its module; None
@@ -206,8 +180,8 @@ class ProjectIndex:
         dot = dotted.find(".")
         while dot > 0:
             rest = dotted[dot:]
-            for prefix in self._module_aliases.get(dotted[:dot], ()):
-                if prefix + rest in self._paths:
+            for prefix in self._symbols.module_aliases.get(dotted[:dot], ()):
+                if prefix + rest in self._symbols.paths:
                     found.add(prefix + rest)
             dot = dotted.find(".", dot + 1)
         return found.pop() if len(found) == 1 else None
@@ -216,7 +190,7 @@ class ProjectIndex:
 
     def function(self, name: str) -> FunctionSummary | None:
         """The project function or method of that qualified name."""
-        return self._functions.get(name)
+        return self._symbols.functions.get(name)
 
     def functions(self) -> Iterator[FunctionSummary]:
         """Every function and method of the project, file by file, in source order."""
@@ -225,17 +199,17 @@ class ProjectIndex:
 
     def cls(self, name: str) -> ClassSummary | None:
         """The project class of that qualified name."""
-        return self._classes.get(name)
+        return self._symbols.classes.get(name)
 
     def path_of(self, name: str) -> str | None:
         """The path of the file that defines a project function, class or global."""
-        return self._paths.get(name)
+        return self._symbols.paths.get(name)
 
     def lookup(self, dotted: str) -> str | None:
         """The project symbol (function, class, module-level name) a dotted name refers to,
         as imported from anywhere: its own module, another name of that module (namespace
         packages), or a package that re-exports it (`from pkg import load`)."""
-        if dotted in self._paths:
+        if dotted in self._symbols.paths:
             return dotted
         if dotted in self._lookups:
             return self._lookups[dotted]
@@ -244,7 +218,7 @@ class ProjectIndex:
             found: str | None = alias
         else:
             head, _, last = dotted.rpartition(".")
-            named = [n for n in self._by_last.get(last, ()) if n.startswith(head + ".")]
+            named = [n for n in self._symbols.by_last.get(last, ()) if n.startswith(head + ".")]
             found = named[0] if head and len(named) == 1 else None
         self._lookups[dotted] = found
         return found
@@ -252,7 +226,7 @@ class ProjectIndex:
     def owner_class(self, function: str) -> str | None:
         """The class a method belongs to."""
         owner = function.rpartition(".")[0]
-        return owner if owner in self._classes else None
+        return owner if owner in self._symbols.classes else None
 
     def mro(self, name: str) -> list[str]:
         """A project class and its project base classes, nearest first (depth first, like
@@ -265,10 +239,10 @@ class ProjectIndex:
         stack = [name]
         while stack:
             current = stack.pop(0)
-            if current in order or current not in self._classes:
+            if current in order or current not in self._symbols.classes:
                 continue
             order.append(current)
-            bases = [self.lookup(b) for b in self._classes[current].bases]
+            bases = [self.lookup(b) for b in self._symbols.classes[current].bases]
             stack[0:0] = [b for b in bases if b is not None]
         self._mro[name] = order
         return list(order)
@@ -280,7 +254,7 @@ class ProjectIndex:
         if known is None:
             known = []
             for current in self.mro(name):
-                known += [b for b in self._classes[current].bases if self.lookup(b) is None]
+                known += [b for b in self._symbols.classes[current].bases if self.lookup(b) is None]
             self._external[name] = known
         return list(known)
 
@@ -288,7 +262,7 @@ class ProjectIndex:
         """The project classes that derive from `name`, directly or not."""
         if self._subclasses is None:
             direct: dict[str, list[str]] = {}
-            for cls in self._classes.values():
+            for cls in self._symbols.classes.values():
                 for base in cls.bases:
                     target = self.lookup(base)
                     if target is not None:
@@ -350,9 +324,9 @@ class ProjectIndex:
             if name is None:
                 continue
             rest = tuple("." + p for p in parts[cut:])
-            if name in self._functions:
+            if name in self._symbols.functions:
                 return [Value("function", name)], rest + ops
-            if name in self._classes:
+            if name in self._symbols.classes:
                 return [Value("class", name)], rest + ops
             return list(self._global_values(name, depth)), rest + ops
         return [Value("external", dotted)], ops
@@ -364,7 +338,7 @@ class ProjectIndex:
             return known
         self._global_memo[name] = ()  # a global defined through itself ends here
         values: list[Value] = []
-        for ref in self._globals.get(name, ()):
+        for ref in self._symbols.globals.get(name, ()):
             values += self._evaluate(ref, None, depth + 1)
         result = tuple(dict.fromkeys(values))
         self._global_memo[name] = result
@@ -372,7 +346,7 @@ class ProjectIndex:
 
     def _typed(self, dotted: str) -> list[Value]:
         name = self.lookup(dotted)
-        if name is not None and name in self._classes:
+        if name is not None and name in self._symbols.classes:
             return [self._instance(name)]
         client = self.catalog.of_type(dotted)
         return [Value("client", client.key)] if client is not None else []
@@ -442,11 +416,11 @@ class ProjectIndex:
             order = order[1:]
         for cls in order:
             method = f"{cls}.{attr}"
-            if method in self._functions:
+            if method in self._symbols.functions:
                 return [Value("function", method)]
         found: list[Value] = []
         for cls in order:
-            for name, refs in self._classes[cls].attributes:
+            for name, refs in self._symbols.classes[cls].attributes:
                 if name == attr:
                     for ref in refs:
                         found += self._evaluate(ref, cls, depth + 1)
@@ -457,7 +431,7 @@ class ProjectIndex:
             for sub in sorted(self.subclasses(value.name)):
                 for cls in self.mro(sub):
                     method = f"{cls}.{attr}"
-                    if cls not in seen and method in self._functions:
+                    if cls not in seen and method in self._symbols.functions:
                         found.append(Value("function", method))
                         break
             if found:
@@ -470,7 +444,7 @@ class ProjectIndex:
                     if cls in seen:
                         continue
                     seen.add(cls)
-                    for name, refs in self._classes[cls].attributes:
+                    for name, refs in self._symbols.classes[cls].attributes:
                         if name == attr:
                             for ref in refs:
                                 found += self._evaluate(ref, cls, depth + 1)
@@ -485,7 +459,7 @@ class ProjectIndex:
         """What a project function may return (None while it is being worked out)."""
         if function in self._returns:
             return self._returns[function]
-        summary = self._functions.get(function)
+        summary = self._symbols.functions.get(function)
         if summary is None:
             return ()
         self._returns[function] = None  # recursion ends here
@@ -531,7 +505,7 @@ class ProjectIndex:
         """The calls in a function's own body, with what each may call."""
         resolved = self._calls.get(function)
         if resolved is None:
-            summary = self._functions.get(function)
+            summary = self._symbols.functions.get(function)
             resolved = () if summary is None else tuple(
                 ResolvedCall(call, self._targets(call.callee, function))
                 for call in summary.calls)
@@ -550,13 +524,13 @@ class ProjectIndex:
             return found
         if self._by_token is None:
             table: dict[str, list[tuple[str, CallSummary]]] = {}
-            for caller, summary in self._functions.items():
+            for caller, summary in self._symbols.functions.items():
                 for call in summary.calls:
                     for token in dict.fromkeys(_token(ref) for ref in call.callee):
                         table.setdefault(token, []).append((caller, call))
             self._by_token = table
-            indirect = {name.rpartition(".")[2] for name in self._globals} | {
-                attr for cls in self._classes.values() for attr, _ in cls.attributes}
+            indirect = {name.rpartition(".")[2] for name in self._symbols.globals} | {
+                attr for cls in self._symbols.classes.values() for attr, _ in cls.attributes}
             # The calls that may run any function, resolved once for every question.
             reverse: dict[str, list[tuple[str, CallSummary]]] = {}
             for token in sorted(indirect | {"*"}):
@@ -566,7 +540,7 @@ class ProjectIndex:
             self._indirect_callers = reverse
         owner, _, last = function.rpartition(".")
         tokens = {last}
-        if last == "__init__" and owner in self._classes:
+        if last == "__init__" and owner in self._symbols.classes:
             tokens |= {c.rpartition(".")[2] for c in (owner, *self.subclasses(owner))}
         found = []
         seen: set[int] = set()
@@ -577,7 +551,7 @@ class ProjectIndex:
             seen.add(id(call))
             if function in self._callees_of(caller, call):
                 found.append((caller, call))
-        found.sort(key=lambda pair: (self._paths.get(pair[0], ""), pair[1].location))
+        found.sort(key=lambda pair: (self._symbols.paths.get(pair[0], ""), pair[1].location))
         self._callers[function] = found
         return found
 
@@ -609,7 +583,7 @@ class ProjectIndex:
                 found.append(target.name)
             elif target.kind == "class":
                 init = next((f"{c}.__init__" for c in self.mro(target.name)
-                             if f"{c}.__init__" in self._functions), None)
+                             if f"{c}.__init__" in self._symbols.functions), None)
                 if init is not None:
                     found.append(init)
         return found
@@ -649,7 +623,7 @@ class ProjectIndex:
         unless `through_async`: an awaited async helper runs too), at most `depth` calls;
         None if there is none. For rules with their own kind of sink; blocking has its own
         precomputed `blocking`."""
-        start = self._functions.get(function)
+        start = self._symbols.functions.get(function)
         if start is None:
             return None
         previous: dict[str, tuple[str, ResolvedCall] | None] = {function: None}
@@ -660,19 +634,19 @@ class ProjectIndex:
                 for resolved in self.calls(name):
                     label = reaches(resolved)
                     if label is not None:
-                        steps = [ChainStep(self._paths[name], resolved.call.location.line,
+                        steps = [ChainStep(self._symbols.paths[name], resolved.call.location.line,
                                            label)]
                         back = previous[name]
                         while back is not None:
                             caller, call = back
-                            steps.append(ChainStep(self._paths[caller],
+                            steps.append(ChainStep(self._symbols.paths[caller],
                                                    call.call.location.line,
                                                    _call_name(name)))
                             name = caller
                             back = previous[caller]
                         return tuple(reversed(steps))
                     for target in self.callee_functions(resolved):
-                        summary = self._functions.get(target)
+                        summary = self._symbols.functions.get(target)
                         if (summary is None or target in previous
                                 or (summary.is_async and not through_async)):
                             continue
@@ -709,31 +683,32 @@ class ProjectIndex:
 
     def _blocks_itself(self, function: str) -> Blocking | None:
         """The first call of a sync function's own body that blocks."""
-        summary = self._functions.get(function)
+        summary = self._symbols.functions.get(function)
         if summary is None or summary.is_async:
             return None
         for resolved in self.calls(function):
             sink = self.sink(resolved)
             if sink is not None:
-                return Blocking((ChainStep(self._paths[function], resolved.call.location.line,
-                                           _step_name(resolved, sink)),), sink)
+                step = ChainStep(self._symbols.paths[function], resolved.call.location.line,
+                                 _step_name(resolved, sink))
+                return Blocking((step,), sink)
         return None
 
     def _sync_callees(self, function: str) -> Iterator[tuple[ResolvedCall, list[str]]]:
         """The sync project functions each call of a sync function's body runs (an awaited
         call runs none: it is a coroutine's)."""
-        summary = self._functions.get(function)
+        summary = self._symbols.functions.get(function)
         if summary is None or summary.is_async:
             return
         for resolved in self.calls(function):
             if not resolved.call.awaited:
                 yield resolved, [name for name in self.callee_functions(resolved)
-                                 if (callee := self._functions.get(name)) is not None
+                                 if (callee := self._symbols.functions.get(name)) is not None
                                  and not callee.is_async]
 
     def _blocks_through(self, function: str, resolved: ResolvedCall, callee: str,
                         inner: Blocking) -> Blocking:
-        return Blocking((ChainStep(self._paths[function], resolved.call.location.line,
+        return Blocking((ChainStep(self._symbols.paths[function], resolved.call.location.line,
                                    _call_name(callee)), *inner.chain), inner.sink)
 
     def blocking_through(self, resolved: ResolvedCall) -> tuple[str, Blocking] | None:
@@ -742,7 +717,7 @@ class ProjectIndex:
         if resolved.call.awaited:
             return None
         for name in self.callee_functions(resolved):
-            summary = self._functions.get(name)
+            summary = self._symbols.functions.get(name)
             if summary is None or summary.is_async:
                 continue
             found = self.blocking(name)

@@ -241,9 +241,12 @@ class Positions:
 
     def _point(self, offset: int) -> tuple[int, int]:
         """1-based line and column of a character offset."""
+        return self._line_index().point(offset)
+
+    def _line_index(self) -> LineIndex:
         if self._lines is None:
             self._lines = LineIndex(self._text)
-        return self._lines.point(offset)
+        return self._lines
 
     def of(self, node: cst.CSTNode) -> Location:
         """Where a node of the tree is (1:1 for a node that is not in it)."""
@@ -279,12 +282,9 @@ class Positions:
                      ) -> tuple[int, int] | None:
         """`node`'s span, found in the innermost statement around it, from where that
         statement starts (None: a start is unknown, or its code is not the text there)."""
-        if self._starts is None:
-            if self._lines is None:
-                self._lines = LineIndex(self._text)
-            self._starts = statement_starts(self._module, self._text, self._lines)
+        starts = self._statement_starts()
         for statement, indent in reversed(chain):
-            start = self._starts.get(id(statement))
+            start = starts.get(id(statement))
             if start is None:
                 return None
             try:
@@ -294,6 +294,12 @@ class Positions:
             if found is not None:
                 return found
         return None
+
+    def _statement_starts(self) -> dict[int, int]:
+        """Where each statement starts (see `statement_starts`), worked out once."""
+        if self._starts is None:
+            self._starts = statement_starts(self._module, self._text, self._line_index())
+        return self._starts
 
     def _from_start(self, statement: cst.CSTNode, indent: tuple[str, ...], node: cst.CSTNode,
                     start: int) -> tuple[int, int] | None:
@@ -494,11 +500,7 @@ class Positions:
             return
         self._many = True
         self._index_of(self._module)  # drops an order that is not this tree's walk
-        if self._order and self._starts is None:
-            if self._lines is None:
-                self._lines = LineIndex(self._text)
-            self._starts = statement_starts(self._module, self._text, self._lines)
-        if not self._order or not self._starts:
+        if not self._order or not self._statement_starts():
             self._ranges = self._generate(self._state(_OffsetCodegen), self._module).spans
 
     def of_statements(self, nodes: list[cst.CSTNode]) -> list[Location]:

@@ -34,8 +34,7 @@ _COMPOUND: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "TryStar": ("TryStar",),
     "Match": ("Match",),
 })
-_COMPOUND_NODES = frozenset({"FunctionDef", "AsyncFunctionDef", "ClassDef", "If", "For", "AsyncFor",
-                             "While", "With", "AsyncWith", "Try", "TryStar", "Match"})
+_COMPOUND_NODES = frozenset(name for names in _COMPOUND.values() for name in names)
 
 
 class _Mismatch(Exception):
