@@ -17,6 +17,7 @@ import libcst as cst
 
 from fastmcp_preflight.model.context import Frame, is_main_guard
 from fastmcp_preflight.model.scopes import Scope, dotted
+from fastmcp_preflight.model.walker import Walker
 
 #: Calls that read an answer from the terminal: code that makes them is a terminal program
 #: (a setup wizard), since a stdio server's stdin is the JSON-RPC channel.
@@ -93,14 +94,34 @@ def _nested(node: cst.CSTNode) -> Iterator[cst.FunctionDef | cst.ClassDef]:
             yield from _nested(child)
 
 
-class _UnitWalker(cst.CSTVisitor):
+class _UnitWalker:
     """Walks a module keeping the frames (functions, classes, lambdas) it is in, so that
     each node knows its unit; the `__main__` block of a script is skipped (it runs only
-    when the module is run, never when a server imports it)."""
+    when the module is run, never when a server imports it).
+
+    Its `visit_X` methods are called as a LibCST visitor's would be (False: skip the
+    children), through the model's read-only `Walker`: `CSTNode.visit` rebuilds every node
+    it walks, which cost as much as the model's whole walk."""
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.frames: list[Frame] = []
+        self._walker = Walker()
+        #: The node types with a `visit_X` method: the walk calls `on_visit` only for them.
+        self.wants = frozenset(name[6:] for name in dir(type(self))
+                               if name.startswith("visit_"))
+
+    def walk(self, node: cst.CSTNode) -> None:
+        self._walker.walk(node, self)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return getattr(self, "visit_" + type(node).__name__)(node) is not False
+
+    def on_leave(self, node: cst.CSTNode) -> None:
+        pass
+
+    def on_field(self, node: cst.CSTNode, field: str, entering: bool) -> None:
+        pass
 
     @property
     def unit(self) -> str:
@@ -109,28 +130,28 @@ class _UnitWalker(cst.CSTVisitor):
     def _enter(self, node: cst.FunctionDef | cst.ClassDef | cst.Lambda,
                body: cst.CSTNode) -> None:
         self.frames.append(Frame(node, self.scope))
-        body.visit(self)
+        self.walk(body)
         self.frames.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         for decorator in node.decorators:
-            decorator.visit(self)
-        node.params.visit(self)
+            self.walk(decorator)
+        self.walk(node.params)
         self._enter(node, node.body)
         return False
 
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         for decorator in node.decorators:
-            decorator.visit(self)
+            self.walk(decorator)
         for base in node.bases:
-            base.value.visit(self)
+            self.walk(base.value)
         for keyword in node.keywords:
-            keyword.value.visit(self)
+            self.walk(keyword.value)
         self._enter(node, node.body)
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
-        node.params.visit(self)
+        self.walk(node.params)
         self._enter(node, node.body)
         return False
 
@@ -138,7 +159,7 @@ class _UnitWalker(cst.CSTVisitor):
         if not is_main_guard(node.test):
             return True
         if node.orelse is not None:  # the main block runs only when the module is a script
-            node.orelse.visit(self)
+            self.walk(node.orelse)
         return False
 
 
@@ -190,7 +211,7 @@ class _Units(_UnitWalker):
         return False  # annotations run no code
 
     def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
+        self.walk(node.value)
         return False
 
     def visit_Name(self, node: cst.Name) -> None:
@@ -208,7 +229,7 @@ class _Units(_UnitWalker):
                 owner = receiver.value
             if owner is not None and node.attr.value in self.methods.get(owner, ()):
                 self.units[self.unit].add(f"{owner}.{node.attr.value}")
-        receiver.visit(self)
+        self.walk(receiver)
         return False
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -227,7 +248,7 @@ def module_units(module: cst.Module, scope: Scope) -> tuple[dict[str, tuple[str,
     class `C` refers to its methods that run whoever calls them), and the units that read
     the terminal, directly or through functions of the module they call."""
     collector = _Units(module, scope)
-    module.visit(collector)
+    collector.walk(module)
     units = {unit: tuple(sorted(refs - {unit})) for unit, refs in collector.units.items()}
     terminal = set(collector.terminal) - {""}
     changed = True
@@ -253,7 +274,7 @@ class _NameUses(_UnitWalker):
         return not isinstance(node.target, cst.Name)  # binding the name is no use of it
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
+        self.walk(node.value)
         return False  # `x.console` is another object's attribute
 
     def visit_Name(self, node: cst.Name) -> None:
@@ -265,5 +286,5 @@ def units_using(module: cst.Module, name: str, scope: Scope) -> frozenset[str]:
     """The units of a module whose code reads the module-level `name` ("" for import-time
     code; the `__main__` block of a script is not counted)."""
     collector = _NameUses(name, scope)
-    module.visit(collector)
+    collector.walk(module)
     return frozenset(collector.units)
