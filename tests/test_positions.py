@@ -206,7 +206,8 @@ def test_many_nodes_are_found_from_statement_starts_without_the_whole_file(text:
         assert (at.line, at.column, at.end_line, at.end_column) == expected[node], (
             type(node).__name__)
     assert cheap._ranges is None
-    assert cheap._starts  # every node was found from where CPython's parser put its statement
+    # every node was found from where CPython's parser put its statement
+    assert cheap._starts is not None and cheap._starts.offsets
 
 
 @pytest.mark.parametrize("text", _variants(NESTED), ids=["lf", "crlf", "cr"])
@@ -228,8 +229,8 @@ def test_statement_starts_are_where_the_code_generation_starts_each_statement(
     blocks = [module, *(n for n in _walked(module) if isinstance(n, cst.IndentedBlock))]
     statements = [s for block in blocks for s in block.body]
     starts = statement_starts(module, text, LineIndex(text))
-    assert len(statements) == len(starts) == 35
-    assert {id(s): firsts[id(s)] for s in statements} == starts
+    assert len(statements) == len(starts.offsets) == 35
+    assert {id(s): firsts[id(s)] for s in statements} == starts.offsets
 
 
 @pytest.mark.parametrize("text", [
@@ -261,7 +262,78 @@ def test_text_cpython_refuses_falls_back_to_the_whole_file(
     expected = _provider_spans(module)
     cheap = Positions(module, text, order)
     cheap.expect(100)
-    assert cheap._starts == {} and cheap._ranges is not None
+    assert cheap._starts is not None and cheap._starts.offsets == {}
+    assert cheap._ranges is not None
     for node in order[1:]:
         at = cheap.of(node)
         assert (at.line, at.column, at.end_line, at.end_column) == expected[node]
+
+
+CALLS = """\
+import asyncio
+
+résumé = "«»".join(x) if False else f(g(x), h(y=[k(1) for _ in z]))  # non-ASCII before
+a.b(c)(d)
+(f)(x)
+fs[0](1); obj.method(
+    "multi-line",
+    other(2),
+)
+
+
+@mcp.tool(name=name("t"))  # a compound statement's header: decorators, parameters
+async def tool(x: Annotated[str, Field(description="x")] = default()) -> make():
+    value = await client.get(x)
+    with open(path(x)) as handle, lock():
+        print(handle)
+    if x:
+        print(value)
+    elif check(x):  # walked after the `if` body's last statement: that one falls back
+        print(x)
+    for item in sorted(x, key=lambda v: len(v)):
+        label = f"{item.upper()} done"  # a call in an f-string: CPython < 3.12 misplaces it
+    return [str(v) for v in x if callable(v)]
+"""
+
+
+def _calls(module: cst.Module) -> list[cst.Call]:
+    return [n for n in _walked(module) if type(n) is cst.Call]
+
+
+@pytest.mark.parametrize("text", _variants(CALLS), ids=["lf", "crlf", "cr"])
+def test_calls_in_simple_statements_are_read_from_cpythons_tree(text: str) -> None:
+    module = cst.parse_module(text)
+    order = _walked(module)
+    expected = _provider_spans(module)
+    cheap = Positions(module, text, order)
+    cheap.expect(100)
+    calls = _calls(module)
+    for call in calls:
+        at = cheap.of(call)
+        assert (at.line, at.column, at.end_line, at.end_column) == expected[call], (
+            cst.Module([]).code_for_node(call))
+    assert cheap._ranges is None
+    paired = [spans for spans in cheap._call_spans.values() if spans is not None]
+    # Read from CPython's tree: every call but the three in or after the two statements
+    # that do not pair up (the last of the `if` body, with the `elif` test the walk meets
+    # before the next statement, and the f-string's statement).
+    assert sum(len(spans) for spans in paired) == len(calls) - 3 == 26
+    assert sum(spans is None for spans in cheap._call_spans.values()) == 2
+
+
+def test_calls_that_do_not_pair_up_give_no_spans() -> None:
+    import ast
+
+    from fastmcp_preflight.source.call_spans import call_spans
+    from fastmcp_preflight.source.lines import LineIndex
+
+    text = "x = f(1)\n"
+    module = cst.parse_module(text)
+    calls, lines = _calls(module), LineIndex(text)
+    statements = ast.parse(text).body
+    assert call_spans(calls, statements, text, lines) == {id(calls[0]): (4, 8)}
+    assert call_spans([], statements, text, lines) is None  # as many calls on each side
+    other = cst.parse_module("x = g(1)\n")  # a callee of another name
+    assert call_spans(_calls(other), statements, text, lines) is None
+    shifted = " " + text  # CPython's columns must fall on the callee's own text
+    assert call_spans(calls, statements, shifted, LineIndex(shifted)) is None

@@ -18,7 +18,9 @@ of LibCST's parse): then a node is found by generating its innermost statement f
 start only as far as the node, which is checked against the text there. This is tried
 first; the search above is what is left when a start is unknown or does not check out. A
 file that will be asked for many nodes (`expect`) is located this way throughout, and is
-generated whole only when CPython's parser gives no starts.
+generated whole only when CPython's parser gives no starts. A call, the node asked for
+most, is read from CPython's tree itself (`call_spans`) when it is in a simple statement
+or a compound statement's header, which needs no code generation at all.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from fastmcp_preflight.project.facts import Location
+from fastmcp_preflight.source.call_spans import call_spans
 from fastmcp_preflight.source.lines import LineIndex
-from fastmcp_preflight.source.statement_starts import statement_starts
+from fastmcp_preflight.source.statement_starts import StatementStarts, statement_starts
 
 
 class _Span:
@@ -228,7 +231,10 @@ class Positions:
         self._unique: dict[tuple[int, bool], int | None] = {}
         #: Where each statement starts (see `statement_starts`; None: not yet worked out):
         #: a node is found from its statement's start, and no code is searched for.
-        self._starts: dict[int, int] | None = None
+        self._starts: StatementStarts | None = None
+        #: Per id(statement), the spans of its calls (those of its header, for a compound
+        #: one) from CPython's tree (None: the two trees' calls did not pair up).
+        self._call_spans: dict[int, dict[int, tuple[int, int]] | None] = {}
         #: Per id(statement), the first part of its code generated from its start, as far
         #: as the first node asked for in it (checked against the text).
         self._prefixes: dict[int, _Code] = {}
@@ -264,7 +270,9 @@ class Positions:
             chain = self._statements_holding(node)
             self._asked += 1
             if chain and (self._many or self._asked >= _WHOLE_FILE_AT):
-                found = self._from_starts(chain, node)
+                found = self._call_span(chain, node) if type(node) is cst.Call else None
+                if found is None:
+                    found = self._from_starts(chain, node)
                 if found is not None:
                     return found
             for depth in range(len(chain) - 1, -1, -1):
@@ -282,7 +290,7 @@ class Positions:
                      ) -> tuple[int, int] | None:
         """`node`'s span, found in the innermost statement around it, from where that
         statement starts (None: a start is unknown, or its code is not the text there)."""
-        starts = self._statement_starts()
+        starts = self._statement_starts().offsets
         for statement, indent in reversed(chain):
             start = starts.get(id(statement))
             if start is None:
@@ -295,7 +303,51 @@ class Positions:
                 return found
         return None
 
-    def _statement_starts(self) -> dict[int, int]:
+    def _call_span(self, chain: list[_Statement], node: cst.Call) -> tuple[int, int] | None:
+        """A call's span when it is one of its innermost statement's calls (a compound
+        statement's: of its header) and those pair up with CPython's (see `call_spans`),
+        else None."""
+        key = id(chain[-1][0])
+        if key not in self._call_spans:
+            self._call_spans[key] = self._pair_calls(chain)
+        spans = self._call_spans[key]
+        return None if spans is None else spans.get(id(node))
+
+    def _pair_calls(self, chain: list[_Statement]) -> dict[int, tuple[int, int]] | None:
+        """The spans of the calls of `chain`'s innermost statement. Its LibCST calls are
+        those the walk met from it: for a simple statement line, up to the next statement
+        (where a clause's test, an `elif`'s, may come first: then the two sides do not pair
+        up); for a compound statement, up to its first block."""
+        statement = chain[-1][0]
+        nodes = self._statement_starts().nodes.get(id(statement))
+        walked = self._walked
+        if nodes is None or walked is None:
+            return None
+        if type(statement) is cst.SimpleStatementLine:
+            end: int | None = self._end_of(chain)
+        else:
+            block = (statement.cases[0] if type(statement) is cst.Match
+                     else getattr(statement, "body", None))
+            end = walked.get(id(block))
+            if end is None:
+                return None
+        first = walked[id(statement)]
+        calls = [n for n in self._order[first:end] if type(n) is cst.Call]
+        return call_spans(calls, nodes, self._text, self._line_index())
+
+    def _end_of(self, chain: list[_Statement]) -> int:
+        """Where the walk met the next statement after `chain`'s innermost one, at its own
+        level or, for the last of a block, further out (the walk's end after the last)."""
+        walked = self._walked or {}
+        for depth in range(len(chain) - 1, -1, -1):
+            parent = chain[depth - 1] if depth else (self._module, ())
+            _, starts = self._children(*parent)
+            at = bisect.bisect_right(starts, walked.get(id(chain[depth][0]), len(self._order)))
+            if at < len(starts):
+                return starts[at]
+        return len(self._order)
+
+    def _statement_starts(self) -> StatementStarts:
         """Where each statement starts (see `statement_starts`), worked out once."""
         if self._starts is None:
             self._starts = statement_starts(self._module, self._text, self._line_index())
@@ -500,7 +552,7 @@ class Positions:
             return
         self._many = True
         self._index_of(self._module)  # drops an order that is not this tree's walk
-        if not self._order or not self._statement_starts():
+        if not self._order or not self._statement_starts().offsets:
             self._ranges = self._generate(self._state(_OffsetCodegen), self._module).spans
 
     def of_statements(self, nodes: list[cst.CSTNode]) -> list[Location]:

@@ -7,6 +7,9 @@ by side gives every LibCST statement its line, and the statement's code starts a
 start its leading blank and comment lines go back to. Any disagreement between the trees
 (a parser of another Python version, text CPython refuses) gives no answer, never a guess;
 `positions` also checks each start against the statement's code before using it.
+
+Each statement also keeps the CPython statements it is, whose calls' positions `call_spans`
+reads.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import ast
 import warnings
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import libcst as cst
 
@@ -41,25 +44,34 @@ class _Mismatch(Exception):
     """The two trees disagree: no statement gets a start."""
 
 
-def statement_starts(module: cst.Module, text: str, lines: LineIndex) -> dict[int, int]:
-    """id(statement) -> the offset where its code (leading lines included) starts, for
-    every statement of every block of `module`; empty when the trees do not match."""
+class StatementStarts(NamedTuple):
+    """What pairing the two trees gave (both empty when they do not match)."""
+
+    #: id(statement) -> the offset where its code (leading lines included) starts.
+    offsets: dict[int, int]
+    #: id(statement) -> the CPython statements it is (a simple statement line may be several).
+    nodes: dict[int, list[ast.stmt]]
+
+
+def statement_starts(module: cst.Module, text: str, lines: LineIndex) -> StatementStarts:
+    """Where every statement of every block of `module` starts, and what each is in
+    CPython's tree; nothing when the trees do not match."""
     try:
         with warnings.catch_warnings():  # invalid escapes and the like: not ours to report
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return {}
-    starts: dict[int, int] = {}
+        return StatementStarts({}, {})
+    found = StatementStarts({}, {})
     try:
-        _pair(module.body, tree.body, lines, starts)
+        _pair(module.body, tree.body, lines, found)
     except _Mismatch:
-        return {}
-    return starts
+        return StatementStarts({}, {})
+    return found
 
 
 def _pair(statements: Sequence[cst.BaseStatement] | Sequence[cst.BaseSmallStatement],
-          nodes: list[ast.stmt], lines: LineIndex, starts: dict[int, int]) -> None:
+          nodes: list[ast.stmt], lines: LineIndex, starts: StatementStarts) -> None:
     """Give each statement of a LibCST block the start of the CPython statements it is."""
     index = 0
     for statement in statements:
@@ -69,11 +81,13 @@ def _pair(statements: Sequence[cst.BaseStatement] | Sequence[cst.BaseSmallStatem
         if isinstance(statement, cst.SimpleStatementLine):
             if type(node).__name__ in _COMPOUND_NODES:
                 raise _Mismatch
+            starts.nodes[id(statement)] = nodes[index:index + len(statement.body)]
             index += len(statement.body)
             first = node.lineno
         else:
             if type(node).__name__ not in _COMPOUND.get(type(statement).__name__, ()):
                 raise _Mismatch
+            starts.nodes[id(statement)] = [node]
             index += 1
             decorators = getattr(node, "decorator_list", None)
             first = decorators[0].lineno if decorators else node.lineno
@@ -81,13 +95,13 @@ def _pair(statements: Sequence[cst.BaseStatement] | Sequence[cst.BaseSmallStatem
         line = first - len(getattr(statement, "leading_lines", ()))
         if not 1 <= line <= len(lines.starts):
             raise _Mismatch
-        starts[id(statement)] = lines.starts[line - 1]
+        starts.offsets[id(statement)] = lines.starts[line - 1]
     if index != len(nodes):
         raise _Mismatch
 
 
 def _pair_blocks(statement: cst.CSTNode, node: Any, lines: LineIndex,
-                 starts: dict[int, int]) -> None:
+                 starts: StatementStarts) -> None:
     """Pair the blocks of a compound statement with the CPython statement's (`node`, of
     the kind `_COMPOUND` pairs it with)."""
     if isinstance(statement, cst.Match) and isinstance(node, ast.Match):
@@ -120,7 +134,7 @@ def _pair_blocks(statement: cst.CSTNode, node: Any, lines: LineIndex,
 
 
 def _pair_suite(suite: cst.BaseSuite, nodes: list[ast.stmt], lines: LineIndex,
-                starts: dict[int, int]) -> None:
+                starts: StatementStarts) -> None:
     """Pair an indented block's statements; a one-line suite (`if x: return`) holds no
     statement that positions look for."""
     if isinstance(suite, cst.IndentedBlock):
