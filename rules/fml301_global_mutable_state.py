@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from fastmcp_preflight.api import ON_REQUEST_PATH, VIA, FileContext, Invalid, Rule, Scope, Valid
+from fastmcp_preflight.model.walker import child_nodes
 
 _MUTATORS = frozenset({
     "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "add",
@@ -154,7 +155,7 @@ def _releases(block: cst.BaseSuite, module: cst.Module) -> bool:
 
 def _descendants(node: cst.CSTNode, into: set[cst.CSTNode]) -> None:
     into.add(node)
-    for child in node.children:
+    for child in child_nodes(node):
         _descendants(child, into)
 
 

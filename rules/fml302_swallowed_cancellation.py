@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from fastmcp_preflight.api import FileContext, Fix, Invalid, Rule, Valid
+from fastmcp_preflight.model.walker import child_nodes
 
 #: What `except X:` may name to catch task cancellation (resolved through imports).
 _CANCELLATION = frozenset({
@@ -385,4 +386,4 @@ def _awaits(node: cst.CSTNode, only: set[str] | None = None,
     elif only is None and isinstance(node, (cst.For, cst.With, cst.CompFor)) and (
             node.asynchronous is not None):
         return True
-    return any(_awaits(child, only, module) for child in node.children)
+    return any(_awaits(child, only, module) for child in child_nodes(node))

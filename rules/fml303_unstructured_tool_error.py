@@ -8,6 +8,7 @@ import libcst as cst
 
 from fastmcp_preflight.api import FileContext, Invalid, Rule, Valid
 from fastmcp_preflight.model.file_model import dotted
+from fastmcp_preflight.model.walker import child_nodes
 
 _Handler = cst.ExceptHandler | cst.ExceptStarHandler
 _TO_TEXT = frozenset({"builtins.str", "builtins.repr"})
@@ -65,7 +66,7 @@ def _mentions(expr: cst.CSTNode, names: set[str]) -> bool:
         return _mentions(expr.value, names)
     if isinstance(expr, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
         return False
-    return any(_mentions(child, names) for child in expr.children)
+    return any(_mentions(child, names) for child in child_nodes(expr))
 
 
 class UnstructuredToolError(Rule):

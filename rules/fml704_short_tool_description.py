@@ -9,6 +9,7 @@ import libcst as cst
 
 from fastmcp_preflight.api import Invalid, Rule, Valid
 from fastmcp_preflight.model.file_model import Registration, string_value
+from fastmcp_preflight.model.walker import child_nodes
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def _removed_again(registration: Registration, source: str) -> bool:
                 and node.func.attr.value == remove and node.args
                 and string_value(node.args[0].value) == wanted):
             return True
-        stack.extend(node.children)
+        stack.extend(child_nodes(node))
     return False
 
 

@@ -8,7 +8,7 @@ import textwrap
 import libcst as cst
 
 from fastmcp_preflight.api import Rule
-from fastmcp_preflight.model.walker import _SKIPPED, EventLog, Walker
+from fastmcp_preflight.model.walker import _SKIPPED, EventLog, Walker, child_nodes
 from fastmcp_preflight.running.engine import Engine
 
 SOURCE = textwrap.dedent("""\
@@ -134,6 +134,17 @@ def test_the_walk_meets_every_node_libcst_visits_in_the_same_order() -> None:
 
 def _nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
     return [node, *(n for child in node.children for n in _nodes(child))]
+
+
+def test_child_nodes_are_the_children_libcst_gives_without_rebuilding_the_node() -> None:
+    source = SOURCE + "x = {'a': [1, *y]} if a else f'{b!r:>3}'\nmatch p:\n    case [1, *r]: pass\n"
+    module = cst.parse_module(source)
+    nodes = _nodes(module)
+    assert len(nodes) > 300
+    for node in nodes:
+        mine = child_nodes(node)
+        assert len(mine) == len(node.children)
+        assert {id(child) for child in mine} == {id(child) for child in node.children}
 
 
 class _Probe(Rule):

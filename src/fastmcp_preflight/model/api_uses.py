@@ -27,6 +27,7 @@ from fastmcp_preflight.model.file_model import (
     string_value,
 )
 from fastmcp_preflight.model.scopes import Scope, dotted
+from fastmcp_preflight.model.walker import child_nodes
 from fastmcp_preflight.project.drift import (
     CHANGES,
     Change,
@@ -742,14 +743,14 @@ N = TypeVar("N", bound=cst.CSTNode)
 
 def _own(node: cst.CSTNode, kind: type[N]) -> Iterator[N]:
     """The nodes of a kind in `node`, not in nested functions, lambdas or classes."""
-    stack = list(node.children)
+    stack = child_nodes(node)
     while stack:
         child = stack.pop()
         if isinstance(child, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             continue
         if isinstance(child, kind):
             yield child
-        stack.extend(child.children)
+        stack.extend(child_nodes(child))
 
 
 def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:

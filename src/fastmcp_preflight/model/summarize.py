@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from fastmcp_preflight.model.scopes import Binding, Scope, dotted, qualname
+from fastmcp_preflight.model.walker import child_nodes
 from fastmcp_preflight.project.records import Location
 from fastmcp_preflight.project.summaries import (
     CallSummary,
@@ -447,7 +448,8 @@ _LITERALS = (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary)
 
 def _names_in(expr: cst.CSTNode) -> Iterator[str]:
     """The names an expression mentions (not attribute names, not in a lambda). The common
-    node types are taken apart by hand: LibCST's generic `children` is slow."""
+    node types are taken apart by hand, the rest by `child_nodes` (LibCST's `children`
+    rebuilds the node)."""
     stack = [expr]
     while stack:
         node = stack.pop()
@@ -473,7 +475,7 @@ def _names_in(expr: cst.CSTNode) -> Iterator[str]:
         elif kind is cst.List or kind is cst.Tuple or kind is cst.Set:
             stack.extend(e.value for e in node.elements)  # type: ignore[attr-defined]
         elif kind is not cst.Lambda and kind not in _LITERALS:
-            stack.extend(node.children)
+            stack.extend(child_nodes(node))
 
 
 def _arguments(call: cst.Call) -> tuple[int, tuple[str, ...]]:
