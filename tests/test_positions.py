@@ -324,7 +324,7 @@ def test_calls_in_simple_statements_are_read_from_cpythons_tree(text: str) -> No
 def test_calls_that_do_not_pair_up_give_no_spans() -> None:
     import ast
 
-    from fastmcp_preflight.source.call_spans import call_spans
+    from fastmcp_preflight.source.cpython_spans import call_spans
     from fastmcp_preflight.source.lines import LineIndex
 
     text = "x = f(1)\n"
@@ -337,3 +337,36 @@ def test_calls_that_do_not_pair_up_give_no_spans() -> None:
     assert call_spans(_calls(other), statements, text, lines) is None
     shifted = " " + text  # CPython's columns must fall on the callee's own text
     assert call_spans(calls, statements, shifted, LineIndex(shifted)) is None
+
+
+@pytest.mark.parametrize("text", _variants(
+    "@d\nasync  def  tool(x):\n    class\tBox: pass\n    def helper(): pass\n"
+    "résumé = 1; \\\n  # comment\n"), ids=["lf", "crlf", "cr"])
+def test_definition_names_are_read_from_cpythons_tree(text: str) -> None:
+    module = cst.parse_module(text)
+    order = _walked(module)
+    expected = _provider_spans(module)
+    cheap = Positions(module, text, order)
+    cheap.expect(100)
+    definitions = [n for n in order if isinstance(n, (cst.FunctionDef, cst.ClassDef))]
+    assert len(definitions) == 3
+    for definition in definitions:
+        chain = cheap._statements_holding(definition.name)
+        assert cheap._name_span(chain, definition.name) is not None  # no code generated
+        at = cheap.of(definition.name)
+        assert (at.line, at.column, at.end_line, at.end_column) == expected[definition.name]
+
+
+def test_a_definition_whose_text_disagrees_gives_no_name_span() -> None:
+    import ast
+
+    from fastmcp_preflight.source.cpython_spans import name_span
+    from fastmcp_preflight.source.lines import LineIndex
+
+    text = "async def f(): pass\n"
+    definition = cst.parse_module(text).body[0]
+    assert isinstance(definition, cst.FunctionDef)
+    node = ast.parse(text).body[0]
+    assert name_span(definition, node, text, LineIndex(text)) == (10, 11)
+    other = "def f(): pass\n"  # CPython's statement is not the text at hand
+    assert name_span(definition, node, other, LineIndex(other)) is None

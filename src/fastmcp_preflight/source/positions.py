@@ -18,9 +18,9 @@ of LibCST's parse): then a node is found by generating its innermost statement f
 start only as far as the node, which is checked against the text there. This is tried
 first; the search above is what is left when a start is unknown or does not check out. A
 file that will be asked for many nodes (`expect`) is located this way throughout, and is
-generated whole only when CPython's parser gives no starts. A call, the node asked for
-most, is read from CPython's tree itself (`call_spans`) when it is in a simple statement
-or a compound statement's header, which needs no code generation at all.
+generated whole only when CPython's parser gives no starts. The nodes asked for most, calls
+and the names of functions and classes, are read from CPython's tree itself
+(`cpython_spans`), which needs no code generation at all.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from fastmcp_preflight.project.facts import Location
-from fastmcp_preflight.source.call_spans import call_spans
+from fastmcp_preflight.source.cpython_spans import call_spans, name_span
 from fastmcp_preflight.source.lines import LineIndex
 from fastmcp_preflight.source.statement_starts import StatementStarts, statement_starts
 
@@ -270,7 +270,9 @@ class Positions:
             chain = self._statements_holding(node)
             self._asked += 1
             if chain and (self._many or self._asked >= _WHOLE_FILE_AT):
-                found = self._call_span(chain, node) if type(node) is cst.Call else None
+                found = (self._call_span(chain, node) if type(node) is cst.Call
+                         else self._name_span(chain, node) if type(node) is cst.Name
+                         else None)
                 if found is None:
                     found = self._from_starts(chain, node)
                 if found is not None:
@@ -303,15 +305,25 @@ class Positions:
                 return found
         return None
 
-    def _call_span(self, chain: list[_Statement], node: cst.Call) -> tuple[int, int] | None:
+    def _call_span(self, chain: list[_Statement], node: cst.CSTNode) -> tuple[int, int] | None:
         """A call's span when it is one of its innermost statement's calls (a compound
-        statement's: of its header) and those pair up with CPython's (see `call_spans`),
+        statement's: of its header) and those pair up with CPython's (see `cpython_spans`),
         else None."""
         key = id(chain[-1][0])
         if key not in self._call_spans:
             self._call_spans[key] = self._pair_calls(chain)
         spans = self._call_spans[key]
         return None if spans is None else spans.get(id(node))
+
+    def _name_span(self, chain: list[_Statement], node: cst.CSTNode) -> tuple[int, int] | None:
+        """A function's or class's name's span, from CPython's statement for the definition
+        (see `name_span`), else None."""
+        definition = chain[-1][0]
+        if not isinstance(definition, (cst.FunctionDef, cst.ClassDef)) or (
+                definition.name is not node):
+            return None
+        nodes = self._statement_starts().nodes.get(id(definition))
+        return name_span(definition, nodes[0], self._text, self._line_index()) if nodes else None
 
     def _pair_calls(self, chain: list[_Statement]) -> dict[int, tuple[int, int]] | None:
         """The spans of the calls of `chain`'s innermost statement. Its LibCST calls are

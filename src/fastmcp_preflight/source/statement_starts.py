@@ -8,8 +8,8 @@ start its leading blank and comment lines go back to. Any disagreement between t
 (a parser of another Python version, text CPython refuses) gives no answer, never a guess;
 `positions` also checks each start against the statement's code before using it.
 
-Each statement also keeps the CPython statements it is, whose calls' positions `call_spans`
-reads.
+Each statement also keeps the CPython statements it is, whose calls' and names' positions
+`cpython_spans` reads.
 """
 
 from __future__ import annotations

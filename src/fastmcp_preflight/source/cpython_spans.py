@@ -1,17 +1,21 @@
-"""Where the calls of a statement are, read from CPython's tree of the same text.
+"""Where calls and definitions' names are, read from CPython's tree of the same text.
 
 Most nodes a run locates are calls (the project index keeps each call a function makes, and
-most findings are calls). LibCST keeps no positions, so locating one generated the code of
-the statement around it as far as the call; CPython's parser, already run for the
-statements' starts (`statement_starts`), gives every call its span. The calls of a simple
-statement line, or of a compound statement's header (decorators, parameters, an `if` test,
-`with` items), are paired: LibCST's in the walk's order (source order, outer call first),
-CPython's sorted the same way. The pairing is used only
-if it checks out: as many calls on both sides, each pair calling the same kind of thing
-(`f(...)` both a name `f`, `x.m(...)` both an attribute `m`, whose text is where CPython
-says), each span ending in the call's `)`. A statement with a call inside an f-string gives
-no answer: Python before 3.12 places those wrongly. No answer means the caller falls back to
-code generation; it never means a guess.
+most findings are calls) and the names of functions and classes (the index keeps where each
+is defined). LibCST keeps no positions, so locating one generated the code of the statement
+around it as far as the node; CPython's parser, already run for the statements' starts
+(`statement_starts`), gives every call its span and every definition its `def`/`class`
+keyword, from which LibCST's own whitespace gives the name.
+
+The calls of a simple statement line, or of a compound statement's header (decorators,
+parameters, an `if` test, `with` items), are paired: LibCST's in the walk's order (source
+order, outer call first), CPython's sorted the same way. The pairing is used only if it
+checks out: as many calls on both sides, each pair calling the same kind of thing (`f(...)`
+both a name `f`, `x.m(...)` both an attribute `m`, whose text is where CPython says), each
+span ending in the call's `)`. A statement with a call inside an f-string gives no answer:
+Python before 3.12 places those wrongly. A definition's name must be in the text where it is
+worked out to be. No answer means the caller falls back to code generation; it never means
+a guess.
 """
 
 from __future__ import annotations
@@ -57,6 +61,28 @@ def call_spans(calls: Sequence[cst.Call], statements: Sequence[ast.stmt], text: 
             return None
         spans[id(call)] = (start, end)
     return spans
+
+
+def name_span(definition: cst.FunctionDef | cst.ClassDef, node: ast.stmt, text: str,
+              lines: LineIndex) -> tuple[int, int] | None:
+    """The span of a function's or class's name, given CPython's statement for it (whose
+    position is its `async`, `def` or `class` keyword); None when the text disagrees."""
+    start = _offset(text, lines, node.lineno, node.col_offset)
+    if start is None:
+        return None
+    keywords: list[tuple[str, str]] = []
+    if isinstance(definition, cst.ClassDef):
+        keywords.append(("class", definition.whitespace_after_class.value))
+    else:
+        if definition.asynchronous is not None:
+            keywords.append(("async", definition.asynchronous.whitespace_after.value))
+        keywords.append(("def", definition.whitespace_after_def.value))
+    for keyword, space in keywords:
+        if not text.startswith(keyword, start):
+            return None
+        start += len(keyword) + len(space)
+    name = definition.name.value
+    return (start, start + len(name)) if text.startswith(name, start) else None
 
 
 def _header(statement: ast.stmt) -> Iterator[ast.AST]:
