@@ -276,7 +276,8 @@ class FileModel:
     #: The walk's record of every function's data flow (see `dataflow.py`), which the
     #: project summaries replay for functions that are not tools.
     flow_collector: FlowCollector = field(default_factory=FlowCollector)
-    #: Per tool function, what the five FML9xx rules share (see `tool_input.py`).
+    #: Per tool function, what the five FML9xx rules share (see `tool_input.py`); per
+    #: ("inputs", function), its `input_summary.function_inputs`.
     tool_input_memo: dict[Any, Any] = field(default_factory=dict)
     #: What several rules of a file share, by name (FML801/FML802's `ApiUses`).
     shared: dict[str, Any] = field(default_factory=dict, repr=False)

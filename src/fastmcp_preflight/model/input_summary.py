@@ -42,7 +42,18 @@ class FunctionInputs(NamedTuple):
 
 def function_inputs(model: FileModel, function: cst.FunctionDef,
                     scope: Scope) -> FunctionInputs | None:
-    """The facts of one function, None when it has no parameters or nothing to say."""
+    """The facts of one function, None when it has no parameters or nothing to say; worked
+    out once per file (the FML9xx rules ask for the callees of tools, the project summary
+    for every function)."""
+    key = ("inputs", function)
+    if key not in model.tool_input_memo:
+        model.tool_input_memo[key] = _function_inputs(model, function, scope)
+    known: FunctionInputs | None = model.tool_input_memo[key]
+    return known
+
+
+def _function_inputs(model: FileModel, function: cst.FunctionDef,
+                     scope: Scope) -> FunctionInputs | None:
     params = function.params
     names = [p.name.value for p in [*params.posonly_params, *params.params,
                                     *params.kwonly_params]

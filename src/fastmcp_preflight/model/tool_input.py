@@ -122,10 +122,7 @@ def _same_file_codes(callee: cst.BaseExpression, scope: Scope,
     own = model.scopes.get(function) if isinstance(function, cst.FunctionDef) else None
     if own is None or not isinstance(function, cst.FunctionDef):
         return None
-    key = ("inputs", function)
-    inputs = model.tool_input_memo.get(key, False)
-    if inputs is False:
-        inputs = model.tool_input_memo[key] = function_inputs(model, function, own)
+    inputs = function_inputs(model, function, own)
     if inputs is None:
         return frozenset()
     if inputs.calls:
