@@ -194,17 +194,27 @@ def _provider_spans(module: cst.Module) -> dict[cst.CSTNode, tuple[int, int, int
             for node, span in expected.items()}
 
 
-@pytest.mark.parametrize("text", _variants(NESTED), ids=["lf", "crlf", "cr"])
-def test_many_nodes_are_found_from_statement_starts_without_the_whole_file(text: str) -> None:
+def _checked(text: str, expect: int = 100, kinds: tuple[type[cst.CSTNode], ...] = ()
+             ) -> tuple[Positions, list[cst.CSTNode]]:
+    """Positions of `text` told to expect `expect` nodes, once every node the walk met (but
+    the module; only those of `kinds`, if given) is found where PositionProvider puts it;
+    with those nodes."""
     module = cst.parse_module(text)
     order = _walked(module)
     expected = _provider_spans(module)
     cheap = Positions(module, text, order)
-    cheap.expect(len(order))
-    for node in order[1:]:
+    cheap.expect(expect)
+    nodes = [n for n in order[1:] if not kinds or isinstance(n, kinds)]
+    for node in nodes:
         at = cheap.of(node)
         assert (at.line, at.column, at.end_line, at.end_column) == expected[node], (
-            type(node).__name__)
+            type(node).__name__, cst.Module([]).code_for_node(node))
+    return cheap, nodes
+
+
+@pytest.mark.parametrize("text", _variants(NESTED), ids=["lf", "crlf", "cr"])
+def test_many_nodes_are_found_from_statement_starts_without_the_whole_file(text: str) -> None:
+    cheap, _ = _checked(text, expect=10_000)
     assert cheap._ranges is None
     # every node was found from where CPython's parser put its statement
     assert cheap._starts is not None and cheap._starts.offsets
@@ -238,14 +248,7 @@ def test_statement_starts_are_where_the_code_generation_starts_each_statement(
     "x = (\n    1)\ny = [g(i)\n     for i in x]\n",
 ])
 def test_a_start_that_is_not_the_statement_falls_back(text: str) -> None:
-    module = cst.parse_module(text)
-    order = _walked(module)
-    expected = _provider_spans(module)
-    cheap = Positions(module, text, order)
-    cheap.expect(100)
-    for node in order[1:]:
-        at = cheap.of(node)
-        assert (at.line, at.column, at.end_line, at.end_column) == expected[node]
+    _checked(text)
 
 
 def test_text_cpython_refuses_falls_back_to_the_whole_file(
@@ -257,16 +260,9 @@ def test_text_cpython_refuses_falls_back_to_the_whole_file(
 
     monkeypatch.setattr(ast, "parse", refuse)
     text = "def f(x):\n    return g(x)\n" * 5
-    module = cst.parse_module(text)
-    order = _walked(module)
-    expected = _provider_spans(module)
-    cheap = Positions(module, text, order)
-    cheap.expect(100)
+    cheap, _ = _checked(text)
     assert cheap._starts is not None and cheap._starts.offsets == {}
     assert cheap._ranges is not None
-    for node in order[1:]:
-        at = cheap.of(node)
-        assert (at.line, at.column, at.end_line, at.end_column) == expected[node]
 
 
 CALLS = """\
@@ -302,16 +298,7 @@ def _calls(module: cst.Module) -> list[cst.Call]:
 
 @pytest.mark.parametrize("text", _variants(CALLS), ids=["lf", "crlf", "cr"])
 def test_calls_in_simple_statements_are_read_from_cpythons_tree(text: str) -> None:
-    module = cst.parse_module(text)
-    order = _walked(module)
-    expected = _provider_spans(module)
-    cheap = Positions(module, text, order)
-    cheap.expect(100)
-    calls = _calls(module)
-    for call in calls:
-        at = cheap.of(call)
-        assert (at.line, at.column, at.end_line, at.end_column) == expected[call], (
-            cst.Module([]).code_for_node(call))
+    cheap, calls = _checked(text, kinds=(cst.Call,))
     assert cheap._ranges is None
     paired = [spans for spans in cheap._call_spans.values() if spans is not None]
     # Read from CPython's tree: every call but the three in or after the two statements
@@ -343,18 +330,12 @@ def test_calls_that_do_not_pair_up_give_no_spans() -> None:
     "@d\nasync  def  tool(x):\n    class\tBox: pass\n    def helper(): pass\n"
     "résumé = 1; \\\n  # comment\n"), ids=["lf", "crlf", "cr"])
 def test_definition_names_are_read_from_cpythons_tree(text: str) -> None:
-    module = cst.parse_module(text)
-    order = _walked(module)
-    expected = _provider_spans(module)
-    cheap = Positions(module, text, order)
-    cheap.expect(100)
-    definitions = [n for n in order if isinstance(n, (cst.FunctionDef, cst.ClassDef))]
-    assert len(definitions) == 3
+    cheap, names = _checked(text, kinds=(cst.Name,))  # each where PositionProvider puts it
+    definitions = [n for n in cheap._order if isinstance(n, (cst.FunctionDef, cst.ClassDef))]
+    assert len(definitions) == 3 and all(d.name in names for d in definitions)
     for definition in definitions:
         chain = cheap._statements_holding(definition.name)
         assert cheap._name_span(chain, definition.name) is not None  # no code generated
-        at = cheap.of(definition.name)
-        assert (at.line, at.column, at.end_line, at.end_column) == expected[definition.name]
 
 
 def test_a_definition_whose_text_disagrees_gives_no_name_span() -> None:
