@@ -142,9 +142,12 @@ def test_child_nodes_are_the_children_libcst_gives_without_rebuilding_the_node()
     nodes = _nodes(module)
     assert len(nodes) > 300
     for node in nodes:
-        mine = child_nodes(node)
-        assert len(mine) == len(node.children)
-        assert {id(child) for child in mine} == {id(child) for child in node.children}
+        mine = {id(child): child for child in child_nodes(node)}
+        theirs = {id(child) for child in node.children}
+        assert len(mine) == len(child_nodes(node)) and theirs <= set(mine)
+        # LibCST 1.4 does not visit a `case`'s whitespace after `case`; nothing else is extra
+        assert all(isinstance(mine[extra], cst.SimpleWhitespace)
+                   for extra in set(mine) - theirs), type(node).__name__
 
 
 class _Probe(Rule):

@@ -191,7 +191,8 @@ class Walker:
 def child_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The nodes `node.children` gives, in the order of the node type's fields rather than
     in source order, without rebuilding the node as `children` does: for searches that do
-    not depend on the order (which names an expression mentions, whether a body awaits)."""
+    not depend on the order (which names an expression mentions, whether a body awaits).
+    Every node a field holds is given, also whitespace an older LibCST does not visit."""
     found: list[cst.CSTNode] = []
     for name in type(node).__dataclass_fields__:
         value = getattr(node, name)
