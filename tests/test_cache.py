@@ -75,6 +75,18 @@ def test_fingerprint_changes_with_rules_and_settings(registry: Registry) -> None
     assert fingerprint(rules, "t") != fingerprint(rules, "s")
 
 
+def _app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **modules: str) -> Path:
+    """A project (run from its root) with a package `app` of these modules; its folder."""
+    (tmp_path / "pyproject.toml").write_text("")
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "__init__.py").write_text("")
+    for name, text in modules.items():
+        (app / f"{name}.py").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    return app
+
+
 def _bump(path: Path, text: str) -> None:
     """Rewrite a file with a new mtime, as an editor would."""
     path.write_text(text)
@@ -181,13 +193,7 @@ def test_a_finding_through_another_file_follows_that_file(
         tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, named: list[str]) -> None:
     """FML106 in server.py depends on store.py: edit the helper, run warm (the whole project,
     or only server.py as pre-commit does), and the finding appears, then goes again."""
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "__init__.py").write_text("")
-    (tmp_path / "app" / "server.py").write_text(_SERVER)
-    store = tmp_path / "app" / "store.py"
-    store.write_text(_PURE)
-    monkeypatch.chdir(tmp_path)
+    store = _app(tmp_path, monkeypatch, server=_SERVER, store=_PURE) / "store.py"
     args = ["--select", "FML106", "--format", "concise", *(named or ["."])]
     assert run(args, capsys)[1] == ""
     assert (tmp_path / ".fastmcp-lint-cache").is_dir()
@@ -216,13 +222,7 @@ def test_tool_input_through_another_file_follows_that_file(
     """FML901/FML902 in server.py depend on ops.py: the helper's shell is reported at the
     tool's call, and once the helper guards its input, the tool's own `open` after the call
     is guarded too; edit the helper back and forth, run warm, the findings follow."""
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "__init__.py").write_text("")
-    (tmp_path / "app" / "server.py").write_text(_TOOL)
-    ops = tmp_path / "app" / "ops.py"
-    ops.write_text(_SHELL)
-    monkeypatch.chdir(tmp_path)
+    ops = _app(tmp_path, monkeypatch, server=_TOOL, ops=_SHELL) / "ops.py"
     args = ["--select", "FML9", "--format", "concise", *(named or ["."])]
     found = run(args, capsys)[1]
     shell = ("app/server.py:10:5: FML901 tool parameter `name` reaches the shell of "
@@ -252,14 +252,8 @@ def test_tool_input_through_a_helpers_result_follows_that_helper(
     """FML901 in server.py depends on text.py, the helper whose result the tool gives the
     shell helper of shell.py: once `build` returns only a file name the finding goes, and
     it comes back with the edit undone, in warm runs too."""
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "__init__.py").write_text("")
-    (tmp_path / "app" / "server.py").write_text(_RESULT_TOOL)
-    (tmp_path / "app" / "shell.py").write_text(_RESULT_SHELL)
-    text = tmp_path / "app" / "text.py"
-    text.write_text(_BUILD)
-    monkeypatch.chdir(tmp_path)
+    text = _app(tmp_path, monkeypatch, server=_RESULT_TOOL, shell=_RESULT_SHELL,
+                text=_BUILD) / "text.py"
     args = ["--select", "FML9", "--format", "concise", *(named or ["."])]
     found = run(args, capsys)[1]
     assert found.startswith(
@@ -286,13 +280,7 @@ def test_a_warm_run_takes_the_conditions_answers_from_the_cache(
     """FML402's finding in server.py holds through store.py (a condition the project index
     answers): a warm run gives the same report, chain included, without building the index;
     a change to store.py makes the next run work the answer out again."""
-    (tmp_path / "pyproject.toml").write_text("")
-    (tmp_path / "app").mkdir()
-    (tmp_path / "app" / "__init__.py").write_text("")
-    (tmp_path / "app" / "server.py").write_text(_CLIENT_SERVER)
-    store = tmp_path / "app" / "store.py"
-    store.write_text(_CLIENT_STORE)
-    monkeypatch.chdir(tmp_path)
+    store = _app(tmp_path, monkeypatch, server=_CLIENT_SERVER, store=_CLIENT_STORE) / "store.py"
     args = ["--select", "FML402", "--format", "json", "."]
     cold = run(args, capsys)[1]
     assert '"code": "FML402"' in cold and '"chain"' in cold
