@@ -8,7 +8,13 @@ import textwrap
 import libcst as cst
 
 from fastmcp_preflight.api import Rule
-from fastmcp_preflight.model.walker import _SKIPPED, EventLog, Walker, child_nodes
+from fastmcp_preflight.model.walker import (
+    _SKIPPED,
+    EventLog,
+    Walker,
+    child_nodes,
+    mentioned_names,
+)
 from fastmcp_preflight.running.engine import Engine
 
 SOURCE = textwrap.dedent("""\
@@ -148,6 +154,19 @@ def test_child_nodes_are_the_children_libcst_gives_without_rebuilding_the_node()
         # LibCST 1.4 does not visit a `case`'s whitespace after `case`; nothing else is extra
         assert all(isinstance(mine[extra], cst.SimpleWhitespace)
                    for extra in set(mine) - theirs), type(node).__name__
+
+
+
+def test_mentioned_names_skip_lambdas_and_format_specs_only_when_asked() -> None:
+    expr = cst.parse_expression(
+        "f(a, key=b.attr)[c] + (lambda p: p + d)(e) if not g < h else "
+        "f'{i!r:{j}}' or [*k, {l: m}] or {n, 3}")
+    every = sorted(name.value for name in mentioned_names(expr))
+    assert every == ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n",
+                     "p", "p"]  # not `key` nor `attr`
+    narrow = sorted(name.value for name in mentioned_names(expr, lambdas=False,
+                                                           format_specs=False))
+    assert narrow == ["a", "b", "c", "e", "f", "g", "h", "i", "k", "l", "m", "n"]
 
 
 class _Probe(Rule):

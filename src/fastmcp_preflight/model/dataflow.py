@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from fastmcp_preflight.model.scopes import Scope, dotted
-from fastmcp_preflight.model.walker import child_nodes
+from fastmcp_preflight.model.walker import mentioned_names
 
 #: Calls whose result is derived when one of their arguments is (RULES.md's list; the other
 #: concrete `pathlib` classes behave as `Path` does).
@@ -221,37 +221,6 @@ def _merge(taints: Sequence[Taint | None], *, leading: Taint | tuple[str, ...] |
                  built, path, via)
 
 
-_LITERALS = (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary)
-
-
-def _names(expr: cst.CSTNode) -> Iterator[cst.Name]:
-    """Every name an expression mentions, at any depth (not attribute names, not an
-    argument's keyword), in no particular order. The common node types are taken apart by
-    hand (their other children are operators, parentheses and whitespace, which hold no
-    name), the rest by `child_nodes`: LibCST's `children` rebuilds the node."""
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        kind = type(node)  # exact types: LibCST's classes are final, `isinstance` is slow
-        if kind is cst.Name:
-            yield node  # type: ignore[misc]
-        elif kind is cst.Attribute or kind is cst.Arg:
-            stack.append(node.value)  # type: ignore[attr-defined]
-        elif kind is cst.Call:
-            stack.append(node.func)  # type: ignore[attr-defined]
-            stack.extend(arg.value for arg in node.args)  # type: ignore[attr-defined]
-        elif kind is cst.Comparison:
-            stack.append(node.left)  # type: ignore[attr-defined]
-            stack.extend(t.comparator for t in node.comparisons)  # type: ignore[attr-defined]
-        elif kind is cst.BinaryOperation or kind is cst.BooleanOperation:
-            stack.append(node.left)  # type: ignore[attr-defined]
-            stack.append(node.right)  # type: ignore[attr-defined]
-        elif kind is cst.UnaryOperation:
-            stack.append(node.expression)  # type: ignore[attr-defined]
-        elif kind not in _LITERALS:
-            stack.extend(child_nodes(node))
-
-
 def call_label(call: cst.Call, resolved: str | None) -> str:
     """How a message names a called function: `subprocess.run`, `open`, `cursor.execute`,
     `.read_text` (a method of an expression too long to repeat)."""
@@ -417,7 +386,7 @@ class FunctionFlow:
                block: Block | None) -> None:
         parameters: set[str] = set()
         for operand in operands:
-            for name in _names(operand):
+            for name in mentioned_names(operand):
                 taint = self._name(name.value, seq, block)
                 if taint is not None:
                     parameters.update(taint.parameters)

@@ -11,14 +11,14 @@ calls the index may use.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from fastmcp_preflight.model.scopes import Binding, Scope, dotted, qualname
-from fastmcp_preflight.model.walker import child_nodes
+from fastmcp_preflight.model.walker import mentioned_names
 from fastmcp_preflight.project.records import Location
 from fastmcp_preflight.project.summaries import (
     CallSummary,
@@ -405,8 +405,8 @@ class _Derived:
 
     def of(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> set[str]:
         found: set[str] = set()
-        for name in _names_in(expr):
-            found |= self._name(name, scope, depth)
+        for name in mentioned_names(expr, lambdas=False, format_specs=False):
+            found |= self._name(name.value, scope, depth)
         return found
 
     def _name(self, name: str, scope: Scope, depth: int) -> frozenset[str]:
@@ -441,41 +441,6 @@ class _Derived:
                 key = arg.keyword.value if arg.keyword is not None else str(position)
                 found.append((key, tuple(sorted(derived))))
         return tuple(found)
-
-
-_LITERALS = (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary)
-
-
-def _names_in(expr: cst.CSTNode) -> Iterator[str]:
-    """The names an expression mentions (not attribute names, not in a lambda). The common
-    node types are taken apart by hand, the rest by `child_nodes` (LibCST's `children`
-    rebuilds the node)."""
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        kind = type(node)
-        if kind is cst.Name:
-            yield node.value  # type: ignore[attr-defined]
-        elif kind is cst.Attribute or kind is cst.Arg or kind is cst.Element:
-            stack.append(node.value)  # type: ignore[attr-defined]
-        elif kind is cst.Call:
-            stack.append(node.func)  # type: ignore[attr-defined]
-            stack.extend(arg.value for arg in node.args)  # type: ignore[attr-defined]
-        elif kind is cst.BinaryOperation:
-            stack.append(node.left)  # type: ignore[attr-defined]
-            stack.append(node.right)  # type: ignore[attr-defined]
-        elif kind is cst.FormattedString:
-            stack.extend(part.expression for part in node.parts  # type: ignore[attr-defined]
-                         if type(part) is cst.FormattedStringExpression)
-        elif kind is cst.Dict:
-            for element in node.elements:  # type: ignore[attr-defined]
-                if type(element) is cst.DictElement:
-                    stack.append(element.key)
-                stack.append(element.value)
-        elif kind is cst.List or kind is cst.Tuple or kind is cst.Set:
-            stack.extend(e.value for e in node.elements)  # type: ignore[attr-defined]
-        elif kind is not cst.Lambda and kind not in _LITERALS:
-            stack.extend(child_nodes(node))
 
 
 def _arguments(call: cst.Call) -> tuple[int, tuple[str, ...]]:

@@ -8,6 +8,7 @@ Whitespace, comments and parentheses are never walked: no rule reports on them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -201,6 +202,42 @@ def child_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
         elif isinstance(value, cst.CSTNode):
             found.append(value)
     return found
+
+
+_LITERALS = (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary)
+
+
+def mentioned_names(expr: cst.CSTNode, *, lambdas: bool = True, format_specs: bool = True
+                    ) -> Iterator[cst.Name]:
+    """Every name an expression mentions, at any depth (not attribute names, not an
+    argument's keyword), in no particular order; with `lambdas=False` none inside a lambda,
+    with `format_specs=False` none in an f-string's format specs. The common node types are
+    taken apart by hand (their other children are operators, parentheses and whitespace,
+    which hold no name), the rest by `child_nodes`: LibCST's `children` rebuilds the node."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        kind = type(node)  # exact types: LibCST's classes are final, `isinstance` is slow
+        if kind is cst.Name:
+            yield node  # type: ignore[misc]
+        elif kind is cst.Attribute or kind is cst.Arg or kind is cst.Element:
+            stack.append(node.value)  # type: ignore[attr-defined]
+        elif kind is cst.Call:
+            stack.append(node.func)  # type: ignore[attr-defined]
+            stack.extend(arg.value for arg in node.args)  # type: ignore[attr-defined]
+        elif kind is cst.Comparison:
+            stack.append(node.left)  # type: ignore[attr-defined]
+            stack.extend(t.comparator for t in node.comparisons)  # type: ignore[attr-defined]
+        elif kind is cst.BinaryOperation or kind is cst.BooleanOperation:
+            stack.append(node.left)  # type: ignore[attr-defined]
+            stack.append(node.right)  # type: ignore[attr-defined]
+        elif kind is cst.UnaryOperation or (
+                kind is cst.FormattedStringExpression and not format_specs):
+            stack.append(node.expression)  # type: ignore[attr-defined]
+        elif kind is cst.Lambda and not lambdas:
+            continue
+        elif kind not in _LITERALS:
+            stack.extend(child_nodes(node))
 
 
 def _is_trivia_field(field: str) -> bool:
